@@ -1,0 +1,153 @@
+/**
+ * How to reach Elasticsearch, from ElastAlert 2's connection keys (global config, overridable per
+ * rule) and the environment (ES_HOST, ES_PORT, ES_HOSTS, ES_USERNAME, ES_PASSWORD, ES_API_KEY,
+ * ES_BEARER, ES_USE_SSL, ES_URL_PREFIX, ES_VERSION), which wins over the file.
+ */
+import { EsalertError } from '../errors/esalert-error.ts';
+import type { EnvLookup } from './interpolate.ts';
+
+export type EsAuth =
+  | { kind: 'apiKey'; apiKey: string }
+  | { kind: 'bearer'; token: string }
+  | { kind: 'basic'; username: string; password: string };
+
+export interface EsTls {
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+  rejectUnauthorized: boolean;
+}
+
+export interface EsConnectionOptions {
+  /** Base URLs (scheme, host, port, URL prefix), one per node. */
+  nodes: string[];
+  auth?: EsAuth;
+  tls?: EsTls;
+  requestTimeoutMs: number;
+  /** From ES_VERSION: skip version detection (as ElastAlert 2 allows). */
+  versionOverride?: string;
+}
+
+/** The connection keys as they appear in config.yaml / rule files. */
+export interface EsConnectionKeys {
+  es_host?: string;
+  es_port?: number;
+  es_hosts?: string[];
+  use_ssl?: boolean;
+  verify_certs?: boolean;
+  ca_certs?: string;
+  client_cert?: string;
+  client_key?: string;
+  es_username?: string;
+  es_password?: string;
+  es_api_key?: string;
+  es_bearer?: string;
+  es_url_prefix?: string;
+  es_conn_timeout?: number;
+}
+
+export const ES_CONNECTION_KEYS = [
+  'es_host',
+  'es_port',
+  'es_hosts',
+  'use_ssl',
+  'verify_certs',
+  'ssl_show_warn',
+  'ca_certs',
+  'client_cert',
+  'client_key',
+  'es_username',
+  'es_password',
+  'es_api_key',
+  'es_bearer',
+  'es_url_prefix',
+  'es_conn_timeout',
+  'es_send_get_body_as',
+] as const;
+
+function truthy(v: string | undefined): boolean | undefined {
+  if (v === undefined) return undefined;
+  return /^(1|true|yes|on)$/i.test(v.trim());
+}
+
+function hostPort(spec: string, defaultPort: number): { host: string; port: number } {
+  // "host", "host:9200", "[::1]:9200", or a URL "https://host:9200"
+  const url = /^[a-z]+:\/\//i.test(spec) ? new URL(spec) : undefined;
+  if (url) return { host: url.hostname, port: url.port ? Number(url.port) : defaultPort };
+  const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(spec.trim());
+  if (!m) throw new EsalertError('CONFIG_INVALID', `es_hosts entry "${spec}" is not host or host:port`);
+  return { host: m[1]!, port: m[2] ? Number(m[2]) : defaultPort };
+}
+
+export function resolveEsConnection(keys: EsConnectionKeys, env: EnvLookup): EsConnectionOptions {
+  const host = env('ES_HOST') ?? keys.es_host;
+  const portText = env('ES_PORT');
+  const port = portText !== undefined ? Number(portText) : keys.es_port;
+  const hostsEnv = env('ES_HOSTS');
+  const hosts = hostsEnv
+    ? hostsEnv
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : keys.es_hosts;
+  const useSsl = truthy(env('ES_USE_SSL')) ?? keys.use_ssl ?? false;
+  const prefix = (env('ES_URL_PREFIX') ?? keys.es_url_prefix ?? '').replace(/^\/+|\/+$/g, '');
+
+  if (portText !== undefined && !Number.isInteger(port)) {
+    throw new EsalertError('CONFIG_INVALID', `ES_PORT must be a port number, got "${portText}"`);
+  }
+  const specs: { host: string; port: number }[] = [];
+  if (host) specs.push({ host, port: port ?? 9200 });
+  for (const h of hosts ?? []) specs.push(hostPort(h, port ?? 9200));
+  if (specs.length === 0) {
+    throw new EsalertError(
+      'CONFIG_INVALID',
+      'es_host is required: set es_host (and es_port) in config.yaml, or ES_HOST',
+    );
+  }
+  const scheme = useSsl ? 'https' : 'http';
+  const nodes = [
+    ...new Set(specs.map((s) => `${scheme}://${s.host}:${s.port}${prefix ? `/${prefix}` : ''}`)),
+  ];
+
+  // Precedence as in ElastAlert 2: API key, then bearer token, then basic auth.
+  const apiKey = env('ES_API_KEY') ?? keys.es_api_key;
+  const bearer = env('ES_BEARER') ?? keys.es_bearer;
+  const envUser = env('ES_USERNAME');
+  const username = envUser ?? keys.es_username;
+  const password = envUser !== undefined ? (env('ES_PASSWORD') ?? '') : keys.es_password;
+  let auth: EsAuth | undefined;
+  if (apiKey) auth = { kind: 'apiKey', apiKey };
+  else if (bearer) auth = { kind: 'bearer', token: bearer };
+  else if (username) auth = { kind: 'basic', username, password: password ?? '' };
+
+  const options: EsConnectionOptions = {
+    nodes,
+    requestTimeoutMs: Math.round((keys.es_conn_timeout ?? 20) * 1000),
+  };
+  if (auth) options.auth = auth;
+  if (useSsl || keys.ca_certs || keys.client_cert) {
+    const tls: EsTls = { rejectUnauthorized: keys.verify_certs ?? true };
+    if (keys.ca_certs) tls.caFile = keys.ca_certs;
+    if (keys.client_cert) tls.certFile = keys.client_cert;
+    if (keys.client_key) tls.keyFile = keys.client_key;
+    options.tls = tls;
+  }
+  const version = env('ES_VERSION');
+  if (version) options.versionOverride = version;
+  return options;
+}
+
+/** Values that must never be logged or written anywhere. */
+export function connectionSecrets(options: EsConnectionOptions): string[] {
+  const a = options.auth;
+  if (!a) return [];
+  switch (a.kind) {
+    case 'apiKey':
+      return [a.apiKey];
+    case 'bearer':
+      return [a.token];
+    case 'basic':
+      return a.password ? [a.password] : [];
+  }
+}

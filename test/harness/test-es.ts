@@ -1,0 +1,20 @@
+import type { DEFAULT_CORPUS } from '../corpus/generator.ts';
+import type { Manifest } from '../corpus/scenarios.ts';
+
+/** What the global setup tells integration tests about their Elasticsearch. */
+export interface TestEs {
+  url: string;
+  version: string;
+  major: number;
+  /** x-pack security present; anonymous requests act as superuser, `credentials` is a file-realm superuser. */
+  security: boolean;
+  credentials?: { username: string; password: string };
+  corpus: { options: typeof DEFAULT_CORPUS; manifest: Manifest; indices: string[] };
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    es: TestEs;
+    esMajor: number;
+  }
+}

@@ -1,0 +1,70 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { interpolate } from '../../../src/config/interpolate.ts';
+import { parseYaml } from '../../../src/config/yaml-source.ts';
+
+const env = (k: string) => ({ HOST: 'es.local', PORT: '9201', EMPTY: '', TOKEN: 'abc' })[k];
+
+describe('interpolate', () => {
+  it.each([
+    ['${HOST}', 'es.local'],
+    ['$HOST:$PORT', 'es.local:9201'],
+    ['http://${HOST}:${PORT}/x', 'http://es.local:9201/x'],
+    ['${MISSING}', '${MISSING}'],
+    ['$MISSING and $5', '$MISSING and $5'],
+    ['${MISSING:-fallback}', 'fallback'],
+    ['${EMPTY:-fallback}', 'fallback'],
+    ['cost: $$5', 'cost: $$5'],
+    ['no dollar', 'no dollar'],
+  ])('%s -> %s', (input, expected) => {
+    expect(interpolate(input, env).value).toBe(expected);
+  });
+
+  it('reads ${file:/path} trimmed (mounted secrets)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'esalert-interp-'));
+    writeFileSync(join(dir, 'token'), 's3cret\n');
+    expect(interpolate(`\${file:${join(dir, 'token')}}`, env).value).toBe('s3cret');
+    expect(() => interpolate('${file:/does/not/exist}', env)).toThrow(/cannot be read/);
+  });
+});
+
+describe('parseYaml', () => {
+  it('interpolates values (not keys) and re-reads a whole plain ${VAR} as YAML would', () => {
+    const src = parseYaml('c.yaml', 'es_host: ${HOST}\nes_port: ${PORT}\nquoted: "${PORT}"\n$HOST: x\n', {
+      env,
+    });
+    expect(src.value).toEqual({ es_host: 'es.local', es_port: 9201, quoted: '9201', $HOST: 'x' });
+  });
+
+  it('reads YAML 1.1 booleans like PyYAML', () => {
+    expect(parseYaml('c.yaml', 'a: yes\nb: off\nc: true\n').value).toEqual({ a: true, b: false, c: true });
+  });
+
+  it('reports syntax errors with file, line and column', () => {
+    expect(() => parseYaml('rules/bad.yaml', 'name: x\nfilter:\n  - term: {a: 1\n')).toThrow(
+      /^rules\/bad\.yaml:\d+:\d+: invalid YAML/,
+    );
+  });
+
+  it('rejects duplicate keys with their line', () => {
+    expect(() => parseYaml('r.yaml', 'name: a\ntype: any\nname: b\n')).toThrow(
+      /^r\.yaml:3:\d+: invalid YAML: Map keys must be unique/,
+    );
+  });
+
+  it('locates keys, list items and nested values', () => {
+    const src = parseYaml(
+      'r.yaml',
+      'name: x\nfilter:\n  - query_string:\n      query: "a:b"\n  - term:\n      f: 1\nrealert:\n  minutes: 5\n',
+    );
+    expect(src.locate(['name'])).toEqual({ file: 'r.yaml', line: 1, column: 1 });
+    expect(src.locate(['filter', 1])).toMatchObject({ line: 5 });
+    expect(src.locate(['filter', 0, 'query_string', 'query'])).toMatchObject({ line: 4 });
+    expect(src.locate(['realert', 'minutes'])).toMatchObject({ line: 8 });
+    // missing keys fall back to the nearest ancestor that exists
+    expect(src.locate(['realert', 'hours'])).toMatchObject({ line: 7 });
+    expect(src.locate(['nope'])).toMatchObject({ line: 1 });
+  });
+});
