@@ -1,0 +1,340 @@
+/**
+ * The composition root of `esalert run`: config, Elasticsearch connections, writeback store,
+ * rules, alert pipeline and scheduler are built and wired here, and torn down here in order
+ * (stop scheduling, let runs finish, send what is due, close connections).
+ */
+import type { Logger } from 'pino';
+import { debugAlerter } from '../alerters/debug.ts';
+import { AlerterRegistry } from '../alerters/registry.ts';
+import { createAlertPipeline, type AlertPipeline } from '../alerts/pipeline.ts';
+import { connectionSecrets, type EsConnectionKeys, resolveEsConnection } from '../config/es-connection.ts';
+import { type GlobalConfig, loadGlobalConfig } from '../config/global-config.ts';
+import type { EnvLookup } from '../config/interpolate.ts';
+import { type EngineDeps, runRule } from '../engine/run-rule.ts';
+import { createRuntimeRule, type RuntimeRule } from '../engine/runtime-rule.ts';
+import { EsalertError, errorMessage } from '../errors/esalert-error.ts';
+import { connectElasticsearch, type EsConnection } from '../query/es-client.ts';
+import { createEsSearchPort } from '../query/es-search-port.ts';
+import type { SearchPort } from '../query/search-port.ts';
+import { loadRules, type LoadedRules } from '../rules/load-rules.ts';
+import type { RuleCatalogs } from '../rules/load-rule.ts';
+import { BUILTIN_RULE_TYPES } from '../ruletypes/registry.ts';
+import { Scheduler } from '../scheduler/scheduler.ts';
+import { createEsWriteback } from '../state/es-writeback.ts';
+import type { SilenceEntry, WritebackStore } from '../state/writeback.ts';
+import { parseTimestamp, toIso } from '../util/time.ts';
+import type { Clock } from './clock.ts';
+import type { SecretRegistry } from './logger.ts';
+
+export interface RunOptions {
+  configFile: string;
+  rule?: string;
+  start?: string;
+  end?: string;
+  debug?: boolean;
+  pinRules?: boolean;
+}
+
+export interface AppDeps {
+  env: EnvLookup;
+  clock: Clock;
+  logger: Logger;
+  secrets: SecretRegistry;
+}
+
+export interface App {
+  config: GlobalConfig;
+  rules: Map<string, RuntimeRule>;
+  loaded: LoadedRules;
+  scheduler: Scheduler;
+  pipeline: AlertPipeline;
+  /** Resolves when a backfill (--end) finished; never for a continuous run. */
+  finished: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function catalogs(): RuleCatalogs {
+  return { ruleTypes: BUILTIN_RULE_TYPES, alerters: new AlerterRegistry() };
+}
+
+export function knownRuleOptionNames(c: RuleCatalogs): Set<string> {
+  const names = new Set<string>(c.alerters.optionNames());
+  for (const t of c.ruleTypes.values()) for (const n of t.optionNames) names.add(n);
+  return names;
+}
+
+/** --start/--end: ISO 8601 or NOW. */
+export function parseCliTime(value: string | undefined, flag: string, clock: Clock): number | undefined {
+  if (value === undefined) return undefined;
+  if (value.toUpperCase() === 'NOW') return clock.now();
+  const t = parseTimestamp(value);
+  if (t === undefined)
+    throw new EsalertError(
+      'CONFIG_INVALID',
+      `${flag} ${value} is not a valid ISO 8601 timestamp (YYYY-MM-DDTHH:MM:SS+00:00)`,
+    );
+  return t;
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+
+/** Connects, retrying with backoff while Elasticsearch is unreachable (it may start after us). */
+export async function connectWithRetry(
+  keys: EsConnectionKeys,
+  deps: AppDeps,
+  signal: AbortSignal,
+): Promise<EsConnection> {
+  const options = resolveEsConnection(keys, deps.env);
+  deps.secrets.add(...connectionSecrets(options));
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const conn = await connectElasticsearch(options, { signal });
+      deps.logger.info(
+        { version: conn.server.version, nodes: options.nodes.length },
+        `connected to Elasticsearch ${conn.server.version}`,
+      );
+      return conn;
+    } catch (err) {
+      if (!(err instanceof EsalertError) || err.code !== 'ES_UNREACHABLE' || signal.aborted) throw err;
+      const wait = Math.min(30_000, 1000 * 2 ** attempt);
+      deps.logger.warn({ err: err.message, retryInMs: wait }, 'Elasticsearch is unreachable; retrying');
+      await sleep(wait, signal);
+      if (signal.aborted) throw err;
+    }
+  }
+}
+
+/** A store that reads but never writes (--debug, as ElastAlert 2 skips writeback in debug mode). */
+function readOnly(store: WritebackStore): WritebackStore {
+  return {
+    ...store,
+    ensureIndices: async () => {},
+    writeStatus: async () => {},
+    writeSilence: async () => {},
+    writeError: async () => {},
+    createAlert: async () => 'created',
+    updateAlert: async () => {},
+    deleteAlert: async () => {},
+  };
+}
+
+const ES_KEYS = [
+  'es_host',
+  'es_port',
+  'es_hosts',
+  'use_ssl',
+  'verify_certs',
+  'ca_certs',
+  'client_cert',
+  'client_key',
+  'es_username',
+  'es_password',
+  'es_api_key',
+  'es_bearer',
+  'es_url_prefix',
+  'es_conn_timeout',
+] as const;
+
+function connectionKeyOf(raw: Record<string, unknown>): { id: string; keys: EsConnectionKeys } {
+  const keys: Record<string, unknown> = {};
+  for (const k of ES_KEYS) if (raw[k] !== undefined) keys[k] = raw[k];
+  return { id: JSON.stringify(keys), keys: keys as EsConnectionKeys };
+}
+
+export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
+  const { logger, clock } = deps;
+  const cats = catalogs();
+  const config = loadGlobalConfig(opts.configFile, {
+    env: deps.env,
+    knownRuleOptions: knownRuleOptionNames(cats),
+  });
+  for (const w of config.warnings) logger.warn(w);
+  const startAt = parseCliTime(opts.start, '--start', clock);
+  const endAt = parseCliTime(opts.end, '--end', clock);
+
+  const lifetime = new AbortController();
+  const connections = new Map<string, Promise<EsConnection>>();
+  const connect = (raw: Record<string, unknown>) => {
+    const { id, keys } = connectionKeyOf(raw);
+    let c = connections.get(id);
+    if (!c) {
+      c = connectWithRetry(keys, deps, lifetime.signal);
+      connections.set(id, c);
+    }
+    return c;
+  };
+  const main = await connect(config.raw);
+  const esWriteback = createEsWriteback(main.client, config.writebackIndex);
+  const writeback = opts.debug ? readOnly(esWriteback) : esWriteback;
+  if (!opts.debug) await writeback.ensureIndices();
+
+  const loaded = loadRules({ global: config, env: deps.env, catalogs: cats, logger }, opts.rule);
+  for (const { error } of loaded.errors) logger.error({ code: error.code }, error.message);
+  if (loaded.errors.length > 0 && config.raw.skip_invalid === false) {
+    throw new EsalertError(
+      'RULE_INVALID',
+      `${loaded.errors.length} rule file(s) failed to load and skip_invalid is false`,
+    );
+  }
+  for (const r of loaded.rules) {
+    for (const w of r.warnings) logger.warn(w);
+    for (const a of r.alerters) deps.secrets.add(...a.secrets());
+  }
+  if (loaded.disabled.length)
+    logger.info({ rules: loaded.disabled.map((r) => r.name) }, 'disabled rules (is_enabled: false)');
+
+  const rules = new Map<string, RuntimeRule>();
+  const ports = new Map<string, SearchPort>();
+  for (const rule of loaded.rules) {
+    const rt = createRuntimeRule(rule);
+    rt.state.initialStarttime = startAt;
+    rules.set(rule.name, rt);
+    ports.set(rule.name, createEsSearchPort((await connect(rule.raw)).client));
+  }
+
+  const debugAlerters = new Map<string, ReturnType<typeof debugAlerter.create>[]>();
+  const pipeline = createAlertPipeline({
+    clock,
+    logger,
+    writeback,
+    alertTimeLimitMs: config.alertTimeLimitMs,
+    maxAggregation: config.maxAggregation,
+    noWriteback: Boolean(opts.debug),
+    ...(opts.debug
+      ? {
+          overrideAlerters: (rt: RuntimeRule) => {
+            let a = debugAlerters.get(rt.rule.name);
+            if (!a)
+              debugAlerters.set(
+                rt.rule.name,
+                (a = [debugAlerter.create(rt.rule.raw, { logger, ruleDir: '.' })]),
+              );
+            return a;
+          },
+        }
+      : {}),
+  });
+  const silenceCache = new Map<string, SilenceEntry>();
+  const engine: EngineDeps = {
+    clock,
+    logger,
+    writeback,
+    sink: pipeline,
+    search: (rt) => ports.get(rt.rule.name)!,
+    globals: { runEveryMs: config.runEveryMs, oldQueryLimitMs: config.oldQueryLimitMs },
+    silenceCache,
+  };
+
+  const scheduler = new Scheduler({
+    clock,
+    maxConcurrent: config.maxThreads,
+    ...(endAt !== undefined ? { spreadMs: 0 } : {}),
+    onSkipped: (name) =>
+      logger.warn({ rule: name }, 'run skipped: the previous run of this rule is still going'),
+    onError: (name, err) => logger.error({ rule: name, err: errorMessage(err) }, 'rule run failed'),
+  });
+
+  for (const rt of rules.values()) {
+    let failures = 0;
+    let finished = false;
+    const log = logger.child({ rule: rt.rule.name });
+    const ruleDeps: EngineDeps = { ...engine, logger: log };
+    scheduler.add({
+      name: rt.rule.name,
+      intervalMs: rt.rule.options.runEveryMs,
+      done: () => finished,
+      nextAllowed: () => rt.state.nextRunAt,
+      run: async (signal) => {
+        const o = rt.rule.options;
+        const end = endAt ?? clock.now() - o.queryDelayMs;
+        if (o.limitExecution && endAt === undefined) {
+          // ElastAlert 2's limit_execution: run only around the cron's times, pausing in between.
+          const next = o.limitExecution.next(clock.now(), o.timezone);
+          rt.state.nextRunAt = undefined;
+          if (end + o.runEveryMs < next - 59_000) {
+            rt.state.nextRunAt = next;
+            if (o.limitExecutionCoverage) {
+              rt.state.minimumStarttime = next;
+              rt.state.previousEndtime = next;
+            }
+            if (!rt.state.hasRunOnce) return;
+          }
+        }
+        rt.state.hasRunOnce = true;
+        const start = rt.state.initialStarttime;
+        rt.state.initialStarttime = undefined;
+        const report = await runRule(rt, end, ruleDeps, {
+          signal,
+          ...(start !== undefined ? { start } : {}),
+        });
+        const alerted = report.matches.filter((m) => m.outcome === 'alerted').length;
+        if (!report.skipped) {
+          log.info(
+            {
+              from: report.start,
+              to: report.end,
+              hits: report.hits,
+              duplicates: report.duplicates,
+              matches: report.matches.length,
+              alerted,
+            },
+            `Ran ${rt.rule.name} from ${report.start} to ${report.end}: ${report.hits} query hits (${report.duplicates} already seen), ${report.matches.length} matches`,
+          );
+        }
+        if (endAt !== undefined) {
+          failures = report.error ? failures + 1 : 0;
+          const reached =
+            report.completedTo !== undefined && (parseTimestamp(report.completedTo) ?? 0) >= endAt;
+          if (reached && clock.now() + o.runEveryMs > endAt) finished = true;
+          if (failures >= 5) {
+            log.error('giving up on this rule after 5 failed runs');
+            finished = true;
+          }
+        }
+      },
+    });
+  }
+  const flushEvery = config.runEveryMs;
+  let flushTimer: NodeJS.Timeout | undefined;
+  const flush = async () => {
+    try {
+      await pipeline.flushDue(rules, lifetime.signal);
+    } catch (err) {
+      logger.error({ err: errorMessage(err) }, 'sending pending alerts failed');
+    }
+  };
+  const scheduleFlush = () => {
+    flushTimer = setTimeout(() => void flush().finally(scheduleFlush), flushEvery);
+    flushTimer.unref?.();
+  };
+  await flush(); // alerts left unsent by a previous process
+  scheduler.start();
+  if (endAt === undefined) scheduleFlush();
+  logger.info(
+    {
+      rules: rules.size,
+      failed: loaded.errors.length,
+      writeback: config.writebackIndex,
+      since: startAt === undefined ? undefined : toIso(startAt),
+    },
+    'esalert started',
+  );
+
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    clearTimeout(flushTimer);
+    await scheduler.stop();
+    await flush();
+    pipeline.close();
+    lifetime.abort();
+    for (const c of connections.values()) await (await c.catch(() => undefined))?.close();
+  };
+  const finished = endAt === undefined ? new Promise<void>(() => {}) : scheduler.finished().then(flush);
+  return { config, rules, loaded, scheduler, pipeline, finished, stop };
+}

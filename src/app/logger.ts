@@ -1,0 +1,70 @@
+/**
+ * Logs: JSON lines by default (pino), readable lines with --log-format text. Known secret values
+ * (passwords, API keys, webhook tokens) are replaced by *** in every message and field, and the
+ * usual secret-bearing option names are redacted by path.
+ */
+import { pino, type Logger } from 'pino';
+import { redactDeep, redactText } from '../util/redact.ts';
+
+export type LogFormat = 'json' | 'text';
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface LoggerOptions {
+  level: LogLevel;
+  format: LogFormat;
+  /** Where lines go (default stderr); tests pass a stream. */
+  destination?: NodeJS.WritableStream;
+}
+
+/** Values to scrub from every log line; alerters and connections register theirs as they load. */
+export class SecretRegistry {
+  private readonly values = new Set<string>();
+  add(...secrets: (string | undefined)[]): void {
+    for (const s of secrets) if (s && s.length >= 4) this.values.add(s);
+  }
+  list(): string[] {
+    return [...this.values];
+  }
+}
+
+const REDACT_PATHS = [
+  '*.es_password',
+  '*.es_api_key',
+  '*.es_bearer',
+  '*.password',
+  '*.dingtalk_sign',
+  '*.dingtalk_access_token',
+  '*.work_wechat_bot_id',
+  '*.authorization',
+  '*.Authorization',
+];
+
+export function createLogger(options: LoggerOptions, secrets: SecretRegistry): Logger {
+  const scrub = (v: unknown) => {
+    const list = secrets.list();
+    if (list.length === 0) return v;
+    return typeof v === 'string' ? redactText(v, list) : redactDeep(v, list);
+  };
+  const transport =
+    options.format === 'text'
+      ? pino.transport({
+          target: 'pino-pretty',
+          options: { destination: 2, colorize: false, translateTime: 'SYS:standard', ignore: 'pid,hostname' },
+        })
+      : undefined;
+  return pino(
+    {
+      level: options.level,
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: REDACT_PATHS, censor: '***' },
+      hooks: {
+        logMethod(args, method) {
+          method.apply(this, args.map(scrub) as Parameters<typeof method>);
+        },
+      },
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    options.destination ?? transport ?? pino.destination(2),
+  );
+}

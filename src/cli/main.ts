@@ -1,0 +1,130 @@
+#!/usr/bin/env node
+/**
+ * The esalert command line. This file maps argv to commands and owns the exit codes:
+ *   0 success, 1 bad usage or configuration, 2 a run failed (Elasticsearch, rules), 130 interrupted.
+ */
+import { Command, Option } from 'commander';
+import { type App, startApp } from '../app/app.ts';
+import { systemClock } from '../app/clock.ts';
+import { createLogger, type LogFormat, type LogLevel, SecretRegistry } from '../app/logger.ts';
+import { EsalertError, errorMessage } from '../errors/esalert-error.ts';
+import { createIndexCommand } from './create-index.ts';
+
+const env = (name: string) => process.env[name];
+
+/** ElastAlert 2 spells some flags with underscores; accept those too. */
+export function normalizeArgv(argv: string[]): string[] {
+  const map: Record<string, string> = {
+    '--pin_rules': '--pin-rules',
+    '--es_debug': '--es-debug',
+    '--silence_qk_value': '--silence-qk-value',
+    '--count-only': '--count-only',
+    '--schema-only': '--schema-only',
+    '--formatted-output': '--formatted-output',
+    '--save-json': '--save-json',
+    '--max-query-size': '--max-query-size',
+    '--stop-error': '--stop-error',
+    '--count_only': '--count-only',
+    '--schema_only': '--schema-only',
+    '--formatted_output': '--formatted-output',
+    '--save_json': '--save-json',
+    '--max_query_size': '--max-query-size',
+    '--stop_error': '--stop-error',
+  };
+  return argv.map((a) => {
+    const [flag, ...rest] = a.split('=');
+    const mapped = flag ? map[flag] : undefined;
+    return mapped ? [mapped, ...rest].join('=') : a;
+  });
+}
+
+function logLevel(o: { debug?: boolean; verbose?: boolean; logLevel?: string }): LogLevel {
+  if (o.logLevel) return o.logLevel as LogLevel;
+  return o.debug || o.verbose ? 'info' : 'warn';
+}
+
+function fail(err: unknown): never {
+  const e = err instanceof EsalertError ? err : undefined;
+  process.stderr.write(`esalert: ${e ? e.message : errorMessage(err)}\n`);
+  process.exit(e?.fault === 'user' ? 1 : 2);
+}
+
+const program = new Command('esalert')
+  .description(
+    'Watches Elasticsearch and alerts: ElastAlert 2 rules, Kubernetes events, DingTalk, WeCom, email, webhooks.',
+  )
+  .version('0.1.0');
+
+program
+  .command('run')
+  .description('Run the rules on their schedules (or over --start/--end once, then exit)')
+  .option('--config <file>', 'global config file', 'config.yaml')
+  .option('--rule <file>', 'run only this rule (a path, or a file name inside the rules folders)')
+  .option('--start <ts>', 'first run starts here (ISO 8601 or NOW)')
+  .option('--end <ts>', 'every run ends here; exit after the window is covered')
+  .option('--verbose', 'log each run (info level), send real alerts')
+  .option('--debug', 'log alerts instead of sending them, write nothing to the writeback index')
+  .option('--pin-rules', 'do not reload rules when their files change')
+  .option('--es-debug', 'accepted for compatibility (Elasticsearch requests are logged at debug level)')
+  .addOption(new Option('--log-format <format>', 'log output').choices(['json', 'text']).default('json'))
+  .addOption(
+    new Option('--log-level <level>', 'overrides --verbose/--debug').choices([
+      'debug',
+      'info',
+      'warn',
+      'error',
+    ]),
+  )
+  .action(
+    async (o: {
+      config: string;
+      rule?: string;
+      start?: string;
+      end?: string;
+      verbose?: boolean;
+      debug?: boolean;
+      pinRules?: boolean;
+      logFormat: string;
+      logLevel?: string;
+    }) => {
+      const secrets = new SecretRegistry();
+      const logger = createLogger({ level: logLevel(o), format: o.logFormat as LogFormat }, secrets);
+      let app: App | undefined;
+      let stopping = false;
+      const shutdown = (signal: NodeJS.Signals) => {
+        if (stopping) return;
+        stopping = true;
+        logger.warn({ signal }, 'stopping: finishing running queries and sending due alerts');
+        void (app?.stop() ?? Promise.resolve()).then(
+          () => process.exit(0),
+          (err: unknown) => fail(err),
+        );
+      };
+      process.on('SIGTERM', shutdown);
+      process.on('SIGINT', shutdown);
+      try {
+        app = await startApp(
+          {
+            configFile: o.config,
+            ...(o.rule ? { rule: o.rule } : {}),
+            ...(o.start ? { start: o.start } : {}),
+            ...(o.end ? { end: o.end } : {}),
+            debug: Boolean(o.debug),
+            pinRules: Boolean(o.pinRules),
+          },
+          { env, clock: systemClock, logger, secrets },
+        );
+        await app.finished;
+        await app.stop();
+        const failed = app.loaded.errors.length > 0;
+        process.exit(failed ? 2 : 0);
+      } catch (err) {
+        logger.flush?.();
+        fail(err);
+      }
+    },
+  );
+
+createIndexCommand(program, env, fail);
+
+program.parseAsync(normalizeArgv(process.argv)).catch(fail);

@@ -1,0 +1,241 @@
+/**
+ * config.yaml: ElastAlert 2's global keys and defaults. Every key here is also a default for each
+ * rule (a rule may override any of them), so the raw mapping is kept alongside the typed view.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { EsalertError } from '../errors/esalert-error.ts';
+import { isValidTimeZone, localTimeZone } from '../util/time.ts';
+import { ES_CONNECTION_KEYS } from './es-connection.ts';
+import {
+  duration,
+  nonNegativeInt,
+  positiveInt,
+  problemsError,
+  problemsFromZod,
+  stringList,
+  suggest,
+} from './fields.ts';
+import type { EnvLookup } from './interpolate.ts';
+import { readYamlFile, type YamlSource } from './yaml-source.ts';
+
+const DAY = 86_400_000;
+const DURATION_KEYS = new Set(['run_every', 'buffer_time', 'alert_time_limit', 'old_query_limit']);
+
+const globalSchema = z
+  .object({
+    rules_folder: stringList.default(['rules']),
+    scan_subdirectories: z.boolean().default(true),
+    rules_loader: z
+      .literal('file', { error: 'only the file rules loader is supported ("file")' })
+      .default('file'),
+    skip_invalid: z.boolean().default(false),
+    run_every: duration,
+    buffer_time: duration,
+    writeback_index: z
+      .string({ error: 'must be the base name of the writeback indices, e.g. elastalert_status' })
+      .min(1),
+    alert_time_limit: duration.default(2 * DAY),
+    old_query_limit: duration.default(7 * DAY),
+    max_query_size: positiveInt.default(10_000),
+    scroll_keepalive: z.string().default('30s'),
+    max_scrolling_count: nonNegativeInt.default(990),
+    max_aggregation: positiveInt.default(10_000),
+    disable_rules_on_error: z.boolean().default(true),
+    show_disabled_rules: z.boolean().default(true),
+    max_threads: positiveInt.default(10),
+    misfire_grace_time: z.number().default(5),
+    notify_email: stringList.optional(),
+    notify_all_errors: z.boolean().default(false),
+    from_addr: z.string().default('ElastAlert'),
+    smtp_host: z.string().default('localhost'),
+    es_host: z.string().optional(),
+    es_port: z.int({ error: 'must be a port number' }).min(1).max(65535).default(9200),
+    es_hosts: z.array(z.string()).optional(),
+    use_ssl: z.boolean().optional(),
+    verify_certs: z.boolean().optional(),
+    ca_certs: z.string().optional(),
+    client_cert: z.string().optional(),
+    client_key: z.string().optional(),
+    es_username: z.string().optional(),
+    es_password: z.string().optional(),
+    es_api_key: z.string().optional(),
+    es_bearer: z.string().optional(),
+    es_url_prefix: z.string().optional(),
+    es_conn_timeout: z.number().positive().default(20),
+    custom_pretty_ts_format: z.string().nullable().optional(),
+    string_multi_field_name: z.string().default('.keyword'),
+    jinja_root_name: z.string().default('_data'),
+    add_metadata_alert: z.boolean().default(false),
+    replace_dots_in_field_names: z.boolean().default(false),
+    timezone: z
+      .string()
+      .refine(isValidTimeZone, { error: 'must be an IANA time zone name such as UTC or Asia/Shanghai' })
+      .optional(),
+  })
+  .loose();
+
+export type RawConfig = Record<string, unknown>;
+
+export interface GlobalConfig {
+  file: string | undefined;
+  /** Every key (defaults filled, env applied): the defaults rules inherit. */
+  raw: RawConfig;
+  rulesFolders: string[];
+  scanSubdirectories: boolean;
+  skipInvalid: boolean;
+  runEveryMs: number;
+  bufferTimeMs: number;
+  writebackIndex: string;
+  alertTimeLimitMs: number;
+  oldQueryLimitMs: number;
+  maxQuerySize: number;
+  maxScrollingCount: number;
+  maxAggregation: number;
+  disableRulesOnError: boolean;
+  maxThreads: number;
+  /** Time zone for times shown in alerts and logs (ElastAlert 2 uses the process's local zone). */
+  timezone: string;
+  warnings: string[];
+}
+
+/** Keys only meaningful in config.yaml (rules inherit them but do not set them). */
+export const GLOBAL_ONLY_KEYS = new Set([
+  'rules_folder',
+  'scan_subdirectories',
+  'rules_loader',
+  'skip_invalid',
+  'writeback_index',
+  'writeback_alias',
+  'alert_time_limit',
+  'old_query_limit',
+  'max_scrolling_count',
+  'max_aggregation',
+  'disable_rules_on_error',
+  'show_disabled_rules',
+  'max_threads',
+  'misfire_grace_time',
+  'notify_email',
+  'notify_alert',
+  'notify_all_errors',
+  'statsd_host',
+  'statsd_instance_tag',
+  'add_metadata_alert',
+  'replace_dots_in_field_names',
+  'string_multi_field_name',
+  'logging',
+  'timezone',
+  'aws_region',
+  'profile',
+  'es_send_get_body_as',
+  ...ES_CONNECTION_KEYS,
+]);
+
+/** ElastAlert 2 copies these environment variables into the global config. */
+function applyEnv(raw: RawConfig, env: EnvLookup): void {
+  const set = (name: string, key: string, convert: (v: string) => unknown = (v) => v) => {
+    const v = env(name);
+    if (v !== undefined && v !== '') raw[key] = convert(v);
+  };
+  set('ES_HOST', 'es_host');
+  set('ES_PORT', 'es_port', (v) => (/^\d+$/.test(v) ? Number(v) : v));
+  set('ES_HOSTS', 'es_hosts', (v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+  set('ES_USE_SSL', 'use_ssl', (v) => /^(1|true|yes|on)$/i.test(v.trim()));
+  set('ES_USERNAME', 'es_username');
+  set('ES_PASSWORD', 'es_password');
+  set('ES_API_KEY', 'es_api_key');
+  set('ES_BEARER', 'es_bearer');
+  set('ES_URL_PREFIX', 'es_url_prefix');
+}
+
+export interface LoadConfigOptions {
+  env: EnvLookup;
+  /** Option names rules and alerters understand: anything else in config.yaml draws a warning. */
+  knownRuleOptions?: ReadonlySet<string>;
+  /** Values that win over the file (command-line flags). */
+  overrides?: RawConfig;
+  /** When no file exists: start from these values (test-rule's defaults). */
+  defaults?: RawConfig;
+}
+
+export function parseGlobalConfig(
+  source: Pick<YamlSource, 'file' | 'locate' | 'value'>,
+  options: LoadConfigOptions,
+): GlobalConfig {
+  const value = source.value ?? {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new EsalertError(
+      'CONFIG_INVALID',
+      `${source.file}: must be a mapping of settings (key: value lines)`,
+    );
+  }
+  const raw: RawConfig = { ...options.defaults, ...(value as RawConfig) };
+  applyEnv(raw, options.env);
+  Object.assign(raw, options.overrides);
+  const parsed = globalSchema.safeParse(raw);
+  if (!parsed.success) throw problemsError('CONFIG_INVALID', source, problemsFromZod(parsed.error, raw));
+  const c = parsed.data;
+  if (!c.es_host && !c.es_hosts?.length) {
+    throw problemsError('CONFIG_INVALID', source, [
+      { path: ['es_host'], message: 'is required: the Elasticsearch host name (or set ES_HOST)' },
+    ]);
+  }
+  const warnings: string[] = [];
+  if (options.knownRuleOptions) {
+    for (const key of Object.keys(value as RawConfig)) {
+      if (key in globalSchema.shape || GLOBAL_ONLY_KEYS.has(key) || options.knownRuleOptions.has(key))
+        continue;
+      const hint = suggest(key, [...Object.keys(globalSchema.shape), ...options.knownRuleOptions]);
+      const loc = source.locate([key]);
+      warnings.push(
+        `${loc.file}:${loc.line}: unknown setting "${key}" is ignored${hint ? `; did you mean "${hint}"?` : ''}`,
+      );
+    }
+  }
+  if ((value as RawConfig).logging !== undefined) {
+    warnings.push(
+      `${source.file}: "logging" (Python logging configuration) is ignored; use --log-format, --verbose or --debug`,
+    );
+  }
+  const base = source.file ? dirname(source.file) : process.cwd();
+  // ElastAlert 2 resolves rules_folder against the working directory; fall back to the config's directory.
+  const rulesFolders = c.rules_folder.map((f) => {
+    if (isAbsolute(f) || existsSync(f)) return resolve(f);
+    const besideConfig = resolve(base, f);
+    return existsSync(besideConfig) ? besideConfig : resolve(f);
+  });
+  // Rules inherit the file's own values (time dicts stay dicts, as a rule would write them) plus defaults.
+  const fullRaw: RawConfig = { ...raw };
+  for (const [k, v] of Object.entries(c)) {
+    if (!(k in fullRaw) && v !== undefined && !DURATION_KEYS.has(k)) fullRaw[k] = v;
+  }
+  return {
+    file: source.file,
+    raw: fullRaw,
+    rulesFolders,
+    scanSubdirectories: c.scan_subdirectories,
+    skipInvalid: c.skip_invalid,
+    runEveryMs: c.run_every,
+    bufferTimeMs: c.buffer_time,
+    writebackIndex: c.writeback_index,
+    alertTimeLimitMs: c.alert_time_limit,
+    oldQueryLimitMs: c.old_query_limit,
+    maxQuerySize: c.max_query_size,
+    maxScrollingCount: c.max_scrolling_count,
+    maxAggregation: c.max_aggregation,
+    disableRulesOnError: c.disable_rules_on_error,
+    maxThreads: c.max_threads,
+    timezone: c.timezone ?? localTimeZone(),
+    warnings,
+  };
+}
+
+export function loadGlobalConfig(file: string, options: LoadConfigOptions): GlobalConfig {
+  return parseGlobalConfig(readYamlFile(file, { env: options.env, errorCode: 'CONFIG_INVALID' }), options);
+}

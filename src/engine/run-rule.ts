@@ -1,0 +1,379 @@
+/**
+ * One run of one rule: choose the window, query it segment by segment, feed the rule type, then
+ * pass each match through silence/realert to the alert pipeline, and record the run.
+ *
+ * A query that fails ends the run: the segments already queried count (their matches are
+ * handled and the status records where they end), the failed segment and everything after it is
+ * queried again next run. A failed query is never taken for "no events".
+ */
+import type { Logger } from 'pino';
+import type { Clock } from '../app/clock.ts';
+import { EsalertError, errorMessage } from '../errors/esalert-error.ts';
+import { buildBaseQuery, type EsQuery } from '../query/filters.ts';
+import { readHits, toRuleHits } from '../query/hits-reader.ts';
+import { indexFor } from '../query/index-names.ts';
+import type { SearchPort } from '../query/search-port.ts';
+import type { Match, TermsBucket } from '../ruletypes/rule-type.ts';
+import type { SilenceEntry, WritebackStore } from '../state/writeback.ts';
+import { lookupField, pythonStr } from '../util/lookup.ts';
+import { parseTimestamp, toIso } from '../util/time.ts';
+import { nextAlertTime, silenceKey } from './realert.ts';
+import type { RuntimeRule } from './runtime-rule.ts';
+
+/** Where matches go once they passed silence/realert: the alert pipeline (alert now or aggregate). */
+export interface MatchSink {
+  accept(
+    rt: RuntimeRule,
+    match: Match,
+    decision: { silence?: { key: string; entry: SilenceEntry } },
+  ): Promise<void>;
+}
+
+export interface EngineGlobals {
+  runEveryMs: number;
+  oldQueryLimitMs: number;
+}
+
+export interface EngineDeps {
+  clock: Clock;
+  logger: Logger;
+  writeback: WritebackStore;
+  sink: MatchSink;
+  search(rt: RuntimeRule): SearchPort;
+  globals: EngineGlobals;
+  /** Silence entries by key, shared by all rules (realert_key may be shared). */
+  silenceCache: Map<string, SilenceEntry>;
+}
+
+export interface SegmentReport {
+  start: string;
+  end: string;
+  index: string;
+  query: EsQuery;
+  hits: number;
+  duplicates: number;
+  pages: number;
+  truncated: boolean;
+}
+
+export type MatchOutcome =
+  | { match: Match; outcome: 'alerted' | 'aggregated'; silence?: { key: string; until: string } }
+  | { match: Match; outcome: 'silenced'; key: string; until: string };
+
+export interface RunReport {
+  rule: string;
+  start: string;
+  end: string;
+  skipped?: string;
+  segments: SegmentReport[];
+  hits: number;
+  duplicates: number;
+  matches: MatchOutcome[];
+  error?: EsalertError;
+  /** End of the last segment that completed (the resume point). */
+  completedTo: string | undefined;
+  timeTakenMs: number;
+}
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  /** Explicit start (backfill / test-rule). */
+  start?: number;
+  /** Keep the per-segment queries in the report (explain). */
+  recordQueries?: boolean;
+  /** Do not write status documents (dry runs). */
+  dryRun?: boolean;
+}
+
+/** ElastAlert 2's set_starttime: resume from the status index on the first run, else from the buffer or the previous end. */
+async function chooseStart(rt: RuntimeRule, end: number, deps: EngineDeps): Promise<number> {
+  const s = rt.state;
+  const o = rt.rule.options;
+  if (s.starttime === undefined && !o.scanEntireTimeframe) {
+    const last = await deps.writeback.lastStatus(rt.rule.name);
+    const lastEnd = last ? parseTimestamp(last.endtime) : undefined;
+    if (lastEnd !== undefined) {
+      if (deps.clock.now() - lastEnd < deps.globals.oldQueryLimitMs) {
+        s.minimumStarttime = lastEnd;
+        return lastEnd;
+      }
+      deps.logger.info(
+        { endtime: last!.endtime },
+        'previous run is older than old_query_limit; not resuming from it',
+      );
+    }
+  }
+  if (!o.useCountQuery && !o.useTermsQuery) {
+    const bufferDelta = end - (o.scanEntireTimeframe ? (o.timeframeMs ?? 0) : o.bufferTimeMs);
+    if (s.minimumStarttime !== undefined && s.minimumStarttime > bufferDelta) return s.minimumStarttime;
+    if (s.previousEndtime !== undefined && s.previousEndtime < bufferDelta) return s.previousEndtime;
+    return bufferDelta;
+  }
+  if (o.scanEntireTimeframe) return end - (o.timeframeMs ?? 0);
+  return s.previousEndtime ?? end - deps.globals.runEveryMs;
+}
+
+/** ElastAlert 2 splits long windows: buffer_time for hits, the global run_every for count/terms. */
+function segmentSize(rt: RuntimeRule, deps: EngineDeps): number {
+  const o = rt.rule.options;
+  return o.useCountQuery || o.useTermsQuery ? deps.globals.runEveryMs : o.bufferTimeMs;
+}
+
+async function querySegment(
+  rt: RuntimeRule,
+  start: number,
+  end: number,
+  deps: EngineDeps,
+  signal: AbortSignal | undefined,
+): Promise<SegmentReport> {
+  const o = rt.rule.options;
+  const index = indexFor(o, start, end);
+  const query = buildBaseQuery(o.filters, {
+    field: o.timestampField,
+    gt: rt.codec.write(start),
+    lte: rt.codec.write(end),
+  });
+  const report: SegmentReport = {
+    start: toIso(start),
+    end: toIso(end),
+    index,
+    query,
+    hits: 0,
+    duplicates: 0,
+    pages: 0,
+    truncated: false,
+  };
+  const port = deps.search(rt);
+  if (o.useCountQuery) {
+    const count = await port.count(index, query, signal);
+    report.hits = count;
+    report.pages = 1;
+    rt.ruleType.addCountData!(end, count);
+    return report;
+  }
+  if (o.useTermsQuery) {
+    const res = await port.search(
+      {
+        index,
+        query,
+        size: 0,
+        aggs: { counts: { terms: { field: o.queryKey, size: o.termsSize, min_doc_count: o.minDocCount } } },
+      },
+      signal,
+    );
+    report.pages = 1;
+    const buckets = (res.aggregations?.counts as { buckets?: TermsBucket[] } | undefined)?.buckets;
+    if (buckets) {
+      report.hits = buckets.length;
+      rt.ruleType.addTermsData!(end, buckets);
+    }
+    return report;
+  }
+  const processing = {
+    timestampField: o.timestampField,
+    codec: rt.codec,
+    ...(o.compoundQueryKey ? { compoundQueryKey: { name: o.queryKey!, fields: o.compoundQueryKey } } : {}),
+    ...(o.compoundAggregationKey
+      ? { compoundAggregationKey: { name: o.aggregationKey!, fields: o.compoundAggregationKey } }
+      : {}),
+  };
+  const seen = rt.state.processedHits;
+  const read = await readHits(
+    port,
+    {
+      index,
+      query,
+      timestampField: o.timestampField,
+      pageSize: o.maxQuerySize,
+      maxPages: o.maxScrollingCount,
+      sourceIncludes: o.include,
+      keepAlive: o.scrollKeepalive,
+    },
+    (page) => {
+      report.hits += page.length;
+      const fresh = toRuleHits(page, processing).filter((h) => {
+        const id = h.doc._id as string;
+        if (seen.has(id)) {
+          report.duplicates++;
+          return false;
+        }
+        seen.set(id, h.ts);
+        return true;
+      });
+      if (fresh.length > 0) rt.ruleType.addData(fresh);
+    },
+    signal,
+  );
+  report.pages = read.pages;
+  report.truncated = read.truncated;
+  if (read.truncated) {
+    deps.logger.warn(
+      { window: [report.start, report.end], total: read.total, read: read.hits },
+      `stopped after max_scrolling_count (${o.maxScrollingCount}) pages of max_query_size (${o.maxQuerySize}) hits; the rest of this window is not evaluated`,
+    );
+  }
+  return report;
+}
+
+/** The query key value that keys silences: flatline's `key`, else the match's query_key field. */
+function queryKeyValue(rt: RuntimeRule, match: Match): string | undefined {
+  const own = rt.ruleType.silenceKeyValue?.(match);
+  if (own !== undefined) return own;
+  const qk = rt.rule.options.queryKey;
+  if (!qk) return undefined;
+  const v = lookupField(match, qk);
+  return v === undefined ? undefined : pythonStr(v);
+}
+
+async function silencedUntil(
+  key: string,
+  deps: EngineDeps,
+  checked: Set<string>,
+): Promise<number | undefined> {
+  const now = deps.clock.now();
+  const cached = deps.silenceCache.get(key);
+  if (cached && now < cached.until) return cached.until;
+  if (checked.has(key)) return undefined;
+  checked.add(key);
+  const stored = await deps.writeback.silence(key);
+  if (stored) {
+    // keep the exponent we computed ourselves if we have one (ElastAlert 2 does the same)
+    deps.silenceCache.set(key, { until: stored.until, exponent: cached?.exponent ?? stored.exponent });
+    if (now < stored.until) return stored.until;
+  }
+  return undefined;
+}
+
+async function handleMatches(
+  rt: RuntimeRule,
+  matches: Match[],
+  hits: number,
+  deps: EngineDeps,
+  report: RunReport,
+): Promise<void> {
+  const o = rt.rule.options;
+  const checked = new Set<string>();
+  for (const match of matches) {
+    match.num_hits = hits;
+    match.num_matches = matches.length;
+    const key = silenceKey(o.realertKey, queryKeyValue(rt, match));
+    const until =
+      (await silencedUntil(key, deps, checked)) ??
+      (await silencedUntil(`${rt.rule.name}._silence`, deps, checked));
+    if (until !== undefined) {
+      deps.logger.info({ key, until: toIso(until) }, 'match suppressed: silenced');
+      report.matches.push({ match, outcome: 'silenced', key, until: toIso(until) });
+      continue;
+    }
+    let silence: { key: string; entry: SilenceEntry } | undefined;
+    if (o.realertMs > 0) {
+      const entry = nextAlertTime(
+        o.realertMs,
+        o.exponentialRealertMs,
+        deps.silenceCache.get(key),
+        deps.clock.now(),
+      );
+      deps.silenceCache.set(key, entry);
+      silence = { key, entry };
+    }
+    await deps.sink.accept(rt, match, silence ? { silence } : {});
+    report.matches.push({
+      match,
+      outcome: o.aggregation.kind === 'none' ? 'alerted' : 'aggregated',
+      ...(silence ? { silence: { key, until: toIso(silence.entry.until) } } : {}),
+    });
+  }
+}
+
+export async function runRule(
+  rt: RuntimeRule,
+  end: number,
+  deps: EngineDeps,
+  options: RunOptions = {},
+): Promise<RunReport> {
+  const started = deps.clock.now();
+  const o = rt.rule.options;
+  const start = options.start ?? (await chooseStart(rt, end, deps));
+  rt.state.starttime = start;
+  const report: RunReport = {
+    rule: rt.rule.name,
+    start: toIso(start),
+    end: toIso(end),
+    segments: [],
+    hits: 0,
+    duplicates: 0,
+    matches: [],
+    completedTo: undefined,
+    timeTakenMs: 0,
+  };
+  if (deps.clock.now() <= start) {
+    report.skipped = 'the query would start in the future';
+    deps.logger.warn({ start: report.start }, 'query start time is in the future; skipping this run');
+    return report;
+  }
+  const segment = segmentSize(rt, deps);
+  let cursor = start;
+  let completed: number | undefined;
+  try {
+    while (cursor < end) {
+      const to = end - cursor > segment ? cursor + segment : end;
+      const seg = await querySegment(rt, cursor, to, deps, options.signal);
+      if (!options.recordQueries) seg.query = {};
+      report.segments.push(seg);
+      report.hits += seg.hits;
+      report.duplicates += seg.duplicates;
+      rt.ruleType.garbageCollect(to);
+      completed = to;
+      cursor = to;
+    }
+    if (start === end) {
+      rt.ruleType.garbageCollect(end);
+      completed = end;
+    }
+  } catch (err) {
+    report.error =
+      err instanceof EsalertError
+        ? err
+        : new EsalertError('INTERNAL', `error running rule: ${errorMessage(err)}`, { cause: err });
+  }
+  const matches = rt.ruleType.takeMatches();
+  await handleMatches(rt, matches, report.hits, deps, report);
+
+  report.timeTakenMs = deps.clock.now() - started;
+  if (completed !== undefined) {
+    report.completedTo = toIso(completed);
+    rt.state.previousEndtime = completed;
+    if (!options.dryRun) {
+      await deps.writeback.writeStatus({
+        rule_name: rt.rule.name,
+        starttime: report.start,
+        endtime: report.completedTo,
+        matches: matches.length,
+        hits: report.hits,
+        time_taken: report.timeTakenMs / 1000,
+        '@timestamp': toIso(deps.clock.now()),
+      });
+    }
+  }
+  if (report.error) {
+    deps.logger.error(
+      { err: report.error.message, window: [report.start, report.end] },
+      `error running rule ${rt.rule.name}`,
+    );
+    if (!options.dryRun) {
+      await deps.writeback
+        .writeError(
+          `Error running rule ${rt.rule.name}: ${report.error.message}`,
+          { rule: rt.rule.name },
+          toIso(deps.clock.now()),
+        )
+        .catch((e: unknown) =>
+          deps.logger.error({ err: errorMessage(e) }, 'could not record the error in the writeback index'),
+        );
+    }
+  }
+  // forget _ids older than the overlap can bring back
+  const horizon = deps.clock.now() - o.bufferTimeMs - o.queryDelayMs;
+  for (const [id, ts] of rt.state.processedHits) if (ts < horizon) rt.state.processedHits.delete(id);
+  return report;
+}

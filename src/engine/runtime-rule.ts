@@ -1,0 +1,67 @@
+/**
+ * A loaded rule plus what the engine keeps for it between runs: the rule type instance (its
+ * windows), where the next query starts, and the _ids already processed in overlapping windows.
+ */
+import type { Rule } from '../rules/load-rule.ts';
+import type { RuleTypeContext, RuleTypeInstance } from '../ruletypes/rule-type.ts';
+import { type TimestampCodec, timestampCodec } from '../query/timestamps.ts';
+
+export interface RunState {
+  /** Start of the last query window (ElastAlert 2's rule['starttime']). */
+  starttime: number | undefined;
+  /** Never query before this (the resume point read from the status index). */
+  minimumStarttime: number | undefined;
+  /** End of the last completed window. */
+  previousEndtime: number | undefined;
+  /** _id -> timestamp of hits already handed to the rule type (buffer_time overlap). */
+  processedHits: Map<string, number>;
+  hasRunOnce: boolean;
+  /** --start: where the first run begins. */
+  initialStarttime: number | undefined;
+  /** limit_execution: the next time this rule may run. */
+  nextRunAt: number | undefined;
+}
+
+export interface RuntimeRule {
+  rule: Rule;
+  ruleType: RuleTypeInstance;
+  codec: TimestampCodec;
+  state: RunState;
+}
+
+export function ruleTypeContext(rule: Rule): RuleTypeContext {
+  const o = rule.options;
+  return {
+    timestampField: o.timestampField,
+    queryKey: o.queryKey,
+    timezone: o.timezone,
+    prettyFormat: o.prettyFormat,
+    compat: { spikeOnZero: o.compatSpikeOnZero },
+  };
+}
+
+export function newRunState(): RunState {
+  return {
+    starttime: undefined,
+    minimumStarttime: undefined,
+    previousEndtime: undefined,
+    processedHits: new Map(),
+    hasRunOnce: false,
+    initialStarttime: undefined,
+    nextRunAt: undefined,
+  };
+}
+
+export function createRuntimeRule(rule: Rule, carryOver?: RuntimeRule): RuntimeRule {
+  const o = rule.options;
+  const sameLogic = carryOver && carryOver.rule.hash === rule.hash;
+  return {
+    rule,
+    // An unchanged rule keeps its windows; a changed one starts its rule type afresh but keeps its position.
+    ruleType: sameLogic
+      ? carryOver.ruleType
+      : rule.type.create(ruleTypeContext(rule), rule.typeOptions as never),
+    codec: timestampCodec(o.timestampType, o.timestampFormat, o.queryTimezone),
+    state: carryOver ? carryOver.state : newRunState(),
+  };
+}

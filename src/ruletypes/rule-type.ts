@@ -1,0 +1,91 @@
+/**
+ * The contract between the engine and a rule type.
+ *
+ * A rule type is pure: it receives data (hits, counts, term buckets) and the passage of time
+ * (garbage collection at each segment end), keeps its state in plain objects, and emits matches.
+ * It reads no clock and does no I/O, so each type is tested with tables of (events, options,
+ * times) -> matches.
+ */
+import type { z } from 'zod';
+import { type Doc, setField } from '../util/lookup.ts';
+import { toIso } from '../util/time.ts';
+
+/** A hit from the query: the document (_source with _id/_index folded in) and its timestamp. */
+export interface Hit {
+  doc: Doc;
+  ts: number;
+}
+
+export interface TermsBucket {
+  key: string | number;
+  doc_count: number;
+}
+
+/** A match: the event document (timestamp as an ISO string) plus what the rule type adds. */
+export type Match = Doc;
+
+/** What every rule type may need from the rule beyond its own options. */
+export interface RuleTypeContext {
+  timestampField: string;
+  /** The query key field ("a,b" for compound keys, whose joined value the engine stores under that name). */
+  queryKey: string | undefined;
+  /** Display settings for match texts. */
+  timezone: string;
+  prettyFormat: string | undefined;
+  /** Compatibility switches (see docs/deviations.md). */
+  compat: CompatOptions;
+}
+
+export interface CompatOptions {
+  /** Spike: fire on 0 vs 0 and on any count against an empty reference, as ElastAlert 2 does. */
+  spikeOnZero: boolean;
+}
+
+export interface RuleTypeInstance {
+  addData(hits: Hit[]): void;
+  addCountData?(endMs: number, count: number): void;
+  addTermsData?(endMs: number, buckets: TermsBucket[]): void;
+  /** Time has reached `ms` (end of a queried segment), with or without data. */
+  garbageCollect(ms: number): void;
+  /** Matches found so far; the engine drains them after each run. */
+  takeMatches(): Match[];
+  /** The rule-type paragraph of the default alert text (ElastAlert 2's get_match_str). */
+  matchText(match: Match): string;
+  /** The value that keys realert/silence for a match, when it is not the query_key value. */
+  silenceKeyValue?(match: Match): string | undefined;
+}
+
+export interface RuleTypeDefinition<O = unknown> {
+  name: string;
+  summary: string;
+  /** Schema of the type's own options, read from the (merged) rule mapping. */
+  options: z.ZodType<O>;
+  /** Every option name the type reads, for unknown-option warnings. */
+  optionNames: readonly string[];
+  supportsCountQuery: boolean;
+  supportsTermsQuery: boolean;
+  create(ctx: RuleTypeContext, options: O): RuleTypeInstance;
+}
+
+/** Collects matches the way ElastAlert 2's add_match does: a deep copy, timestamp as ISO text. */
+export class MatchCollector {
+  private list: Match[] = [];
+  private readonly tsField: string;
+
+  constructor(tsField: string) {
+    this.tsField = tsField;
+  }
+
+  add(doc: Doc, ts: number, extra?: Doc): void {
+    const match = structuredClone(doc);
+    if (!setField(match, this.tsField, toIso(ts))) match[this.tsField] = toIso(ts);
+    if (extra) Object.assign(match, extra);
+    this.list.push(match);
+  }
+
+  take(): Match[] {
+    const out = this.list;
+    this.list = [];
+    return out;
+  }
+}

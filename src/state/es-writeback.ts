@@ -1,0 +1,302 @@
+/** The writeback store in Elasticsearch, with ElastAlert 2's index names and mappings. */
+import type { Client } from '@elastic/elasticsearch';
+import { errors as esErrors } from '@elastic/elasticsearch';
+import { EsalertError } from '../errors/esalert-error.ts';
+import { toEsError } from '../query/es-client.ts';
+import type { Doc } from '../util/lookup.ts';
+import { parseTimestamp, toIso } from '../util/time.ts';
+import {
+  type AlertDoc,
+  type SilenceEntry,
+  type StatusDoc,
+  type StoredAlert,
+  type WritebackKind,
+  type WritebackStore,
+  writebackIndex,
+} from './writeback.ts';
+
+const date = { type: 'date', format: 'date_optional_time' };
+
+/** Mappings as ElastAlert 2 creates them (es_mappings/8). */
+export const WRITEBACK_MAPPINGS: Record<WritebackKind, Doc> = {
+  alert: {
+    numeric_detection: true,
+    date_detection: false,
+    dynamic_templates: [
+      {
+        strings_as_keyword: {
+          mapping: { ignore_above: 1024, type: 'keyword' },
+          match_mapping_type: 'string',
+        },
+      },
+    ],
+    properties: {
+      rule_name: { type: 'keyword' },
+      '@timestamp': date,
+      alert_time: date,
+      match_time: date,
+      match_body: { enabled: false, type: 'object' },
+      aggregate_id: { type: 'keyword' },
+    },
+  },
+  status: { properties: { rule_name: { type: 'keyword' }, '@timestamp': date } },
+  silence: { properties: { rule_name: { type: 'keyword' }, until: date, '@timestamp': date } },
+  error: { properties: { data: { type: 'object', enabled: false }, '@timestamp': date } },
+  past: {
+    properties: {
+      rule_name: { type: 'keyword' },
+      match_body: { type: 'object', enabled: false },
+      '@timestamp': date,
+      aggregate_id: { type: 'keyword' },
+    },
+  },
+};
+
+const KINDS: WritebackKind[] = ['alert', 'status', 'silence', 'error', 'past'];
+
+export interface EsWritebackOptions {
+  /** Make writes visible to searches at once (tests, and the silence/pending lookups that follow). */
+  refresh?: boolean | 'wait_for';
+  onRequest?: () => void;
+}
+
+function isConflict(err: unknown): boolean {
+  return err instanceof esErrors.ResponseError && err.meta.statusCode === 409;
+}
+
+function isMissingIndex(err: unknown): boolean {
+  return err instanceof esErrors.ResponseError && err.meta.statusCode === 404;
+}
+
+export function createEsWriteback(
+  client: Client,
+  base: string,
+  options: EsWritebackOptions = {},
+): WritebackStore {
+  const idx = (k: WritebackKind) => writebackIndex(base, k);
+  const refresh = options.refresh ?? false;
+  const note = options.onRequest ?? (() => {});
+  const wrap = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    note();
+    try {
+      return await fn();
+    } catch (err) {
+      throw new EsalertError('WRITEBACK_FAILED', toEsError(err, `writeback: ${what}`).message, {
+        cause: err,
+        retryable: true,
+      });
+    }
+  };
+  const searchAlerts = async (query: Doc, sort: Doc[], size: number): Promise<StoredAlert[]> =>
+    wrap('searching alerts', async () => {
+      try {
+        const res = await client.search<AlertDoc>({
+          index: idx('alert'),
+          query,
+          sort: sort as never,
+          size,
+          ignore_unavailable: true,
+        });
+        return res.hits.hits.map((h) => ({ id: h._id!, doc: h._source! }));
+      } catch (err) {
+        if (isMissingIndex(err)) return [];
+        throw err;
+      }
+    });
+
+  return {
+    async ensureIndices() {
+      for (const kind of KINDS) {
+        await wrap(`creating ${idx(kind)}`, async () => {
+          if (await client.indices.exists({ index: idx(kind) })) return;
+          try {
+            await client.indices.create({ index: idx(kind), mappings: WRITEBACK_MAPPINGS[kind] as never });
+          } catch (err) {
+            if (!(
+              err instanceof esErrors.ResponseError &&
+              err.body &&
+              JSON.stringify(err.body).includes('resource_already_exists')
+            ))
+              throw err;
+          }
+        });
+      }
+    },
+
+    async lastStatus(ruleName) {
+      return wrap('reading the last run', async () => {
+        try {
+          const res = await client.search<StatusDoc>({
+            index: idx('status'),
+            query: { bool: { filter: { term: { rule_name: ruleName } } } },
+            sort: [{ '@timestamp': { order: 'desc' } }],
+            size: 1,
+            ignore_unavailable: true,
+          });
+          return res.hits.hits[0]?._source;
+        } catch (err) {
+          if (isMissingIndex(err)) return undefined;
+          throw err;
+        }
+      });
+    },
+
+    async writeStatus(doc) {
+      await wrap('writing run status', () => client.index({ index: idx('status'), document: doc, refresh }));
+    },
+
+    async silence(key) {
+      return wrap('reading silences', async () => {
+        try {
+          const res = await client.search<{ until: string; exponent?: number }>({
+            index: idx('silence'),
+            query: { term: { rule_name: key } },
+            sort: [{ until: { order: 'desc' } }],
+            size: 1,
+            _source_includes: ['until', 'exponent'],
+            ignore_unavailable: true,
+          });
+          const s = res.hits.hits[0]?._source;
+          if (!s) return undefined;
+          const until = parseTimestamp(s.until);
+          return until === undefined ? undefined : { until, exponent: s.exponent ?? 0 };
+        } catch (err) {
+          if (isMissingIndex(err)) return undefined;
+          throw err;
+        }
+      });
+    },
+
+    async writeSilence(key, entry: SilenceEntry, nowIso) {
+      await wrap('writing a silence', () =>
+        client.index({
+          index: idx('silence'),
+          document: {
+            exponent: entry.exponent,
+            rule_name: key,
+            '@timestamp': nowIso,
+            until: toIso(entry.until),
+          },
+          refresh,
+        }),
+      );
+    },
+
+    async listSilences(key) {
+      return wrap('listing silences', async () => {
+        try {
+          const res = await client.search<{ rule_name: string; until: string; exponent?: number }>({
+            index: idx('silence'),
+            query: key ? { term: { rule_name: key } } : { match_all: {} },
+            sort: [{ until: { order: 'desc' } }],
+            size: 1000,
+            ignore_unavailable: true,
+          });
+          return res.hits.hits.map((h) => ({
+            id: h._id!,
+            key: h._source!.rule_name,
+            until: h._source!.until,
+            exponent: h._source!.exponent ?? 0,
+          }));
+        } catch (err) {
+          if (isMissingIndex(err)) return [];
+          throw err;
+        }
+      });
+    },
+
+    async deleteSilence(id) {
+      return wrap('deleting a silence', async () => {
+        try {
+          await client.delete({ index: idx('silence'), id, refresh: true });
+          return true;
+        } catch (err) {
+          if (isMissingIndex(err)) return false;
+          throw err;
+        }
+      });
+    },
+
+    async writeError(message, data, nowIso, traceback) {
+      await wrap('writing an error', () =>
+        client.index({
+          index: idx('error'),
+          document: { message, traceback: traceback ?? [], ...(data ? { data } : {}), '@timestamp': nowIso },
+          refresh,
+        }),
+      );
+    },
+
+    async createAlert(id, doc) {
+      return wrap('writing an alert', async () => {
+        try {
+          await client.create({ index: idx('alert'), id, document: doc, refresh });
+          return 'created' as const;
+        } catch (err) {
+          if (isConflict(err)) return 'exists' as const;
+          throw err;
+        }
+      });
+    },
+
+    async updateAlert(id, patch) {
+      await wrap('updating an alert', () => client.update({ index: idx('alert'), id, doc: patch, refresh }));
+    },
+
+    async getAlert(id) {
+      return wrap('reading an alert', async () => {
+        try {
+          return (await client.get<AlertDoc>({ index: idx('alert'), id }))._source;
+        } catch (err) {
+          if (isMissingIndex(err)) return undefined;
+          throw err;
+        }
+      });
+    },
+
+    async pendingAlerts(fromIso, toIso, limit) {
+      return searchAlerts(
+        {
+          bool: {
+            filter: [
+              { term: { alert_sent: false } },
+              { range: { alert_time: { gte: fromIso, lte: toIso } } },
+            ],
+            must_not: [{ exists: { field: 'aggregate_id' } }],
+          },
+        },
+        [{ alert_time: { order: 'asc' } }],
+        limit,
+      );
+    },
+
+    async aggregateMembers(id, limit) {
+      return searchAlerts({ term: { aggregate_id: id } }, [{ '@timestamp': { order: 'asc' } }], limit);
+    },
+
+    async pendingAggregate(ruleName, nowIso, aggregationKey) {
+      const filter: Doc[] = [
+        { term: { rule_name: ruleName } },
+        { range: { alert_time: { gt: nowIso } } },
+        { term: { alert_sent: false } },
+      ];
+      if (aggregationKey) filter.push({ term: { aggregation_key: aggregationKey } });
+      const hits = await searchAlerts(
+        { bool: { filter, must_not: [{ exists: { field: 'aggregate_id' } }] } },
+        [{ alert_time: { order: 'desc' } }],
+        1,
+      );
+      return hits[0];
+    },
+
+    async deleteAlert(id) {
+      await wrap('deleting an alert', async () => {
+        try {
+          await client.delete({ index: idx('alert'), id, refresh });
+        } catch (err) {
+          if (!isMissingIndex(err)) throw err;
+        }
+      });
+    },
+  };
+}

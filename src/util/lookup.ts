@@ -1,0 +1,106 @@
+/**
+ * Field lookup in documents, as ElastAlert 2 resolves rule field names: `event.involvedObject.name`
+ * finds nested objects, a literal dotted key (`{"event.reason": ...}`) or any mix (longest literal
+ * prefix first), `items[2]` indexes arrays (`objects[0]foo` reaches into the element), and a
+ * trailing `.keyword` is tried as a real field, then ignored as the multi-field suffix.
+ */
+
+export type Doc = Record<string, unknown>;
+
+type Found = { container: Doc | unknown[]; key: string | number } | undefined;
+
+const isObject = (v: unknown): v is Doc => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function find(doc: Doc, term: string): Found {
+  const parts = term.split('.');
+  for (let i = parts.length; i >= 1; i--) {
+    let root = parts.slice(0, i).join('.');
+    const indexed = /^(.+?)\[(\d)\](.*)$/.exec(root);
+    let index: number | undefined;
+    const children: string[] = [];
+    if (indexed) {
+      root = indexed[1]!;
+      index = Number(indexed[2]);
+      if (indexed[3]) children.push(indexed[3]);
+    }
+    if (!Object.hasOwn(doc, root)) continue;
+    children.push(...parts.slice(i));
+    const options = [children];
+    if (children.at(-1) === 'keyword') options.push(children.slice(0, -1));
+    for (const option of options) {
+      const child = option.join('.');
+      const value = doc[root];
+      if (index !== undefined) {
+        if (!child) return Array.isArray(value) ? { container: value, key: index } : undefined;
+        const element = Array.isArray(value) ? value[index] : undefined;
+        if (isObject(element)) return find(element, child);
+      }
+      if (child && isObject(value)) return find(value, child);
+      return { container: doc, key: root };
+    }
+  }
+  return undefined;
+}
+
+/** The value at `term`, or undefined when any part is missing. */
+export function lookupField(doc: Doc, term: string): unknown {
+  const f = find(doc, term);
+  if (!f) return undefined;
+  const v = Array.isArray(f.container) ? f.container[f.key as number] : f.container[f.key as string];
+  return v === null ? undefined : v;
+}
+
+/** Sets the value at `term` where lookupField would find it; false when the path does not exist. */
+export function setField(doc: Doc, term: string, value: unknown): boolean {
+  const f = find(doc, term);
+  if (!f) return false;
+  if (Array.isArray(f.container)) f.container[f.key as number] = value;
+  else f.container[f.key as string] = value;
+  return true;
+}
+
+/** Python's str() of a field value, as ElastAlert 2 uses for keys: None, True/False, lists and dicts Python-style. */
+export function pythonStr(value: unknown): string {
+  if (value === undefined || value === null) return 'None';
+  if (value === true) return 'True';
+  if (value === false) return 'False';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return pythonNumber(value);
+  return pythonRepr(value);
+}
+
+function pythonNumber(n: number): string {
+  if (Number.isInteger(n)) return String(n);
+  return String(n);
+}
+
+/** Python's repr() for JSON-like values: {'a': 1, 'b': [True, None]}. */
+export function pythonRepr(value: unknown): string {
+  if (value === undefined || value === null) return 'None';
+  if (value === true) return 'True';
+  if (value === false) return 'False';
+  if (typeof value === 'number') return pythonNumber(value);
+  if (typeof value === 'string') {
+    const quote = value.includes("'") && !value.includes('"') ? '"' : "'";
+    const escaped = value
+      .replace(/\\/g, '\\\\')
+      .replace(/\n/g, '\\n')
+      .replace(/\r/g, '\\r')
+      .replace(/\t/g, '\\t');
+    return quote + (quote === "'" ? escaped.replace(/'/g, "\\'") : escaped) + quote;
+  }
+  if (Array.isArray(value)) return `[${value.map(pythonRepr).join(', ')}]`;
+  if (typeof value === 'object') {
+    return `{${Object.entries(value as Doc)
+      .map(([k, v]) => `${pythonRepr(k)}: ${pythonRepr(v)}`)
+      .join(', ')}}`;
+  }
+  return String(value);
+}
+
+/** ElastAlert 2's hashable(): lists and objects become their Python string form when used as a key. */
+export function keyOf(value: unknown): string {
+  if (value === undefined || value === null) return 'None';
+  if (typeof value === 'object') return pythonRepr(value);
+  return pythonStr(value);
+}

@@ -1,0 +1,104 @@
+/**
+ * An HTTP receiver on 127.0.0.1 that records what alerters send. Its answers can be scripted
+ * (status codes, JSON bodies such as DingTalk's {"errcode":130101}, delays) to exercise retries.
+ */
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface Received {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+  json: unknown;
+  at: number;
+}
+
+export interface Reply {
+  status?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  delayMs?: number;
+}
+
+export interface Receiver {
+  url: string;
+  port: number;
+  received: Received[];
+  /** Answers for the next requests, in order; afterwards `fallback`. */
+  script(...replies: Reply[]): void;
+  fallback: Reply;
+  /** Resolves once `n` requests arrived. */
+  waitFor(n: number, timeoutMs?: number): Promise<Received[]>;
+  close(): Promise<void>;
+}
+
+export async function startReceiver(
+  fallback: Reply = { status: 200, body: { errcode: 0, errmsg: 'ok' } },
+): Promise<Receiver> {
+  const received: Received[] = [];
+  const queue: Reply[] = [];
+  const waiters: { n: number; resolve: () => void }[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      let json: unknown;
+      try {
+        json = body ? JSON.parse(body) : undefined;
+      } catch {
+        json = undefined;
+      }
+      const reply = queue.shift() ?? r.fallback;
+      const answer = () => {
+        received.push({
+          method: req.method ?? '',
+          path: req.url ?? '',
+          headers: req.headers,
+          body,
+          json,
+          at: Date.now(),
+        });
+        for (const w of waiters.filter((x) => received.length >= x.n)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve();
+        }
+        res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });
+        res.end(
+          reply.body === undefined
+            ? ''
+            : typeof reply.body === 'string'
+              ? reply.body
+              : JSON.stringify(reply.body),
+        );
+      };
+      if (reply.delayMs) setTimeout(answer, reply.delayMs);
+      else answer();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const r: Receiver = {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    received,
+    fallback,
+    script: (...replies) => queue.push(...replies),
+    waitFor: (n, timeoutMs = 30_000) =>
+      new Promise((resolve, reject) => {
+        if (received.length >= n) return resolve(received);
+        const t = setTimeout(
+          () => reject(new Error(`expected ${n} requests, got ${received.length}`)),
+          timeoutMs,
+        );
+        waiters.push({ n, resolve: () => (clearTimeout(t), resolve(received)) });
+      }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+  return r;
+}
