@@ -8,10 +8,8 @@ export function readOptions<T>(schema: z.ZodType<T>, options: Doc): T {
   const r = schema.safeParse(options);
   if (r.success) return r.data;
   const first = problemsFromZod(r.error, options)[0]!;
-  throw new OptionProblem(
-    String(first.path[0] ?? ''),
-    `${first.path.map(String).join('.')} ${first.message}`,
-  );
+  const rest = first.path.slice(1).map(String).join('.');
+  throw new OptionProblem(String(first.path[0] ?? ''), rest ? `${rest} ${first.message}` : first.message);
 }
 
 /** Replaces option values written as "$name$" with the rule's `name` option (recursively). */

@@ -309,7 +309,6 @@ export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
   };
   const scheduleFlush = () => {
     flushTimer = setTimeout(() => void flush().finally(scheduleFlush), flushEvery);
-    flushTimer.unref?.();
   };
   await flush(); // alerts left unsent by a previous process
   scheduler.start();
@@ -332,6 +331,12 @@ export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
     await scheduler.stop();
     await flush();
     pipeline.close();
+    // what this process wrote must be visible to the next one, whenever it starts
+    await writeback
+      .flush()
+      .catch((err: unknown) =>
+        logger.warn({ err: errorMessage(err) }, 'could not refresh the writeback indices'),
+      );
     lifetime.abort();
     for (const c of connections.values()) await (await c.catch(() => undefined))?.close();
   };

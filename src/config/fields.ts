@@ -123,7 +123,10 @@ export function problemsFromZod(error: z.ZodError, input: unknown): Problem[] {
       case 'invalid_union':
         out.push({
           path,
-          message: `has the wrong form (got ${describe(got)})${issue.message && issue.message !== 'Invalid input' ? `: ${issue.message}` : ''}`,
+          message:
+            got === undefined
+              ? 'is required'
+              : `has the wrong form (got ${describe(got)})${issue.message && issue.message !== 'Invalid input' ? `: ${issue.message}` : ''}`,
         });
         break;
       default:
@@ -146,7 +149,8 @@ export function problemsError(
   const lines = problems.map((p) => {
     const loc = source.locate(p.path);
     const where = `${loc.file}:${loc.line ?? 1}${loc.column ? `:${loc.column}` : ''}`;
-    return `${where}: ${p.path.length ? `${formatPath(p.path)} ` : ''}${p.message}`;
+    const sep = /^(is|must|has|needs|works|can|cannot|should)\b/.test(p.message) ? ' ' : ': ';
+    return `${where}: ${p.path.length ? `${formatPath(p.path)}${sep}` : ''}${p.message}`;
   });
   const first = problems[0];
   const location = first ? source.locate(first.path) : { file: source.file };

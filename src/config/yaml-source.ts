@@ -16,6 +16,7 @@ import {
   isSeq,
   parse,
   parseDocument,
+  type SchemaOptions,
   visit,
 } from 'yaml';
 import { type ErrorCode, EsalertError, type SourceLocation } from '../errors/esalert-error.ts';
@@ -36,6 +37,25 @@ export interface ParseYamlOptions {
   errorCode?: ErrorCode;
 }
 
+type CustomTag = Extract<NonNullable<SchemaOptions['customTags']>, unknown[]>[number];
+
+/**
+ * PyYAML reads yes/no/on/off as booleans (YAML 1.1) but not y/n, which the YAML 1.1 spec (and
+ * the yaml package) also do: `index: y` must stay a string, as ElastAlert 2 reads it.
+ */
+function pyyamlBooleans(tags: CustomTag[]): CustomTag[] {
+  return tags.map((t) => {
+    if (typeof t !== 'object' || t.tag !== 'tag:yaml.org,2002:bool' || !('test' in t) || !t.test) return t;
+    const truthy = t.test.test('yes');
+    return {
+      ...t,
+      test: truthy
+        ? /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/
+        : /^(?:no|No|NO|false|False|FALSE|off|Off|OFF)$/,
+    } as CustomTag;
+  });
+}
+
 export function parseYaml(file: string, text: string, options: ParseYamlOptions = {}): YamlSource {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, {
@@ -44,6 +64,7 @@ export function parseYaml(file: string, text: string, options: ParseYamlOptions 
     prettyErrors: true,
     uniqueKeys: true,
     merge: true,
+    customTags: (tags) => pyyamlBooleans(tags as CustomTag[]),
   });
   const code = options.errorCode ?? 'CONFIG_INVALID';
   const first = doc.errors[0];

@@ -261,7 +261,7 @@ async function handleMatches(
       (await silencedUntil(key, deps, checked)) ??
       (await silencedUntil(`${rt.rule.name}._silence`, deps, checked));
     if (until !== undefined) {
-      deps.logger.info({ key, until: toIso(until) }, 'match suppressed: silenced');
+      deps.logger.debug({ key, until: toIso(until) }, 'match suppressed: silenced');
       report.matches.push({ match, outcome: 'silenced', key, until: toIso(until) });
       continue;
     }

@@ -74,7 +74,7 @@ export function queryStringProblem(query: string): string | undefined {
   } catch (err) {
     const e = err as { message: string; location?: { start: { column: number } }; found?: string | null };
     const col = e.location?.start.column;
-    const found = e.found === null || e.found === undefined ? 'the end of the query' : `"${e.found}"`;
+    const found = e.found === null || e.found === undefined ? 'end of the query' : `"${e.found}"`;
     return `invalid query_string ${JSON.stringify(query)}${col ? ` at column ${col}` : ''}: unexpected ${found} (check quotes, parentheses, brackets and that / is escaped as \\/)`;
   }
   const start = (ast as { start?: string }).start;
@@ -82,7 +82,7 @@ export function queryStringProblem(query: string): string | undefined {
     return `invalid query_string ${JSON.stringify(query)}: it starts with ${start}; remove it or put a term before it`;
   }
   const rest = query
-    .slice(maxEndOffset(ast) + 1)
+    .slice(Math.max(0, maxEndOffset(ast)))
     .replace(/[)\s]/g, ' ')
     .trim();
   const dangling = /^(AND|OR|NOT|&&|\|\||!)(\s|$)/.exec(rest);

@@ -12,7 +12,8 @@ import type { GlobalConfig } from '../config/global-config.ts';
 import { GLOBAL_ONLY_KEYS } from '../config/global-config.ts';
 import type { EnvLookup } from '../config/interpolate.ts';
 import { readYamlFile, type YamlPath, type YamlSource } from '../config/yaml-source.ts';
-import { EsalertError, type SourceLocation } from '../errors/esalert-error.ts';
+import { EsalertError, errorMessage, type SourceLocation } from '../errors/esalert-error.ts';
+import { pythonFormat } from '../alerts/python-format.ts';
 import { findQueryStrings, normalizeFilters, queryStringProblem } from '../query/filters.ts';
 import type { Logger } from 'pino';
 import { type Alerter, type AlerterDefinition, OptionProblem } from '../alerters/alerter.ts';
@@ -221,6 +222,35 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
       message: 'can only be used with a rule type that has a timeframe',
     });
 
+  // alert_text / alert_subject with positional args: the placeholders must fit the args
+  for (const [textKey, argsKey] of [
+    ['alert_text', 'alert_text_args'],
+    ['alert_subject', 'alert_subject_args'],
+  ] as const) {
+    const text = c[textKey];
+    const args = c[argsKey];
+    if (
+      text === undefined ||
+      (args === undefined && textKey === 'alert_subject') ||
+      c.alert_text_type === 'alert_text_jinja'
+    )
+      continue;
+    try {
+      if (args)
+        pythonFormat(
+          text,
+          args.map(() => ''),
+        );
+      else if (c.alert_text_kw)
+        pythonFormat(text, [], Object.fromEntries(Object.values(c.alert_text_kw).map((k) => [k, ''])));
+    } catch (err) {
+      problems.push({
+        path: [textKey],
+        message: `${errorMessage(err)}: it has to match ${argsKey}${args ? ` (${args.length} value(s))` : ''}; write literal braces as {{ and }}`,
+      });
+    }
+  }
+
   const filters = normalizeFilters(c.filter);
   for (const q of findQueryStrings(c.filter, ['filter'])) {
     const problem = queryStringProblem(q.query);
@@ -254,9 +284,18 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
       );
     } catch (err) {
       if (!(err instanceof OptionProblem)) throw err;
-      const path: YamlPath =
-        inline && err.option in spec.options ? ['alert', i, spec.name, err.option] : [err.option];
-      problems.push({ path, message: `(${def.name} alerter) ${err.message}` });
+      // point at the option where it is written, else at the alerter that needs it
+      const written = inline && err.option in spec.options;
+      const path: YamlPath = written
+        ? ['alert', i, spec.name, err.option]
+        : err.option in raw
+          ? [err.option]
+          : ['alert', i];
+      const message =
+        path.length === 2
+          ? `${spec.name} alerter: ${err.option} ${err.message}`
+          : `${err.message} (${def.name} alerter)`;
+      problems.push({ path, message });
     }
   });
   if (problems.length > 0) throw problemsError('RULE_INVALID', fileLike, problems);

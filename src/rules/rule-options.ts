@@ -87,6 +87,29 @@ export const commonRuleSchema = z
     description: z.string().default(''),
     top_count_keys: z.array(z.string()).optional(),
     compat_spike_on_zero: z.boolean().default(false),
+    alert_text: z.string({ error: 'must be text' }).optional(),
+    alert_text_args: z.array(z.string(), { error: 'must be a list of field names' }).optional(),
+    alert_text_kw: z
+      .record(z.string(), z.string(), { error: 'must map field names to placeholder names' })
+      .optional(),
+    alert_text_type: z
+      .enum(['alert_text_only', 'alert_text_jinja', 'exclude_fields', 'aggregation_summary_only'], {
+        error: 'must be one of alert_text_only, alert_text_jinja, exclude_fields, aggregation_summary_only',
+      })
+      .optional(),
+    alert_subject: z.string({ error: 'must be text' }).optional(),
+    alert_subject_args: z.array(z.string(), { error: 'must be a list of field names' }).optional(),
+    alert_subject_max_len: positiveInt.optional(),
+    alert_missing_value: z.string().optional(),
+    summary_table_fields: z
+      .array(
+        z.union([z.string(), z.object({ path: z.string().min(1), header: z.string().optional() }).strict()]),
+      )
+      .optional(),
+    summary_table_type: z
+      .enum(['ascii', 'html', 'markdown'], { error: 'must be ascii, html or markdown' })
+      .optional(),
+    summary_table_max_rows: nonNegativeInt.optional(),
   })
   .loose();
 

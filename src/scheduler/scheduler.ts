@@ -148,7 +148,6 @@ export class Scheduler {
     e.stats.nextRun = e.due;
     const delay = Math.max(0, e.due - this.o.clock.now());
     e.timer = setTimeout(() => this.fire(e), Math.min(delay, 2 ** 31 - 1));
-    e.timer.unref?.();
   }
 
   private fire(e: Entry): void {

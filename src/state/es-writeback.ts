@@ -298,5 +298,11 @@ export function createEsWriteback(
         }
       });
     },
+
+    async flush() {
+      await wrap('refreshing', () =>
+        client.indices.refresh({ index: KINDS.map(idx).join(','), ignore_unavailable: true }),
+      );
+    },
   };
 }

@@ -102,5 +102,6 @@ export function createMemoryWriteback(): MemoryWriteback {
     async deleteAlert(id) {
       alerts.delete(id);
     },
+    async flush() {},
   };
 }

@@ -91,4 +91,6 @@ export interface WritebackStore {
     aggregationKey: string | undefined,
   ): Promise<StoredAlert | undefined>;
   deleteAlert(id: string): Promise<void>;
+  /** Makes everything written so far visible to searches (before a restart reads it back). */
+  flush(): Promise<void>;
 }

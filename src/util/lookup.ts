@@ -32,7 +32,8 @@ function find(doc: Doc, term: string): Found {
       const value = doc[root];
       if (index !== undefined) {
         if (!child) return Array.isArray(value) ? { container: value, key: index } : undefined;
-        const element = Array.isArray(value) ? value[index] : undefined;
+        if (!Array.isArray(value) || index >= value.length) return undefined;
+        const element = value[index];
         if (isObject(element)) return find(element, child);
       }
       if (child && isObject(value)) return find(value, child);

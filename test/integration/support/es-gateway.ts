@@ -24,6 +24,8 @@ export interface GatewayOptions {
   requireAuthorization?: string;
   prefix?: string;
   tls?: { requestClientCert: boolean };
+  /** Fails the request with this HTTP status when it returns one (n counts requests from 1). */
+  fail?: (n: number, method: string, path: string) => number | undefined;
 }
 
 export interface Gateway {
@@ -112,6 +114,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const seenAuthorization: (string | undefined)[] = [];
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     seenAuthorization.push(req.headers.authorization);
+    const failStatus = options.fail?.(seenAuthorization.length, req.method ?? '', req.url ?? '');
+    if (failStatus !== undefined) {
+      req.resume();
+      res.writeHead(failStatus, { 'content-type': 'application/json', 'x-elastic-product': 'Elasticsearch' });
+      res.end(
+        JSON.stringify({
+          error: { type: 'gateway_failure', reason: 'injected by the test gateway' },
+          status: failStatus,
+        }),
+      );
+      return;
+    }
     if (
       options.requireAuthorization !== undefined &&
       req.headers.authorization !== options.requireAuthorization

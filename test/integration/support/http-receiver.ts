@@ -52,6 +52,8 @@ export async function startReceiver(
       }
       const reply = queue.shift() ?? r.fallback;
       const answer = () => {
+        // a client that went away before the answer never learnt it was received: do not count it
+        if (res.destroyed || req.socket.destroyed) return;
         received.push({
           method: req.method ?? '',
           path: req.url ?? '',
