@@ -44,8 +44,10 @@ export interface Alerter {
   /** Values that must never appear in logs, errors or writeback documents. */
   secrets(): string[];
   send(content: AlertContent, signal: AbortSignal): Promise<SendOutcome>;
-  /** Folding several alerts into one message, when the channel is rate limited. */
+  /** Messages per minute the channel accepts (robots: 20); alerts beyond it are folded into digests. */
   readonly ratePerMinute?: number;
+  /** Largest message the channel accepts, in UTF-8 bytes (digests are built to fit). */
+  readonly messageLimitBytes?: number;
 }
 
 export interface AlerterDeps {

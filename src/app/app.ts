@@ -28,6 +28,8 @@ import type { SecretRegistry } from './logger.ts';
 
 export interface RunOptions {
   configFile: string;
+  /** How long stop() lets queued alerts go out (default 30 s). */
+  drainMs?: number;
   rule?: string;
   start?: string;
   end?: string;
@@ -203,6 +205,7 @@ export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
     writeback,
     alertTimeLimitMs: config.alertTimeLimitMs,
     maxAggregation: config.maxAggregation,
+    retry: config.alertRetry,
     noWriteback: Boolean(opts.debug),
     ...(opts.debug
       ? {
@@ -323,6 +326,7 @@ export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
     'esalert started',
   );
 
+  const drainMs = opts.drainMs ?? 30_000;
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
@@ -330,7 +334,8 @@ export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
     clearTimeout(flushTimer);
     await scheduler.stop();
     await flush();
-    pipeline.close();
+    // let queued alerts go out; what does not make it stays unsent in the writeback for the next start
+    await pipeline.drain(drainMs);
     // what this process wrote must be visible to the next one, whenever it starts
     await writeback
       .flush()

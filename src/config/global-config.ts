@@ -21,7 +21,13 @@ import type { EnvLookup } from './interpolate.ts';
 import { readYamlFile, type YamlSource } from './yaml-source.ts';
 
 const DAY = 86_400_000;
-const DURATION_KEYS = new Set(['run_every', 'buffer_time', 'alert_time_limit', 'old_query_limit']);
+const DURATION_KEYS = new Set([
+  'run_every',
+  'buffer_time',
+  'alert_time_limit',
+  'old_query_limit',
+  'alert_retry',
+]);
 
 const globalSchema = z
   .object({
@@ -73,6 +79,14 @@ const globalSchema = z
       .string()
       .refine(isValidTimeZone, { error: 'must be an IANA time zone name such as UTC or Asia/Shanghai' })
       .optional(),
+    alert_retry: z
+      .object({
+        attempts: positiveInt.default(4),
+        delay: duration.default(2000),
+        max_delay: duration.default(60_000),
+      })
+      .strict()
+      .default({ attempts: 4, delay: 2000, max_delay: 60_000 }),
   })
   .loose();
 
@@ -97,6 +111,8 @@ export interface GlobalConfig {
   maxThreads: number;
   /** Time zone for times shown in alerts and logs (ElastAlert 2 uses the process's local zone). */
   timezone: string;
+  /** Delivery retries (esalert): attempts per pass, first backoff, longest wait. */
+  alertRetry: { attempts: number; baseDelayMs: number; maxDelayMs: number };
   warnings: string[];
 }
 
@@ -109,6 +125,7 @@ export const GLOBAL_ONLY_KEYS = new Set([
   'writeback_index',
   'writeback_alias',
   'alert_time_limit',
+  'alert_retry',
   'old_query_limit',
   'max_scrolling_count',
   'max_aggregation',
@@ -232,6 +249,11 @@ export function parseGlobalConfig(
     disableRulesOnError: c.disable_rules_on_error,
     maxThreads: c.max_threads,
     timezone: c.timezone ?? localTimeZone(),
+    alertRetry: {
+      attempts: c.alert_retry.attempts,
+      baseDelayMs: c.alert_retry.delay,
+      maxDelayMs: c.alert_retry.max_delay,
+    },
     warnings,
   };
 }

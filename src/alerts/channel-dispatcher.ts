@@ -1,0 +1,224 @@
+/**
+ * One queue per alert channel (a DingTalk robot, a WeCom robot, a mailbox...), shared by every
+ * rule that sends there. Alerts leave in order, one at a time:
+ *
+ * - Rate limits: a channel with ratePerMinute (DingTalk and WeCom robots: 20) never sends more
+ *   than that within any 60 s. When more alerts are waiting than the remaining budget allows,
+ *   they are folded into digest messages (each within the channel's size limit) instead of
+ *   being dropped or sent late one by one.
+ * - Retries: a retryable failure (429/5xx, timeouts, DingTalk 130101, WeCom 45009) keeps the
+ *   alert at the head of the queue and waits with exponential backoff (or the channel's
+ *   retry-after); after the last attempt, or at once for a permanent failure, the alert is
+ *   reported failed (it stays unsent in the writeback index for the pending-alert loop).
+ */
+import type { Logger } from 'pino';
+import type { AlertContent, Alerter, SendOutcome } from '../alerters/alerter.ts';
+import type { Clock } from '../app/clock.ts';
+import { errorMessage } from '../errors/esalert-error.ts';
+import { redactText } from '../util/redact.ts';
+
+export interface RetryPolicy {
+  /** Attempts before an alert is given back as failed. */
+  attempts: number;
+  baseDelayMs: number;
+  /** Longest wait between attempts; a longer retry-after from the channel is cut to this. */
+  maxDelayMs: number;
+}
+
+export interface Delivery {
+  alerter: Alerter;
+  content: AlertContent;
+  /** Called once, when the alert got through or was given up. */
+  done(outcome: SendOutcome): void;
+}
+
+export interface DispatcherDeps {
+  clock: Clock;
+  logger: Logger;
+  retry: RetryPolicy;
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+}
+
+const DIGEST_SEPARATOR = '\n\n----------------------------------------\n\n';
+/** Without a known limit, digests stay below this many UTF-8 bytes. */
+const DEFAULT_DIGEST_BYTES = 4000;
+/** Each alert in a digest keeps at least this many bytes of its text. */
+const MIN_ENTRY_BYTES = 160;
+/** A burst is over when no alert arrived for this long... */
+const GATHER_QUIET_MS = 300;
+/** ...or after this long at most. */
+const GATHER_MAX_MS = 3000;
+
+const utf8 = (s: string) => Buffer.byteLength(s, 'utf8');
+
+/** Cuts text to `max` UTF-8 bytes without splitting a character, marking the cut. */
+export function truncateUtf8(text: string, max: number, marker = '…'): string {
+  if (utf8(text) <= max) return text;
+  const budget = Math.max(0, max - utf8(marker));
+  let out = '';
+  let used = 0;
+  for (const ch of text) {
+    const n = utf8(ch);
+    if (used + n > budget) break;
+    out += ch;
+    used += n;
+  }
+  return out + marker;
+}
+
+/** One digest message for several alerts, within `maxBytes`. */
+export function digestOf(group: AlertContent[], maxBytes: number): AlertContent {
+  if (group.length === 1) return group[0]!;
+  const rules = [...new Set(group.map((c) => c.ruleName))];
+  const title = `${group.length} alerts: ${rules.join(', ')}`;
+  const header = `${title} (digest: this channel takes a limited number of messages per minute)\n\n`;
+  const budget = Math.floor((maxBytes - utf8(header) - utf8(DIGEST_SEPARATOR) * group.length) / group.length);
+  const body =
+    header +
+    group
+      .map((c) => truncateUtf8(`${c.title}\n${c.body}`, Math.max(MIN_ENTRY_BYTES, budget)))
+      .join(DIGEST_SEPARATOR);
+  const first = group[0]!;
+  return {
+    ruleName: rules.length === 1 ? first.ruleName : 'esalert digest',
+    options: first.options,
+    matches: group.flatMap((c) => c.matches),
+    title,
+    body,
+    matchTexts: group.flatMap((c) => c.matchTexts),
+  };
+}
+
+/**
+ * How many of `waiting` alerts go into the next message when only `budget` messages remain this
+ * minute: spread evenly over the budget, but never more than fit in `maxBytes` at
+ * MIN_ENTRY_BYTES each (the rest waits for the next minute).
+ */
+export function nextDigestSize(waiting: number, budget: number, maxBytes: number): number {
+  if (waiting <= budget) return 1;
+  const fit = Math.max(1, Math.floor((maxBytes - 200) / (MIN_ENTRY_BYTES + utf8(DIGEST_SEPARATOR))));
+  return Math.min(fit, Math.ceil(waiting / Math.max(1, budget)));
+}
+
+export class ChannelDispatcher {
+  readonly channel: string;
+  private readonly queue: Delivery[] = [];
+  private readonly sent: number[] = [];
+  private running = false;
+  private readonly deps: DispatcherDeps;
+  private readonly abort = new AbortController();
+  private idle: Promise<void> = Promise.resolve();
+  private resolveIdle: (() => void) | undefined;
+  private lastEnqueue = 0;
+
+  constructor(channel: string, deps: DispatcherDeps) {
+    this.channel = channel;
+    this.deps = deps;
+  }
+
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  enqueue(d: Delivery): void {
+    this.lastEnqueue = this.deps.clock.now();
+    this.queue.push(d);
+    if (!this.running) {
+      this.running = true;
+      this.idle = new Promise((r) => (this.resolveIdle = r));
+      void this.drain();
+    }
+  }
+
+  /** Resolves when the queue is empty (or the dispatcher was stopped). */
+  whenIdle(): Promise<void> {
+    return this.idle;
+  }
+
+  /** Stops sending; queued alerts are reported back as not delivered (they stay pending in the writeback). */
+  stop(): void {
+    this.abort.abort();
+  }
+
+  private budget(rate: number | undefined): number {
+    if (!rate) return Infinity;
+    const now = this.deps.clock.now();
+    while (this.sent.length > 0 && now - this.sent[0]! >= 60_000) this.sent.shift();
+    return rate - this.sent.length;
+  }
+
+  private async drain(): Promise<void> {
+    const { logger } = this.deps;
+    const gatherStart = this.deps.clock.now();
+    try {
+      while (this.queue.length > 0) {
+        if (this.abort.signal.aborted) {
+          for (const d of this.queue.splice(0))
+            d.done({ ok: false, retryable: true, reason: 'shutting down before it could be sent' });
+          break;
+        }
+        const head = this.queue[0]!;
+        const rate = head.alerter.ratePerMinute;
+        // A rate-limited channel lets a burst gather first (a rule run queues its matches one by
+        // one), so that it can be folded instead of spending the minute's budget on the first few.
+        if (
+          rate &&
+          this.deps.clock.now() - this.lastEnqueue < GATHER_QUIET_MS &&
+          this.deps.clock.now() - gatherStart < GATHER_MAX_MS
+        ) {
+          await this.deps.sleep(GATHER_QUIET_MS, this.abort.signal);
+          continue;
+        }
+        const budget = this.budget(rate);
+        if (budget <= 0) {
+          const wait = 60_000 - (this.deps.clock.now() - this.sent[0]!);
+          logger.info(
+            { channel: this.channel, queued: this.queue.length, waitMs: wait },
+            'channel rate limit reached; waiting',
+          );
+          await this.deps.sleep(Math.max(1, wait), this.abort.signal);
+          continue;
+        }
+        // When the waiting alerts do not fit this minute's remaining budget, fold them into digests.
+        const limit = head.alerter.messageLimitBytes ?? DEFAULT_DIGEST_BYTES;
+        const batch = this.queue.slice(0, rate ? nextDigestSize(this.queue.length, budget, limit) : 1);
+        const content = digestOf(
+          batch.map((d) => d.content),
+          limit,
+        );
+        const outcome = await this.sendWithRetries(head.alerter, content);
+        if (rate) this.sent.push(this.deps.clock.now());
+        this.queue.splice(0, batch.length);
+        for (const d of batch) d.done(outcome);
+      }
+    } finally {
+      this.running = false;
+      this.resolveIdle?.();
+    }
+  }
+
+  private async sendWithRetries(alerter: Alerter, content: AlertContent): Promise<SendOutcome> {
+    const { retry, logger } = this.deps;
+    let outcome: SendOutcome = { ok: false, retryable: false, reason: 'not sent' };
+    for (let attempt = 1; attempt <= retry.attempts; attempt++) {
+      outcome = await alerter
+        .send(content, this.abort.signal)
+        .catch((err: unknown): SendOutcome => ({ ok: false, retryable: false, reason: errorMessage(err) }));
+      if (outcome.ok || !outcome.retryable || this.abort.signal.aborted || attempt === retry.attempts)
+        return outcome;
+      const backoff = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
+      const wait = Math.min(retry.maxDelayMs, outcome.retryAfterMs ?? backoff);
+      logger.warn(
+        {
+          channel: this.channel,
+          rule: content.ruleName,
+          attempt,
+          reason: redactText(outcome.reason, alerter.secrets()),
+        },
+        `delivery failed; retrying in ${wait} ms`,
+      );
+      await this.deps.sleep(wait, this.abort.signal);
+    }
+    return outcome;
+  }
+}
