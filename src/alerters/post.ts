@@ -5,10 +5,11 @@
 import { z } from 'zod';
 import { stringList } from '../config/fields.ts';
 import { lookupField } from '../util/lookup.ts';
-import { redactUrl } from '../util/redact.ts';
-import type { AlerterDefinition, SendOutcome } from './alerter.ts';
+import { redactText } from '../util/redact.ts';
+import type { AlertContent, AlerterDefinition, SendOutcome } from './alerter.ts';
 import { guarded, httpOutcome, httpSend } from './http.ts';
 import { readOptions } from './options.ts';
+import { displayUrl, urlDigest, urlSecrets } from './url-secrets.ts';
 
 const schema = z.object({
   http_post_url: stringList,
@@ -41,27 +42,32 @@ export const postAlerter: AlerterDefinition = {
       ...(o.http_post_ca_certs !== undefined ? { caCerts: o.http_post_ca_certs } : {}),
       ...(o.http_post_proxy ? { proxy: o.http_post_proxy } : {}),
     };
+    const secrets = [...new Set(o.http_post_url.flatMap(urlSecrets))];
+    const send = (content: AlertContent, signal: AbortSignal) =>
+      guarded(async (): Promise<SendOutcome> => {
+        for (const match of content.matches) {
+          const payload: Record<string, unknown> = allValues ? { ...match } : {};
+          Object.assign(payload, o.http_post_static_payload);
+          for (const [out, field] of Object.entries(o.http_post_payload))
+            payload[out] = lookupField(match, field) ?? null;
+          const body = JSON.stringify(payload);
+          for (const url of o.http_post_url) {
+            const outcome = httpOutcome(url, await httpSend(url, body, http, signal));
+            if (!outcome.ok) return outcome;
+          }
+        }
+        return { ok: true };
+      });
     return {
       type: 'post',
-      channel: `post:${o.http_post_url.map(redactUrl).join(',')}`,
-      info: () => ({ type: 'http_post', http_post_webhook_url: o.http_post_url.map(redactUrl) }),
-      secrets: () =>
-        o.http_post_url.flatMap((u) => [...new URL(u).searchParams.values()]).filter((v) => v.length >= 8),
-      send: (content, signal) =>
-        guarded(async (): Promise<SendOutcome> => {
-          for (const match of content.matches) {
-            const payload: Record<string, unknown> = allValues ? { ...match } : {};
-            Object.assign(payload, o.http_post_static_payload);
-            for (const [out, field] of Object.entries(o.http_post_payload))
-              payload[out] = lookupField(match, field) ?? null;
-            const body = JSON.stringify(payload);
-            for (const url of o.http_post_url) {
-              const outcome = httpOutcome(url, await httpSend(url, body, http, signal));
-              if (!outcome.ok) return outcome;
-            }
-          }
-          return { ok: true };
-        }),
+      channel: `post:${o.http_post_url.map(urlDigest).join(',')}`,
+      info: () => ({ type: 'http_post', http_post_webhook_url: o.http_post_url.map(displayUrl) }),
+      secrets: () => secrets,
+      // a receiver may echo the URL (and its token) in an error body
+      send: async (content, signal) => {
+        const outcome = await send(content, signal);
+        return outcome.ok ? outcome : { ...outcome, reason: redactText(outcome.reason, secrets) };
+      },
     };
   },
 };

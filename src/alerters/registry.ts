@@ -2,9 +2,22 @@
 import type { AlerterCatalog } from '../rules/load-rule.ts';
 import type { AlerterDefinition } from './alerter.ts';
 import { debugAlerter } from './debug.ts';
+import { dingtalkAlerter } from './dingtalk.ts';
+import { emailAlerter } from './email.ts';
 import { postAlerter } from './post.ts';
+import { post2Alerter } from './post2.ts';
+import { webhookAlerter } from './webhook.ts';
+import { wecomAlerter } from './wecom.ts';
 
-export const BUILTIN_ALERTERS: readonly AlerterDefinition[] = [debugAlerter, postAlerter];
+export const BUILTIN_ALERTERS: readonly AlerterDefinition[] = [
+  debugAlerter,
+  postAlerter,
+  dingtalkAlerter,
+  wecomAlerter,
+  emailAlerter,
+  webhookAlerter,
+  post2Alerter,
+];
 
 export class AlerterRegistry implements AlerterCatalog {
   private readonly byName = new Map<string, AlerterDefinition>();

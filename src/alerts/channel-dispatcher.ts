@@ -13,8 +13,8 @@
  */
 import type { Logger } from 'pino';
 import type { AlertContent, Alerter, SendOutcome } from '../alerters/alerter.ts';
-import type { Clock } from '../app/clock.ts';
 import { errorMessage } from '../errors/esalert-error.ts';
+import { truncateUtf8, utf8Bytes } from '../alerters/text-limits.ts';
 import { redactText } from '../util/redact.ts';
 
 export interface RetryPolicy {
@@ -33,7 +33,11 @@ export interface Delivery {
 }
 
 export interface DispatcherDeps {
-  clock: Clock;
+  /**
+   * Milliseconds on a monotonic scale for rate accounting: how fast messages really leave, which
+   * is real time even when the engine's clock is not (backfills, tests).
+   */
+  now(): number;
   logger: Logger;
   retry: RetryPolicy;
   sleep(ms: number, signal: AbortSignal): Promise<void>;
@@ -49,34 +53,19 @@ const GATHER_QUIET_MS = 300;
 /** ...or after this long at most. */
 const GATHER_MAX_MS = 3000;
 
-const utf8 = (s: string) => Buffer.byteLength(s, 'utf8');
-
-/** Cuts text to `max` UTF-8 bytes without splitting a character, marking the cut. */
-export function truncateUtf8(text: string, max: number, marker = '…'): string {
-  if (utf8(text) <= max) return text;
-  const budget = Math.max(0, max - utf8(marker));
-  let out = '';
-  let used = 0;
-  for (const ch of text) {
-    const n = utf8(ch);
-    if (used + n > budget) break;
-    out += ch;
-    used += n;
-  }
-  return out + marker;
-}
-
 /** One digest message for several alerts, within `maxBytes`. */
 export function digestOf(group: AlertContent[], maxBytes: number): AlertContent {
   if (group.length === 1) return group[0]!;
   const rules = [...new Set(group.map((c) => c.ruleName))];
   const title = `${group.length} alerts: ${rules.join(', ')}`;
   const header = `${title} (digest: this channel takes a limited number of messages per minute)\n\n`;
-  const budget = Math.floor((maxBytes - utf8(header) - utf8(DIGEST_SEPARATOR) * group.length) / group.length);
+  const budget = Math.floor(
+    (maxBytes - utf8Bytes(header) - utf8Bytes(DIGEST_SEPARATOR) * group.length) / group.length,
+  );
   const body =
     header +
     group
-      .map((c) => truncateUtf8(`${c.title}\n${c.body}`, Math.max(MIN_ENTRY_BYTES, budget)))
+      .map((c) => truncateUtf8(`${c.title}\n${c.body}`, Math.max(MIN_ENTRY_BYTES, budget), '…'))
       .join(DIGEST_SEPARATOR);
   const first = group[0]!;
   return {
@@ -96,7 +85,7 @@ export function digestOf(group: AlertContent[], maxBytes: number): AlertContent 
  */
 export function nextDigestSize(waiting: number, budget: number, maxBytes: number): number {
   if (waiting <= budget) return 1;
-  const fit = Math.max(1, Math.floor((maxBytes - 200) / (MIN_ENTRY_BYTES + utf8(DIGEST_SEPARATOR))));
+  const fit = Math.max(1, Math.floor((maxBytes - 200) / (MIN_ENTRY_BYTES + utf8Bytes(DIGEST_SEPARATOR))));
   return Math.min(fit, Math.ceil(waiting / Math.max(1, budget)));
 }
 
@@ -121,7 +110,7 @@ export class ChannelDispatcher {
   }
 
   enqueue(d: Delivery): void {
-    this.lastEnqueue = this.deps.clock.now();
+    this.lastEnqueue = this.deps.now();
     this.queue.push(d);
     if (!this.running) {
       this.running = true;
@@ -142,14 +131,14 @@ export class ChannelDispatcher {
 
   private budget(rate: number | undefined): number {
     if (!rate) return Infinity;
-    const now = this.deps.clock.now();
+    const now = this.deps.now();
     while (this.sent.length > 0 && now - this.sent[0]! >= 60_000) this.sent.shift();
     return rate - this.sent.length;
   }
 
   private async drain(): Promise<void> {
     const { logger } = this.deps;
-    const gatherStart = this.deps.clock.now();
+    const gatherStart = this.deps.now();
     try {
       while (this.queue.length > 0) {
         if (this.abort.signal.aborted) {
@@ -163,15 +152,15 @@ export class ChannelDispatcher {
         // one), so that it can be folded instead of spending the minute's budget on the first few.
         if (
           rate &&
-          this.deps.clock.now() - this.lastEnqueue < GATHER_QUIET_MS &&
-          this.deps.clock.now() - gatherStart < GATHER_MAX_MS
+          this.deps.now() - this.lastEnqueue < GATHER_QUIET_MS &&
+          this.deps.now() - gatherStart < GATHER_MAX_MS
         ) {
           await this.deps.sleep(GATHER_QUIET_MS, this.abort.signal);
           continue;
         }
         const budget = this.budget(rate);
         if (budget <= 0) {
-          const wait = 60_000 - (this.deps.clock.now() - this.sent[0]!);
+          const wait = 60_000 - (this.deps.now() - this.sent[0]!);
           logger.info(
             { channel: this.channel, queued: this.queue.length, waitMs: wait },
             'channel rate limit reached; waiting',
@@ -187,7 +176,7 @@ export class ChannelDispatcher {
           limit,
         );
         const outcome = await this.sendWithRetries(head.alerter, content);
-        if (rate) this.sent.push(this.deps.clock.now());
+        if (rate) this.sent.push(this.deps.now());
         this.queue.splice(0, batch.length);
         for (const d of batch) d.done(outcome);
       }

@@ -38,8 +38,10 @@ export interface PipelineDeps {
   retry?: RetryPolicy;
   /** Renders Jinja templates (alert_text_type: alert_text_jinja). */
   renderJinja?: JinjaRenderer;
-  /** Waits between retries and for rate limits; tests pass one that moves a fake clock. */
+  /** Waits between retries and for rate limits; tests pass one that moves `monotonic`. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Time for channel rate limits (default: performance.now(), real time even in backfills). */
+  monotonic?: () => number;
   /** Replace every rule's alerters with these (--debug: log instead of sending). */
   overrideAlerters?: (rt: RuntimeRule) => Alerter[];
   /** Do not write to the writeback index (--debug, dry runs). */
@@ -91,6 +93,7 @@ function contentFor(
     raw: options,
     name: rt.rule.name,
     matchText: (m: Match) => rt.ruleType.matchText(m),
+    ...(rt.rule.jinjaTemplate !== undefined ? { jinjaTemplate: rt.rule.jinjaTemplate } : {}),
     ...(renderJinja ? { renderJinja } : {}),
   };
   return {
@@ -133,7 +136,7 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
       dispatchers.set(
         alerter.channel,
         (d = new ChannelDispatcher(alerter.channel, {
-          clock: deps.clock,
+          now: deps.monotonic ?? (() => performance.now()),
           logger: deps.logger,
           retry,
           sleep,

@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import { debugAlerter } from '../alerters/debug.ts';
 import { AlerterRegistry } from '../alerters/registry.ts';
+import { createJinjaRenderer } from '../alerts/jinja.ts';
 import { createAlertPipeline, type AlertPipeline } from '../alerts/pipeline.ts';
 import { connectionSecrets, type EsConnectionKeys, resolveEsConnection } from '../config/es-connection.ts';
 import { type GlobalConfig, loadGlobalConfig } from '../config/global-config.ts';
@@ -200,6 +201,7 @@ export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
 
   const debugAlerters = new Map<string, ReturnType<typeof debugAlerter.create>[]>();
   const pipeline = createAlertPipeline({
+    renderJinja: createJinjaRenderer(),
     clock,
     logger,
     writeback,

@@ -215,6 +215,87 @@ async function querySegment(
   return report;
 }
 
+/** ElastAlert 2's segmentation: full segments from the start, the last one up to the end. */
+export function splitWindow(start: number, end: number, segment: number): [number, number][] {
+  const out: [number, number][] = [];
+  let cursor = start;
+  while (cursor < end) {
+    const to = end - cursor > segment ? cursor + segment : end;
+    out.push([cursor, to]);
+    cursor = to;
+  }
+  return out;
+}
+
+const MAX_SEGMENTS_PER_REQUEST = 720;
+
+/** Count/terms segments can be fetched together when the timestamp is a date field (ISO). */
+function canBatchSegments(rt: RuntimeRule): boolean {
+  const o = rt.rule.options;
+  return (o.useCountQuery || o.useTermsQuery) && o.timestampType === 'iso' && !o.queryTimezone;
+}
+
+/**
+ * The counts (or term buckets) of many segments in one search: a date_range aggregation whose
+ * ranges reproduce the per-segment queries' bounds exactly. A segment is (start, end] while a
+ * date range is [from, to), so each range is shifted by one millisecond (dates are stored with
+ * millisecond precision).
+ */
+async function queryAggregatedSegments(
+  rt: RuntimeRule,
+  segments: [number, number][],
+  deps: EngineDeps,
+  signal: AbortSignal | undefined,
+): Promise<{ count: number; buckets: TermsBucket[] | undefined; report: SegmentReport }[]> {
+  const o = rt.rule.options;
+  const first = segments[0]![0];
+  const last = segments.at(-1)![1];
+  const index = indexFor(o, first, last);
+  const query = buildBaseQuery(o.filters, {
+    field: o.timestampField,
+    gt: rt.codec.write(first),
+    lte: rt.codec.write(last),
+  });
+  const ranges = segments.map(([from, to], i) => ({ key: `s${i}`, from: from + 1, to: to + 1 }));
+  const sub = o.useTermsQuery
+    ? { aggs: { counts: { terms: { field: o.queryKey, size: o.termsSize, min_doc_count: o.minDocCount } } } }
+    : {};
+  const res = await deps
+    .search(rt)
+    .search(
+      {
+        index,
+        query,
+        size: 0,
+        aggs: { segments: { date_range: { field: o.timestampField, ranges, keyed: true }, ...sub } },
+      },
+      signal,
+    );
+  const buckets = ((
+    res.aggregations?.segments as
+      { buckets?: Record<string, { doc_count: number; counts?: { buckets: TermsBucket[] } }> } | undefined
+  )?.buckets ?? {}) as Record<string, { doc_count: number; counts?: { buckets: TermsBucket[] } }>;
+  return segments.map(([from, to], i) => {
+    const b = buckets[`s${i}`];
+    const count = b?.doc_count ?? 0;
+    const terms = o.useTermsQuery ? (b?.counts?.buckets ?? []) : undefined;
+    return {
+      count,
+      buckets: terms,
+      report: {
+        start: toIso(from),
+        end: toIso(to),
+        index,
+        query: i === 0 ? query : {},
+        hits: terms ? terms.length : count,
+        duplicates: 0,
+        pages: i === 0 ? 1 : 0,
+        truncated: false,
+      },
+    };
+  });
+}
+
 /** The query key value that keys silences: flatline's `key`, else the match's query_key field. */
 function queryKeyValue(rt: RuntimeRule, match: Match): string | undefined {
   const own = rt.ruleType.silenceKeyValue?.(match);
@@ -311,20 +392,31 @@ export async function runRule(
     deps.logger.warn({ start: report.start }, 'query start time is in the future; skipping this run');
     return report;
   }
-  const segment = segmentSize(rt, deps);
-  let cursor = start;
+  const segments = splitWindow(start, end, segmentSize(rt, deps));
   let completed: number | undefined;
+  const commit = (seg: SegmentReport, to: number) => {
+    if (!options.recordQueries) seg.query = {};
+    report.segments.push(seg);
+    report.hits += seg.hits;
+    report.duplicates += seg.duplicates;
+    rt.ruleType.garbageCollect(to);
+    completed = to;
+  };
   try {
-    while (cursor < end) {
-      const to = end - cursor > segment ? cursor + segment : end;
-      const seg = await querySegment(rt, cursor, to, deps, options.signal);
-      if (!options.recordQueries) seg.query = {};
-      report.segments.push(seg);
-      report.hits += seg.hits;
-      report.duplicates += seg.duplicates;
-      rt.ruleType.garbageCollect(to);
-      completed = to;
-      cursor = to;
+    if (canBatchSegments(rt) && segments.length > 1) {
+      // count/terms over many segments (a backfill, a catch-up): one aggregation per chunk of segments
+      for (let i = 0; i < segments.length; i += MAX_SEGMENTS_PER_REQUEST) {
+        const chunk = segments.slice(i, i + MAX_SEGMENTS_PER_REQUEST);
+        const results = await queryAggregatedSegments(rt, chunk, deps, options.signal);
+        for (const [k, r] of results.entries()) {
+          const to = chunk[k]![1];
+          if (rt.rule.options.useCountQuery) rt.ruleType.addCountData!(to, r.count);
+          else if (r.buckets) rt.ruleType.addTermsData!(to, r.buckets);
+          commit(r.report, to);
+        }
+      }
+    } else {
+      for (const [from, to] of segments) commit(await querySegment(rt, from, to, deps, options.signal), to);
     }
     if (start === end) {
       rt.ruleType.garbageCollect(end);

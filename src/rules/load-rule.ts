@@ -5,7 +5,7 @@
  * load time. All problems of a file are reported together, each with file:line and what to fix.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative } from 'node:path';
 import { type Problem, problemsError, problemsFromZod, suggest } from '../config/fields.ts';
 import type { GlobalConfig } from '../config/global-config.ts';
@@ -13,6 +13,7 @@ import { GLOBAL_ONLY_KEYS } from '../config/global-config.ts';
 import type { EnvLookup } from '../config/interpolate.ts';
 import { readYamlFile, type YamlPath, type YamlSource } from '../config/yaml-source.ts';
 import { EsalertError, errorMessage, type SourceLocation } from '../errors/esalert-error.ts';
+import { checkTemplate } from '../alerts/jinja.ts';
 import { pythonFormat } from '../alerts/python-format.ts';
 import { findQueryStrings, normalizeFilters, queryStringProblem } from '../query/filters.ts';
 import type { Logger } from 'pino';
@@ -58,6 +59,8 @@ export interface Rule {
   typeOptions: unknown;
   /** The rule's alert channels, built (and their options checked) at load. */
   alerters: Alerter[];
+  /** The Jinja template of alert_text (or jinja_template_path) when alert_text_type is alert_text_jinja. */
+  jinjaTemplate: string | undefined;
   warnings: string[];
   locate(path: YamlPath): SourceLocation;
 }
@@ -251,6 +254,33 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
     }
   }
 
+  // Jinja alert texts are compiled at load: a template error is reported now, not at alert time.
+  let jinjaTemplate: string | undefined;
+  if (c.alert_text_type === 'alert_text_jinja') {
+    const path = typeof raw.jinja_template_path === 'string' ? raw.jinja_template_path : undefined;
+    if (path) {
+      const candidates = isAbsolute(path) ? [path] : [path, join(dirname(file), path)];
+      const found = candidates.find((f) => existsSync(f));
+      if (found) jinjaTemplate = readFileSync(found, 'utf8');
+      else
+        problems.push({
+          path: ['jinja_template_path'],
+          message: `${path} does not exist (relative paths are tried against the working directory and the rule's directory)`,
+        });
+    } else {
+      jinjaTemplate = c.alert_text ?? '';
+    }
+    const problem = jinjaTemplate !== undefined ? checkTemplate(jinjaTemplate) : undefined;
+    if (problem)
+      problems.push({
+        path: [path ? 'jinja_template_path' : 'alert_text'],
+        message: `invalid Jinja template: ${problem}`,
+      });
+    const subjectProblem = c.alert_subject !== undefined ? checkTemplate(c.alert_subject) : undefined;
+    if (subjectProblem)
+      problems.push({ path: ['alert_subject'], message: `invalid Jinja template: ${subjectProblem}` });
+  }
+
   const filters = normalizeFilters(c.filter);
   for (const q of findQueryStrings(c.filter, ['filter'])) {
     const problem = queryStringProblem(q.query);
@@ -337,6 +367,7 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
     type,
     typeOptions,
     alerters,
+    jinjaTemplate,
     warnings,
     locate,
   };

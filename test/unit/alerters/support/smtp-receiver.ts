@@ -1,0 +1,110 @@
+/**
+ * A real SMTP server on 127.0.0.1 (smtp-server) that records what the email alerter sends: the
+ * envelope, the raw message parsed with mailparser, and who logged in. Failures can be scripted
+ * (an SMTP reply code at MAIL, RCPT or DATA) and answers delayed, to exercise classification.
+ */
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { type ParsedMail, simpleParser } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+
+export interface ReceivedMail {
+  from: string;
+  to: string[];
+  user: string | undefined;
+  secure: boolean;
+  raw: string;
+  parsed: ParsedMail;
+}
+
+export interface SmtpFailureScript {
+  stage: 'mail' | 'rcpt' | 'data';
+  code: number;
+  message?: string;
+}
+
+export interface SmtpReceiverOptions {
+  /** Require this login (AUTH PLAIN/LOGIN allowed without TLS). */
+  auth?: { user: string; pass: string };
+  /** 'starttls': plain port that offers STARTTLS; 'ssl': TLS from the start. Needs key and cert. */
+  tls?: { mode: 'starttls' | 'ssl'; key: string; cert: string };
+}
+
+export interface SmtpReceiver {
+  port: number;
+  mails: ReceivedMail[];
+  /** Fails the next transaction at a stage with an SMTP code. */
+  failNext(f: SmtpFailureScript): void;
+  /** Delays the answer to DATA. */
+  delayMs: number;
+  close(): Promise<void>;
+}
+
+const smtpError = (code: number, message: string) =>
+  Object.assign(new Error(message), { responseCode: code });
+
+export async function startSmtpReceiver(options: SmtpReceiverOptions = {}): Promise<SmtpReceiver> {
+  const mails: ReceivedMail[] = [];
+  let failure: SmtpFailureScript | undefined;
+  const takeFailure = (stage: SmtpFailureScript['stage']) => {
+    if (failure?.stage !== stage) return undefined;
+    const f = failure;
+    failure = undefined;
+    return smtpError(f.code, f.message ?? `scripted ${f.code}`);
+  };
+  const r: SmtpReceiver = {
+    port: 0,
+    mails,
+    delayMs: 0,
+    failNext: (f) => (failure = f),
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+  const tls = options.tls;
+  const server = new SMTPServer({
+    logger: false,
+    secure: tls?.mode === 'ssl',
+    ...(tls ? { key: readFileSync(tls.key), cert: readFileSync(tls.cert) } : {}),
+    disabledCommands: tls ? [] : ['STARTTLS'],
+    authOptional: !options.auth,
+    allowInsecureAuth: true,
+    onAuth(auth, _session, cb) {
+      if (options.auth && auth.username === options.auth.user && auth.password === options.auth.pass)
+        return cb(null, { user: auth.username });
+      cb(smtpError(535, 'Authentication credentials invalid'));
+    },
+    onMailFrom(_address, _session, cb) {
+      cb(takeFailure('mail'));
+    },
+    onRcptTo(_address, _session, cb) {
+      cb(takeFailure('rcpt'));
+    },
+    onData(stream, session, cb) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        const raw = Buffer.concat(chunks).toString('utf8');
+        const failed = takeFailure('data');
+        const finish = () => {
+          if (failed) return cb(failed);
+          void simpleParser(raw).then((parsed) => {
+            mails.push({
+              from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+              to: session.envelope.rcptTo.map((a) => a.address),
+              user: typeof session.user === 'string' ? session.user : undefined,
+              secure: session.secure,
+              raw,
+              parsed,
+            });
+            cb();
+          });
+        };
+        if (r.delayMs) setTimeout(finish, r.delayMs);
+        else finish();
+      });
+    },
+  });
+  server.on('error', () => undefined);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  r.port = (server.server.address() as AddressInfo).port;
+  return r;
+}
