@@ -3,6 +3,7 @@
  * rules, alert pipeline and scheduler are built and wired here, and torn down here in order
  * (stop scheduling, let runs finish, send what is due, close connections).
  */
+import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { debugAlerter } from '../alerters/debug.ts';
 import { AlerterRegistry } from '../alerters/registry.ts';
@@ -56,8 +57,10 @@ export interface App {
   stop(): Promise<void>;
 }
 
-export function catalogs(): RuleCatalogs {
-  return { ruleTypes: BUILTIN_RULE_TYPES, alerters: new AlerterRegistry() };
+/** What rules can name; user modules are looked up in the working directory, then beside config.yaml. */
+export function catalogs(configFile?: string): RuleCatalogs {
+  const dirs = [process.cwd(), ...(configFile ? [dirname(resolve(configFile))] : [])];
+  return { ruleTypes: BUILTIN_RULE_TYPES, alerters: new AlerterRegistry(), moduleDirs: [...new Set(dirs)] };
 }
 
 export function knownRuleOptionNames(c: RuleCatalogs): Set<string> {
@@ -150,7 +153,7 @@ function connectionKeyOf(raw: Record<string, unknown>): { id: string; keys: EsCo
 
 export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
   const { logger, clock } = deps;
-  const cats = catalogs();
+  const cats = catalogs(opts.configFile);
   const config = loadGlobalConfig(opts.configFile, {
     env: deps.env,
     knownRuleOptions: knownRuleOptionNames(cats),

@@ -29,7 +29,7 @@ export function createIndexCommand(program: Command, env: EnvLookup, fail: (err:
           AbortSignal.timeout(60_000),
         );
         try {
-          const kinds: WritebackKind[] = ['alert', 'status', 'silence', 'error', 'past'];
+          const kinds: WritebackKind[] = ['alert', 'status', 'silence', 'error', 'past', 'state'];
           const names = kinds.map((k) => writebackIndex(base, k));
           if (!o.recreate && (await conn.client.indices.exists({ index: base }))) {
             process.stdout.write(`Index ${base} already exists. Skipping index creation.\n`);

@@ -6,6 +6,7 @@
  * handled and the status records where they end), the failed segment and everything after it is
  * queried again next run. A failed query is never taken for "no events".
  */
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../app/clock.ts';
 import { EsalertError, errorMessage } from '../errors/esalert-error.ts';
@@ -58,6 +59,7 @@ export interface SegmentReport {
 
 export type MatchOutcome =
   | { match: Match; outcome: 'alerted' | 'aggregated'; silence?: { key: string; until: string } }
+  | { match: Match; outcome: 'dropped'; reason: string }
   | { match: Match; outcome: 'silenced'; key: string; until: string };
 
 export interface RunReport {
@@ -94,8 +96,9 @@ async function chooseStart(rt: RuntimeRule, end: number, deps: EngineDeps): Prom
     const lastEnd = last ? parseTimestamp(last.endtime) : undefined;
     if (lastEnd !== undefined) {
       if (deps.clock.now() - lastEnd < deps.globals.oldQueryLimitMs) {
-        s.minimumStarttime = lastEnd;
-        return lastEnd;
+        const resumed = withAggregationOverlap(rt, lastEnd, deps);
+        s.minimumStarttime = resumed;
+        return resumed;
       }
       deps.logger.info(
         { endtime: last!.endtime },
@@ -106,16 +109,28 @@ async function chooseStart(rt: RuntimeRule, end: number, deps: EngineDeps): Prom
   if (!o.useCountQuery && !o.useTermsQuery) {
     const bufferDelta = end - (o.scanEntireTimeframe ? (o.timeframeMs ?? 0) : o.bufferTimeMs);
     if (s.minimumStarttime !== undefined && s.minimumStarttime > bufferDelta) return s.minimumStarttime;
-    if (s.previousEndtime !== undefined && s.previousEndtime < bufferDelta) return s.previousEndtime;
+    if (s.previousEndtime !== undefined && s.previousEndtime < bufferDelta)
+      return withAggregationOverlap(rt, s.previousEndtime, deps);
     return bufferDelta;
   }
   if (o.scanEntireTimeframe) return end - (o.timeframeMs ?? 0);
   return s.previousEndtime ?? end - deps.globals.runEveryMs;
 }
 
+/** allow_buffer_time_overlap: aggregation rules resuming from a previous end look back buffer_time - run_every more. */
+function withAggregationOverlap(rt: RuntimeRule, start: number, deps: EngineDeps): number {
+  const agg = rt.ruleType.aggregationQuery;
+  const o = rt.rule.options;
+  if (agg?.allowBufferTimeOverlap && !agg.useRunEveryQuerySize && o.bufferTimeMs > o.runEveryMs)
+    return start - (o.bufferTimeMs - o.runEveryMs);
+  return start;
+}
+
 /** ElastAlert 2 splits long windows: buffer_time for hits, the global run_every for count/terms. */
 function segmentSize(rt: RuntimeRule, deps: EngineDeps): number {
   const o = rt.rule.options;
+  const agg = rt.ruleType.aggregationQuery;
+  if (agg) return agg.useRunEveryQuerySize ? deps.globals.runEveryMs : o.bufferTimeMs;
   return o.useCountQuery || o.useTermsQuery ? deps.globals.runEveryMs : o.bufferTimeMs;
 }
 
@@ -215,6 +230,113 @@ async function querySegment(
   return report;
 }
 
+/** What persisted rule type state was built for: the type and its options. */
+function stateFingerprint(rt: RuntimeRule): string {
+  return createHash('sha1')
+    .update(
+      JSON.stringify([rt.rule.type.name, rt.rule.typeOptions ?? null, rt.rule.options.queryKey ?? null]),
+    )
+    .digest('hex');
+}
+
+/**
+ * Once before the first run: restore the rule type's persisted state (when built for the same
+ * options), or let it prepare itself (new_term scans its history).
+ */
+async function prepareRuleType(rt: RuntimeRule, deps: EngineDeps, options: RunOptions): Promise<void> {
+  if (rt.state.prepared) return;
+  const t = rt.ruleType;
+  let restored = false;
+  if (t.importState && !options.dryRun) {
+    const saved = await deps.writeback.loadRuleState(rt.rule.name);
+    if (saved && saved.fingerprint === stateFingerprint(rt)) {
+      t.importState(saved.state);
+      rt.state.savedState = JSON.stringify(saved.state);
+      restored = true;
+      deps.logger.info('restored the rule state saved by the previous run');
+    }
+  }
+  if (!restored && t.prepare) {
+    const o = rt.rule.options;
+    await t.prepare({
+      search: deps.search(rt),
+      indexFor: (from, to) => indexFor(o, from, to),
+      filters: o.filters,
+      timestampField: o.timestampField,
+      writeTimestamp: (ms) => rt.codec.write(ms),
+      historyEnd: rt.state.initialStarttime ?? options.start ?? deps.clock.now(),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  }
+  rt.state.prepared = true;
+}
+
+async function saveRuleTypeState(rt: RuntimeRule, deps: EngineDeps): Promise<void> {
+  const state = rt.ruleType.exportState?.();
+  if (state === undefined) return;
+  const json = JSON.stringify(state);
+  if (json === rt.state.savedState) return;
+  await deps.writeback.saveRuleState(rt.rule.name, stateFingerprint(rt), state);
+  rt.state.savedState = json;
+}
+
+/** ElastAlert 2's get_aggregation_query: query-key terms (outer), then the interval histogram, then the metric. */
+function aggregationQueryBody(rt: RuntimeRule, offsetSeconds: number | undefined): Record<string, unknown> {
+  const agg = rt.ruleType.aggregationQuery!;
+  const o = rt.rule.options;
+  let aggs: Record<string, unknown> = agg.element;
+  if (agg.bucketInterval) {
+    const histogram: Record<string, unknown> = {
+      field: o.timestampField,
+      fixed_interval: agg.bucketInterval.period,
+    };
+    if (offsetSeconds) histogram.offset = `+${offsetSeconds}s`;
+    aggs = { interval_aggs: { date_histogram: histogram, aggs } };
+  }
+  if (o.queryKey) {
+    for (const key of o.queryKey.split(',').reverse()) {
+      aggs = {
+        bucket_aggs: { terms: { field: key, size: o.termsSize, min_doc_count: o.minDocCount }, aggs },
+      };
+    }
+  }
+  return aggs;
+}
+
+async function queryAggregationSegment(
+  rt: RuntimeRule,
+  start: number,
+  end: number,
+  offsetSeconds: number | undefined,
+  deps: EngineDeps,
+  signal: AbortSignal | undefined,
+): Promise<SegmentReport> {
+  const o = rt.rule.options;
+  const index = indexFor(o, start, end);
+  const query = buildBaseQuery(o.filters, {
+    field: o.timestampField,
+    gt: rt.codec.write(start),
+    lte: rt.codec.write(end),
+  });
+  const res = await deps
+    .search(rt)
+    .search(
+      { index, query, size: 0, trackTotalHits: true, aggs: aggregationQueryBody(rt, offsetSeconds) },
+      signal,
+    );
+  if (res.aggregations) rt.ruleType.addAggregationData!(end, res.aggregations);
+  return {
+    start: toIso(start),
+    end: toIso(end),
+    index,
+    query,
+    hits: res.total ?? 0,
+    duplicates: 0,
+    pages: 1,
+    truncated: false,
+  };
+}
+
 /** ElastAlert 2's segmentation: full segments from the start, the last one up to the end. */
 export function splitWindow(start: number, end: number, segment: number): [number, number][] {
   const out: [number, number][] = [];
@@ -260,17 +382,15 @@ async function queryAggregatedSegments(
   const sub = o.useTermsQuery
     ? { aggs: { counts: { terms: { field: o.queryKey, size: o.termsSize, min_doc_count: o.minDocCount } } } }
     : {};
-  const res = await deps
-    .search(rt)
-    .search(
-      {
-        index,
-        query,
-        size: 0,
-        aggs: { segments: { date_range: { field: o.timestampField, ranges, keyed: true }, ...sub } },
-      },
-      signal,
-    );
+  const res = await deps.search(rt).search(
+    {
+      index,
+      query,
+      size: 0,
+      aggs: { segments: { date_range: { field: o.timestampField, ranges, keyed: true }, ...sub } },
+    },
+    signal,
+  );
   const buckets = ((
     res.aggregations?.segments as
       { buckets?: Record<string, { doc_count: number; counts?: { buckets: TermsBucket[] } }> } | undefined
@@ -294,6 +414,46 @@ async function queryAggregatedSegments(
       },
     };
   });
+}
+
+/**
+ * What ElastAlert 2 adds to a match before alerting: include_rule_params_in_matches, then the
+ * match_enhancements in order (an enhancement returning null drops the match; one that throws
+ * is logged and skipped, as ElastAlert 2 does with EAException).
+ */
+async function enrichMatch(
+  rt: RuntimeRule,
+  match: Match,
+  deps: EngineDeps,
+  first: boolean,
+): Promise<Match | undefined> {
+  const raw = rt.rule.raw;
+  const params = raw.include_rule_params_in_matches;
+  if (Array.isArray(params) && (first || raw.include_rule_params_in_first_match_only !== true)) {
+    for (const p of params) match[`rule_param_${String(p)}`] = raw[String(p)] ?? null;
+  }
+  let current: Match = match;
+  const ctx = {
+    rule: {
+      name: rt.rule.name,
+      timestampField: rt.rule.options.timestampField,
+      timezone: rt.rule.options.timezone,
+      options: raw,
+    },
+  };
+  for (const e of rt.rule.enhancements) {
+    try {
+      const next = await e.process(current, ctx);
+      if (next === null) return undefined;
+      if (next !== undefined) current = next;
+    } catch (err) {
+      deps.logger.error(
+        { enhancement: e.name, err: errorMessage(err) },
+        'match enhancement failed; the match is kept as it was',
+      );
+    }
+  }
+  return current;
 }
 
 /** The query key value that keys silences: flatline's `key`, else the match's query_key field. */
@@ -334,6 +494,7 @@ async function handleMatches(
 ): Promise<void> {
   const o = rt.rule.options;
   const checked = new Set<string>();
+  let first = true;
   for (const match of matches) {
     match.num_hits = hits;
     match.num_matches = matches.length;
@@ -357,7 +518,13 @@ async function handleMatches(
       deps.silenceCache.set(key, entry);
       silence = { key, entry };
     }
-    await deps.sink.accept(rt, match, silence ? { silence } : {});
+    const enriched = await enrichMatch(rt, match, deps, first);
+    first = false;
+    if (!enriched) {
+      report.matches.push({ match, outcome: 'dropped', reason: 'a match enhancement dropped it' });
+      continue;
+    }
+    await deps.sink.accept(rt, enriched, silence ? { silence } : {});
     report.matches.push({
       match,
       outcome: o.aggregation.kind === 'none' ? 'alerted' : 'aggregated',
@@ -374,7 +541,15 @@ export async function runRule(
 ): Promise<RunReport> {
   const started = deps.clock.now();
   const o = rt.rule.options;
-  const start = options.start ?? (await chooseStart(rt, end, deps));
+  let start = options.start ?? (await chooseStart(rt, end, deps));
+  // bucket_interval: align to bucket boundaries (sync) or tell the histogram where buckets start
+  let offsetSeconds: number | undefined;
+  const bucket = rt.ruleType.aggregationQuery?.bucketInterval;
+  if (bucket) {
+    const offsetMs = Math.floor(start / 1000) % Math.round(bucket.ms / 1000);
+    if (rt.ruleType.aggregationQuery!.syncBucketInterval) start -= offsetMs * 1000;
+    else offsetSeconds = offsetMs;
+  }
   rt.state.starttime = start;
   const report: RunReport = {
     rule: rt.rule.name,
@@ -392,7 +567,18 @@ export async function runRule(
     deps.logger.warn({ start: report.start }, 'query start time is in the future; skipping this run');
     return report;
   }
-  const segments = splitWindow(start, end, segmentSize(rt, deps));
+  let segments = splitWindow(start, end, segmentSize(rt, deps));
+  if (rt.ruleType.aggregationQuery) {
+    // aggregation rules query whole segments only: a shorter tail waits for the next run
+    const size = segmentSize(rt, deps);
+    segments = segments.filter(([from, to]) => to - from === size);
+    if (segments.length === 0) {
+      report.skipped = 'the window is shorter than one aggregation segment';
+      rt.state.starttime = undefined;
+      return report;
+    }
+    report.end = toIso(segments.at(-1)![1]);
+  }
   let completed: number | undefined;
   const commit = (seg: SegmentReport, to: number) => {
     if (!options.recordQueries) seg.query = {};
@@ -403,6 +589,7 @@ export async function runRule(
     completed = to;
   };
   try {
+    await prepareRuleType(rt, deps, options);
     if (canBatchSegments(rt) && segments.length > 1) {
       // count/terms over many segments (a backfill, a catch-up): one aggregation per chunk of segments
       for (let i = 0; i < segments.length; i += MAX_SEGMENTS_PER_REQUEST) {
@@ -415,6 +602,9 @@ export async function runRule(
           commit(r.report, to);
         }
       }
+    } else if (rt.ruleType.aggregationQuery) {
+      for (const [from, to] of segments)
+        commit(await queryAggregationSegment(rt, from, to, offsetSeconds, deps, options.signal), to);
     } else {
       for (const [from, to] of segments) commit(await querySegment(rt, from, to, deps, options.signal), to);
     }
@@ -436,6 +626,7 @@ export async function runRule(
     report.completedTo = toIso(completed);
     rt.state.previousEndtime = completed;
     if (!options.dryRun) {
+      await saveRuleTypeState(rt, deps);
       await deps.writeback.writeStatus({
         rule_name: rt.rule.name,
         starttime: report.start,

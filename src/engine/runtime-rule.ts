@@ -20,6 +20,10 @@ export interface RunState {
   initialStarttime: number | undefined;
   /** limit_execution: the next time this rule may run. */
   nextRunAt: number | undefined;
+  /** The rule type restored its state or prepared itself (new_term's history scan). */
+  prepared: boolean;
+  /** The rule type state last saved (JSON), to save only changes. */
+  savedState: string | undefined;
 }
 
 export interface RuntimeRule {
@@ -49,6 +53,8 @@ export function newRunState(): RunState {
     hasRunOnce: false,
     initialStarttime: undefined,
     nextRunAt: undefined,
+    prepared: false,
+    savedState: undefined,
   };
 }
 
@@ -62,6 +68,11 @@ export function createRuntimeRule(rule: Rule, carryOver?: RuntimeRule): RuntimeR
       ? carryOver.ruleType
       : rule.type.create(ruleTypeContext(rule), rule.typeOptions as never),
     codec: timestampCodec(o.timestampType, o.timestampFormat, o.queryTimezone),
-    state: carryOver ? carryOver.state : newRunState(),
+    // a changed rule type starts over: it must restore or prepare itself again
+    state: carryOver
+      ? sameLogic
+        ? carryOver.state
+        : { ...carryOver.state, prepared: false, savedState: undefined }
+      : newRunState(),
   };
 }

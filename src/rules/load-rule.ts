@@ -19,6 +19,8 @@ import { findQueryStrings, normalizeFilters, queryStringProblem } from '../query
 import type { Logger } from 'pino';
 import { type Alerter, type AlerterDefinition, OptionProblem } from '../alerters/alerter.ts';
 import { resolveRuleReferences } from '../alerters/options.ts';
+import type { Enhancement } from '../engine/enhancement.ts';
+import { findAlerterModule, findEnhancement, findRuleType } from '../modules/catalog.ts';
 import type { RuleTypeDefinition } from '../ruletypes/rule-type.ts';
 import { PLANNED_RULE_TYPES } from '../ruletypes/registry.ts';
 import type { Doc } from '../util/lookup.ts';
@@ -35,6 +37,8 @@ export interface AlerterCatalog {
 export interface RuleCatalogs {
   ruleTypes: ReadonlyMap<string, RuleTypeDefinition<never>>;
   alerters: AlerterCatalog;
+  /** Where user modules (custom rule types, alerters, enhancements) are looked up. */
+  moduleDirs: readonly string[];
 }
 
 export interface RuleLoadContext {
@@ -59,6 +63,8 @@ export interface Rule {
   typeOptions: unknown;
   /** The rule's alert channels, built (and their options checked) at load. */
   alerters: Alerter[];
+  /** match_enhancements, in order. */
+  enhancements: Enhancement[];
   /** The Jinja template of alert_text (or jinja_template_path) when alert_text_type is alert_text_jinja. */
   jinjaTemplate: string | undefined;
   warnings: string[];
@@ -190,7 +196,10 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
   if (!common.success) throw problemsError('RULE_INVALID', fileLike, problemsFromZod(common.error, raw));
   const c = common.data;
 
-  const type = ctx.catalogs.ruleTypes.get(c.type);
+  const foundType = findRuleType(c.type, ctx.catalogs.ruleTypes, ctx.catalogs.moduleDirs);
+  if (foundType && 'error' in foundType)
+    throw problemsError('RULE_INVALID', fileLike, [{ path: ['type'], message: foundType.error }]);
+  const type = foundType?.def;
   if (!type) {
     const planned = PLANNED_RULE_TYPES.includes(c.type);
     const hint = suggest(c.type, ctx.catalogs.ruleTypes.keys());
@@ -282,13 +291,21 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
   }
 
   const filters = normalizeFilters(c.filter);
+  if (type.extraFilters && typeOptions !== undefined)
+    filters.push(...type.extraFilters(typeOptions as never, raw));
   for (const q of findQueryStrings(c.filter, ['filter'])) {
     const problem = queryStringProblem(q.query);
     if (problem) problems.push({ path: q.path, message: problem });
   }
+  const alerterDefs = new Map<string, AlerterDefinition>();
   for (const spec of typeof c.alert === 'string' ? [c.alert] : c.alert) {
     const name = typeof spec === 'string' ? spec : Object.keys(spec)[0];
-    if (!name || !ctx.catalogs.alerters.has(name)) {
+    const builtin = name ? ctx.catalogs.alerters.get(name) : undefined;
+    const mod = name && !builtin ? findAlerterModule(name, ctx.catalogs.moduleDirs) : undefined;
+    if (builtin) alerterDefs.set(name!, builtin);
+    else if (mod && 'def' in mod) alerterDefs.set(name!, mod.def);
+    else if (mod) problems.push({ path: ['alert'], message: mod.error });
+    else {
       const hint = name ? suggest(name, ctx.catalogs.alerters.names()) : undefined;
       problems.push({
         path: ['alert'],
@@ -297,12 +314,25 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
     }
   }
 
+  const enhancements: Enhancement[] = [];
+  c.match_enhancements.forEach((name, i) => {
+    const found = findEnhancement(name, ctx.catalogs.moduleDirs);
+    if (found && 'def' in found) enhancements.push(found.def);
+    else
+      problems.push({
+        path: ['match_enhancements', i],
+        message:
+          found?.error ??
+          `unknown enhancement "${name}" (a module path such as modules/my_enhancement.ts, or TimeEnhancement)`,
+      });
+  });
+
   if (problems.length > 0) throw problemsError('RULE_INVALID', fileLike, problems);
   const options = toRuleOptions({ ...c, filter: filters }, defaultsOf(ctx.global), timeframeMs);
 
   const alerters: Alerter[] = [];
   options.alerts.forEach((spec, i) => {
-    const def = ctx.catalogs.alerters.get(spec.name)!;
+    const def = alerterDefs.get(spec.name)!;
     const inline = Object.keys(spec.options).length > 0;
     try {
       const alerterOptions = resolveRuleReferences({ ...raw, ...spec.options }, raw);
@@ -312,8 +342,15 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
           ruleDir: dirname(file),
         }),
       );
-    } catch (err) {
-      if (!(err instanceof OptionProblem)) throw err;
+    } catch (caught) {
+      // custom modules may throw any error carrying `option`
+      const err =
+        caught instanceof OptionProblem
+          ? caught
+          : caught instanceof Error && typeof (caught as { option?: unknown }).option === 'string'
+            ? new OptionProblem((caught as unknown as { option: string }).option, caught.message)
+            : undefined;
+      if (!err) throw caught;
       // point at the option where it is written, else at the alerter that needs it
       const written = inline && err.option in spec.options;
       const path: YamlPath = written
@@ -367,6 +404,7 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
     type,
     typeOptions,
     alerters,
+    enhancements,
     jinjaTemplate,
     warnings,
     locate,

@@ -7,6 +7,8 @@
  * times) -> matches.
  */
 import type { z } from 'zod';
+import type { EsQuery } from '../query/filters.ts';
+import type { SearchPort } from '../query/search-port.ts';
 import { type Doc, setField } from '../util/lookup.ts';
 import { toIso } from '../util/time.ts';
 
@@ -41,8 +43,41 @@ export interface CompatOptions {
   spikeOnZero: boolean;
 }
 
+/** Aggregation rule types (metric_aggregation, ...): what to ask Elasticsearch instead of hits. */
+export interface AggregationQuerySpec {
+  /** The metric aggregation(s), ElastAlert 2's aggregation_query_element. */
+  element: Record<string, unknown>;
+  /** bucket_interval: a date_histogram of this fixed interval around the element. */
+  bucketInterval?: { ms: number; period: string };
+  syncBucketInterval?: boolean;
+  /** Segments of run_every instead of buffer_time. */
+  useRunEveryQuerySize?: boolean;
+  allowBufferTimeOverlap?: boolean;
+}
+
+/** What a rule type may use once before its first run (new_term's history scan). */
+export interface PrepareContext {
+  search: SearchPort;
+  /** The index expression covering [start, end]. */
+  indexFor(startMs: number, endMs: number): string;
+  filters: EsQuery[];
+  timestampField: string;
+  writeTimestamp(ms: number): string | number;
+  /** Where the history ends: --start, or now. */
+  historyEnd: number;
+  signal?: AbortSignal;
+}
+
 export interface RuleTypeInstance {
   addData(hits: Hit[]): void;
+  /** Set by aggregation types: the engine then queries aggregations and calls addAggregationData. */
+  aggregationQuery?: AggregationQuerySpec;
+  addAggregationData?(endMs: number, aggregations: Record<string, unknown>): void;
+  /** Runs once before the first query (may search; errors fail the rule's run and are retried). */
+  prepare?(ctx: PrepareContext): Promise<void>;
+  /** State worth keeping across restarts (plain JSON), and its restoration. */
+  exportState?(): unknown;
+  importState?(state: unknown): void;
   addCountData?(endMs: number, count: number): void;
   addTermsData?(endMs: number, buckets: TermsBucket[]): void;
   /** Time has reached `ms` (end of a queried segment), with or without data. */
@@ -64,6 +99,8 @@ export interface RuleTypeDefinition<O = unknown> {
   optionNames: readonly string[];
   supportsCountQuery: boolean;
   supportsTermsQuery: boolean;
+  /** Filters the type adds to the rule's own (blacklist/whitelist filter_by_list). */
+  extraFilters?(options: O, raw: Doc): EsQuery[];
   create(ctx: RuleTypeContext, options: O): RuleTypeInstance;
 }
 

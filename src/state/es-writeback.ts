@@ -42,6 +42,15 @@ export const WRITEBACK_MAPPINGS: Record<WritebackKind, Doc> = {
   status: { properties: { rule_name: { type: 'keyword' }, '@timestamp': date } },
   silence: { properties: { rule_name: { type: 'keyword' }, until: date, '@timestamp': date } },
   error: { properties: { data: { type: 'object', enabled: false }, '@timestamp': date } },
+  state: {
+    dynamic: false,
+    properties: {
+      rule_name: { type: 'keyword' },
+      fingerprint: { type: 'keyword' },
+      state: { type: 'object', enabled: false },
+      '@timestamp': date,
+    },
+  },
   past: {
     properties: {
       rule_name: { type: 'keyword' },
@@ -52,7 +61,7 @@ export const WRITEBACK_MAPPINGS: Record<WritebackKind, Doc> = {
   },
 };
 
-const KINDS: WritebackKind[] = ['alert', 'status', 'silence', 'error', 'past'];
+const KINDS: WritebackKind[] = ['alert', 'status', 'silence', 'error', 'past', 'state'];
 
 export interface EsWritebackOptions {
   /** Make writes visible to searches at once (tests, and the silence/pending lookups that follow). */
@@ -297,6 +306,31 @@ export function createEsWriteback(
           if (!isMissingIndex(err)) throw err;
         }
       });
+    },
+
+    async loadRuleState(ruleName) {
+      return wrap('reading rule state', async () => {
+        try {
+          const doc = await client.get<{ fingerprint: string; state: unknown }>({
+            index: idx('state'),
+            id: ruleName,
+          });
+          return doc._source ? { fingerprint: doc._source.fingerprint, state: doc._source.state } : undefined;
+        } catch (err) {
+          if (isMissingIndex(err)) return undefined;
+          throw err;
+        }
+      });
+    },
+
+    async saveRuleState(ruleName, fingerprint, state) {
+      await wrap('saving rule state', () =>
+        client.index({
+          index: idx('state'),
+          id: ruleName,
+          document: { rule_name: ruleName, fingerprint, state, '@timestamp': new Date().toISOString() },
+        }),
+      );
     },
 
     async flush() {

@@ -20,6 +20,7 @@ export function createMemoryWriteback(): MemoryWriteback {
   const silences: MemoryWriteback['silences'] = [];
   const errors: MemoryWriteback['errors'] = [];
   const alerts = new Map<string, AlertDoc>();
+  const states = new Map<string, { fingerprint: string; state: unknown }>();
   const alertList = (pred: (d: AlertDoc) => boolean) =>
     [...alerts].filter(([, d]) => pred(d)).map(([id, doc]) => ({ id, doc }));
   return {
@@ -103,5 +104,11 @@ export function createMemoryWriteback(): MemoryWriteback {
       alerts.delete(id);
     },
     async flush() {},
+    async loadRuleState(name) {
+      return states.get(name);
+    },
+    async saveRuleState(name, fingerprint, state) {
+      states.set(name, { fingerprint, state: structuredClone(state) });
+    },
   };
 }

@@ -10,7 +10,7 @@
  */
 import type { Doc } from '../util/lookup.ts';
 
-export type WritebackKind = 'alert' | 'status' | 'silence' | 'error' | 'past';
+export type WritebackKind = 'alert' | 'status' | 'silence' | 'error' | 'past' | 'state';
 
 export function writebackIndex(base: string, kind: WritebackKind): string {
   switch (kind) {
@@ -24,6 +24,8 @@ export function writebackIndex(base: string, kind: WritebackKind): string {
       return `${base}_error`;
     case 'past':
       return `${base}_past`;
+    case 'state':
+      return `${base}_esalert_state`;
   }
 }
 
@@ -93,4 +95,7 @@ export interface WritebackStore {
   deleteAlert(id: string): Promise<void>;
   /** Makes everything written so far visible to searches (before a restart reads it back). */
   flush(): Promise<void>;
+  /** Rule type state kept across restarts (esalert's `<wb>_esalert_state`), with what it was built for. */
+  loadRuleState(ruleName: string): Promise<{ fingerprint: string; state: unknown } | undefined>;
+  saveRuleState(ruleName: string, fingerprint: string, state: unknown): Promise<void>;
 }
