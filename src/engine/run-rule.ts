@@ -96,7 +96,7 @@ async function chooseStart(rt: RuntimeRule, end: number, deps: EngineDeps): Prom
     const lastEnd = last ? parseTimestamp(last.endtime) : undefined;
     if (lastEnd !== undefined) {
       if (deps.clock.now() - lastEnd < deps.globals.oldQueryLimitMs) {
-        const resumed = withAggregationOverlap(rt, lastEnd, deps);
+        const resumed = withAggregationOverlap(rt, lastEnd);
         s.minimumStarttime = resumed;
         return resumed;
       }
@@ -110,7 +110,7 @@ async function chooseStart(rt: RuntimeRule, end: number, deps: EngineDeps): Prom
     const bufferDelta = end - (o.scanEntireTimeframe ? (o.timeframeMs ?? 0) : o.bufferTimeMs);
     if (s.minimumStarttime !== undefined && s.minimumStarttime > bufferDelta) return s.minimumStarttime;
     if (s.previousEndtime !== undefined && s.previousEndtime < bufferDelta)
-      return withAggregationOverlap(rt, s.previousEndtime, deps);
+      return withAggregationOverlap(rt, s.previousEndtime);
     return bufferDelta;
   }
   if (o.scanEntireTimeframe) return end - (o.timeframeMs ?? 0);
@@ -118,7 +118,7 @@ async function chooseStart(rt: RuntimeRule, end: number, deps: EngineDeps): Prom
 }
 
 /** allow_buffer_time_overlap: aggregation rules resuming from a previous end look back buffer_time - run_every more. */
-function withAggregationOverlap(rt: RuntimeRule, start: number, deps: EngineDeps): number {
+function withAggregationOverlap(rt: RuntimeRule, start: number): number {
   const agg = rt.ruleType.aggregationQuery;
   const o = rt.rule.options;
   if (agg?.allowBufferTimeOverlap && !agg.useRunEveryQuerySize && o.bufferTimeMs > o.runEveryMs)
