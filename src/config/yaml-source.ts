@@ -56,6 +56,21 @@ function pyyamlBooleans(tags: CustomTag[]): CustomTag[] {
   });
 }
 
+/**
+ * PyYAML's floats need a dot and a signed exponent: `1e3`, `1.0e3` and `.` stay strings
+ * (the yaml package reads them as numbers).
+ */
+const PY_FLOAT = /^(?:[-+]?[0-9][0-9_]*\.[0-9_]*|\.[0-9_]+)$/;
+const PY_FLOAT_EXP = /^(?:[-+]?[0-9][0-9_]*\.[0-9_]*|\.[0-9_]+)[eE][-+][0-9]+$/;
+
+function pyyamlFloats(tags: CustomTag[]): CustomTag[] {
+  return tags.map((t) => {
+    if (typeof t !== 'object' || t.tag !== 'tag:yaml.org,2002:float' || !('test' in t) || !t.test) return t;
+    if (t.test.test('.inf') || t.test.test('.nan')) return t;
+    return { ...t, test: 'format' in t && t.format === 'EXP' ? PY_FLOAT_EXP : PY_FLOAT } as CustomTag;
+  });
+}
+
 export function parseYaml(file: string, text: string, options: ParseYamlOptions = {}): YamlSource {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, {
@@ -64,7 +79,7 @@ export function parseYaml(file: string, text: string, options: ParseYamlOptions 
     prettyErrors: true,
     uniqueKeys: true,
     merge: true,
-    customTags: (tags) => pyyamlBooleans(tags as CustomTag[]),
+    customTags: (tags) => pyyamlFloats(pyyamlBooleans(tags as CustomTag[])),
   });
   const code = options.errorCode ?? 'CONFIG_INVALID';
   const first = doc.errors[0];

@@ -42,6 +42,16 @@ describe('parseYaml', () => {
     expect(parseYaml('c.yaml', 'a: yes\nb: off\nc: true\n').value).toEqual({ a: true, b: false, c: true });
   });
 
+  it('reads numbers like PyYAML: floats need a dot, exponents a sign', () => {
+    const v = (s: string) => (parseYaml('c.yaml', `k: ${s}\n`).value as { k: unknown }).k;
+    // strings for PyYAML, numbers in YAML 1.1 as the yaml package reads it
+    for (const s of ['.', '1e3', '1.0e3', '-.5', '0o17']) expect(v(s)).toBe(s);
+    expect([v('1.0e+3'), v('.5'), v('1.'), v('1_000'), v('017'), v('0x1F'), v('1:30')]).toEqual([
+      1000, 0.5, 1, 1000, 15, 31, 90,
+    ]);
+    expect(v('.inf')).toBe(Infinity);
+  });
+
   it('reports syntax errors with file, line and column', () => {
     expect(() => parseYaml('rules/bad.yaml', 'name: x\nfilter:\n  - term: {a: 1\n')).toThrow(
       /^rules\/bad\.yaml:\d+:\d+: invalid YAML/,
