@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AlertContent, Alerter, SendOutcome } from '../alerters/alerter.ts';
 import type { Clock } from '../app/clock.ts';
-import type { MatchSink } from '../engine/run-rule.ts';
+import type { MatchSink, SinkOutcome } from '../engine/run-rule.ts';
 import type { RuntimeRule } from '../engine/runtime-rule.ts';
 import { errorMessage } from '../errors/esalert-error.ts';
 import type { Match } from '../ruletypes/rule-type.ts';
@@ -273,7 +273,7 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
     rt: RuntimeRule,
     match: Match,
     silence: { key: string; entry: SilenceEntry } | undefined,
-  ): Promise<void> {
+  ): Promise<SinkOutcome> {
     const id = nextId(rt, match);
     const doc = baseDoc(rt, match, now());
     if (!deps.noWriteback) {
@@ -292,7 +292,7 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
           doc.esalert_delivered = delivered;
           doc.alert_sent = ok;
         });
-        return;
+        return { outcome: 'alerted' };
       }
       if (created === 'exists') {
         deps.logger.info(
@@ -300,21 +300,22 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
           'alert already recorded (window evaluated again); not sending it twice',
         );
         await writeSilence(rt, silence);
-        return;
+        return { outcome: 'already-alerted' };
       }
     }
     await writeSilence(rt, silence);
     void deliver(rt, deps.noWriteback ? undefined : id, [match], []);
+    return { outcome: 'alerted' };
   }
 
   async function aggregate(
     rt: RuntimeRule,
     match: Match,
     silence: { key: string; entry: SilenceEntry } | undefined,
-  ): Promise<void> {
+  ): Promise<SinkOutcome> {
     const o = rt.rule.options;
     const agg = o.aggregation;
-    if (agg.kind === 'none') return;
+    if (agg.kind === 'none') return { outcome: 'alerted' };
     const keyValue = o.aggregationKey ? lookupField(match, o.aggregationKey) : undefined;
     const aggKey = keyValue === undefined ? undefined : pythonStr(keyValue);
     const slots = aggregates.get(rt.rule.name) ?? new Map<string, AggregateSlot>();
@@ -350,7 +351,7 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
       memoryAggregates.push({ rt, id, doc });
     } else if ((await deps.writeback.createAlert(id, doc)) === 'exists') {
       deps.logger.info({ rule: rt.rule.name, id }, 'aggregated match already recorded');
-      return;
+      return { outcome: 'already-alerted' };
     }
     if (!slot.id) slot.id = id;
     await writeSilence(rt, silence);
@@ -358,6 +359,7 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
       { rule: rt.rule.name, aggregation_key: aggKey, alert_time: toIso(slot.alertTime) },
       'match added to an aggregation',
     );
+    return { outcome: 'aggregated', alertTime: toIso(slot.alertTime) };
   }
 
   async function flushMemoryAggregates(): Promise<number> {
@@ -380,8 +382,8 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
 
   return {
     async accept(rt, match, decision) {
-      if (rt.rule.options.aggregation.kind !== 'none') await aggregate(rt, match, decision.silence);
-      else await alertNow(rt, match, decision.silence);
+      if (rt.rule.options.aggregation.kind !== 'none') return aggregate(rt, match, decision.silence);
+      return alertNow(rt, match, decision.silence);
     },
 
     async flushDue(rules, signal) {

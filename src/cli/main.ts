@@ -9,6 +9,7 @@ import { systemClock } from '../app/clock.ts';
 import { createLogger, type LogFormat, type LogLevel, SecretRegistry } from '../app/logger.ts';
 import { EsalertError, errorMessage } from '../errors/esalert-error.ts';
 import { createIndexCommand } from './create-index.ts';
+import { testRuleCommand } from './test-rule.ts';
 
 const env = (name: string) => process.env[name];
 
@@ -126,5 +127,6 @@ program
   );
 
 createIndexCommand(program, env, fail);
+testRuleCommand(program, env, fail);
 
 program.parseAsync(normalizeArgv(process.argv)).catch(fail);

@@ -22,12 +22,18 @@ import { nextAlertTime, silenceKey } from './realert.ts';
 import type { RuntimeRule } from './runtime-rule.ts';
 
 /** Where matches go once they passed silence/realert: the alert pipeline (alert now or aggregate). */
+/** What became of an accepted match: alerted now, added to an aggregation sent at alertTime, or already alerted before. */
+export interface SinkOutcome {
+  outcome: 'alerted' | 'aggregated' | 'already-alerted';
+  alertTime?: string;
+}
+
 export interface MatchSink {
   accept(
     rt: RuntimeRule,
     match: Match,
     decision: { silence?: { key: string; entry: SilenceEntry } },
-  ): Promise<void>;
+  ): Promise<SinkOutcome>;
 }
 
 export interface EngineGlobals {
@@ -58,7 +64,13 @@ export interface SegmentReport {
 }
 
 export type MatchOutcome =
-  | { match: Match; outcome: 'alerted' | 'aggregated'; silence?: { key: string; until: string } }
+  | {
+      match: Match;
+      outcome: 'alerted' | 'aggregated' | 'already-alerted';
+      /** aggregated: when the aggregate is sent */
+      alertTime?: string;
+      silence?: { key: string; until: string };
+    }
   | { match: Match; outcome: 'dropped'; reason: string }
   | { match: Match; outcome: 'silenced'; key: string; until: string };
 
@@ -85,6 +97,14 @@ export interface RunOptions {
   recordQueries?: boolean;
   /** Do not write status documents (dry runs). */
   dryRun?: boolean;
+  /** Called after each queried segment (progress of long backfills). */
+  onProgress?: (p: {
+    segmentsDone: number;
+    segmentsTotal: number;
+    hits: number;
+    from: string;
+    to: string;
+  }) => void;
 }
 
 /** ElastAlert 2's set_starttime: resume from the status index on the first run, else from the buffer or the previous end. */
@@ -524,10 +544,11 @@ async function handleMatches(
       report.matches.push({ match, outcome: 'dropped', reason: 'a match enhancement dropped it' });
       continue;
     }
-    await deps.sink.accept(rt, enriched, silence ? { silence } : {});
+    const sunk = await deps.sink.accept(rt, enriched, silence ? { silence } : {});
     report.matches.push({
       match,
-      outcome: o.aggregation.kind === 'none' ? 'alerted' : 'aggregated',
+      outcome: sunk.outcome,
+      ...(sunk.alertTime ? { alertTime: sunk.alertTime } : {}),
       ...(silence ? { silence: { key, until: toIso(silence.entry.until) } } : {}),
     });
   }
@@ -587,6 +608,13 @@ export async function runRule(
     report.duplicates += seg.duplicates;
     rt.ruleType.garbageCollect(to);
     completed = to;
+    options.onProgress?.({
+      segmentsDone: report.segments.length,
+      segmentsTotal: segments.length,
+      hits: report.hits,
+      from: seg.start,
+      to: seg.end,
+    });
   };
   try {
     await prepareRuleType(rt, deps, options);

@@ -2,8 +2,6 @@
  * Nothing skipped, nothing repeated: a process killed with SIGKILL in the middle of a run,
  * a restart resuming from the status index, and Elasticsearch failing in the middle of a run.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startApp } from '../../src/app/app.ts';
@@ -22,8 +20,8 @@ import { connectTestEs, esHostPort, testEs, uniqueName } from './helpers.ts';
 import { type Gateway, startGateway } from './support/es-gateway.ts';
 import { type Receiver, startReceiver } from './support/http-receiver.ts';
 import { makeWorkspace } from './support/workspace.ts';
+import { runCli } from './support/cli.ts';
 
-const ROOT = join(import.meta.dirname, '../..');
 const silent = pino({ level: 'silent' });
 const noEnv = () => undefined;
 const podOf = (m: unknown) =>
@@ -43,23 +41,6 @@ const crashloopRule = (receiverUrl: string) => ({
   alert: ['post'],
   http_post_url: `${receiverUrl}/crashloop`,
 });
-
-function runCli(args: string[]): {
-  child: ChildProcess;
-  exited: Promise<number | null>;
-  output: () => string;
-} {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ES_')));
-  const child = spawn(process.execPath, [join(ROOT, 'src/cli/main.ts'), ...args], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exited, output: () => out };
-}
 
 describe('restarts and failures', () => {
   let es: EsConnection;

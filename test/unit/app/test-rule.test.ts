@@ -1,0 +1,169 @@
+/** `esalert test-rule` over a file of events (--data): no Elasticsearch, same engine. */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { FakeClock } from '../../../src/app/clock.ts';
+import { SecretRegistry } from '../../../src/app/logger.ts';
+import { EXIT, missingFields, testRule, type TestRuleOptions } from '../../../src/app/test-rule.ts';
+
+const T0 = Date.parse('2024-05-14T08:00:00Z');
+const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
+const event = (id: string, minutes: number, pod: string, reason: string, type = 'Warning') => ({
+  _id: id,
+  '@timestamp': at(minutes),
+  event: {
+    type,
+    reason,
+    message: `${reason} for ${pod}`,
+    involvedObject: { kind: 'Pod', name: pod, namespace: 'prod' },
+  },
+});
+
+// web-1 backs off ten times in five minutes (two matches of 5), web-2 three times (none).
+const EVENTS = [
+  ...Array.from({ length: 10 }, (_, i) => event(`a${i}`, i * 0.5, 'web-1', 'BackOff')),
+  ...Array.from({ length: 3 }, (_, i) => event(`b${i}`, 1 + i, 'web-2', 'BackOff')),
+  event('n0', 2, 'web-3', 'Pulled', 'Normal'),
+];
+
+const RULE = {
+  name: 'crashloop',
+  type: 'frequency',
+  index: 'eventrouter-*',
+  num_events: 5,
+  timeframe: { minutes: 10 },
+  query_key: 'event.involvedObject.name.keyword',
+  filter: [{ query_string: { query: 'event.reason: BackOff' } }],
+  realert: { minutes: 30 },
+  alert_text: 'Pod {} in {} keeps restarting',
+  alert_text_args: ['event.involvedObject.name', 'event.involvedObject.namespace'],
+  alert_text_type: 'alert_text_only',
+  alert: ['debug'],
+};
+
+describe('test-rule with --data', () => {
+  let dir: string;
+  let out: string[];
+  const run = (o: Partial<TestRuleOptions>, rule: Record<string, unknown> = RULE) => {
+    const file = join(dir, 'rule.yaml');
+    writeFileSync(file, stringify(rule));
+    out = [];
+    return testRule(
+      { rule: file, config: join(dir, 'config.yaml'), data: join(dir, 'events.ndjson'), ...o },
+      {
+        env: () => undefined,
+        clock: new FakeClock('2024-05-14T09:00:00Z'),
+        logger: pino({ level: 'silent' }),
+        secrets: new SecretRegistry(),
+        out: (line) => out.push(line),
+      },
+    );
+  };
+  const text = () => out.join('\n');
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'esalert-test-rule-'));
+    writeFileSync(join(dir, 'config.yaml'), stringify({ es_host: 'localhost', rules_folder: dir }));
+    writeFileSync(join(dir, 'events.ndjson'), EVENTS.map((e) => JSON.stringify(e)).join('\n'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('--schema-only stops after loading the rule', async () => {
+    expect(await run({ schemaOnly: true })).toBe(EXIT.ok);
+    expect(text()).toBe('Successfully loaded crashloop');
+  });
+
+  it('a broken rule is reported with its file and line, exit 1', async () => {
+    expect(await run({}, { ...RULE, num_events: 'five' })).toBe(EXIT.usage);
+    expect(text()).toMatch(/rule\.yaml:\d+.*num_events/);
+  });
+
+  it('counts hits, lists the fields of the first one and warns about fields it does not have', async () => {
+    const code = await run(
+      { countOnly: true },
+      { ...RULE, alert_text_args: ['event.involvedObject.name', 'event.podName'] },
+    );
+    expect(code).toBe(EXIT.ok);
+    expect(text()).toContain('Got 13 hits');
+    expect(text()).toContain('\tevent.involvedObject.name');
+    expect(text()).toContain('alert_text_args uses "event.podName"');
+    expect(text()).not.toContain('uses "event.involvedObject.name"');
+    expect(text()).not.toContain('match(es)');
+  });
+
+  it('runs the rule: every match with its fate, the alerts it would send, the writeback documents', async () => {
+    expect(await run({})).toBe(EXIT.ok);
+    const t = text();
+    expect(t).toContain('2 match(es) from 13 hit(s)');
+    expect(t).toContain('1 alerted, 1 silenced');
+    expect(t).toMatch(/#1 at 2024-05-14T08:02:00Z: alerted; further matches for crashloop\.web-1 held back/);
+    expect(t).toMatch(/#2 at 2024-05-14T08:04:30Z: not alerted: silenced \(crashloop\.web-1\)/);
+    expect(t).toContain('Would send 1 alert(s)');
+    expect(t).toContain('Pod web-1 in prod keeps restarting');
+    expect(t).toMatch(/^silence - .*"rule_name":"crashloop\.web-1"/m);
+    expect(t).toMatch(/^elastalert_status - .*"matches":2/m);
+  });
+
+  it('--formatted-output prints one JSON document', async () => {
+    expect(await run({ formattedOutput: true })).toBe(EXIT.ok);
+    expect(out).toHaveLength(1);
+    const json = JSON.parse(out[0]!) as {
+      hits: number;
+      result: { matches: number; hits: number };
+      alerts: { text: string }[];
+      writeback: { silence: unknown[]; elastalert: { alert_sent: boolean }[] };
+    };
+    expect(json.hits).toBe(13);
+    expect(json.result).toMatchObject({ matches: 2, hits: 13 });
+    expect(json.alerts.map((a) => a.text)).toEqual(['Pod web-1 in prod keeps restarting\n\n']);
+    expect(json.writeback.silence).toHaveLength(1);
+    expect(json.writeback.elastalert.map((d) => d.alert_sent)).toEqual([false]);
+  });
+
+  it('--start/--end narrow the window', async () => {
+    expect(await run({ start: at(-1), end: at(2.1) })).toBe(EXIT.ok);
+    expect(text()).toContain('1 match(es) from 7 hit(s)');
+  });
+
+  it('--save-json writes hits that --data reads back with the same result', async () => {
+    const saved = join(dir, 'saved.json');
+    await run({ saveJson: saved });
+    const docs = JSON.parse(readFileSync(saved, 'utf8')) as unknown[];
+    expect(docs).toHaveLength(13);
+    const before = text().slice(text().indexOf('match(es)'));
+    await run({ data: saved });
+    expect(text().slice(text().indexOf('match(es)'))).toBe(before);
+  });
+
+  it('documents without the timestamp field: exit 4 with --stop-error', async () => {
+    writeFileSync(
+      join(dir, 'events.ndjson'),
+      `${JSON.stringify({ _id: 'x', event: { reason: 'BackOff' } })}\n`,
+    );
+    expect(await run({ stopError: true })).toBe(EXIT.missingTimestamp);
+    expect(text()).toContain('document x has no @timestamp');
+    expect(await run({})).toBe(EXIT.usage);
+  });
+
+  it('--explain lists each query', async () => {
+    await run({ explain: true });
+    expect(text()).toContain('Queries (one per segment of the window)');
+    expect(text()).toContain('"query_string"');
+  });
+});
+
+describe('missingFields', () => {
+  it('ignores fields defined by the rule itself and the template root', () => {
+    const rule = {
+      raw: { owner: 'x' },
+      options: { queryKey: 'a.keyword', timestampField: '@timestamp' },
+      jinjaTemplate: '{{ owner }} {{ _data.a }} {{ b }}',
+    } as unknown as Parameters<typeof missingFields>[0];
+    expect(missingFields(rule, { a: 'x', '@timestamp': 'now' })).toEqual([
+      { option: 'template', field: 'b' },
+    ]);
+  });
+});
