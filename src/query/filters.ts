@@ -1,9 +1,11 @@
 /**
  * Rule filters: ElastAlert 2's `filter` list (ES query DSL clauses, ANDed), its legacy
- * `- query: {...}` wrapping, and load-time validation of every query_string with the `lucene`
- * parser, so a syntax error is reported when the rule loads instead of when it runs.
+ * `- query: {...}` wrapping, and load-time validation of every query_string with Lucene's
+ * grammar, so a syntax error is reported when the rule loads instead of when it runs.
  */
-import lucene from 'lucene';
+import { parseQueryString, type QueryFactory, QuerySyntaxError } from './memory/lucene-syntax.ts';
+import { FieldQueryError } from './memory/errors.ts';
+import { regexpMatcher } from './memory/term-matchers.ts';
 import type { YamlPath } from '../config/yaml-source.ts';
 
 export type EsQuery = Record<string, unknown>;
@@ -46,51 +48,65 @@ export function findQueryStrings(value: unknown, path: YamlPath = []): QueryStri
   return out;
 }
 
-type Loc = { start: { offset: number }; end: { offset: number } };
+/** Accepts every clause: the parse itself is the check, plus regular expressions compiled as Lucene would. */
+const checkingFactory: QueryFactory<true> = {
+  fieldQuery: () => true,
+  phraseQuery: () => true,
+  prefixQuery: () => true,
+  wildcardQuery: () => true,
+  regexpQuery: (_field, regexp) => {
+    regexpMatcher(regexp);
+    return true;
+  },
+  fuzzyQuery: () => true,
+  rangeQuery: () => true,
+  booleanQuery: () => true,
+};
 
-function maxEndOffset(node: unknown): number {
-  let max = -1;
-  const visit = (n: unknown) => {
-    if (!n || typeof n !== 'object') return;
-    for (const [k, v] of Object.entries(n)) {
-      if (k.endsWith('Location') && v && typeof v === 'object' && 'end' in v)
-        max = Math.max(max, (v as Loc).end.offset);
-      else if (typeof v === 'object') visit(v);
-    }
-  };
-  visit(node);
-  return max;
-}
+const OPERATOR = /(?:^|\s)(AND|OR|NOT|&&|\|\||!)\s*\)*\s*$/;
 
 /**
- * Parses a query_string query; returns undefined when valid, else what is wrong (with the column).
- * The lucene parser tolerates a dangling boolean operator that Elasticsearch rejects; that is
- * checked here as well.
+ * Parses a query_string query with Lucene's grammar (what Elasticsearch runs); returns undefined
+ * when valid, else what is wrong, with the column and how to fix it.
  */
 export function queryStringProblem(query: string): string | undefined {
-  let ast: lucene.AST;
+  const q = JSON.stringify(query);
   try {
-    ast = lucene.parse(query);
+    parseQueryString(query, checkingFactory, { defaultField: null, defaultOperator: 'OR' });
+    return undefined;
   } catch (err) {
-    const e = err as { message: string; location?: { start: { column: number } }; found?: string | null };
-    const col = e.location?.start.column;
-    const found = e.found === null || e.found === undefined ? 'end of the query' : `"${e.found}"`;
-    return `invalid query_string ${JSON.stringify(query)}${col ? ` at column ${col}` : ''}: unexpected ${found} (check quotes, parentheses, brackets and that / is escaped as \\/)`;
+    if (err instanceof FieldQueryError) return `invalid query_string ${q}: ${err.message}`;
+    if (!(err instanceof QuerySyntaxError)) throw err;
+    const detail = err.message.replace(/^Failed to parse query \[[\s\S]*\]: /, '');
+    const leading = /^\s*(AND|OR|&&|\|\|)(\s|$)/.exec(query);
+    if (leading)
+      return `invalid query_string ${q}: it starts with ${leading[1]}; remove it or put a term before it`;
+    if (/at the end/.test(detail)) {
+      const trailing = OPERATOR.exec(query);
+      if (trailing)
+        return `invalid query_string ${q}: it ends with ${trailing[1]}; add the missing term or remove the operator`;
+      return `invalid query_string ${q} at column ${query.length + 1}: unexpected end of the query (${HINT})`;
+    }
+    const at = /Encountered "([\s\S]*?)".* at position (\d+)|^(lexical error: .*) at position (\d+)/.exec(
+      detail,
+    );
+    if (at) {
+      const col = Number(at[2] ?? at[4]) + 1;
+      if (at[3] && query[col - 1] === '"')
+        return `invalid query_string ${q} at column ${col}: the quoted phrase is never closed; add the closing "`;
+      const what =
+        at[1] === '<EOF>'
+          ? 'unexpected end of the query'
+          : at[1] !== undefined
+            ? `unexpected "${at[1]}"`
+            : at[3]!;
+      return `invalid query_string ${q} at column ${col}: ${what} (${HINT})`;
+    }
+    return `invalid query_string ${q}: ${detail} (${HINT})`;
   }
-  const start = (ast as { start?: string }).start;
-  if (start === 'AND' || start === 'OR' || start === '&&' || start === '||') {
-    return `invalid query_string ${JSON.stringify(query)}: it starts with ${start}; remove it or put a term before it`;
-  }
-  const rest = query
-    .slice(Math.max(0, maxEndOffset(ast)))
-    .replace(/[)\s]/g, ' ')
-    .trim();
-  const dangling = /^(AND|OR|NOT|&&|\|\||!)(\s|$)/.exec(rest);
-  if (rest && dangling) {
-    return `invalid query_string ${JSON.stringify(query)}: it ends with ${dangling[1]}; add the missing term or remove the operator`;
-  }
-  return undefined;
 }
+
+const HINT = 'check quotes, parentheses, brackets and that / is escaped as \\/';
 
 /** The bool/filter query ElastAlert 2 sends: the time range (start exclusive, end inclusive) ANDed with the filters. */
 export function buildBaseQuery(

@@ -41,13 +41,18 @@ describe('filters', () => {
     'event.message:"Back-off restarting failed container" AND event.involvedObject.name:api-*',
     'event.count:[5 TO 100}',
     'event.reason:/Back.*/',
+    'foo~1',
+    '-(a b)',
+    'a || NOT b',
   ])('accepts %s', (q) => {
     expect(queryStringProblem(q)).toBeUndefined();
   });
 
   it.each([
     ['a:(b OR c', /at column 10: unexpected end of the query/],
-    ['message:"unterminated', /unexpected end of the query/],
+    ['message:"unterminated', /at column 9: the quoted phrase is never closed/],
+    ['event.reason:/Back[Off/', /invalid regular expression \/Back\[Off\/: expected \] at position 8/],
+    ['a:[1 TO', /at column 8: unexpected end of the query/],
     ['a:b AND', /ends with AND/],
     ['AND a:b', /starts with AND/],
     ['a:x/y', /escaped/],
