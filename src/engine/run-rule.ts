@@ -378,10 +378,19 @@ function canBatchSegments(rt: RuntimeRule): boolean {
 }
 
 /**
+ * Where a `gt`/`lte` bound written as `toIso(t)` really falls, as the first millisecond it
+ * excludes (for lte) or includes (for gt). Elasticsearch rounds a bound without a fraction up to
+ * the end of its second (`lte 03:47:00Z` includes 03:47:00.259); one with milliseconds is exact.
+ */
+export function effectiveEdge(t: number): number {
+  return t % 1000 === 0 ? t + 1000 : t + 1;
+}
+
+/**
  * The counts (or term buckets) of many segments in one search: a date_range aggregation whose
  * ranges reproduce the per-segment queries' bounds exactly. A segment is (start, end] while a
- * date range is [from, to), so each range is shifted by one millisecond (dates are stored with
- * millisecond precision).
+ * date range is [from, to), so each edge is where Elasticsearch puts the per-segment query's
+ * bound (see effectiveEdge), and the outer query's bounds are the first and last of those edges.
  */
 async function queryAggregatedSegments(
   rt: RuntimeRule,
@@ -398,7 +407,11 @@ async function queryAggregatedSegments(
     gt: rt.codec.write(first),
     lte: rt.codec.write(last),
   });
-  const ranges = segments.map(([from, to], i) => ({ key: `s${i}`, from: from + 1, to: to + 1 }));
+  const ranges = segments.map(([from, to], i) => ({
+    key: `s${i}`,
+    from: effectiveEdge(from),
+    to: effectiveEdge(to),
+  }));
   const sub = o.useTermsQuery
     ? { aggs: { counts: { terms: { field: o.queryKey, size: o.termsSize, min_doc_count: o.minDocCount } } } }
     : {};
