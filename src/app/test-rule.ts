@@ -6,13 +6,12 @@
  * Nothing is sent and nothing is written unless --alert; what the run would write to the
  * writeback indices is printed instead.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { AlertContent, Alerter } from '../alerters/alerter.ts';
 import { createJinjaRenderer } from '../alerts/jinja.ts';
 import { createAlertPipeline } from '../alerts/pipeline.ts';
 import { connectionSecrets, resolveEsConnection } from '../config/es-connection.ts';
-import { type GlobalConfig, loadGlobalConfig, parseGlobalConfig } from '../config/global-config.ts';
 import type { EnvLookup } from '../config/interpolate.ts';
 import { type RunReport, runRule } from '../engine/run-rule.ts';
 import { createRuntimeRule } from '../engine/runtime-rule.ts';
@@ -30,7 +29,8 @@ import { createMemoryWriteback } from '../state/memory-writeback.ts';
 import type { WritebackStore } from '../state/writeback.ts';
 import { type Doc, lookupField } from '../util/lookup.ts';
 import { parseTimestamp, toIso } from '../util/time.ts';
-import { catalogs, knownRuleOptionNames, parseCliTime } from './app.ts';
+import { catalogs, parseCliTime } from './app.ts';
+import { loadToolConfig } from './tool-config.ts';
 import type { Clock } from './clock.ts';
 import type { SecretRegistry } from './logger.ts';
 
@@ -62,37 +62,11 @@ export interface TestRuleDeps {
   progress?: (line: string) => void;
 }
 
-/** elastalert-test-rule's defaults when there is no config.yaml. */
-const TEST_RULE_DEFAULTS = {
-  rules_folder: 'rules',
-  es_host: 'localhost',
-  es_port: 9200,
-  writeback_index: 'wb',
-  max_query_size: 10_000,
-  alert_time_limit: { hours: 24 },
-  old_query_limit: { weeks: 1 },
-  run_every: { minutes: 5 },
-  disable_rules_on_error: false,
-  buffer_time: { minutes: 45 },
-  scroll_keepalive: '30s',
-};
-
 /** Matches listed one by one without --explain. */
 const MATCHES_SHOWN = 20;
 
 /** Exit codes with --stop-error (ElastAlert 2's): a query failed, the filter is invalid, events lack the timestamp. */
 export const EXIT = { ok: 0, usage: 1, queryError: 2, filterError: 3, missingTimestamp: 4 } as const;
-
-function loadConfig(o: TestRuleOptions, deps: TestRuleDeps): GlobalConfig {
-  const options = {
-    env: deps.env,
-    knownRuleOptions: knownRuleOptionNames(catalogs(o.config)),
-    defaults: TEST_RULE_DEFAULTS,
-  };
-  const file = o.config ?? (existsSync('config.yaml') ? 'config.yaml' : undefined);
-  if (file) return loadGlobalConfig(file, options);
-  return parseGlobalConfig({ file: '', value: {}, locate: () => ({ file: '(defaults)', line: 1 }) }, options);
-}
 
 /** Dotted names of every leaf field of a document (what a rule may refer to). */
 export function fieldNames(doc: Doc, prefix = ''): string[] {
@@ -186,7 +160,7 @@ export async function testRule(o: TestRuleOptions, deps: TestRuleDeps): Promise<
     if (o.formattedOutput) deps.out(JSON.stringify(json, null, 2));
     return code;
   };
-  const config = loadConfig(o, deps);
+  const config = loadToolConfig(o.config, deps.env);
   const cats = catalogs(o.config);
   let rule: Rule;
   try {

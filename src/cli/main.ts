@@ -10,6 +10,7 @@ import { createLogger, type LogFormat, type LogLevel, SecretRegistry } from '../
 import { EsalertError, errorMessage } from '../errors/esalert-error.ts';
 import { createIndexCommand } from './create-index.ts';
 import { testRuleCommand } from './test-rule.ts';
+import { validateCommand } from './validate.ts';
 
 const env = (name: string) => process.env[name];
 
@@ -128,5 +129,6 @@ program
 
 createIndexCommand(program, env, fail);
 testRuleCommand(program, env, fail);
+validateCommand(program, env, fail);
 
 program.parseAsync(normalizeArgv(process.argv)).catch(fail);

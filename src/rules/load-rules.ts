@@ -76,16 +76,15 @@ export interface LoadedRules {
 }
 
 export function loadRules(ctx: RuleLoadContext, onlyRule?: string): LoadedRules {
-  const { files, errors: folderErrors } = findRuleFiles(
-    ctx.global.rulesFolders,
-    ctx.global.scanSubdirectories,
-    onlyRule,
-  );
-  const out: LoadedRules = {
-    rules: [],
-    errors: folderErrors.map((error) => ({ file: '', error })),
-    disabled: [],
-  };
+  const { files, errors } = findRuleFiles(ctx.global.rulesFolders, ctx.global.scanSubdirectories, onlyRule);
+  const out = loadRuleFiles(files, ctx);
+  out.errors.unshift(...errors.map((error) => ({ file: '', error })));
+  return out;
+}
+
+/** Loads each file on its own; a broken file or a duplicate name is an error for that file only. */
+export function loadRuleFiles(files: readonly string[], ctx: RuleLoadContext): LoadedRules {
+  const out: LoadedRules = { rules: [], errors: [], disabled: [] };
   const byName = new Map<string, Rule>();
   for (const file of files) {
     let rule: Rule;
