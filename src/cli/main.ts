@@ -10,6 +10,7 @@ import { createLogger, type LogFormat, type LogLevel, SecretRegistry } from '../
 import { EsalertError, errorMessage } from '../errors/esalert-error.ts';
 import { createIndexCommand } from './create-index.ts';
 import { testRuleCommand } from './test-rule.ts';
+import { silenceCommand, silenceRule } from './silence.ts';
 import { validateCommand } from './validate.ts';
 
 const env = (name: string) => process.env[name];
@@ -68,6 +69,8 @@ program
   .option('--debug', 'log alerts instead of sending them, write nothing to the writeback index')
   .option('--pin-rules', 'do not reload rules when their files change')
   .option('--es-debug', 'accepted for compatibility (Elasticsearch requests are logged at debug level)')
+  .option('--silence <unit=n>', 'silence --rule for a while (hours=4, or 4h) and exit, as ElastAlert 2 does')
+  .option('--silence-qk-value <value>', 'with --silence: only this query_key value')
   .addOption(new Option('--log-format <format>', 'log output').choices(['json', 'text']).default('json'))
   .addOption(
     new Option('--log-level <level>', 'overrides --verbose/--debug').choices([
@@ -88,7 +91,29 @@ program
       pinRules?: boolean;
       logFormat: string;
       logLevel?: string;
+      silence?: string;
+      silenceQkValue?: string;
     }) => {
+      if (o.silence !== undefined) {
+        if (!o.rule)
+          return fail(new EsalertError('CONFIG_INVALID', '--silence needs --rule (the rule to silence)'));
+        if (o.debug) return fail(new EsalertError('CONFIG_INVALID', '--silence cannot be used with --debug'));
+        try {
+          await silenceRule(
+            {
+              config: o.config,
+              rule: o.rule,
+              duration: o.silence,
+              ...(o.silenceQkValue !== undefined ? { key: o.silenceQkValue } : {}),
+            },
+            env,
+            (line) => process.stdout.write(`${line}\n`),
+          );
+          return;
+        } catch (err) {
+          return fail(err);
+        }
+      }
       const secrets = new SecretRegistry();
       const logger = createLogger({ level: logLevel(o), format: o.logFormat as LogFormat }, secrets);
       let app: App | undefined;
@@ -130,5 +155,6 @@ program
 createIndexCommand(program, env, fail);
 testRuleCommand(program, env, fail);
 validateCommand(program, env, fail);
+silenceCommand(program, env, fail);
 
 program.parseAsync(normalizeArgv(process.argv)).catch(fail);

@@ -506,16 +506,23 @@ async function silencedUntil(
 ): Promise<number | undefined> {
   const now = deps.clock.now();
   const cached = deps.silenceCache.get(key);
-  if (cached && now < cached.until) return cached.until;
+  // A silence this process set stands until it ends; one read from the store is read again once
+  // per run, so lifting it (`esalert silence lift`) takes effect without a restart.
+  if (cached && now < cached.until && (!cached.fromStore || checked.has(key))) return cached.until;
   if (checked.has(key)) return undefined;
   checked.add(key);
   const stored = await deps.writeback.silence(key);
-  if (stored) {
-    // keep the exponent we computed ourselves if we have one (ElastAlert 2 does the same)
-    deps.silenceCache.set(key, { until: stored.until, exponent: cached?.exponent ?? stored.exponent });
-    if (now < stored.until) return stored.until;
+  if (!stored) {
+    if (cached?.fromStore) deps.silenceCache.delete(key);
+    return undefined;
   }
-  return undefined;
+  // keep the exponent we computed ourselves if we have one (ElastAlert 2 does the same)
+  const own = cached && !cached.fromStore && cached.until >= stored.until;
+  deps.silenceCache.set(
+    key,
+    own ? cached : { until: stored.until, exponent: cached?.exponent ?? stored.exponent, fromStore: true },
+  );
+  return now < stored.until ? stored.until : undefined;
 }
 
 async function handleMatches(

@@ -191,12 +191,20 @@ export function createEsWriteback(
       );
     },
 
-    async listSilences(key) {
+    async listSilences(filter = {}) {
       return wrap('listing silences', async () => {
+        const keys = [
+          ...(filter.key !== undefined ? [{ term: { rule_name: filter.key } }] : []),
+          ...(filter.prefix !== undefined ? [{ prefix: { rule_name: filter.prefix } }] : []),
+        ];
+        const must = [
+          ...(keys.length ? [{ bool: { should: keys, minimum_should_match: 1 } }] : []),
+          ...(filter.activeAt !== undefined ? [{ range: { until: { gt: toIso(filter.activeAt) } } }] : []),
+        ];
         try {
           const res = await client.search<{ rule_name: string; until: string; exponent?: number }>({
             index: idx('silence'),
-            query: key ? { term: { rule_name: key } } : { match_all: {} },
+            query: must.length ? { bool: { filter: must } } : { match_all: {} },
             sort: [{ until: { order: 'desc' } }],
             size: 1000,
             ignore_unavailable: true,

@@ -44,9 +44,14 @@ export function createMemoryWriteback(): MemoryWriteback {
     async writeSilence(key, entry: SilenceEntry, nowIso) {
       silences.push({ id: randomUUID(), key, until: entry.until, exponent: entry.exponent, at: nowIso });
     },
-    async listSilences(key) {
+    async listSilences(filter = {}) {
+      const { key, prefix, activeAt } = filter;
+      const byKey = (k: string) =>
+        (key === undefined && prefix === undefined) ||
+        k === key ||
+        (prefix !== undefined && k.startsWith(prefix));
       return silences
-        .filter((s) => key === undefined || s.key === key)
+        .filter((s) => byKey(s.key) && (activeAt === undefined || s.until > activeAt))
         .sort((a, b) => b.until - a.until)
         .map((s) => ({ id: s.id, key: s.key, until: toIso(s.until), exponent: s.exponent }));
     },

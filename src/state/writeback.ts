@@ -42,6 +42,8 @@ export interface StatusDoc {
 export interface SilenceEntry {
   until: number;
   exponent: number;
+  /** Read from the store (set elsewhere: `esalert silence`, another process), so checked again each run. */
+  fromStore?: boolean;
 }
 
 export interface AlertDoc {
@@ -60,6 +62,15 @@ export interface AlertDoc {
   [key: string]: unknown;
 }
 
+export interface SilenceFilter {
+  /** Exactly this key. */
+  key?: string;
+  /** Keys starting with this (a rule's `<realert_key>.` query-key silences). */
+  prefix?: string;
+  /** Only silences still in force at this instant (epoch ms). */
+  activeAt?: number;
+}
+
 export interface StoredAlert {
   id: string;
   doc: AlertDoc;
@@ -74,8 +85,10 @@ export interface WritebackStore {
   /** The silence with the latest `until` for a key. */
   silence(key: string): Promise<SilenceEntry | undefined>;
   writeSilence(key: string, entry: SilenceEntry, nowIso: string): Promise<void>;
-  /** Silences (newest first), optionally of one key, for `esalert silence --list`. */
-  listSilences(key?: string): Promise<{ id: string; key: string; until: string; exponent: number }[]>;
+  /** Silences, latest `until` first (at most 1000), for `esalert silence list`. */
+  listSilences(
+    filter?: SilenceFilter,
+  ): Promise<{ id: string; key: string; until: string; exponent: number }[]>;
   deleteSilence(id: string): Promise<boolean>;
   writeError(message: string, data: Doc | undefined, nowIso: string, traceback?: string[]): Promise<void>;
   /** Creates an alert document under `id`; 'exists' when that id was already written (a replayed match). */

@@ -1,0 +1,127 @@
+/**
+ * `esalert silence`: hold back a rule's alerts (or one query_key value's) for a while, list the
+ * silences in force, lift one. Silences are documents in the writeback `_silence` index, exactly
+ * what ElastAlert 2's `--silence` writes, so either engine honours the other's.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { EsalertError } from '../errors/esalert-error.ts';
+import type { Rule } from '../rules/load-rule.ts';
+import { loadRuleFile } from '../rules/load-rule.ts';
+import { loadRules } from '../rules/load-rules.ts';
+import { createEsWriteback } from '../state/es-writeback.ts';
+import type { WritebackStore } from '../state/writeback.ts';
+import { toIso } from '../util/time.ts';
+import { type AppDeps, catalogs, connectWithRetry } from './app.ts';
+import { loadToolConfig } from './tool-config.ts';
+import type { GlobalConfig } from '../config/global-config.ts';
+
+const UNIT_MS: Record<string, number> = {
+  w: 604_800_000,
+  weeks: 604_800_000,
+  d: 86_400_000,
+  days: 86_400_000,
+  h: 3_600_000,
+  hours: 3_600_000,
+  m: 60_000,
+  minutes: 60_000,
+  s: 1000,
+  seconds: 1000,
+};
+
+/** `hours=4` (ElastAlert 2's --silence), or `4h`, `90m`, `1h30m`, `2d`, `1w`. */
+export function parseSilenceDuration(text: string): number {
+  const t = text.trim();
+  const ea2 = /^(weeks|days|hours|minutes|seconds)=(\d+)$/.exec(t);
+  if (ea2) return Number(ea2[2]) * UNIT_MS[ea2[1]!]!;
+  const parts = [...t.matchAll(/(\d+(?:\.\d+)?)([wdhms])/g)];
+  if (parts.length && parts.map((p) => p[0]).join('') === t) {
+    const ms = parts.reduce((sum, p) => sum + Number(p[1]) * UNIT_MS[p[2]!]!, 0);
+    if (ms > 0) return Math.round(ms);
+  }
+  throw new EsalertError(
+    'CONFIG_INVALID',
+    `"${text}" is not a duration: write 4h, 30m, 1h30m, 2d, 1w, or hours=4 as ElastAlert 2's --silence does`,
+  );
+}
+
+/** The rule a user names: a rule file, or a rule name found in the rules folders. */
+export function findRule(
+  ref: string,
+  config: GlobalConfig,
+  deps: Pick<AppDeps, 'env' | 'logger'>,
+  configFile?: string,
+): Rule {
+  const ctx = { global: config, env: deps.env, catalogs: catalogs(configFile), logger: deps.logger };
+  if (existsSync(ref) && statSync(ref).isFile()) return loadRuleFile(ref, ctx);
+  const loaded = loadRules(ctx);
+  const rule = [...loaded.rules, ...loaded.disabled].find((r) => r.name === ref);
+  if (rule) return rule;
+  const byFile = loadRules(ctx, ref);
+  if (byFile.rules[0]) return byFile.rules[0];
+  throw new EsalertError(
+    'CONFIG_INVALID',
+    `no rule named "${ref}" (and no such rule file) in ${config.rulesFolders.join(', ')}`,
+  );
+}
+
+/** The silence key: `<name>._silence` for the whole rule, `<realert_key>.<value>` for one query_key value. */
+export function silenceKeyFor(rule: Rule, queryKeyValue?: string): string {
+  return queryKeyValue === undefined
+    ? `${rule.name}._silence`
+    : `${rule.options.realertKey}.${queryKeyValue}`;
+}
+
+export interface SilenceContext {
+  config: GlobalConfig;
+  store: WritebackStore;
+  close(): Promise<void>;
+}
+
+export async function openSilences(configFile: string | undefined, deps: AppDeps): Promise<SilenceContext> {
+  const config = loadToolConfig(configFile, deps.env);
+  const conn = await connectWithRetry(config.raw, deps, AbortSignal.timeout(60_000));
+  // visible to the next search of a running esalert at once
+  const store = createEsWriteback(conn.client, config.writebackIndex, { refresh: 'wait_for' });
+  await store.ensureIndices();
+  return { config, store, close: () => conn.close() };
+}
+
+export async function setSilence(
+  ctx: SilenceContext,
+  rule: Rule,
+  durationMs: number,
+  now: number,
+  queryKeyValue?: string,
+): Promise<{ key: string; until: string }> {
+  const key = silenceKeyFor(rule, queryKeyValue);
+  const until = now + durationMs;
+  await ctx.store.writeSilence(key, { until, exponent: 0 }, toIso(now));
+  return { key, until: toIso(until) };
+}
+
+export async function listSilences(
+  ctx: SilenceContext,
+  now: number,
+  o: { rule?: Rule; all?: boolean },
+): Promise<{ id: string; key: string; until: string; exponent: number }[]> {
+  const filter = {
+    ...(o.rule ? { key: `${o.rule.name}._silence`, prefix: `${o.rule.options.realertKey}.` } : {}),
+    ...(o.all ? {} : { activeAt: now }),
+  };
+  return ctx.store.listSilences(filter);
+}
+
+/** Lifts by document id, or every silence in force for a rule (or one of its query_key values). */
+export async function liftSilences(
+  ctx: SilenceContext,
+  now: number,
+  target: { id: string } | { rule: Rule; queryKeyValue?: string },
+): Promise<string[]> {
+  if ('id' in target) return (await ctx.store.deleteSilence(target.id)) ? [target.id] : [];
+  const key = silenceKeyFor(target.rule, target.queryKeyValue);
+  const lifted: string[] = [];
+  for (const s of await ctx.store.listSilences({ key, activeAt: now })) {
+    if (await ctx.store.deleteSilence(s.id)) lifted.push(s.id);
+  }
+  return lifted;
+}
