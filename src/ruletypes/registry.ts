@@ -1,22 +1,36 @@
 /** Built-in rule types by name (the `type:` of a rule). */
 import { anyRule } from './any.ts';
+import { blacklistRule } from './blacklist.ts';
+import { cardinalityRule } from './cardinality.ts';
+import { changeRule } from './change.ts';
 import { flatlineRule } from './flatline.ts';
 import { frequencyRule } from './frequency.ts';
+import { metricAggregationRule } from './metric-aggregation.ts';
+import { newTermRule } from './new-term.ts';
+import { percentageMatchRule } from './percentage-match.ts';
 import type { RuleTypeDefinition } from './rule-type.ts';
+import { spikeAggregationRule } from './spike-aggregation.ts';
 import { spikeRule } from './spike.ts';
+import { whitelistRule } from './whitelist.ts';
 
 export const BUILTIN_RULE_TYPES: ReadonlyMap<string, RuleTypeDefinition<never>> = new Map(
-  ([anyRule, frequencyRule, flatlineRule, spikeRule] as RuleTypeDefinition<never>[]).map((t) => [t.name, t]),
+  (
+    [
+      anyRule,
+      blacklistRule,
+      whitelistRule,
+      changeRule,
+      frequencyRule,
+      spikeRule,
+      flatlineRule,
+      newTermRule,
+      cardinalityRule,
+      metricAggregationRule,
+      spikeAggregationRule,
+      percentageMatchRule,
+    ] as RuleTypeDefinition<never>[]
+  ).map((t) => [t.name, t]),
 );
 
 /** ElastAlert 2 rule types esalert does not implement yet, so a rule using one gets a clear message. */
-export const PLANNED_RULE_TYPES = [
-  'blacklist',
-  'whitelist',
-  'change',
-  'new_term',
-  'cardinality',
-  'metric_aggregation',
-  'spike_aggregation',
-  'percentage_match',
-];
+export const PLANNED_RULE_TYPES: string[] = [];

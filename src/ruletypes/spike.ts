@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { duration } from '../config/fields.ts';
 import { type Doc, keyOf, lookupField } from '../util/lookup.ts';
 import { parseTimestamp, prettyTimestamp, timedeltaText, toIso } from '../util/time.ts';
-import { EventWindow, type WindowEntry } from './event-window.ts';
+import type { WindowEntry } from './event-window.ts';
 import {
   type Hit,
   type Match,
@@ -12,6 +12,7 @@ import {
   type RuleTypeInstance,
   type TermsBucket,
 } from './rule-type.ts';
+import { SpikeTracker } from './spike-tracker.ts';
 
 export const spikeOptions = z.object({
   timeframe: duration,
@@ -26,12 +27,6 @@ export const spikeOptions = z.object({
 });
 export type SpikeOptions = z.infer<typeof spikeOptions>;
 
-interface KeyState {
-  cur: EventWindow;
-  ref: EventWindow;
-  first?: number;
-}
-
 /**
  * Compares the event count (or the mean of field_value) in the current window with the window
  * before it. Events leaving the current window enter the reference window. A key needs two full
@@ -43,61 +38,19 @@ interface KeyState {
  */
 export function createSpike(ctx: RuleTypeContext, o: SpikeOptions): RuleTypeInstance {
   const matches = new MatchCollector(ctx.timestampField);
-  const keys = new Map<string, KeyState>();
-  const skipUntil = new Map<string, number>();
-  let refFilledOnce = false;
   const tf = o.timeframe;
-
-  const stateFor = (qk: string): KeyState => {
-    let s = keys.get(qk);
-    if (!s) {
-      const ref = new EventWindow(tf);
-      s = { ref, cur: new EventWindow(tf, (e) => ref.append(e)) };
-      keys.set(qk, s);
-    }
-    return s;
-  };
-
-  const values = (s: KeyState): [number | undefined, number | undefined] =>
-    o.field_value !== undefined ? [s.ref.mean(), s.cur.mean()] : [s.ref.count(), s.cur.count()];
-
-  const isSpike = (ref: number | undefined, cur: number | undefined): boolean => {
-    if (o.field_value === undefined && cur !== undefined && ref !== undefined) {
-      if (cur < o.threshold_cur || ref < o.threshold_ref) return false;
-    } else if (ref === undefined || ref === 0 || cur === undefined || cur === 0) {
-      return false;
-    }
-    let up = cur >= ref * o.spike_height;
-    let down = cur <= ref / o.spike_height;
-    if (!ctx.compat.spikeOnZero) {
-      up &&= cur > ref;
-      down &&= cur < ref;
-    }
-    return (o.spike_type !== 'down' && up) || (o.spike_type !== 'up' && down);
-  };
-
-  const handle = (entry: WindowEntry, qk: string) => {
-    const s = stateFor(qk);
-    if (s.first === undefined) s.first = entry.ts;
-    s.cur.append(entry);
-    if (entry.ts - s.first < 2 * tf) {
-      if (!refFilledOnce) return;
-      if (!(ctx.queryKey && o.alert_on_new_data)) return;
-      const skip = skipUntil.get(qk);
-      if (skip !== undefined && entry.ts < skip) return;
-    } else {
-      refFilledOnce = true;
-    }
-    const [ref, cur] = values(s);
-    if (!isSpike(ref, cur)) return;
-    const list = s.cur.entries();
-    const found =
-      list.find((e) => (o.field_value !== undefined ? !e.placeholder : e.count !== 0)) ?? list.at(-1)!;
-    matches.add(found.doc, found.ts, { spike_count: cur, reference_count: ref });
-    s.ref.clear();
-    s.first = undefined;
-    skipUntil.set(qk, found.ts + 2 * tf);
-  };
+  const byField = o.field_value !== undefined;
+  const tracker = new SpikeTracker(
+    ctx,
+    o,
+    {
+      counts: !byField,
+      values: (ref, cur) => (byField ? [ref.mean(), cur.mean()] : [ref.count(), cur.count()]),
+      pick: (list) => list.find((e) => (byField ? !e.placeholder : e.count !== 0)) ?? list.at(-1)!,
+    },
+    matches,
+  );
+  const handle = (entry: WindowEntry, qk: string) => tracker.handle(entry, qk);
 
   const keyOfHit = (doc: Doc): string => {
     if (!ctx.queryKey) return 'all';
@@ -143,9 +96,9 @@ export function createSpike(ctx: RuleTypeContext, o: SpikeOptions): RuleTypeInst
       }
     },
     garbageCollect(ms: number) {
-      for (const [qk, s] of [...keys]) {
+      for (const [qk, s] of [...tracker.keys]) {
         if (qk !== 'all' && s.ref.count() === 0 && s.cur.count() === 0) {
-          keys.delete(qk);
+          tracker.keys.delete(qk);
           continue;
         }
         const doc: Doc = { [ctx.timestampField]: toIso(ms), placeholder: true };

@@ -1,0 +1,102 @@
+/**
+ * ElastAlert 2's SpikeRule windows, shared by spike and spike_aggregation: per query key a
+ * current window and a reference window of `timeframe` each (entries leaving the current one enter
+ * the reference one), compared when the key has two timeframes of history.
+ */
+import { EventWindow, type WindowEntry } from './event-window.ts';
+import type { MatchCollector, RuleTypeContext } from './rule-type.ts';
+
+export interface SpikeSettings {
+  timeframe: number;
+  spike_height: number;
+  spike_type: 'up' | 'down' | 'both';
+  threshold_ref: number;
+  threshold_cur: number;
+  alert_on_new_data: boolean;
+}
+
+export interface SpikeMeasure {
+  /** The compared values of a key's windows: [reference, current]. */
+  values(ref: EventWindow, cur: EventWindow): [number | undefined, number | undefined];
+  /** Counts (thresholds apply) as opposed to field_value averages (zero never spikes). */
+  counts: boolean;
+  /** The current-window entry reported as the match. */
+  pick(entries: WindowEntry[]): WindowEntry;
+}
+
+export interface SpikeKey {
+  cur: EventWindow;
+  ref: EventWindow;
+  first?: number;
+}
+
+export class SpikeTracker {
+  readonly keys = new Map<string, SpikeKey>();
+  private readonly skipUntil = new Map<string, number>();
+  private refFilledOnce = false;
+  private readonly ctx: RuleTypeContext;
+  private readonly o: SpikeSettings;
+  private readonly measure: SpikeMeasure;
+  private readonly matches: MatchCollector;
+
+  constructor(ctx: RuleTypeContext, o: SpikeSettings, measure: SpikeMeasure, matches: MatchCollector) {
+    this.ctx = ctx;
+    this.o = o;
+    this.measure = measure;
+    this.matches = matches;
+  }
+
+  private stateFor(qk: string): SpikeKey {
+    let s = this.keys.get(qk);
+    if (!s) {
+      const ref = new EventWindow(this.o.timeframe);
+      s = { ref, cur: new EventWindow(this.o.timeframe, (e) => ref.append(e)) };
+      this.keys.set(qk, s);
+    }
+    return s;
+  }
+
+  /**
+   * ElastAlert 2's find_matches. Deviation (docs/deviations.md): an up-spike needs more than the
+   * reference and a down-spike less, so 0 vs 0 does not fire; compat_spike_on_zero restores it.
+   */
+  isSpike(ref: number | undefined, cur: number | undefined): boolean {
+    const o = this.o;
+    if (this.measure.counts && cur !== undefined && ref !== undefined) {
+      if (cur < o.threshold_cur || ref < o.threshold_ref) return false;
+    } else if (ref === undefined || ref === 0 || cur === undefined || cur === 0) {
+      return false;
+    }
+    let up = cur >= ref * o.spike_height;
+    let down = cur <= ref / o.spike_height;
+    if (!this.ctx.compat.spikeOnZero) {
+      up &&= cur > ref;
+      down &&= cur < ref;
+    }
+    return (o.spike_type !== 'down' && up) || (o.spike_type !== 'up' && down);
+  }
+
+  /** ElastAlert 2's handle_event: append, then compare once the key (or alert_on_new_data) allows. */
+  handle(entry: WindowEntry, qk: string): void {
+    const o = this.o;
+    const tf = o.timeframe;
+    const s = this.stateFor(qk);
+    if (s.first === undefined) s.first = entry.ts;
+    s.cur.append(entry);
+    if (entry.ts - s.first < 2 * tf) {
+      if (!this.refFilledOnce) return;
+      if (!(this.ctx.queryKey && o.alert_on_new_data)) return;
+      const skip = this.skipUntil.get(qk);
+      if (skip !== undefined && entry.ts < skip) return;
+    } else {
+      this.refFilledOnce = true;
+    }
+    const [ref, cur] = this.measure.values(s.ref, s.cur);
+    if (!this.isSpike(ref, cur)) return;
+    const found = this.measure.pick(s.cur.entries());
+    this.matches.add(found.doc, found.ts, { spike_count: cur, reference_count: ref });
+    s.ref.clear();
+    s.first = undefined;
+    this.skipUntil.set(qk, found.ts + 2 * tf);
+  }
+}
