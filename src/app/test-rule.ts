@@ -8,12 +8,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import type { AlertContent, Alerter } from '../alerters/alerter.ts';
-import { createJinjaRenderer } from '../alerts/jinja.ts';
-import { createAlertPipeline } from '../alerts/pipeline.ts';
 import { connectionSecrets, resolveEsConnection } from '../config/es-connection.ts';
 import type { EnvLookup } from '../config/interpolate.ts';
-import { type RunReport, runRule } from '../engine/run-rule.ts';
 import { createRuntimeRule } from '../engine/runtime-rule.ts';
 import { EsalertError, errorMessage } from '../errors/esalert-error.ts';
 import { connectElasticsearch } from '../query/es-client.ts';
@@ -25,12 +21,12 @@ import { createMemorySearchPort } from '../query/memory-search-port.ts';
 import type { SearchPort } from '../query/search-port.ts';
 import { loadRuleFile, type Rule } from '../rules/load-rule.ts';
 import { createEsWriteback } from '../state/es-writeback.ts';
-import { createMemoryWriteback } from '../state/memory-writeback.ts';
 import type { WritebackStore } from '../state/writeback.ts';
 import { type Doc, lookupField } from '../util/lookup.ts';
 import { parseTimestamp, toIso } from '../util/time.ts';
 import { catalogs, parseCliTime } from './app.ts';
 import { loadToolConfig } from './tool-config.ts';
+import { dryRun } from './dry-run.ts';
 import type { Clock } from './clock.ts';
 import type { SecretRegistry } from './logger.ts';
 
@@ -113,20 +109,6 @@ export function missingFields(rule: Rule, sample: Doc): { option: string; field:
       lookupField(sample, field.replace(/\.keyword$/, '')) === undefined
     );
   });
-}
-
-/** A channel for dry runs: records what would be sent. */
-function recordingAlerter(sent: AlertContent[]): Alerter {
-  return {
-    type: 'dry-run',
-    channel: 'dry-run',
-    info: () => ({ type: 'dry-run' }),
-    secrets: () => [],
-    async send(content) {
-      sent.push(content);
-      return { ok: true };
-    },
-  };
 }
 
 function window(
@@ -268,48 +250,28 @@ export async function testRule(o: TestRuleOptions, deps: TestRuleDeps): Promise<
     }
 
     // 2. the run, with nothing sent (unless --alert) and writeback recorded in memory
-    const store = createMemoryWriteback();
-    const sent: AlertContent[] = [];
-    const dry = recordingAlerter(sent);
-    const reader: WritebackStore = writeback
-      ? { ...store, silence: (key) => writeback.silence(key), lastStatus: async () => undefined }
-      : store;
-    const pipeline = createAlertPipeline({
-      clock: deps.clock,
-      logger: deps.logger,
-      writeback: reader,
-      alertTimeLimitMs: config.alertTimeLimitMs,
-      maxAggregation: config.maxAggregation,
-      renderJinja: createJinjaRenderer(),
-      ...(o.alert ? {} : { overrideAlerters: () => [dry] }),
-      retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
-    });
-    const rt = createRuntimeRule(rule);
     const progress = deps.progress;
-    const report: RunReport = await runRule(
-      rt,
-      end,
+    const { report, sent, store } = await dryRun(
+      rule,
+      port,
+      { start, end },
       {
+        config,
         clock: deps.clock,
         logger: deps.logger,
-        writeback: reader,
-        sink: pipeline,
-        search: () => port,
-        globals: { runEveryMs: config.runEveryMs, oldQueryLimitMs: config.oldQueryLimitMs },
-        silenceCache: new Map(),
-      },
-      {
-        start,
-        recordQueries: Boolean(o.explain),
-        ...(progress
-          ? {
-              onProgress: (p: { segmentsDone: number; segmentsTotal: number; hits: number; to: string }) =>
-                progress(`segment ${p.segmentsDone}/${p.segmentsTotal} up to ${p.to}: ${p.hits} hits`),
-            }
-          : {}),
+        alert: Boolean(o.alert),
+        ...(writeback ? { silences: writeback } : {}),
+        run: {
+          recordQueries: Boolean(o.explain),
+          ...(progress
+            ? {
+                onProgress: (p: { segmentsDone: number; segmentsTotal: number; hits: number; to: string }) =>
+                  progress(`segment ${p.segmentsDone}/${p.segmentsTotal} up to ${p.to}: ${p.hits} hits`),
+              }
+            : {}),
+        },
       },
     );
-    await pipeline.drain(30_000);
     if (report.error) {
       json.error = report.error.message;
       say(`\nError running the rule: ${report.error.message}`);
