@@ -19,6 +19,7 @@ import type { SilenceEntry, WritebackStore } from '../state/writeback.ts';
 import { lookupField, pythonStr } from '../util/lookup.ts';
 import { parseTimestamp, toIso } from '../util/time.ts';
 import { nextAlertTime, silenceKey } from './realert.ts';
+import { topCountOptions, topCounts } from './top-counts.ts';
 import type { RuntimeRule } from './runtime-rule.ts';
 
 /** Where matches go once they passed silence/realert: the alert pipeline (alert now or aggregate). */
@@ -450,7 +451,7 @@ async function queryAggregatedSegments(
 }
 
 /**
- * What ElastAlert 2 adds to a match before alerting: include_rule_params_in_matches, then the
+ * What ElastAlert 2 adds to a match before alerting: top_count_keys, include_rule_params_in_matches, then the
  * match_enhancements in order (an enhancement returning null drops the match; one that throws
  * is logged and skipped, as ElastAlert 2 does with EAException).
  */
@@ -461,6 +462,16 @@ async function enrichMatch(
   first: boolean,
 ): Promise<Match | undefined> {
   const raw = rt.rule.raw;
+  const top = topCountOptions(rt);
+  if (top) {
+    const qk = rt.rule.options.queryKey ? lookupField(match, rt.rule.options.queryKey) : undefined;
+    Object.assign(
+      match,
+      await topCounts(deps.search(rt), top, match, qk, (key, err) =>
+        deps.logger.error({ rule: rt.rule.name, key, err: errorMessage(err) }, 'top_count_keys query failed'),
+      ),
+    );
+  }
   const params = raw.include_rule_params_in_matches;
   if (Array.isArray(params) && (first || raw.include_rule_params_in_first_match_only !== true)) {
     for (const p of params) match[`rule_param_${String(p)}`] = raw[String(p)] ?? null;

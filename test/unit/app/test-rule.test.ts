@@ -148,6 +148,13 @@ describe('test-rule with --data', () => {
     expect(await run({})).toBe(EXIT.usage);
   });
 
+  it('adds top_count_keys to the alert text', async () => {
+    const { alert_text_type: _, ...rule } = { ...RULE, top_count_keys: ['event.reason'] };
+    expect(await run({ formattedOutput: true }, rule)).toBe(EXIT.ok);
+    const json = JSON.parse(out[0]!) as { alerts: { text: string }[] };
+    expect(json.alerts[0]!.text).toContain('event.reason.keyword:\nBackOff: 10\n');
+  });
+
   it('--explain lists each query', async () => {
     await run({ explain: true });
     expect(text()).toContain('Queries (one per segment of the window)');
