@@ -2,13 +2,14 @@
  * The SearchPort over documents held in memory (offline runs, tests): the query DSL rules use,
  * evaluated with Elasticsearch's semantics over fields typed as Elasticsearch's dynamic mapping
  * would type them (or as a given mapping says), plus sorting, search_after paging, a point in
- * time (a snapshot: the documents never change), track_total_hits, _source filtering and the
- * `terms` aggregation. What it cannot evaluate is an error naming the clause, never "no hits".
+ * time (a snapshot: the documents never change), track_total_hits, _source filtering and
+ * aggregations (memory/aggregations.ts). What it cannot evaluate is an error naming the clause,
+ * never "no hits".
  * See docs/offline-evaluation.md.
  */
 import { EsalertError } from '../errors/esalert-error.ts';
 import type { Doc } from '../util/lookup.ts';
-import { formatDate } from './memory/dates.ts';
+import { aggregate } from './memory/aggregations.ts';
 import { type DocIndex, type FieldIndex, type IndexedDoc, buildIndex } from './memory/doc-index.ts';
 import { DocSet } from './memory/doc-set.ts';
 import { badRequest, unsupported } from './memory/errors.ts';
@@ -185,7 +186,13 @@ export function createMemorySearchPort(
       const matches = select(index, req.query, ctx);
       const response: SearchResponse = { hits: [] };
       if (req.trackTotalHits) response.total = matches.count();
-      if (req.aggs) response.aggregations = aggregate(ix, matches, req.aggs, indexMatcher(index));
+      if (req.aggs) {
+        response.aggregations = aggregate(
+          { ix, query: ctx, inIndex: indexMatcher(index) },
+          matches,
+          req.aggs,
+        );
+      }
       if (req.size > 0) {
         const keys = sortKeys(ix, req.sort);
         let ords = [...matches];
@@ -360,140 +367,4 @@ function afterValue(key: SortKey, v: unknown): SortValue {
     throw badRequest(`search_after value ${JSON.stringify(v)} does not fit the sort on [${key.name}]`);
   }
   return String(v);
-}
-
-type TermsAgg = {
-  field?: unknown;
-  size?: unknown;
-  min_doc_count?: unknown;
-  order?: unknown;
-  missing?: unknown;
-  shard_size?: unknown;
-  show_term_doc_count_error?: unknown;
-};
-
-function aggregate(
-  ix: DocIndex,
-  matches: DocSet,
-  aggs: Record<string, unknown>,
-  inIndex: (name: string | undefined) => boolean,
-): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [name, def] of Object.entries(aggs)) {
-    if (!def || typeof def !== 'object') throw badRequest(`aggregation [${name}] must be an object`);
-    const { terms, ...rest } = def as Record<string, unknown>;
-    const others = Object.keys(rest).filter((k) => k !== 'meta');
-    if (others.includes('aggs') || others.includes('aggregations'))
-      throw unsupported(`sub-aggregations (in [${name}])`);
-    if (terms === undefined || others.length > 0) {
-      throw unsupported(
-        `the aggregation [${others.join(', ') || 'none'}] (in [${name}]; the terms aggregation is)`,
-      );
-    }
-    out[name] = termsAggregation(ix, matches, terms as TermsAgg, name, inIndex);
-  }
-  return out;
-}
-
-function termsAggregation(
-  ix: DocIndex,
-  matches: DocSet,
-  t: TermsAgg,
-  name: string,
-  inIndex: (name: string | undefined) => boolean,
-): Record<string, unknown> {
-  for (const k of Object.keys(t)) {
-    if (
-      ![
-        'field',
-        'size',
-        'min_doc_count',
-        'order',
-        'missing',
-        'shard_size',
-        'show_term_doc_count_error',
-      ].includes(k)
-    ) {
-      throw unsupported(`the terms aggregation option [${k}] (in [${name}])`);
-    }
-  }
-  if (typeof t.field !== 'string') throw badRequest(`terms aggregation [${name}] needs a [field]`);
-  const size = t.size === undefined ? 10 : Number(t.size);
-  const minDocCount = t.min_doc_count === undefined ? 1 : Number(t.min_doc_count);
-  if (!Number.isInteger(size) || size < 1)
-    throw badRequest(`[size] must be greater than 0 in terms aggregation [${name}]`);
-  const f = ix.fields.get(t.field);
-  if (!f) return { doc_count_error_upper_bound: 0, sum_other_doc_count: 0, buckets: [] };
-  if (f.spec.type === 'text') {
-    throw badRequest(
-      `Text fields are not optimised for operations that require per-document field data like aggregations and sorting, so these operations are disabled by default. Please use a keyword field instead ([${t.field}.keyword])`,
-    );
-  }
-  const counts = new Map<number | string, number>();
-  const keyOf = (v: number): number | string => (f.spec.type === 'keyword' ? f.terms[v]! : v);
-  for (const d of matches) {
-    const values = f.docValues.get(d);
-    if (values.length === 0) {
-      if (t.missing !== undefined) {
-        const k =
-          typeof t.missing === 'number' || typeof t.missing === 'string' ? t.missing : String(t.missing);
-        counts.set(k, (counts.get(k) ?? 0) + 1);
-      }
-      continue;
-    }
-    for (const k of new Set(values.map(keyOf))) counts.set(k, (counts.get(k) ?? 0) + 1);
-  }
-  if (minDocCount === 0) {
-    for (let d = 0; d < ix.size; d++) {
-      if (!inIndex(ix.docs[d]!._index)) continue;
-      for (const v of f.docValues.get(d)) {
-        const k = keyOf(v);
-        if (!counts.has(k)) counts.set(k, 0);
-      }
-    }
-  }
-  const order = orderOf(t.order, name);
-  const compareKeys = (a: number | string, b: number | string) =>
-    typeof a === 'string' && typeof b === 'string' ? compareTerms(a, b) : (a as number) - (b as number);
-  const entries = [...counts.entries()].filter(([, c]) => c >= minDocCount);
-  entries.sort((a, b) => {
-    for (const o of order) {
-      const c = o.by === '_count' ? a[1] - b[1] : compareKeys(a[0], b[0]);
-      if (c !== 0) return o.desc ? -c : c;
-    }
-    return compareKeys(a[0], b[0]);
-  });
-  const kept = entries.slice(0, size);
-  // as Elasticsearch: every counted document not in a returned bucket, below min_doc_count or not
-  const other = [...counts.values()].reduce((s, c) => s + c, 0) - kept.reduce((s, [, c]) => s + c, 0);
-  return {
-    doc_count_error_upper_bound: 0,
-    sum_other_doc_count: other,
-    buckets: kept.map(([key, doc_count]) => bucket(f, key, doc_count)),
-  };
-}
-
-function bucket(f: FieldIndex, key: number | string, docCount: number): Record<string, unknown> {
-  if (f.spec.type === 'date' && typeof key === 'number')
-    return { key, key_as_string: formatDate(key), doc_count: docCount };
-  if (f.spec.type === 'boolean' && typeof key === 'number') {
-    return { key, key_as_string: key ? 'true' : 'false', doc_count: docCount };
-  }
-  return { key, doc_count: docCount };
-}
-
-function orderOf(order: unknown, name: string): { by: '_count' | '_key'; desc: boolean }[] {
-  if (order === undefined) return [{ by: '_count', desc: true }];
-  const list = Array.isArray(order) ? order : [order];
-  return list.map((o) => {
-    const entries = o && typeof o === 'object' ? Object.entries(o as Record<string, unknown>) : [];
-    if (entries.length !== 1) throw badRequest(`invalid terms order in [${name}]: ${JSON.stringify(o)}`);
-    const [by, dir] = entries[0]!;
-    if (by !== '_count' && by !== '_key' && by !== '_term')
-      throw unsupported(`terms order by [${by}] (in [${name}])`);
-    const d = String(dir).toLowerCase();
-    if (d !== 'asc' && d !== 'desc')
-      throw badRequest(`unknown order direction [${String(dir)}] in [${name}]`);
-    return { by: by === '_count' ? '_count' : '_key', desc: d === 'desc' };
-  });
 }

@@ -2,10 +2,12 @@
  * Differential test of the in-memory search backend: the same query_string expressions (and a
  * few DSL queries, sorts and aggregations) run in the real Elasticsearch over the corpus index
  * and in memory over the regenerated corpus must select exactly the same documents (_ids), or
- * fail the same way. Expressions whose results legitimately differ are listed in
+ * fail the same way; aggregation requests must get the same answers, up to Elasticsearch's
+ * documented approximations (see `approximations`). Expressions whose results legitimately differ are listed in
  * KNOWN_DIFFERENCES with the reason (and in docs/offline-evaluation.md); any other difference,
  * or a listed expression that stops differing, fails the test.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { estypes } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyze } from '../../src/query/memory/analysis.ts';
@@ -429,6 +431,570 @@ function dslQueries(): object[] {
   ];
 }
 
+const HOUR = 3_600_000;
+const DAY_START = Date.parse('2024-05-14T00:00:00Z');
+
+/**
+ * Aggregation requests as the engine and the rule types send them (count/terms segments batched
+ * in a keyed date_range, metric_aggregation's terms > date_histogram > metric nesting,
+ * percentage_match's filters, new_term's composite pages) and the variations around them.
+ * Agg names starting with `card` are cardinalities and `pct` percentiles: see `approximations`.
+ */
+function aggregationRequests(): { label: string; query: object; aggs: Record<string, unknown> }[] {
+  const all = { match_all: {} };
+  const hour = (h: number) => ({
+    range: {
+      '@timestamp': {
+        gt: new Date(DAY_START + h * HOUR).toISOString(),
+        lte: new Date(DAY_START + (h + 1) * HOUR).toISOString(),
+      },
+    },
+  });
+  const segments = (count: number, size: number, start = DAY_START) =>
+    Array.from({ length: count }, (_, i) => ({
+      key: `s${i}`,
+      from: start + i * size + 1,
+      to: start + (i + 1) * size + 1,
+    }));
+  const termsOf = (field: string, size = 50) => ({ terms: { field, size, min_doc_count: 1 } });
+  const metrics = {
+    avg: { avg: { field: 'event.count' } },
+    sum: { sum: { field: 'event.count' } },
+    min: { min: { field: 'event.count' } },
+    max: { max: { field: 'event.count' } },
+    n: { value_count: { field: 'event.count' } },
+  };
+  const out: { label: string; query: object; aggs: Record<string, unknown> }[] = [];
+  const add = (label: string, aggs: Record<string, unknown>, query: object = all) =>
+    out.push({ label, query, aggs });
+
+  // the engine: count/terms segments in one date_range, keyed, ranges shifted by 1 ms
+  add('engine segments: 24 hours, terms per segment', {
+    segments: {
+      date_range: { field: '@timestamp', ranges: segments(24, HOUR), keyed: true },
+      aggs: { counts: termsOf('event.reason.keyword', 5) },
+    },
+  });
+  add(
+    'engine segments: 10-minute counts over 6 hours',
+    {
+      segments: {
+        date_range: {
+          field: '@timestamp',
+          ranges: segments(36, 10 * 60_000, DAY_START + 3 * HOUR),
+          keyed: true,
+        },
+      },
+    },
+    { query_string: { query: 'event.type:Warning' } },
+  );
+  add(
+    'engine segments: terms on a sparse key',
+    {
+      segments: {
+        date_range: { field: '@timestamp', ranges: segments(12, 2 * HOUR), keyed: true },
+        aggs: { counts: termsOf('event.involvedObject.name.keyword', 3) },
+      },
+    },
+    { query_string: { query: 'event.reason:BackOff' } },
+  );
+  add('date_range unkeyed: open ends, default keys, unsorted ranges', {
+    r: {
+      date_range: {
+        field: '@timestamp',
+        ranges: [
+          { from: '2024-05-14T12:00:00Z' },
+          { to: '2024-05-14T01:00:00Z' },
+          { from: '2024-05-14T03', to: '2024-05-14T05:30:00.000Z' },
+          { key: 'early', from: DAY_START, to: DAY_START + 30 * 60_000 },
+          { from: 'now-100000d/d', to: '2024-05-14||+2h/h' },
+        ],
+      },
+      aggs: { card_ns: { cardinality: { field: 'event.involvedObject.namespace.keyword' } } },
+    },
+  });
+  add('date_range: format, time zone', {
+    r: {
+      date_range: {
+        field: '@timestamp',
+        format: 'yyyy-MM-dd HH:mm',
+        time_zone: '+02:00',
+        ranges: [{ from: '2024-05-14 02:00', to: '2024-05-14 03:15' }, { from: '2024-05-14 20:00' }],
+      },
+    },
+  });
+  add('range on a long field', {
+    r: {
+      range: {
+        field: 'event.count',
+        ranges: [{ to: 2 }, { from: 2, to: 10 }, { from: 10, to: 100 }, { from: 100 }],
+      },
+    },
+  });
+
+  // date_histogram
+  add(
+    'date_histogram 1m over an hour, metric sub-aggregations',
+    { h: { date_histogram: { field: '@timestamp', fixed_interval: '1m' }, aggs: metrics } },
+    hour(5),
+  );
+  add(
+    'date_histogram 5m with metrics',
+    { h: { date_histogram: { field: '@timestamp', fixed_interval: '5m' }, aggs: metrics } },
+    {
+      query_string: { query: 'event.reason:(BackOff OR Unhealthy)' },
+    },
+  );
+  add('date_histogram 1h: cardinality and percentiles per hour', {
+    h: {
+      date_histogram: { field: '@timestamp', fixed_interval: '1h' },
+      aggs: {
+        card_reason: { cardinality: { field: 'event.reason.keyword' } },
+        card_name: { cardinality: { field: 'event.involvedObject.name.keyword' } },
+        pct_count: { percentiles: { field: 'event.count', percents: [50, 90, 99] } },
+        stats: { stats: { field: 'event.count' } },
+      },
+    },
+  });
+  add(
+    'date_histogram sparse 1m: empty buckets between, none outside',
+    { h: { date_histogram: { field: '@timestamp', fixed_interval: '1m' } } },
+    { query_string: { query: 'event.reason:NodeNotReady OR event.reason:NodeReady' } },
+  );
+  add('date_histogram 7m, offset, fixed time zone, min_doc_count', {
+    h: {
+      date_histogram: {
+        field: '@timestamp',
+        fixed_interval: '7m',
+        offset: '+30s',
+        time_zone: '+05:30',
+        min_doc_count: 1,
+      },
+    },
+  });
+  add('date_histogram calendar hour and day in Europe/Berlin', {
+    hh: { date_histogram: { field: '@timestamp', calendar_interval: 'hour', time_zone: 'Europe/Berlin' } },
+    dd: { date_histogram: { field: '@timestamp', calendar_interval: 'day', time_zone: 'Europe/Berlin' } },
+  });
+  add(
+    'date_histogram extended and hard bounds',
+    {
+      ext: {
+        date_histogram: {
+          field: '@timestamp',
+          fixed_interval: '10m',
+          offset: '-1m',
+          extended_bounds: { min: '2024-05-14T04:00:00Z', max: '2024-05-14T07:30:00Z' },
+        },
+      },
+      hard: {
+        date_histogram: {
+          field: '@timestamp',
+          fixed_interval: '10m',
+          hard_bounds: { min: '2024-05-14T05:05:00Z', max: '2024-05-14T05:45:00Z' },
+        },
+      },
+    },
+    hour(5),
+  );
+  add(
+    'date_histogram keyed with a format, ordered by count',
+    {
+      k: { date_histogram: { field: '@timestamp', fixed_interval: '15m', keyed: true, format: 'HH:mm' } },
+      o: { date_histogram: { field: '@timestamp', calendar_interval: 'hour', order: { _count: 'desc' } } },
+    },
+    { query_string: { query: 'event.type:Warning' } },
+  );
+  add('date_histogram on another date field', {
+    h: { date_histogram: { field: 'event.firstTimestamp', fixed_interval: '1d', offset: '-3h' } },
+  });
+
+  // metric_aggregation / spike_aggregation: query key terms > interval histogram > metric
+  add(
+    'engine metric aggregation: terms > date_histogram 5m (offset) > max',
+    {
+      bucket_aggs: {
+        terms: { field: 'event.involvedObject.namespace.keyword', size: 50, min_doc_count: 1 },
+        aggs: {
+          interval_aggs: {
+            date_histogram: { field: '@timestamp', fixed_interval: '5m', offset: '+120s' },
+            aggs: { metric_event_count_max: { max: { field: 'event.count' } } },
+          },
+        },
+      },
+    },
+    hour(7),
+  );
+  add(
+    'engine metric aggregation: percentiles per 10m',
+    {
+      interval_aggs: {
+        date_histogram: { field: '@timestamp', fixed_interval: '10m' },
+        aggs: { pct_metric: { percentiles: { field: 'event.count', percents: [95] } } },
+      },
+    },
+    hour(2),
+  );
+  add('engine metric aggregation: two query keys, cardinality per hour', {
+    bucket_aggs: {
+      terms: { field: 'event.involvedObject.kind.keyword', size: 50, min_doc_count: 1 },
+      aggs: {
+        bucket_aggs: {
+          terms: { field: 'event.type.keyword', size: 50, min_doc_count: 1 },
+          aggs: {
+            interval_aggs: {
+              date_histogram: { field: '@timestamp', fixed_interval: '1h' },
+              aggs: { card_name: { cardinality: { field: 'event.involvedObject.name.keyword' } } },
+            },
+          },
+        },
+      },
+    },
+  });
+  add('engine metric aggregation without interval: terms > sum', {
+    bucket_aggs: {
+      terms: { field: 'event.source.host.keyword', size: 50, min_doc_count: 1 },
+      aggs: { metric_event_count_sum: { sum: { field: 'event.count' } } },
+    },
+  });
+
+  // terms with sub-aggregations and orders
+  add('terms ordered by a metric', {
+    t: {
+      terms: { field: 'event.reason.keyword', size: 8, order: { mx: 'desc' } },
+      aggs: { mx: { max: { field: 'event.count' } }, a: { avg: { field: 'event.count' } } },
+    },
+  });
+  add('terms ordered by stats.avg, then count', {
+    t: {
+      terms: {
+        field: 'event.involvedObject.name.keyword',
+        size: 10,
+        order: [{ 'st.avg': 'desc' }, { _count: 'asc' }],
+      },
+      aggs: { st: { stats: { field: 'event.count' } } },
+    },
+  });
+  add('terms ordered by a percentile and through a filter', {
+    p: {
+      terms: { field: 'event.reason.keyword', size: 6, order: { 'pct.50': 'desc' } },
+      aggs: { pct: { percentiles: { field: 'event.count', percents: [50] } } },
+    },
+    f: {
+      terms: { field: 'event.reason.keyword', size: 30, order: { 'w>mx': 'desc' } },
+      aggs: {
+        w: {
+          filter: { term: { 'event.type.keyword': 'Warning' } },
+          aggs: { mx: { max: { field: 'event.count' } } },
+        },
+      },
+    },
+    nan: {
+      terms: { field: 'event.reason.keyword', size: 30, order: { a: 'desc' } },
+      aggs: { a: { avg: { field: 'old_event.count' } } },
+    },
+  });
+  add('nested terms with cardinality; numeric keys with date metrics', {
+    ns: {
+      terms: { field: 'event.involvedObject.namespace.keyword', size: 20 },
+      aggs: {
+        kinds: {
+          terms: { field: 'event.involvedObject.kind.keyword', size: 3 },
+          aggs: { card_names: { cardinality: { field: 'event.involvedObject.name.keyword' } } },
+        },
+      },
+    },
+    counts: {
+      terms: { field: 'event.count', size: 5 },
+      aggs: { first: { min: { field: '@timestamp' } }, last: { max: { field: '@timestamp' } } },
+    },
+  });
+  add(
+    'terms with min_doc_count 0 under a histogram',
+    {
+      h: {
+        date_histogram: { field: '@timestamp', fixed_interval: '30m' },
+        aggs: { t: { terms: { field: 'event.type.keyword', min_doc_count: 0 } } },
+      },
+    },
+    { query_string: { query: 'event.reason:NodeNotReady' } },
+  );
+
+  // metrics over everything and over a few
+  add('cardinality of keyword, numeric and date fields', {
+    card_reason: { cardinality: { field: 'event.reason.keyword' } },
+    card_host: { cardinality: { field: 'event.source.host.keyword' } },
+    card_name: { cardinality: { field: 'event.involvedObject.name.keyword' } },
+    card_uid: { cardinality: { field: 'event.metadata.uid.keyword' } },
+    card_count: { cardinality: { field: 'event.count' } },
+    card_ts: { cardinality: { field: '@timestamp' } },
+    card_missing: { cardinality: { field: 'old_event.count', missing: -1 } },
+  });
+  add('metrics on event.count over the corpus', {
+    ...metrics,
+    stats: { stats: { field: 'event.count' } },
+    old: { avg: { field: 'old_event.count' } },
+    nothing: { max: { field: 'nothing' } },
+    // sums of dates go beyond 2^53 (and beyond JavaScript's dates: year 2162988)
+    sum_ts: { sum: { field: '@timestamp' } },
+    avg_ts: { avg: { field: '@timestamp' } },
+  });
+  add('percentiles over the corpus (rank tolerance)', {
+    pct: { percentiles: { field: 'event.count', percents: [0, 1, 5, 25, 50, 75, 90, 95, 99, 99.9, 100] } },
+  });
+  add(
+    'percentiles below the digest threshold: exact, keyed and not, and of dates',
+    {
+      pct_keyed: { percentiles: { field: 'event.count' } },
+      pct_list: { percentiles: { field: 'event.count', percents: [99.9, 10, 50], keyed: false } },
+      pct_ts: { percentiles: { field: '@timestamp', percents: [10, 50, 90] } },
+      ts: { stats: { field: '@timestamp' } },
+      avg_ts: { avg: { field: '@timestamp' } },
+    },
+    { query_string: { query: 'event.reason:(BackOff OR Failed OR Unhealthy)' } },
+  );
+  add(
+    'metrics with no values',
+    {
+      ...metrics,
+      stats: { stats: { field: 'event.count' } },
+      pct_none: { percentiles: { field: 'event.count', percents: [50] } },
+      first: { min: { field: '@timestamp' } },
+    },
+    {
+      match_none: {},
+    },
+  );
+
+  // percentage_match: filters with the other bucket, alone and under the engine's nesting
+  add('percentage_match filters with other_bucket', {
+    percentage_match_aggs: {
+      filters: {
+        other_bucket: true,
+        filters: { match_bucket: { bool: { must: [{ query_string: { query: 'event.type:Warning' } }] } } },
+      },
+    },
+  });
+  add('percentage_match under query key terms and a histogram', {
+    bucket_aggs: {
+      terms: { field: 'event.involvedObject.namespace.keyword', size: 50, min_doc_count: 1 },
+      aggs: {
+        interval_aggs: {
+          date_histogram: { field: '@timestamp', fixed_interval: '6h' },
+          aggs: {
+            percentage_match_aggs: {
+              filters: {
+                other_bucket: true,
+                filters: {
+                  match_bucket: { bool: { must: [{ term: { 'event.reason.keyword': 'BackOff' } }] } },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  });
+  add('filters anonymous and named unkeyed, with sub-aggregations', {
+    anon: {
+      filters: {
+        other_bucket_key: 'rest',
+        filters: [{ term: { 'event.type.keyword': 'Warning' } }, { exists: { field: 'old_event' } }],
+      },
+      aggs: { n: { value_count: { field: 'event.count' } } },
+    },
+    named: {
+      filters: {
+        keyed: false,
+        other_bucket: true,
+        filters: {
+          z: { term: { 'verb.keyword': 'ADDED' } },
+          a: { query_string: { query: 'event.count:>5' } },
+        },
+      },
+      aggs: { top: { terms: { field: 'event.reason.keyword', size: 2 } } },
+    },
+  });
+
+  // new_term: history terms in a filter aggregation, and composite pages
+  add('a filter aggregation around terms (ElastAlert 2 new_term history)', {
+    filtered: {
+      filter: {
+        bool: {
+          must: [{ range: { '@timestamp': { gte: '2024-05-14T02:00:00Z', lt: '2024-05-14T03:00:00Z' } } }],
+        },
+      },
+      aggs: { values: { terms: { field: 'event.involvedObject.name.keyword', size: 2147483647 } } },
+    },
+  });
+  add(
+    'composite terms sources, first page',
+    {
+      values: {
+        composite: {
+          size: 20,
+          sources: [
+            { f0: { terms: { field: 'event.reason.keyword' } } },
+            { f1: { terms: { field: 'event.count' } } },
+          ],
+        },
+      },
+    },
+    hour(9),
+  );
+  add(
+    'composite terms sources, a page after a key',
+    {
+      values: {
+        composite: {
+          size: 20,
+          after: { f0: 'Killing', f1: 1 },
+          sources: [
+            { f0: { terms: { field: 'event.reason.keyword' } } },
+            { f1: { terms: { field: 'event.count' } } },
+          ],
+        },
+      },
+    },
+    hour(9),
+  );
+  add(
+    'composite date_histogram source, missing bucket, descending',
+    {
+      values: {
+        composite: {
+          size: 30,
+          sources: [
+            { h: { date_histogram: { field: '@timestamp', fixed_interval: '10m' } } },
+            { o: { terms: { field: 'old_event.count', missing_bucket: true, order: 'desc' } } },
+          ],
+        },
+        aggs: { mx: { max: { field: 'event.count' } } },
+      },
+    },
+    hour(3),
+  );
+
+  // refused by both
+  add('refused: avg on a keyword field', { x: { avg: { field: 'event.reason.keyword' } } });
+  add('refused: legacy interval', { x: { date_histogram: { field: '@timestamp', interval: '1m' } } });
+  add('refused: fixed_interval in weeks', {
+    x: { date_histogram: { field: '@timestamp', fixed_interval: '1w' } },
+  });
+  add('refused: order by a multi-bucket aggregation', {
+    x: {
+      terms: { field: 'event.reason.keyword', order: { h: 'desc' } },
+      aggs: { h: { date_histogram: { field: '@timestamp', fixed_interval: '1h' } } },
+    },
+  });
+  add('refused: too many buckets', { x: { date_histogram: { field: '@timestamp', fixed_interval: '1s' } } });
+  return out;
+}
+
+const CARDINALITY_EXACT_BELOW = 3000;
+const CARDINALITY_TOLERANCE = 0.03;
+const PERCENTILES_EXACT_BELOW = 2000;
+
+/**
+ * Elasticsearch's documented approximations, made equal where within bounds (a difference
+ * beyond them is left for the comparison to report):
+ * - `cardinality` (HyperLogLog++) is exact below its precision threshold (3000), within 3% above;
+ * - `percentiles` (TDigest) are exact below 20 × compression (2000) values; above, each
+ *   percentile must lie between the exact values of its neighbours among those asked (and 0 and
+ *   100, the minimum and maximum, stay exact);
+ * - `doc_count_error_upper_bound` is dropped (an upper bound, not a count).
+ */
+/** Percentiles as `{"50.0": v}` or `[{key: 50, value: v}]`, by percent. */
+function percentileValues(values: unknown): Map<number, number | null> {
+  const out = new Map<number, number | null>();
+  if (Array.isArray(values)) {
+    for (const v of values as { key: number; value: number | null }[]) out.set(v.key, v.value);
+  } else {
+    for (const [k, v] of Object.entries(values as Record<string, number | null>))
+      if (!k.endsWith('_as_string')) out.set(Number(k), v);
+  }
+  return out;
+}
+
+/** Each of Elasticsearch's percentiles lies between the exact values of the neighbouring percents asked. */
+function percentilesWithin(esValues: unknown, memValues: unknown): boolean {
+  const es = percentileValues(esValues);
+  const mem = percentileValues(memValues);
+  const percents = [...mem.keys()].sort((a, b) => a - b);
+  if (es.size !== mem.size) return false;
+  return percents.every((p, i) => {
+    const v = es.get(p);
+    const exact = mem.get(p);
+    if (v === null || v === undefined || exact === null || exact === undefined) return v === exact;
+    if (p === 0 || p === 100) return v === exact;
+    const lo = i > 0 ? mem.get(percents[i - 1]!)! : -Infinity;
+    const hi = i < percents.length - 1 ? mem.get(percents[i + 1]!)! : Infinity;
+    return v >= lo && v <= hi;
+  });
+}
+
+/** Where two JSON trees differ (at most `limit` paths). */
+function treeDifferences(es: unknown, mem: unknown, path = '', out: string[] = [], limit = 6): string[] {
+  if (out.length >= limit || isDeepStrictEqual(es, mem)) return out;
+  if (
+    es &&
+    mem &&
+    typeof es === 'object' &&
+    typeof mem === 'object' &&
+    Array.isArray(es) === Array.isArray(mem)
+  ) {
+    const keys = new Set([...Object.keys(es), ...Object.keys(mem)]);
+    for (const k of keys)
+      treeDifferences(
+        (es as Record<string, unknown>)[k],
+        (mem as Record<string, unknown>)[k],
+        `${path}.${k}`,
+        out,
+        limit,
+      );
+    return out;
+  }
+  out.push(`${path}: Elasticsearch ${JSON.stringify(es)}, memory ${JSON.stringify(mem)}`);
+  return out;
+}
+
+function approximations(
+  es: unknown,
+  mem: unknown,
+  docCount: number,
+  seen: { cardinality: number; percentiles: number },
+): void {
+  if (!es || !mem || typeof es !== 'object' || typeof mem !== 'object') return;
+  if (Array.isArray(es) && Array.isArray(mem)) {
+    es.forEach((e, i) => approximations(e, mem[i], docCount, seen));
+    return;
+  }
+  const e = es as Record<string, unknown>;
+  const m = mem as Record<string, unknown>;
+  delete e.doc_count_error_upper_bound;
+  delete m.doc_count_error_upper_bound;
+  const count = typeof e.doc_count === 'number' ? e.doc_count : docCount;
+  for (const [name, ev] of Object.entries(e)) {
+    const mv = m[name] as Record<string, unknown> | undefined;
+    if (name.startsWith('card') && mv && typeof (ev as { value?: unknown }).value === 'number') {
+      const a = (ev as { value: number }).value;
+      const b = mv.value as number;
+      const close =
+        Math.max(a, b) <= CARDINALITY_EXACT_BELOW ? a === b : Math.abs(a - b) <= CARDINALITY_TOLERANCE * b;
+      if (close && a !== b) seen.cardinality++;
+      if (close) m[name] = ev;
+    } else if (name.startsWith('pct') && mv && count >= PERCENTILES_EXACT_BELOW) {
+      const evValues = (ev as { values: unknown }).values;
+      if (percentilesWithin(evValues, mv.values)) {
+        if (!isDeepStrictEqual(evValues, mv.values)) seen.percentiles++;
+        m[name] = ev;
+      }
+    } else {
+      approximations(ev, mv, count, seen);
+    }
+  }
+}
+
 type Outcome = { error: string } | { ids: string[] };
 
 async function esOutcome(conn: EsConnection, query: object): Promise<{ error?: string; count?: number }> {
@@ -678,6 +1244,66 @@ describe('the in-memory search backend agrees with Elasticsearch', () => {
       expect(memAgg.sum_other_doc_count).toBe(esAgg.sum_other_doc_count);
     }
     expect(await port.count(INDEX, query)).toBe((await conn.client.count({ index: INDEX, query })).count);
+  });
+
+  it('aggregates as the engine and the rule types ask, with the same answers', async () => {
+    const requests = aggregationRequests();
+    expect(requests.length).toBeGreaterThanOrEqual(30);
+    const started = performance.now();
+    let memoryMs = 0;
+    const differences: string[] = [];
+    let refused = 0;
+    const approximated = { cardinality: 0, percentiles: 0 };
+    await mapLimit(requests, 3, async ({ label, query, aggs }) => {
+      let es: { aggregations?: unknown; total?: number; error?: string };
+      try {
+        const res = await conn.client.search({
+          index: INDEX,
+          query: query as estypes.QueryDslQueryContainer,
+          size: 0,
+          track_total_hits: true,
+          aggs: aggs as Record<string, estypes.AggregationsAggregationContainer>,
+        });
+        es = { aggregations: res.aggregations, total: (res.hits.total as estypes.SearchTotalHits).value };
+      } catch (err) {
+        const e = err as {
+          meta?: {
+            body?: { error?: { root_cause?: { reason?: string }[]; caused_by?: { reason?: string } } };
+          };
+          message: string;
+        };
+        const body = e.meta?.body?.error;
+        es = { error: body?.root_cause?.[0]?.reason ?? body?.caused_by?.reason ?? e.message };
+      }
+      let mem: { aggregations?: unknown; error?: string };
+      const t = performance.now();
+      try {
+        mem = {
+          aggregations: (await port.search({ index: INDEX, query: query as EsQuery, size: 0, aggs }))
+            .aggregations,
+        };
+      } catch (err) {
+        mem = { error: (err as Error).message };
+      }
+      memoryMs += performance.now() - t;
+      if (es.error !== undefined || mem.error !== undefined) {
+        if (es.error !== undefined && mem.error !== undefined) refused++;
+        else
+          differences.push(
+            `${label}: Elasticsearch ${es.error ?? 'answers'}, memory ${mem.error ?? 'answers'}`,
+          );
+        return;
+      }
+      approximations(es.aggregations, mem.aggregations, es.total!, approximated);
+      const diff = treeDifferences(es.aggregations, mem.aggregations);
+      if (diff.length > 0) differences.push(`${label}: ${diff.join('; ')}`);
+    });
+    process.stderr.write(
+      `[offline-differential] ${requests.length} aggregation requests in ${((performance.now() - started) / 1000).toFixed(1)}s ` +
+        `(memory ${(memoryMs / 1000).toFixed(1)}s): ${refused} refused by both, ${differences.length} differ; ` +
+        `within Elasticsearch's approximations: ${approximated.cardinality} cardinalities, ${approximated.percentiles} percentile sets\n`,
+    );
+    expect(differences).toEqual([]);
   });
 
   it('tokenizes message texts like the standard analyzer', async () => {
