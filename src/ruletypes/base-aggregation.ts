@@ -22,6 +22,22 @@ const PERIOD_UNITS = [
  * seconds, minutes, hours, days, weeks that is set ("5m"); its length is the whole time dict.
  * Returns what is wrong when it cannot be used.
  */
+/**
+ * A date_histogram fixed_interval for a duration: Elasticsearch refuses weeks (`1w`) and
+ * fractions (`1.5h`), so the largest whole unit among d, h, m, s, ms.
+ */
+export function fixedInterval(ms: number): string {
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const) {
+    if (ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${Math.round(ms)}ms`;
+}
+
 export function bucketIntervalOf(raw: unknown): { ms: number; period: string } | string {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw))
     return `must be a time like {minutes: 5} (${DURATION_UNITS.slice(0, 5).join(', ')})`;
@@ -31,7 +47,7 @@ export function bucketIntervalOf(raw: unknown): { ms: number; period: string } |
   const unit = PERIOD_UNITS.find(([name]) => name in dict);
   if (!unit) return 'must be given in seconds, minutes, hours, days or weeks';
   if (parsed.data <= 0) return 'must be longer than 0';
-  return { ms: parsed.data, period: `${String(dict[unit[0]])}${unit[1]}` };
+  return { ms: parsed.data, period: fixedInterval(parsed.data) };
 }
 
 /** Options every aggregation rule type reads (besides its own). */

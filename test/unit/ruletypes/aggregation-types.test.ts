@@ -658,7 +658,9 @@ describe('aggregation rule types', () => {
     expect(spec({ minutes: 5 }, { buffer_time: { minutes: 5 } }).bucketInterval!.period).toBe('5m');
     expect(spec({ hours: 4 }, { buffer_time: { hours: 4 } }).bucketInterval!.period).toBe('4h');
     expect(spec({ days: 2 }, { buffer_time: { days: 2 } }).bucketInterval!.period).toBe('2d');
-    expect(spec({ weeks: 1 }, { buffer_time: { weeks: 1 } }).bucketInterval!.period).toBe('1w');
+    // Elasticsearch refuses fixed_interval 1w and fractions: whole days, hours... instead
+    expect(spec({ weeks: 1 }, { buffer_time: { weeks: 1 } }).bucketInterval!.period).toBe('7d');
+    expect(spec({ minutes: 1.5 }, { buffer_time: { minutes: 3 } }).bucketInterval!.period).toBe('90s');
     const def = create({ type: 'metric_aggregation', options: metricBase }).def;
     const issues = (o: Doc) =>
       def.options.safeParse({ ...metricBase, ...o }).error?.issues.map((i) => i.message);
