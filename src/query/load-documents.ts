@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
 import { EsalertError } from '../errors/esalert-error.ts';
 import type { MemoryDocument } from './memory-search-port.ts';
 
@@ -272,16 +273,18 @@ function itemLines(text: string): number[] {
   return lines;
 }
 
-/** Reads documents from a `.ndjson`/`.jsonl` or `.json` file. */
+/** Reads documents from a `.ndjson`/`.jsonl` or `.json` file, gzip-compressed or not (`.gz`). */
 export async function loadDocuments(file: string): Promise<MemoryDocument[]> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    const bytes = await readFile(file);
+    const gzipped = bytes[0] === 0x1f && bytes[1] === 0x8b;
+    text = (gzipped ? gunzipSync(bytes) : bytes).toString('utf8');
   } catch (err) {
     throw new EsalertError('DATA_INVALID', `cannot read the documents file: ${(err as Error).message}`, {
       location: { file },
       cause: err,
     });
   }
-  return parseDocuments(text, file);
+  return parseDocuments(text, file, formatOf(file.replace(/\.gz$/i, ''), text));
 }

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type EsalertError, isEsalertError } from '../../../src/errors/esalert-error.ts';
 import { loadDocuments, parseDocuments } from '../../../src/query/load-documents.ts';
@@ -30,6 +31,16 @@ describe('loadDocuments', () => {
       { _id: 'a', _index: 'eventrouter-2024-05-14', _source: { event: { reason: 'BackOff' } } },
       { _id: '7', _source: { n: 1 } },
     ]);
+  });
+
+  it('reads gzip-compressed files, naming the .gz file in errors', async () => {
+    const path = join(dir, 'events.ndjson.gz');
+    writeFileSync(path, gzipSync('{"_id": "a", "n": 1}\n{"_id": "b", "n": 2}\n'));
+    expect((await loadDocuments(path)).map((d) => d._id)).toEqual(['a', 'b']);
+    const bad = join(dir, 'bad.ndjson.gz');
+    writeFileSync(bad, gzipSync('{"n": 1}\n{oops}\n'));
+    const err = await failure(bad);
+    expect(err.message).toMatch(/bad\.ndjson\.gz:2/);
   });
 
   it('reads a JSON array or a single object, and search hits as Elasticsearch returns them', async () => {
