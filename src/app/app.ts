@@ -3,10 +3,9 @@
  * rules, alert pipeline and scheduler are built and wired here, and torn down here in order
  * (stop scheduling, let runs finish, send what is due, close connections).
  */
-import { dirname, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { debugAlerter } from '../alerters/debug.ts';
-import { AlerterRegistry } from '../alerters/registry.ts';
 import { createJinjaRenderer } from '../alerts/jinja.ts';
 import { createAlertPipeline, type AlertPipeline } from '../alerts/pipeline.ts';
 import { connectionSecrets, type EsConnectionKeys, resolveEsConnection } from '../config/es-connection.ts';
@@ -17,16 +16,22 @@ import { createRuntimeRule, type RuntimeRule } from '../engine/runtime-rule.ts';
 import { EsalertError, errorMessage } from '../errors/esalert-error.ts';
 import { connectElasticsearch, type EsConnection } from '../query/es-client.ts';
 import { createEsSearchPort } from '../query/es-search-port.ts';
+import { loadDocuments } from '../query/load-documents.ts';
+import { createMemorySearchPort, type MemoryDocument } from '../query/memory-search-port.ts';
 import type { SearchPort } from '../query/search-port.ts';
 import { loadRules, type LoadedRules } from '../rules/load-rules.ts';
-import type { RuleCatalogs } from '../rules/load-rule.ts';
-import { BUILTIN_RULE_TYPES } from '../ruletypes/registry.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
 import { createEsWriteback } from '../state/es-writeback.ts';
+import { createMemoryWriteback } from '../state/memory-writeback.ts';
 import type { SilenceEntry, WritebackStore } from '../state/writeback.ts';
+import { lookupField } from '../util/lookup.ts';
 import { parseTimestamp, toIso } from '../util/time.ts';
 import type { Clock } from './clock.ts';
 import type { SecretRegistry } from './logger.ts';
+import { catalogs, knownRuleOptionNames } from './catalogs.ts';
+import { loadToolConfig } from './tool-config.ts';
+
+export { catalogs, knownRuleOptionNames };
 
 export interface RunOptions {
   configFile: string;
@@ -37,6 +42,17 @@ export interface RunOptions {
   end?: string;
   debug?: boolean;
   pinRules?: boolean;
+  /**
+   * Evaluate over these documents (or this file of them) instead of Elasticsearch: the
+   * writeback index is kept in memory, and the run covers the documents' time span unless
+   * --start/--end say otherwise, then exits.
+   */
+  data?: string | readonly MemoryDocument[];
+  /** Progress of backfills (--end or --data), for a terminal. */
+  progress?: {
+    segment(rule: string, p: { segmentsDone: number; segmentsTotal: number; hits: number }): void;
+    ruleRun(rule: string, matches: number): void;
+  };
 }
 
 export interface AppDeps {
@@ -57,16 +73,18 @@ export interface App {
   stop(): Promise<void>;
 }
 
-/** What rules can name; user modules are looked up in the working directory, then beside config.yaml. */
-export function catalogs(configFile?: string): RuleCatalogs {
-  const dirs = [process.cwd(), ...(configFile ? [dirname(resolve(configFile))] : [])];
-  return { ruleTypes: BUILTIN_RULE_TYPES, alerters: new AlerterRegistry(), moduleDirs: [...new Set(dirs)] };
-}
-
-export function knownRuleOptionNames(c: RuleCatalogs): Set<string> {
-  const names = new Set<string>(c.alerters.optionNames());
-  for (const t of c.ruleTypes.values()) for (const n of t.optionNames) names.add(n);
-  return names;
+/** The first and last timestamps of documents (the global timestamp_field, default @timestamp). */
+function timeSpan(docs: readonly MemoryDocument[], field: unknown): [number, number] | undefined {
+  const name = typeof field === 'string' && field ? field : '@timestamp';
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const d of docs) {
+    const t = parseTimestamp(lookupField(d._source, name));
+    if (t === undefined) continue;
+    if (t < lo) lo = t;
+    if (t > hi) hi = t;
+  }
+  return lo <= hi ? [lo, hi] : undefined;
 }
 
 /** --start/--end: ISO 8601 or NOW. */
@@ -152,15 +170,31 @@ function connectionKeyOf(raw: Record<string, unknown>): { id: string; keys: EsCo
 }
 
 export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
-  const { logger, clock } = deps;
+  const { logger } = deps;
+  // Offline runs end when the data does: pending aggregates are then released by moving this
+  // clock past their alert time (see `finished`).
+  let shift = 0;
+  const clock: Clock = opts.data === undefined ? deps.clock : { now: () => deps.clock.now() + shift };
   const cats = catalogs(opts.configFile);
-  const config = loadGlobalConfig(opts.configFile, {
-    env: deps.env,
-    knownRuleOptions: knownRuleOptionNames(cats),
-  });
+  const config =
+    opts.data !== undefined
+      ? loadToolConfig(existsSync(opts.configFile) ? opts.configFile : undefined, deps.env)
+      : loadGlobalConfig(opts.configFile, { env: deps.env, knownRuleOptions: knownRuleOptionNames(cats) });
   for (const w of config.warnings) logger.warn(w);
-  const startAt = parseCliTime(opts.start, '--start', clock);
-  const endAt = parseCliTime(opts.end, '--end', clock);
+  let startAt = parseCliTime(opts.start, '--start', clock);
+  let endAt = parseCliTime(opts.end, '--end', clock);
+  let offline: SearchPort | undefined;
+  if (opts.data !== undefined) {
+    const docs = typeof opts.data === 'string' ? await loadDocuments(opts.data) : opts.data;
+    offline = createMemorySearchPort(docs);
+    const span = timeSpan(docs, config.raw.timestamp_field);
+    startAt ??= span ? span[0] - 1 : clock.now() - config.bufferTimeMs;
+    endAt ??= span ? span[1] + 1000 : clock.now();
+    logger.info(
+      { documents: docs.length, from: toIso(startAt), to: toIso(endAt) },
+      'evaluating over a file of documents, without Elasticsearch',
+    );
+  }
 
   const lifetime = new AbortController();
   const connections = new Map<string, Promise<EsConnection>>();
@@ -173,8 +207,10 @@ export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
     }
     return c;
   };
-  const main = await connect(config.raw);
-  const esWriteback = createEsWriteback(main.client, config.writebackIndex);
+  const memory = offline ? createMemoryWriteback() : undefined;
+  const esWriteback = memory
+    ? memory
+    : createEsWriteback((await connect(config.raw)).client, config.writebackIndex);
   const writeback = opts.debug ? readOnly(esWriteback) : esWriteback;
   if (!opts.debug) await writeback.ensureIndices();
 
@@ -199,7 +235,7 @@ export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
     const rt = createRuntimeRule(rule);
     rt.state.initialStarttime = startAt;
     rules.set(rule.name, rt);
-    ports.set(rule.name, createEsSearchPort((await connect(rule.raw)).client));
+    ports.set(rule.name, offline ?? createEsSearchPort((await connect(rule.raw)).client));
   }
 
   const debugAlerters = new Map<string, ReturnType<typeof debugAlerter.create>[]>();
@@ -275,10 +311,13 @@ export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
         rt.state.hasRunOnce = true;
         const start = rt.state.initialStarttime;
         rt.state.initialStarttime = undefined;
+        const progress = endAt !== undefined ? opts.progress : undefined;
         const report = await runRule(rt, end, ruleDeps, {
           signal,
           ...(start !== undefined ? { start } : {}),
+          ...(progress ? { onProgress: (p) => progress.segment(rt.rule.name, p) } : {}),
         });
+        progress?.ruleRun(rt.rule.name, report.matches.length);
         const alerted = report.matches.filter((m) => m.outcome === 'alerted').length;
         if (!report.skipped) {
           log.info(
@@ -350,6 +389,19 @@ export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
     lifetime.abort();
     for (const c of connections.values()) await (await c.catch(() => undefined))?.close();
   };
-  const finished = endAt === undefined ? new Promise<void>(() => {}) : scheduler.finished().then(flush);
+  const releaseAggregates = async () => {
+    if (!memory) return;
+    const due = [...memory.alerts.values()]
+      .filter((d) => !d.alert_sent && !d.aggregate_id)
+      .map((d) => parseTimestamp(d.alert_time) ?? 0);
+    if (!due.length) return;
+    shift = Math.max(0, Math.max(...due) + 1 - deps.clock.now());
+    logger.info({ alerts: due.length }, 'the data ran out: sending the aggregated alerts now');
+    await flush();
+  };
+  const finished =
+    endAt === undefined
+      ? new Promise<void>(() => {})
+      : scheduler.finished().then(flush).then(releaseAggregates);
   return { config, rules, loaded, scheduler, pipeline, finished, stop };
 }

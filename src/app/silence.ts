@@ -11,7 +11,8 @@ import { loadRules } from '../rules/load-rules.ts';
 import { createEsWriteback } from '../state/es-writeback.ts';
 import type { WritebackStore } from '../state/writeback.ts';
 import { toIso } from '../util/time.ts';
-import { type AppDeps, catalogs, connectWithRetry } from './app.ts';
+import { type AppDeps, connectWithRetry } from './app.ts';
+import { catalogs } from './catalogs.ts';
 import { loadToolConfig } from './tool-config.ts';
 import type { GlobalConfig } from '../config/global-config.ts';
 

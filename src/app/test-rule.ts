@@ -24,7 +24,8 @@ import { createEsWriteback } from '../state/es-writeback.ts';
 import type { WritebackStore } from '../state/writeback.ts';
 import { type Doc, lookupField } from '../util/lookup.ts';
 import { parseTimestamp, toIso } from '../util/time.ts';
-import { catalogs, parseCliTime } from './app.ts';
+import { parseCliTime } from './app.ts';
+import { catalogs } from './catalogs.ts';
 import { loadToolConfig } from './tool-config.ts';
 import { dryRun } from './dry-run.ts';
 import type { Clock } from './clock.ts';
@@ -55,7 +56,7 @@ export interface TestRuleDeps {
   /** Human-readable output (stdout). */
   out(line: string): void;
   /** Progress on a terminal (stderr); absent when output is not a TTY or is JSON. */
-  progress?: (line: string) => void;
+  progress?: (p: { segmentsDone: number; segmentsTotal: number; hits: number; to: string }) => void;
 }
 
 /** Matches listed one by one without --explain. */
@@ -263,12 +264,7 @@ export async function testRule(o: TestRuleOptions, deps: TestRuleDeps): Promise<
         ...(writeback ? { silences: writeback } : {}),
         run: {
           recordQueries: Boolean(o.explain),
-          ...(progress
-            ? {
-                onProgress: (p: { segmentsDone: number; segmentsTotal: number; hits: number; to: string }) =>
-                  progress(`segment ${p.segmentsDone}/${p.segmentsTotal} up to ${p.to}: ${p.hits} hits`),
-              }
-            : {}),
+          ...(progress ? { onProgress: progress } : {}),
         },
       },
     );

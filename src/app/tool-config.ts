@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { type GlobalConfig, loadGlobalConfig, parseGlobalConfig } from '../config/global-config.ts';
 import type { EnvLookup } from '../config/interpolate.ts';
-import { catalogs, knownRuleOptionNames } from './app.ts';
+import { catalogs, knownRuleOptionNames } from './catalogs.ts';
 
 export const TOOL_CONFIG_DEFAULTS = {
   rules_folder: 'rules',

@@ -9,7 +9,7 @@ import type { EnvLookup } from '../config/interpolate.ts';
 import { EsalertError } from '../errors/esalert-error.ts';
 import { displayPath } from '../rules/load-rule.ts';
 import { findRuleFiles, loadRuleFiles } from '../rules/load-rules.ts';
-import { catalogs } from './app.ts';
+import { catalogs } from './catalogs.ts';
 import { loadToolConfig } from './tool-config.ts';
 
 export interface ValidateOptions {

@@ -9,8 +9,11 @@ import { systemClock } from '../app/clock.ts';
 import { createLogger, type LogFormat, type LogLevel, SecretRegistry } from '../app/logger.ts';
 import { EsalertError, errorMessage } from '../errors/esalert-error.ts';
 import { createIndexCommand } from './create-index.ts';
+import { BackfillProgress, progressLine } from './progress.ts';
 import { testRuleCommand } from './test-rule.ts';
 import { silenceCommand, silenceRule } from './silence.ts';
+import { demoCommand } from './demo.ts';
+import { testCommand } from './test.ts';
 import { validateCommand } from './validate.ts';
 
 const env = (name: string) => process.env[name];
@@ -69,9 +72,18 @@ program
   .option('--debug', 'log alerts instead of sending them, write nothing to the writeback index')
   .option('--pin-rules', 'do not reload rules when their files change')
   .option('--es-debug', 'accepted for compatibility (Elasticsearch requests are logged at debug level)')
+  .option(
+    '--data <file>',
+    'evaluate over a JSON/NDJSON file of events (.gz too) instead of Elasticsearch, then exit',
+  )
   .option('--silence <unit=n>', 'silence --rule for a while (hours=4, or 4h) and exit, as ElastAlert 2 does')
   .option('--silence-qk-value <value>', 'with --silence: only this query_key value')
-  .addOption(new Option('--log-format <format>', 'log output').choices(['json', 'text']).default('json'))
+  .addOption(
+    new Option('--log-format <format>', 'log output (default: text on a terminal, else json)').choices([
+      'json',
+      'text',
+    ]),
+  )
   .addOption(
     new Option('--log-level <level>', 'overrides --verbose/--debug').choices([
       'debug',
@@ -89,10 +101,11 @@ program
       verbose?: boolean;
       debug?: boolean;
       pinRules?: boolean;
-      logFormat: string;
+      logFormat?: string;
       logLevel?: string;
       silence?: string;
       silenceQkValue?: string;
+      data?: string;
     }) => {
       if (o.silence !== undefined) {
         if (!o.rule)
@@ -115,7 +128,11 @@ program
         }
       }
       const secrets = new SecretRegistry();
-      const logger = createLogger({ level: logLevel(o), format: o.logFormat as LogFormat }, secrets);
+      const format = (o.logFormat ?? (process.stderr.isTTY ? 'text' : 'json')) as LogFormat;
+      const logger = createLogger({ level: logLevel(o), format }, secrets);
+      // a progress line for backfills, on a terminal with readable logs
+      const meter = process.stderr.isTTY && format === 'text' ? new BackfillProgress() : undefined;
+      const line = meter ? progressLine(process.stderr) : undefined;
       let app: App | undefined;
       let stopping = false;
       const shutdown = (signal: NodeJS.Signals) => {
@@ -138,10 +155,27 @@ program
             ...(o.end ? { end: o.end } : {}),
             debug: Boolean(o.debug),
             pinRules: Boolean(o.pinRules),
+            ...(o.data ? { data: o.data } : {}),
+            ...(meter && line
+              ? {
+                  progress: {
+                    segment: (
+                      rule: string,
+                      p: { segmentsDone: number; segmentsTotal: number; hits: number },
+                    ) => {
+                      meter.segment(rule, p);
+                      line.update(meter.text());
+                    },
+                    ruleRun: (_rule: string, matches: number) => meter.ruleRun(matches),
+                  },
+                }
+              : {}),
           },
           { env, clock: systemClock, logger, secrets },
         );
         await app.finished;
+        line?.clear();
+        if (meter) process.stderr.write(`backfill done: ${meter.text()}\n`);
         await app.stop();
         const failed = app.loaded.errors.length > 0;
         process.exit(failed ? 2 : 0);
@@ -156,5 +190,7 @@ createIndexCommand(program, env, fail);
 testRuleCommand(program, env, fail);
 validateCommand(program, env, fail);
 silenceCommand(program, env, fail);
+testCommand(program, env);
+demoCommand(program, env, fail);
 
 program.parseAsync(normalizeArgv(process.argv)).catch(fail);

@@ -5,6 +5,7 @@ import { createLogger, SecretRegistry } from '../app/logger.ts';
 import { testRule, type TestRuleOptions } from '../app/test-rule.ts';
 import type { EnvLookup } from '../config/interpolate.ts';
 import { redactText } from '../util/redact.ts';
+import { BackfillProgress, progressLine } from './progress.ts';
 
 const positiveInt = (flag: string) => (v: string) => {
   const n = Number(v);
@@ -50,7 +51,8 @@ export function testRuleCommand(program: Command, env: EnvLookup, fail: (err: un
     .action(async (rule: string, o: Omit<TestRuleOptions, 'rule'>) => {
       const secrets = new SecretRegistry();
       const logger = createLogger({ level: 'warn', format: 'text' }, secrets);
-      const showProgress = process.stderr.isTTY && !o.formattedOutput;
+      const line = process.stderr.isTTY && !o.formattedOutput ? progressLine(process.stderr) : undefined;
+      const meter = new BackfillProgress();
       try {
         const code = await testRule(
           { ...o, rule },
@@ -60,10 +62,22 @@ export function testRuleCommand(program: Command, env: EnvLookup, fail: (err: un
             logger,
             secrets,
             out: (line) => process.stdout.write(`${redactText(line, secrets.list())}\n`),
-            ...(showProgress ? { progress: (line: string) => process.stderr.write(`\r\x1b[K${line}`) } : {}),
+            ...(line
+              ? {
+                  progress: (p: {
+                    segmentsDone: number;
+                    segmentsTotal: number;
+                    hits: number;
+                    to: string;
+                  }) => {
+                    meter.segment(rule, p);
+                    line.update(`${meter.text()}, up to ${p.to}`);
+                  },
+                }
+              : {}),
           },
         );
-        if (showProgress) process.stderr.write('\r\x1b[K');
+        line?.clear();
         process.exitCode = code;
       } catch (err) {
         fail(err);
