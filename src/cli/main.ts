@@ -79,10 +79,12 @@ program
   .option('--silence <unit=n>', 'silence --rule for a while (hours=4, or 4h) and exit, as ElastAlert 2 does')
   .option('--silence-qk-value <value>', 'with --silence: only this query_key value')
   .addOption(
-    new Option('--log-format <format>', 'log output (default: text on a terminal, else json)').choices([
-      'json',
-      'text',
-    ]),
+    new Option(
+      '--log-format <format>',
+      'log lines as JSON, or readable text (with a progress line for backfills on a terminal)',
+    )
+      .choices(['json', 'text'])
+      .default('json'),
   )
   .addOption(
     new Option('--log-level <level>', 'overrides --verbose/--debug').choices([
@@ -101,7 +103,7 @@ program
       verbose?: boolean;
       debug?: boolean;
       pinRules?: boolean;
-      logFormat?: string;
+      logFormat: string;
       logLevel?: string;
       silence?: string;
       silenceQkValue?: string;
@@ -128,7 +130,7 @@ program
         }
       }
       const secrets = new SecretRegistry();
-      const format = (o.logFormat ?? (process.stderr.isTTY ? 'text' : 'json')) as LogFormat;
+      const format = o.logFormat as LogFormat;
       const logger = createLogger({ level: logLevel(o), format }, secrets);
       // a progress line for backfills, on a terminal with readable logs
       const meter = process.stderr.isTTY && format === 'text' ? new BackfillProgress() : undefined;

@@ -31,7 +31,7 @@ describe('progress', () => {
     expect(p.text()).toBe('segments 50/80 (62%), 450 hits, 7 matches, 25 segments/s, 225 hits/s');
   });
 
-  it('a backfill shows progress on a terminal and none when stderr is not one', () => {
+  it('a backfill with text logs shows progress on a terminal, and none when stderr is not one', () => {
     const args = [
       'src/cli/main.ts',
       'run',
@@ -39,6 +39,8 @@ describe('progress', () => {
       'none.yaml',
       '--data',
       'examples/k8s-events.ndjson.gz',
+      '--log-format',
+      'text',
     ];
     const piped = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8' });
     expect(piped.status).toBe(0);
