@@ -19,6 +19,7 @@ import { createEsSearchPort } from '../query/es-search-port.ts';
 import { loadDocuments } from '../query/load-documents.ts';
 import { createMemorySearchPort, type MemoryDocument } from '../query/memory-search-port.ts';
 import type { SearchPort } from '../query/search-port.ts';
+import type { Rule } from '../rules/load-rule.ts';
 import { loadRules, type LoadedRules } from '../rules/load-rules.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
 import { createEsWriteback } from '../state/es-writeback.ts';
@@ -28,6 +29,8 @@ import { lookupField } from '../util/lookup.ts';
 import { parseTimestamp, toIso } from '../util/time.ts';
 import type { Clock } from './clock.ts';
 import type { SecretRegistry } from './logger.ts';
+import type { Observability } from './observability.ts';
+import { RuleReloader } from './reloader.ts';
 import { catalogs, knownRuleOptionNames } from './catalogs.ts';
 import { loadToolConfig } from './tool-config.ts';
 
@@ -42,6 +45,8 @@ export interface RunOptions {
   end?: string;
   debug?: boolean;
   pinRules?: boolean;
+  /** How often the rules folders are checked for changes (at most run_every; default 10 s). */
+  reloadEveryMs?: number;
   /**
    * Evaluate over these documents (or this file of them) instead of Elasticsearch: the
    * writeback index is kept in memory, and the run covers the documents' time span unless
@@ -60,6 +65,8 @@ export interface AppDeps {
   clock: Clock;
   logger: Logger;
   secrets: SecretRegistry;
+  /** Metrics and status for the HTTP endpoints. */
+  observability?: Observability;
 }
 
 export interface App {
@@ -171,6 +178,7 @@ function connectionKeyOf(raw: Record<string, unknown>): { id: string; keys: EsCo
 
 export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
   const { logger } = deps;
+  const obs = deps.observability;
   // Offline runs end when the data does: pending aggregates are then released by moving this
   // clock past their alert time (see `finished`).
   let shift = 0;
@@ -208,9 +216,17 @@ export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
     return c;
   };
   const memory = offline ? createMemoryWriteback() : undefined;
-  const esWriteback = memory
-    ? memory
-    : createEsWriteback((await connect(config.raw)).client, config.writebackIndex);
+  const mainConn = offline ? undefined : await connect(config.raw);
+  if (obs) {
+    obs.offline = Boolean(offline);
+    if (mainConn) {
+      obs.esCheck = async () => {
+        const up = await mainConn.client.ping({}, { requestTimeout: 3000, maxRetries: 0 });
+        if (!up) throw new Error('ping failed');
+      };
+    }
+  }
+  const esWriteback = memory ? memory : createEsWriteback(mainConn!.client, config.writebackIndex);
   const writeback = opts.debug ? readOnly(esWriteback) : esWriteback;
   if (!opts.debug) await writeback.ensureIndices();
 
@@ -231,13 +247,6 @@ export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
 
   const rules = new Map<string, RuntimeRule>();
   const ports = new Map<string, SearchPort>();
-  for (const rule of loaded.rules) {
-    const rt = createRuntimeRule(rule);
-    rt.state.initialStarttime = startAt;
-    rules.set(rule.name, rt);
-    ports.set(rule.name, offline ?? createEsSearchPort((await connect(rule.raw)).client));
-  }
-
   const debugAlerters = new Map<string, ReturnType<typeof debugAlerter.create>[]>();
   const pipeline = createAlertPipeline({
     renderJinja: createJinjaRenderer(),
@@ -248,6 +257,12 @@ export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
     maxAggregation: config.maxAggregation,
     retry: config.alertRetry,
     noWriteback: Boolean(opts.debug),
+    ...(obs
+      ? {
+          onSent: (rule: string, alerter: string) => obs.alertDelivered(rule, alerter),
+          onFailed: (rule: string, alerter: string, reason: string) => obs.alertFailed(rule, alerter, reason),
+        }
+      : {}),
     ...(opts.debug
       ? {
           overrideAlerters: (rt: RuntimeRule) => {
@@ -277,12 +292,22 @@ export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
     clock,
     maxConcurrent: config.maxThreads,
     ...(endAt !== undefined ? { spreadMs: 0 } : {}),
-    onSkipped: (name) =>
-      logger.warn({ rule: name }, 'run skipped: the previous run of this rule is still going'),
+    onSkipped: (name) => {
+      obs?.runSkipped(name);
+      logger.warn({ rule: name }, 'run skipped: the previous run of this rule is still going');
+    },
     onError: (name, err) => logger.error({ rule: name, err: errorMessage(err) }, 'rule run failed'),
   });
 
-  for (const rt of rules.values()) {
+  /** Schedules a rule; a rule of the same name is replaced, keeping its state when its logic is unchanged. */
+  const installRule = async (rule: Rule) => {
+    const previous = rules.get(rule.name);
+    const rt = createRuntimeRule(rule, previous);
+    if (!previous) rt.state.initialStarttime = startAt;
+    for (const a of rule.alerters) deps.secrets.add(...a.secrets());
+    ports.set(rule.name, offline ?? createEsSearchPort((await connect(rule.raw)).client));
+    rules.set(rule.name, rt);
+    obs?.ruleLoaded({ name: rule.name, file: rule.file, type: String(rule.raw.type) });
     let failures = 0;
     let finished = false;
     const log = logger.child({ rule: rt.rule.name });
@@ -312,12 +337,15 @@ export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
         const start = rt.state.initialStarttime;
         rt.state.initialStarttime = undefined;
         const progress = endAt !== undefined ? opts.progress : undefined;
+        const began = clock.now();
+        const t0 = performance.now();
         const report = await runRule(rt, end, ruleDeps, {
           signal,
           ...(start !== undefined ? { start } : {}),
           ...(progress ? { onProgress: (p) => progress.segment(rt.rule.name, p) } : {}),
         });
         progress?.ruleRun(rt.rule.name, report.matches.length);
+        if (!report.skipped) obs?.runFinished(rt.rule.name, report, began, performance.now() - t0);
         const alerted = report.matches.filter((m) => m.outcome === 'alerted').length;
         if (!report.skipped) {
           log.info(
@@ -344,7 +372,17 @@ export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
         }
       },
     });
-  }
+  };
+  const removeRule = (name: string) => {
+    scheduler.remove(name);
+    rules.delete(name);
+    ports.delete(name);
+    obs?.ruleRemoved(name);
+  };
+  for (const rule of loaded.rules) await installRule(rule);
+  obs?.initialLoad();
+  for (const { file, error } of loaded.errors) if (file) obs?.loadFailed(file, error.message);
+
   const flushEvery = config.runEveryMs;
   let flushTimer: NodeJS.Timeout | undefined;
   const flush = async () => {
@@ -360,6 +398,41 @@ export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
   await flush(); // alerts left unsent by a previous process
   scheduler.start();
   if (endAt === undefined) scheduleFlush();
+  if (obs) {
+    obs.nextRun = (name) => scheduler.stats(name)?.nextRun;
+    obs.queued = () => pipeline.queued();
+    obs.phase = 'running';
+  }
+
+  // hot reload, unless pinned or running a fixed window
+  let reloadTimer: NodeJS.Timeout | undefined;
+  if (!opts.pinRules && endAt === undefined) {
+    const reloader = new RuleReloader(
+      {
+        ctx: { global: config, env: deps.env, catalogs: cats, logger },
+        ...(opts.rule ? { onlyRule: opts.rule } : {}),
+        install: installRule,
+        remove: removeRule,
+        logger,
+        ...(obs ? { observability: obs } : {}),
+      },
+      loaded,
+    );
+    const every = Math.min(config.runEveryMs, opts.reloadEveryMs ?? 10_000);
+    const tick = () => {
+      reloadTimer = setTimeout(() => {
+        reloader
+          .check()
+          .catch((err: unknown) =>
+            logger.error({ err: errorMessage(err) }, 'checking the rules folders failed'),
+          )
+          .finally(() => {
+            if (!stopped) tick();
+          });
+      }, every);
+    };
+    tick();
+  }
   logger.info(
     {
       rules: rules.size,
@@ -375,8 +448,10 @@ export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
   const stop = async () => {
     if (stopped) return;
     stopped = true;
+    if (obs) obs.phase = 'stopping';
     clearTimeout(flushTimer);
-    await scheduler.stop();
+    clearTimeout(reloadTimer);
+    await scheduler.stop(drainMs);
     await flush();
     // let queued alerts go out; what does not make it stays unsent in the writeback for the next start
     await pipeline.drain(drainMs);

@@ -10,6 +10,8 @@ import { createLogger, type LogFormat, type LogLevel, SecretRegistry } from '../
 import { EsalertError, errorMessage } from '../errors/esalert-error.ts';
 import { createIndexCommand } from './create-index.ts';
 import { BackfillProgress, progressLine } from './progress.ts';
+import { Observability } from '../app/observability.ts';
+import { type HttpServer, startHttpServer } from '../http/server.ts';
 import { testRuleCommand } from './test-rule.ts';
 import { silenceCommand, silenceRule } from './silence.ts';
 import { demoCommand } from './demo.ts';
@@ -24,6 +26,7 @@ export function normalizeArgv(argv: string[]): string[] {
     '--pin_rules': '--pin-rules',
     '--es_debug': '--es-debug',
     '--silence_qk_value': '--silence-qk-value',
+    '--prometheus_port': '--http-port',
     '--count-only': '--count-only',
     '--schema-only': '--schema-only',
     '--formatted-output': '--formatted-output',
@@ -49,6 +52,13 @@ function logLevel(o: { debug?: boolean; verbose?: boolean; logLevel?: string }):
   return o.debug || o.verbose ? 'info' : 'warn';
 }
 
+function seconds(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0)
+    throw new EsalertError('CONFIG_INVALID', `${flag} ${value} is not a number of seconds`);
+  return n;
+}
+
 function fail(err: unknown): never {
   const e = err instanceof EsalertError ? err : undefined;
   process.stderr.write(`esalert: ${e ? e.message : errorMessage(err)}\n`);
@@ -72,6 +82,16 @@ program
   .option('--debug', 'log alerts instead of sending them, write nothing to the writeback index')
   .option('--pin-rules', 'do not reload rules when their files change')
   .option('--es-debug', 'accepted for compatibility (Elasticsearch requests are logged at debug level)')
+  .option(
+    '--http-port <port>',
+    'serve /metrics, /healthz, /readyz and /api/rules on this port (ElastAlert 2: --prometheus_port)',
+  )
+  .option('--http-host <host>', 'address the HTTP server listens on', '0.0.0.0')
+  .option(
+    '--shutdown-timeout <seconds>',
+    'on SIGTERM/SIGINT: how long running queries may finish and queued alerts go out',
+    '30',
+  )
   .option(
     '--data <file>',
     'evaluate over a JSON/NDJSON file of events (.gz too) instead of Elasticsearch, then exit',
@@ -108,6 +128,9 @@ program
       silence?: string;
       silenceQkValue?: string;
       data?: string;
+      httpPort?: string;
+      httpHost: string;
+      shutdownTimeout: string;
     }) => {
       if (o.silence !== undefined) {
         if (!o.rule)
@@ -136,19 +159,34 @@ program
       const meter = process.stderr.isTTY && format === 'text' ? new BackfillProgress() : undefined;
       const line = meter ? progressLine(process.stderr) : undefined;
       let app: App | undefined;
+      let server: HttpServer | undefined;
       let stopping = false;
+      const observability = o.httpPort !== undefined ? new Observability() : undefined;
       const shutdown = (signal: NodeJS.Signals) => {
         if (stopping) return;
         stopping = true;
         logger.warn({ signal }, 'stopping: finishing running queries and sending due alerts');
-        void (app?.stop() ?? Promise.resolve()).then(
-          () => process.exit(0),
-          (err: unknown) => fail(err),
-        );
+        if (observability) observability.phase = 'stopping';
+        void (app?.stop() ?? Promise.resolve())
+          .then(() => server?.close())
+          .then(
+            () => process.exit(0),
+            (err: unknown) => fail(err),
+          );
       };
       process.on('SIGTERM', shutdown);
       process.on('SIGINT', shutdown);
       try {
+        if (observability) {
+          const port = Number(o.httpPort);
+          if (!Number.isInteger(port) || port < 0 || port > 65535)
+            throw new EsalertError('CONFIG_INVALID', `--http-port ${o.httpPort} is not a port number`);
+          server = await startHttpServer(observability, port, o.httpHost);
+          logger.info(
+            { url: server.url },
+            `serving /metrics, /healthz, /readyz and /api/rules on ${server.url}`,
+          );
+        }
         app = await startApp(
           {
             configFile: o.config,
@@ -157,6 +195,7 @@ program
             ...(o.end ? { end: o.end } : {}),
             debug: Boolean(o.debug),
             pinRules: Boolean(o.pinRules),
+            drainMs: seconds(o.shutdownTimeout, '--shutdown-timeout') * 1000,
             ...(o.data ? { data: o.data } : {}),
             ...(meter && line
               ? {
@@ -173,12 +212,13 @@ program
                 }
               : {}),
           },
-          { env, clock: systemClock, logger, secrets },
+          { env, clock: systemClock, logger, secrets, ...(observability ? { observability } : {}) },
         );
         await app.finished;
         line?.clear();
         if (meter) process.stderr.write(`backfill done: ${meter.text()}\n`);
         await app.stop();
+        await server?.close();
         const failed = app.loaded.errors.length > 0;
         process.exit(failed ? 2 : 0);
       } catch (err) {

@@ -153,7 +153,8 @@ function mergeImports(file: string, env: EnvLookup): Merged {
   return merged;
 }
 
-function hashFiles(files: string[]): string {
+/** SHA-1 over the contents of files (a missing one counts as "ENOENT <path>"): a rule and its imports. */
+export function hashFiles(files: readonly string[]): string {
   const h = createHash('sha1');
   for (const f of files) {
     try {

@@ -1,0 +1,323 @@
+/**
+ * What a running esalert tells operators: Prometheus metrics with per-rule series, each rule's
+ * load status, last run, next run and last alert (for /api/rules), and whether it is alive and
+ * ready. The app reports events here; the HTTP server reads from here.
+ *
+ * ElastAlert 2's own counters (elastalert_scrapes, _hits, _matches, _time_taken, _alerts_sent,
+ * _alerts_not_sent, _alerts_silenced, _errors) are kept under their names so existing dashboards
+ * go on working.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { MatchOutcome, RunReport } from '../engine/run-rule.ts';
+import { parseTimestamp, toIso } from '../util/time.ts';
+
+export interface RuleStatus {
+  name: string;
+  file: string;
+  type: string;
+  loadedAt: string;
+  /** The last edit of the file failed to load: the previous version keeps running. */
+  reloadError?: string;
+  lastRun?: {
+    startedAt: string;
+    durationMs: number;
+    window: { start: string; end: string };
+    queriedTo?: string;
+    hits: number;
+    matches: number;
+    alerted: number;
+    suppressed: number;
+    error?: string;
+  };
+  lastAlert?: { at: string; alerter: string; ok: boolean; reason?: string };
+  runs: number;
+  skippedRuns: number;
+}
+
+export type Phase = 'starting' | 'running' | 'stopping';
+
+export class Observability {
+  readonly registry = new Registry();
+  phase: Phase = 'starting';
+  /** Checks Elasticsearch (set by the app once connected; absent offline). */
+  esCheck: (() => Promise<void>) | undefined;
+  /** The next run of a rule, from the scheduler. */
+  nextRun: ((rule: string) => number | undefined) | undefined;
+  /** Alerts waiting per channel, from the pipeline. */
+  queued: (() => Record<string, number>) | undefined;
+  private initialLoadDone = false;
+  private readonly rules = new Map<string, RuleStatus>();
+  private readonly loadErrors = new Map<string, { file: string; error: string; at: string }>();
+  private readonly now: () => number;
+  /** Alerters that delivered for each rule (to drop their series with the rule). */
+  private readonly alertersOf = new Map<string, Set<string>>();
+
+  private readonly runs: Counter<'rule' | 'result'>;
+  private readonly duration: Histogram<'rule'>;
+  private readonly hits: Counter<'rule'>;
+  private readonly matches: Counter<'rule'>;
+  private readonly suppressed: Counter<'rule' | 'reason'>;
+  private readonly alerts: Counter<'rule' | 'alerter' | 'result'>;
+  private readonly skipped: Counter<'rule'>;
+  private readonly ea2: Record<
+    'scrapes' | 'hits' | 'matches' | 'timeTaken' | 'sent' | 'notSent' | 'silenced',
+    Counter<'rule_name'>
+  >;
+  private readonly ea2Errors: Counter;
+
+  constructor(now: () => number = Date.now) {
+    this.now = now;
+    const r = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'esalert_' });
+    this.runs = new Counter({
+      name: 'esalert_rule_runs_total',
+      help: 'Rule runs, by result (ok, error)',
+      labelNames: ['rule', 'result'],
+      registers: r,
+    });
+    this.duration = new Histogram({
+      name: 'esalert_rule_run_duration_seconds',
+      help: 'Time one rule run took (queries, rule type, handing matches to alerting)',
+      labelNames: ['rule'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+      registers: r,
+    });
+    this.hits = new Counter({
+      name: 'esalert_rule_hits_total',
+      help: 'Documents (or counts/buckets) the rule queries returned',
+      labelNames: ['rule'],
+      registers: r,
+    });
+    this.matches = new Counter({
+      name: 'esalert_rule_matches_total',
+      help: 'Matches the rule type found',
+      labelNames: ['rule'],
+      registers: r,
+    });
+    this.suppressed = new Counter({
+      name: 'esalert_rule_matches_suppressed_total',
+      help: 'Matches not alerted, by reason (silenced: realert or esalert silence; dropped: a match enhancement)',
+      labelNames: ['rule', 'reason'],
+      registers: r,
+    });
+    this.alerts = new Counter({
+      name: 'esalert_rule_alerts_total',
+      help: 'Alert deliveries, by alerter and result (sent, failed)',
+      labelNames: ['rule', 'alerter', 'result'],
+      registers: r,
+    });
+    this.skipped = new Counter({
+      name: 'esalert_rule_runs_skipped_total',
+      help: 'Runs skipped because the previous run of the rule was still going',
+      labelNames: ['rule'],
+      registers: r,
+    });
+    const rulesRef = this.rules;
+    const nowRef = this.now;
+    new Gauge({
+      name: 'esalert_rule_lag_seconds',
+      help: 'Now minus the end of the last window the rule has queried',
+      labelNames: ['rule'],
+      registers: r,
+      collect() {
+        this.reset();
+        for (const s of rulesRef.values()) {
+          const to = parseTimestamp(s.lastRun?.queriedTo);
+          if (to !== undefined) this.set({ rule: s.name }, Math.max(0, (nowRef() - to) / 1000));
+        }
+      },
+    });
+    const errorsRef = this.loadErrors;
+    new Gauge({
+      name: 'esalert_rules_loaded',
+      help: 'Rules loaded and scheduled',
+      registers: r,
+      collect() {
+        this.set(rulesRef.size);
+      },
+    });
+    new Gauge({
+      name: 'esalert_rule_load_errors',
+      help: 'Rule files that failed to load (1 per file; an edit that failed keeps the previous version running)',
+      labelNames: ['file'],
+      registers: r,
+      collect() {
+        this.reset();
+        for (const e of errorsRef.values()) this.set({ file: e.file }, 1);
+      },
+    });
+    const queuedRef = () => this.queued?.() ?? {};
+    new Gauge({
+      name: 'esalert_alerts_queued',
+      help: 'Alerts waiting to be delivered, by channel',
+      labelNames: ['channel'],
+      registers: r,
+      collect() {
+        this.reset();
+        for (const [channel, n] of Object.entries(queuedRef())) this.set({ channel }, n);
+      },
+    });
+    const ea2 = (name: string, help: string) =>
+      new Counter({ name: `elastalert_${name}_total`, help, labelNames: ['rule_name'], registers: r });
+    this.ea2 = {
+      scrapes: ea2('scrapes', 'Rule runs (ElastAlert 2 name)'),
+      hits: ea2('hits', 'Query hits (ElastAlert 2 name)'),
+      matches: ea2('matches', 'Matches (ElastAlert 2 name)'),
+      timeTaken: ea2('time_taken', 'Seconds spent running rules (ElastAlert 2 name)'),
+      sent: ea2('alerts_sent', 'Alerts sent (ElastAlert 2 name)'),
+      notSent: ea2(
+        'alerts_not_sent',
+        'Alerts not sent: failed, or held for an aggregation (ElastAlert 2 name)',
+      ),
+      silenced: ea2('alerts_silenced', 'Silences set, by silence key (ElastAlert 2 name)'),
+    };
+    this.ea2Errors = new Counter({
+      name: 'elastalert_errors_total',
+      help: 'Errors written to the writeback index (ElastAlert 2 name)',
+      registers: r,
+    });
+  }
+
+  ruleLoaded(s: { name: string; file: string; type: string }): void {
+    const prev = this.rules.get(s.name);
+    this.rules.set(s.name, {
+      runs: 0,
+      skippedRuns: 0,
+      ...prev,
+      name: s.name,
+      file: s.file,
+      type: s.type,
+      loadedAt: toIso(this.now()),
+      reloadError: undefined,
+    });
+    this.loadErrors.delete(s.file);
+  }
+
+  ruleRemoved(name: string): void {
+    const s = this.rules.get(name);
+    this.rules.delete(name);
+    if (!s) return;
+    for (const m of [this.duration, this.hits, this.matches, this.skipped]) m.remove({ rule: name });
+    for (const result of ['ok', 'error']) this.runs.remove({ rule: name, result });
+    for (const reason of ['silenced', 'dropped']) this.suppressed.remove({ rule: name, reason });
+    for (const alerter of this.alertersOf.get(name) ?? [])
+      for (const result of ['sent', 'failed']) this.alerts.remove({ rule: name, alerter, result });
+    this.alertersOf.delete(name);
+  }
+
+  /** A file failed to load. `rule` names the running rule it was meant to replace, if any. */
+  loadFailed(file: string, error: string, rule?: string): void {
+    this.loadErrors.set(file, { file, error, at: toIso(this.now()) });
+    const s = rule ? this.rules.get(rule) : undefined;
+    if (s) s.reloadError = error;
+  }
+
+  loadErrorCleared(file: string): void {
+    this.loadErrors.delete(file);
+  }
+
+  initialLoad(): void {
+    this.initialLoadDone = true;
+  }
+
+  runSkipped(rule: string): void {
+    this.skipped.inc({ rule });
+    const s = this.rules.get(rule);
+    if (s) s.skippedRuns++;
+  }
+
+  runFinished(rule: string, report: RunReport, startedAt: number, durationMs: number): void {
+    const s = this.rules.get(rule);
+    const count = (o: MatchOutcome['outcome']) => report.matches.filter((m) => m.outcome === o).length;
+    const suppressed = { silenced: count('silenced'), dropped: count('dropped') };
+    this.runs.inc({ rule, result: report.error ? 'error' : 'ok' });
+    this.duration.observe({ rule }, durationMs / 1000);
+    this.hits.inc({ rule }, report.hits);
+    this.matches.inc({ rule }, report.matches.length);
+    for (const [reason, n] of Object.entries(suppressed)) if (n) this.suppressed.inc({ rule, reason }, n);
+    this.ea2.scrapes.inc({ rule_name: rule });
+    this.ea2.hits.inc({ rule_name: rule }, report.hits);
+    this.ea2.matches.inc({ rule_name: rule }, report.matches.length);
+    this.ea2.timeTaken.inc({ rule_name: rule }, durationMs / 1000);
+    if (report.error) this.ea2Errors.inc();
+    for (const m of report.matches) {
+      if (m.outcome === 'alerted' && m.silence) this.ea2.silenced.inc({ rule_name: m.silence.key });
+      if (m.outcome === 'aggregated') this.ea2.notSent.inc({ rule_name: rule });
+    }
+    if (!s) return;
+    s.runs++;
+    s.lastRun = {
+      startedAt: toIso(startedAt),
+      durationMs: Math.round(durationMs),
+      window: { start: report.start, end: report.end },
+      ...(report.completedTo ? { queriedTo: report.completedTo } : {}),
+      hits: report.hits,
+      matches: report.matches.length,
+      alerted: count('alerted'),
+      suppressed: suppressed.silenced + suppressed.dropped,
+      ...(report.error ? { error: report.error.message } : {}),
+    };
+  }
+
+  private noteAlerter(rule: string, alerter: string): void {
+    let set = this.alertersOf.get(rule);
+    if (!set) this.alertersOf.set(rule, (set = new Set()));
+    set.add(alerter);
+  }
+
+  alertDelivered(rule: string, alerter: string): void {
+    this.noteAlerter(rule, alerter);
+    this.alerts.inc({ rule, alerter, result: 'sent' });
+    this.ea2.sent.inc({ rule_name: rule });
+    const s = this.rules.get(rule);
+    if (s) s.lastAlert = { at: toIso(this.now()), alerter, ok: true };
+  }
+
+  alertFailed(rule: string, alerter: string, reason: string): void {
+    this.noteAlerter(rule, alerter);
+    this.alerts.inc({ rule, alerter, result: 'failed' });
+    this.ea2.notSent.inc({ rule_name: rule });
+    const s = this.rules.get(rule);
+    if (s) s.lastAlert = { at: toIso(this.now()), alerter, ok: false, reason };
+  }
+
+  /** Each rule's status, and the files that failed to load. */
+  snapshot(): {
+    rules: (RuleStatus & { nextRun?: string })[];
+    loadErrors: { file: string; error: string; at: string }[];
+  } {
+    return {
+      rules: [...this.rules.values()]
+        .map((s) => {
+          const next = this.nextRun?.(s.name);
+          return { ...s, ...(next !== undefined ? { nextRun: toIso(next) } : {}) };
+        })
+        .sort((a, b) => a.name.localeCompare(b.name)),
+      loadErrors: [...this.loadErrors.values()].sort((a, b) => a.file.localeCompare(b.file)),
+    };
+  }
+
+  healthy(): { ok: boolean; phase: Phase } {
+    return { ok: this.phase !== 'stopping', phase: this.phase };
+  }
+
+  /** Ready: rules loaded and Elasticsearch answering. */
+  async ready(): Promise<{ ok: boolean; reasons: string[] }> {
+    const reasons: string[] = [];
+    if (this.phase !== 'running') reasons.push(`esalert is ${this.phase}`);
+    if (!this.initialLoadDone) reasons.push('rules are not loaded yet');
+    if (this.esCheck) {
+      try {
+        await this.esCheck();
+      } catch (err) {
+        reasons.push(`Elasticsearch is not reachable: ${(err as Error).message}`);
+      }
+    } else if (!this.offline) {
+      reasons.push('not connected to Elasticsearch yet');
+    }
+    return { ok: reasons.length === 0, reasons };
+  }
+
+  /** Runs over a file of events need no Elasticsearch. */
+  offline = false;
+}

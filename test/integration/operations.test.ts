@@ -1,0 +1,311 @@
+/**
+ * esalert as a long-running service: /metrics counters move with runs, /readyz and /api/rules
+ * say how it is doing, rule files are reloaded while it runs, and SIGTERM stops it without
+ * losing or repeating an alert.
+ */
+import { writeFileSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { EsConnection } from '../../src/query/es-client.ts';
+import { connectTestEs, esHostPort, testEs, uniqueName } from './helpers.ts';
+import { type CliRun, runCli } from './support/cli.ts';
+import { type Receiver, startReceiver } from './support/http-receiver.ts';
+import { makeWorkspace, type Workspace } from './support/workspace.ts';
+import { stringify } from 'yaml';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      last = err;
+    }
+    await sleep(100);
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+/** The value of one Prometheus series, e.g. metric(text, 'esalert_rule_runs_total', {rule: 'a', result: 'ok'}). */
+function metric(text: string, name: string, labels: Record<string, string>): number | undefined {
+  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`)) continue;
+    const inner = line.slice(name.length + 1, line.indexOf('}'));
+    const have = inner.split(',');
+    if (want.every((w) => have.includes(w))) return Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return undefined;
+}
+
+interface RuleStatus {
+  name: string;
+  runs: number;
+  loadedAt: string;
+  reloadError?: string;
+  lastRun?: { hits: number; matches: number; alerted: number };
+  lastAlert?: { ok: boolean };
+}
+
+describe('running as a service', () => {
+  let es: EsConnection;
+  const cleanup: (() => unknown)[] = [];
+  beforeAll(async () => {
+    es = await connectTestEs();
+  });
+  afterEach(async () => {
+    for (const c of cleanup.splice(0).reverse()) await c();
+  });
+  afterAll(async () => {
+    await es.close();
+  });
+
+  const serve = async (ws: Workspace, extra: string[] = []) => {
+    const run = runCli(['run', '--config', ws.config, '--http-port', '0', '--verbose', ...extra]);
+    cleanup.push(async () => {
+      if (run.child.exitCode === null) {
+        run.child.kill('SIGKILL');
+        await run.exited;
+      }
+    });
+    const url = await until(
+      'the HTTP server',
+      async () => /serving \/metrics.* on (http:\/\/[\d.]+:\d+)/.exec(run.output())?.[1],
+      30_000,
+    );
+    return { run, url };
+  };
+  const getJson = async <T>(url: string) => (await (await fetch(url)).json()) as T;
+
+  it('metrics move with runs; rules are added, edited, broken and removed while it runs', async () => {
+    const index = uniqueName('ops-events');
+    const wb = uniqueName('esalert_ops');
+    await es.client.indices.create({
+      index,
+      mappings: { properties: { '@timestamp': { type: 'date' }, reason: { type: 'keyword' } } },
+    });
+    cleanup.push(() => es.client.indices.delete({ index: `${index},${wb}*` }).catch(() => {}));
+    const ws = makeWorkspace({
+      ...esHostPort(),
+      writeback_index: wb,
+      run_every: { seconds: 2 },
+      buffer_time: { minutes: 5 },
+    });
+    cleanup.push(() => ws.remove());
+    const rule = (name: string, reason: string) => ({
+      name,
+      type: 'any',
+      index,
+      filter: [{ term: { reason } }],
+      realert: { minutes: 0 },
+      alert: ['debug'],
+    });
+    ws.writeRule('a.yaml', rule('a', 'BackOff'));
+    const { run, url } = await serve(ws);
+
+    expect((await getJson<{ status: string }>(`${url}/healthz`)).status).toBe('ok');
+    const ready = await until(
+      'ready',
+      async () => {
+        const r = await fetch(`${url}/readyz`);
+        return r.status === 200 ? ((await r.json()) as { status: string }) : undefined;
+      },
+      20_000,
+    );
+    expect(ready.status).toBe('ready');
+
+    // a run happens; then an event arrives and the counters move
+    const scrape = () => fetch(`${url}/metrics`).then((r) => r.text());
+    await until(
+      'a first run',
+      async () => (metric(await scrape(), 'esalert_rule_runs_total', { rule: 'a', result: 'ok' }) ?? 0) >= 1,
+      20_000,
+    );
+    const before = await scrape();
+    expect(metric(before, 'esalert_rule_hits_total', { rule: 'a' })).toBe(0);
+    await es.client.index({
+      index,
+      refresh: true,
+      document: { '@timestamp': new Date().toISOString(), reason: 'BackOff' },
+    });
+    const after = await until(
+      'the event counted',
+      async () => {
+        const t = await scrape();
+        const sent =
+          metric(t, 'esalert_rule_alerts_total', { rule: 'a', alerter: 'debug', result: 'sent' }) ?? 0;
+        return sent >= 1 && (metric(t, 'esalert_rule_hits_total', { rule: 'a' }) ?? 0) >= 1 ? t : undefined;
+      },
+      20_000,
+    );
+    expect(metric(after, 'esalert_rule_hits_total', { rule: 'a' })).toBe(1);
+    expect(metric(after, 'esalert_rule_matches_total', { rule: 'a' })).toBe(1);
+    expect(metric(after, 'elastalert_hits_total', { rule_name: 'a' })).toBe(1);
+    expect(metric(after, 'esalert_rule_lag_seconds', { rule: 'a' })).toBeLessThan(60);
+    const statusA = (await getJson<{ rules: RuleStatus[] }>(`${url}/api/rules`)).rules.find(
+      (r) => r.name === 'a',
+    )!;
+    expect(statusA.lastAlert?.ok).toBe(true);
+
+    // a new file is live within two run intervals
+    const written = Date.now();
+    ws.writeRule('b.yaml', rule('b', 'Unhealthy'));
+    await until(
+      'rule b running',
+      async () => {
+        const rules = (await getJson<{ rules: RuleStatus[] }>(`${url}/api/rules`)).rules;
+        return (rules.find((r) => r.name === 'b')?.runs ?? 0) >= 1 ? true : undefined;
+      },
+      2 * 2000 + 3000,
+    );
+    const liveAfterMs = Date.now() - written;
+    expect(liveAfterMs).toBeGreaterThan(0);
+
+    // an edit that breaks the rule keeps the previous version running, with the error shown
+    const runsBefore = (await getJson<{ rules: RuleStatus[] }>(`${url}/api/rules`)).rules.find(
+      (r) => r.name === 'a',
+    )!.runs;
+    writeFileSync(join(ws.rulesDir, 'a.yaml'), 'name: a\ntype: frequency\nindex: x\nalert: debug\n');
+    const broken = await until(
+      'the reload error',
+      async () => {
+        const s = (await getJson<{ rules: RuleStatus[] }>(`${url}/api/rules`)).rules.find(
+          (r) => r.name === 'a',
+        )!;
+        return s.reloadError ? s : undefined;
+      },
+      10_000,
+    );
+    expect(broken.reloadError).toMatch(/a\.yaml:\d+:\d+: num_events is required/);
+    expect(metric(await scrape(), 'esalert_rule_load_errors', { file: join(ws.rulesDir, 'a.yaml') })).toBe(1);
+    await until(
+      'a still running',
+      async () => {
+        const s = (await getJson<{ rules: RuleStatus[] }>(`${url}/api/rules`)).rules.find(
+          (r) => r.name === 'a',
+        )!;
+        return s.runs > runsBefore + 1 ? true : undefined;
+      },
+      10_000,
+    );
+    expect(run.output()).toContain('(the previous version of a keeps running)');
+
+    // a fixed edit is swapped in; a deleted file stops its rule
+    ws.writeRule('a.yaml', rule('a', 'Killing'));
+    await until(
+      'a reloaded',
+      async () => {
+        const s = (await getJson<{ rules: RuleStatus[] }>(`${url}/api/rules`)).rules.find(
+          (r) => r.name === 'a',
+        )!;
+        return s.reloadError === undefined && s.loadedAt !== statusA.loadedAt ? true : undefined;
+      },
+      10_000,
+    );
+    unlinkSync(join(ws.rulesDir, 'b.yaml'));
+    await until(
+      'b removed',
+      async () => {
+        const rules = (await getJson<{ rules: RuleStatus[] }>(`${url}/api/rules`)).rules;
+        return rules.some((r) => r.name === 'b') ? undefined : true;
+      },
+      10_000,
+    );
+    expect(metric(await scrape(), 'esalert_rule_runs_total', { rule: 'b', result: 'ok' })).toBeUndefined();
+
+    run.child.kill('SIGTERM');
+    expect(await run.exited, run.output()).toBe(0);
+    process.stdout.write(`[operations] new rule live after ${liveAfterMs} ms (run_every 2 s)\n`);
+  }, 120_000);
+
+  it('/readyz says not ready while Elasticsearch is unreachable', async () => {
+    const ws = makeWorkspace({
+      es_host: '127.0.0.1',
+      es_port: 9,
+      writeback_index: 'unused',
+      run_every: { minutes: 1 },
+      buffer_time: { minutes: 5 },
+    });
+    cleanup.push(() => ws.remove());
+    const { run, url } = await serve(ws);
+    const r = await fetch(`${url}/readyz`);
+    expect(r.status).toBe(503);
+    expect(((await r.json()) as { reasons: string[] }).reasons.join(' ')).toMatch(
+      /rules are not loaded yet|not connected/,
+    );
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+  }, 60_000);
+
+  it('SIGTERM in the middle of a run: exits 0, and the next start sends what was left, each alert once', async () => {
+    const receiver: Receiver = await startReceiver({ status: 200, body: 'ok' });
+    cleanup.push(() => receiver.close());
+    const wb = uniqueName('esalert_term');
+    cleanup.push(() => es.client.indices.delete({ index: `${wb}*` }).catch(() => {}));
+    const ws = makeWorkspace({
+      ...esHostPort(),
+      run_every: { minutes: 1 },
+      buffer_time: { minutes: 15 },
+      writeback_index: wb,
+    });
+    cleanup.push(() => ws.remove());
+    writeFileSync(
+      join(ws.rulesDir, 'crashloop.yaml'),
+      stringify({
+        name: 'crashloop',
+        type: 'frequency',
+        index: 'eventrouter-*',
+        num_events: 5,
+        timeframe: { minutes: 10 },
+        query_key: 'event.involvedObject.name.keyword',
+        filter: [
+          {
+            query_string: { query: 'event.reason: BackOff AND event.message: "restarting failed container"' },
+          },
+        ],
+        realert: { minutes: 30 },
+        alert: ['post'],
+        http_post_url: `${receiver.url}/crashloop`,
+      }),
+    );
+    const m = testEs().corpus.manifest;
+    const pods = m.crashLoops.map((c) => c.pod).sort();
+    const args = [
+      'run',
+      '--config',
+      ws.config,
+      '--start',
+      m.start,
+      '--end',
+      m.end,
+      '--verbose',
+      '--shutdown-timeout',
+      '2',
+    ];
+
+    // the first alert is answered; the second is held past the shutdown deadline
+    receiver.script({ status: 200, body: 'ok' }, { status: 200, body: 'ok', delayMs: 30_000 });
+    const first: CliRun = runCli(args);
+    cleanup.push(() => (first.child.exitCode === null ? first.child.kill('SIGKILL') : undefined));
+    await until('the first alert', async () => (receiver.received.length >= 1 ? true : undefined), 60_000);
+    await sleep(300);
+    first.child.kill('SIGTERM');
+    expect(await first.exited, first.output()).toBe(0);
+    expect(first.output()).toContain('stopping: finishing running queries and sending due alerts');
+    expect(receiver.received).toHaveLength(1);
+
+    receiver.fallback = { status: 200, body: 'ok' };
+    const second = runCli(args);
+    expect(await second.exited, second.output()).toBe(0);
+    const alerted = receiver.received.map(
+      (r) => (r.json as { event: { involvedObject: { name: string } } }).event.involvedObject.name,
+    );
+    expect(alerted.slice().sort()).toEqual(pods);
+    expect(new Set(alerted).size).toBe(alerted.length);
+  }, 180_000);
+});
