@@ -1,0 +1,211 @@
+/**
+ * deploy/kubernetes without a cluster: every manifest against Kubernetes' strict JSON schemas (the
+ * oldest and newest release supported), the kustomization's references, the wiring between the
+ * objects (names, labels, ports, probes, mounts), and agreement with the image (Dockerfile).
+ * configmap-rules.yaml is generated from rules/*.yaml here: `-u` rewrites it after a rule changes.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { format, resolveConfig } from 'prettier';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Document, parse, parseAllDocuments } from 'yaml';
+import { loadGlobalConfig } from '../../../src/config/global-config.ts';
+import { readImageModel, REPO } from './dockerfile-model.ts';
+import { KUBERNETES_VERSIONS, kubernetesValidator, type ManifestProblem } from './kubernetes-schemas.ts';
+
+const DIR = join(REPO, 'deploy/kubernetes');
+
+type Obj = Record<string, unknown>;
+interface Manifest {
+  file: string;
+  doc: Obj;
+}
+
+function readManifests(): Manifest[] {
+  return readdirSync(DIR)
+    .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
+    .sort()
+    .flatMap((file) =>
+      parseAllDocuments(readFileSync(join(DIR, file), 'utf8')).map((d) => {
+        if (d.errors.length) throw new Error(`${file}: ${d.errors[0]!.message}`);
+        return { file, doc: d.toJS() as Obj };
+      }),
+    );
+}
+
+const kindName = (m: Manifest, kind: string, name?: string) =>
+  m.doc.kind === kind && (name === undefined || (m.doc.metadata as Obj).name === name);
+
+/** The rules ConfigMap as it must read: rules/*.yaml, verbatim. */
+async function renderRulesConfigMap(): Promise<string> {
+  const rulesDir = join(REPO, 'rules');
+  const files = readdirSync(rulesDir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort();
+  const doc = new Document({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'esalert-rules', labels: { 'app.kubernetes.io/name': 'esalert' } },
+    data: Object.fromEntries(files.map((f) => [f, readFileSync(join(rulesDir, f), 'utf8')])),
+  });
+  doc.commentBefore =
+    ' The example rules (rules/*.yaml), mounted at /etc/esalert/rules. Generated from rules/ by\n' +
+    ' test/unit/deploy/kubernetes.test.ts (run it with -u after changing a rule). Replace it with\n' +
+    ' your own rules: see kustomization.yaml.';
+  const text = doc.toString({ blockQuote: 'literal', lineWidth: 0 });
+  const target = join(DIR, 'configmap-rules.yaml');
+  return format(text, { ...(await resolveConfig(target)), parser: 'yaml' });
+}
+
+describe('deploy/kubernetes', () => {
+  const manifests = readManifests();
+  const image = readImageModel();
+  const find = (kind: string, name?: string) => {
+    const m = manifests.find((x) => kindName(x, kind, name));
+    if (!m) throw new Error(`no ${kind}${name ? ` ${name}` : ''} in deploy/kubernetes`);
+    return m.doc;
+  };
+  const deployment = find('Deployment', 'esalert');
+  const pod = ((deployment.spec as Obj).template as Obj).spec as Obj;
+  const container = (pod.containers as Obj[])[0]!;
+  const validators = new Map<string, (m: Obj) => ManifestProblem[]>();
+
+  beforeAll(async () => {
+    for (const v of KUBERNETES_VERSIONS) validators.set(v, await kubernetesValidator(v));
+  }, 300_000);
+
+  it.each(KUBERNETES_VERSIONS)(
+    'every manifest is valid for Kubernetes %s (unknown fields included)',
+    (version) => {
+      const check = validators.get(version)!;
+      const problems = manifests.flatMap((m) =>
+        check(m.doc).map((p) => `${m.file}: ${String(m.doc.kind)} ${p.path}: ${p.message}`),
+      );
+      expect(problems).toEqual([]);
+    },
+  );
+
+  it('a misspelt field, a wrong type or an unknown kind is reported where it is', () => {
+    const check = validators.get(KUBERNETES_VERSIONS[0])!;
+    const broken = structuredClone(deployment);
+    (broken.spec as Obj).replicas = 'one';
+    const probe = ((broken.spec as Obj).template as Obj).spec as Obj;
+    const c = (probe.containers as Obj[])[0]!;
+    (c.livenessProbe as Obj).httpGet = { paht: '/healthz', port: 'http' };
+    expect(check(broken)).toEqual(
+      expect.arrayContaining([
+        { path: '/spec/replicas', message: 'must be integer,null' },
+        { path: '/spec/template/spec/containers/0/livenessProbe/httpGet', message: 'unknown field "paht"' },
+      ]),
+    );
+    const service = structuredClone(find('Service'));
+    (service.spec as Obj).selectors = (service.spec as Obj).selector;
+    expect(check(service)).toEqual([{ path: '/spec', message: 'unknown field "selectors"' }]);
+    expect(check({ apiVersion: 'apps/v1', kind: 'Deploymnet' })).toEqual([
+      { path: '', message: `Kubernetes ${KUBERNETES_VERSIONS[0]} has no Deploymnet in apps/v1` },
+    ]);
+  });
+
+  it('kustomization.yaml lists every manifest but the example Secret, and each exists', () => {
+    const k = parse(readFileSync(join(DIR, 'kustomization.yaml'), 'utf8')) as Obj;
+    expect(k).toMatchObject({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization' });
+    const files = [...new Set(manifests.map((m) => m.file))].filter((f) => f !== 'secret.example.yaml');
+    expect([...(k.resources as string[])].sort()).toEqual(files);
+  });
+
+  it('the Deployment names only objects that are here, and the Service reaches its pods', () => {
+    expect(find('ServiceAccount', pod.serviceAccountName as string)).toBeDefined();
+    for (const v of pod.volumes as Obj[]) {
+      const cm = v.configMap as Obj | undefined;
+      if (cm) expect(find('ConfigMap', cm.name as string)).toBeDefined();
+    }
+    const secretRefs = (container.envFrom as Obj[]).map((e) => (e.secretRef as Obj).name as string);
+    for (const name of secretRefs) expect(find('Secret', name)).toBeDefined();
+    const labels = ((deployment.spec as Obj).template as Obj).metadata as Obj;
+    const service = find('Service');
+    expect(labels.labels).toMatchObject((service.spec as Obj).selector as Obj);
+    expect((deployment.spec as Obj).selector).toEqual({ matchLabels: (service.spec as Obj).selector });
+    const portNames = (container.ports as Obj[]).map((p) => p.name);
+    for (const p of (service.spec as Obj).ports as Obj[]) expect(portNames).toContain(p.targetPort);
+  });
+
+  it('runs one esalert, non-root on a read-only root file system, probed on the image port', () => {
+    const port = image.expose[0]!;
+    expect((deployment.spec as Obj).replicas).toBe(1);
+    expect((deployment.spec as Obj).strategy).toEqual({ type: 'Recreate' });
+    expect(pod.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: Number(image.user?.split(':')[0]),
+    });
+    expect(container.securityContext).toMatchObject({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(container.args).toEqual(image.cmd);
+    expect(container.ports).toEqual([{ name: 'http', containerPort: port, protocol: 'TCP' }]);
+    expect((container.livenessProbe as Obj).httpGet).toEqual({ path: '/healthz', port: 'http' });
+    expect((container.readinessProbe as Obj).httpGet).toEqual({ path: '/readyz', port: 'http' });
+    expect(container.resources).toMatchObject({
+      requests: { cpu: expect.any(String), memory: expect.any(String) },
+    });
+    const annotations = (find('Service').metadata as Obj).annotations;
+    expect(annotations).toEqual({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': String(port),
+      'prometheus.io/path': '/metrics',
+    });
+  });
+
+  it('mounts config.yaml and the rules where the image expects them', () => {
+    const configPath = image.cmd[image.cmd.indexOf('--config') + 1];
+    const mounts = container.volumeMounts as Obj[];
+    const volume = (name: unknown) => (pod.volumes as Obj[]).find((v) => v.name === name)!;
+    const config = mounts.find((m) => m.mountPath === configPath)!;
+    expect(config).toMatchObject({ subPath: 'config.yaml', readOnly: true });
+    expect((volume(config.name).configMap as Obj).name).toBe('esalert-config');
+    // a directory mount (no subPath), so that changed rules reach the running pod
+    const rules = mounts.find((m) => m.mountPath === '/etc/esalert/rules')!;
+    expect(rules.subPath).toBeUndefined();
+    expect((volume(rules.name).configMap as Obj).name).toBe('esalert-rules');
+    expect(mounts.find((m) => m.mountPath === '/tmp')).toBeDefined();
+  });
+
+  it('the secret carries the Elasticsearch and robot credentials the configuration and rules name', () => {
+    const secret = find('Secret', 'esalert-secrets');
+    expect(Object.keys(secret.stringData as Obj)).toEqual(
+      expect.arrayContaining([
+        'ES_USERNAME',
+        'ES_PASSWORD',
+        'DINGTALK_TOKEN',
+        'DINGTALK_SECRET',
+        'WECOM_BOT_KEY',
+      ]),
+    );
+  });
+
+  it("the ConfigMap's config.yaml loads, reading Elasticsearch from the environment", () => {
+    const text = (find('ConfigMap', 'esalert-config').data as Obj)['config.yaml'] as string;
+    const dir = mkdtempSync(join(tmpdir(), 'esalert-deploy-config-'));
+    try {
+      const file = join(dir, 'config.yaml');
+      writeFileSync(file, text);
+      const env: Record<string, string> = { ES_HOST: 'es.logging.svc', ES_PASSWORD: 'pw' };
+      const config = loadGlobalConfig(file, { env: (n) => env[n] });
+      expect(config.raw).toMatchObject({
+        es_host: 'es.logging.svc',
+        es_password: 'pw',
+        rules_folder: 'rules',
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('configmap-rules.yaml holds rules/*.yaml as they are', async () => {
+    await expect(await renderRulesConfigMap()).toMatchFileSnapshot(join(DIR, 'configmap-rules.yaml'));
+    const data = find('ConfigMap', 'esalert-rules').data as Record<string, string>;
+    expect(data['pod-crashloop.yaml']).toBe(readFileSync(join(REPO, 'rules/pod-crashloop.yaml'), 'utf8'));
+  });
+});
