@@ -8,6 +8,11 @@
  * alert texts and aggregation keys can group pods of one Deployment (aggregation_key:
  * owner_workload). An enhancement exports `process(match, context)`, which returns the match
  * (changed or not), or null to drop it.
+ *
+ * The name patterns are esalert's own (src/k8s/pod-owner.ts, behind k8s_fields and
+ * k8s_digest_by_workload), copied here so that this file keeps working wherever it is copied
+ * to; a test keeps the two in step. A `<name>-<5 chars>` pod belongs to a Job or a DaemonSet,
+ * which the name cannot tell apart: it is reported as a Job.
  */
 type Match = Record<string, unknown>;
 

@@ -3,6 +3,7 @@
  * create_title, create_alert_body), so existing alert_text / alert_text_args / alert_subject
  * settings produce the same text.
  */
+import { k8sFields } from '../k8s/event-view.ts';
 import type { Match } from '../ruletypes/rule-type.ts';
 import { type Doc, lookupField, pythonStr } from '../util/lookup.ts';
 import { FormatError, pythonFormat } from './python-format.ts';
@@ -23,6 +24,15 @@ export interface AlertTextSource {
   renderJinja?: JinjaRenderer;
   /** Rule-level jinja template (jinja_template_path contents), when set. */
   jinjaTemplate?: string;
+}
+
+/**
+ * What *_args, alert_text_kw and Jinja templates read: the match, plus the `k8s` fields when the
+ * rule sets k8s_fields (docs/kubernetes.md). The match itself, which the default body lists, is
+ * left as it is.
+ */
+function templateFields(raw: Doc, match: Match): Match {
+  return raw.k8s_fields === true ? { ...match, k8s: k8sFields(match) } : match;
 }
 
 const missingValue = (raw: Doc) =>
@@ -87,14 +97,15 @@ export function fieldText(value: unknown): string {
 function customText(src: AlertTextSource, match: Match): string {
   const raw = src.raw;
   const template = String(raw.alert_text ?? '');
+  const fields = templateFields(raw, match);
   if (raw.alert_text_type === 'alert_text_jinja') {
     if (!src.renderJinja) throw new FormatError('alert_text_jinja needs the Jinja renderer');
-    return src.renderJinja(src.jinjaTemplate ?? template, jinjaValues(raw, match));
+    return src.renderJinja(src.jinjaTemplate ?? template, jinjaValues(raw, fields));
   }
   if (Array.isArray(raw.alert_text_args))
-    return pythonFormat(template, argValues(raw, match, raw.alert_text_args));
+    return pythonFormat(template, argValues(raw, fields, raw.alert_text_args));
   if (raw.alert_text_kw && typeof raw.alert_text_kw === 'object')
-    return pythonFormat(template, [], kwValues(raw, match, raw.alert_text_kw as Record<string, unknown>));
+    return pythonFormat(template, [], kwValues(raw, fields, raw.alert_text_kw as Record<string, unknown>));
   return template;
 }
 
@@ -130,7 +141,7 @@ export function alertTitle(src: AlertTextSource, matches: readonly Match[]): str
   const raw = src.raw;
   if (raw.alert_subject === undefined) return src.name;
   let subject = String(raw.alert_subject);
-  const first = matches[0] ?? {};
+  const first = templateFields(raw, matches[0] ?? {});
   if (Array.isArray(raw.alert_subject_args)) {
     subject = pythonFormat(subject, argValues(raw, first, raw.alert_subject_args));
   } else if (raw.alert_text_type === 'alert_text_jinja' && src.renderJinja) {

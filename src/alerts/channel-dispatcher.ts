@@ -5,7 +5,8 @@
  * - Rate limits: a channel with ratePerMinute (DingTalk and WeCom robots: 20) never sends more
  *   than that within any 60 s. When more alerts are waiting than the remaining budget allows,
  *   they are folded into digest messages (each within the channel's size limit) instead of
- *   being dropped or sent late one by one.
+ *   being dropped or sent late one by one; alerts about pods of one workload can fold into one
+ *   entry (k8s_digest_by_workload).
  * - Retries: a retryable failure (429/5xx, timeouts, DingTalk 130101, WeCom 45009) keeps the
  *   alert at the head of the queue and waits with exponential backoff (or the channel's
  *   retry-after); after the last attempt, or at once for a permanent failure, the alert is
@@ -16,6 +17,7 @@ import type { AlertContent, Alerter, SendOutcome } from '../alerters/alerter.ts'
 import { errorMessage } from '../errors/esalert-error.ts';
 import { truncateUtf8, utf8Bytes } from '../alerters/text-limits.ts';
 import { redactText } from '../util/redact.ts';
+import { type DigestEntry, foldByWorkload, workloadKey } from '../k8s/workload-digest.ts';
 
 export interface RetryPolicy {
   /** Attempts before an alert is given back as failed. */
@@ -53,19 +55,32 @@ const GATHER_QUIET_MS = 300;
 /** ...or after this long at most. */
 const GATHER_MAX_MS = 3000;
 
-/** One digest message for several alerts, within `maxBytes`. */
+/** The text of one digest entry: an alert, or the alerts of one workload folded under their heading. */
+function entryText(entry: DigestEntry<AlertContent>): string {
+  const first = entry.alerts[0]!;
+  const text = `${first.title}\n${first.body}`;
+  if (!entry.heading) return text;
+  const others = entry.otherPods?.length ? `\nOther pods: ${entry.otherPods.join(', ')}` : '';
+  return `${entry.heading}\n\n${text.trimEnd()}${others}`;
+}
+
+/**
+ * One digest message for several alerts, within `maxBytes`. Alerts of rules that set
+ * k8s_digest_by_workload fold into one entry per workload and reason (src/k8s/workload-digest.ts).
+ */
 export function digestOf(group: AlertContent[], maxBytes: number): AlertContent {
   if (group.length === 1) return group[0]!;
   const rules = [...new Set(group.map((c) => c.ruleName))];
   const title = `${group.length} alerts: ${rules.join(', ')}`;
   const header = `${title} (digest: this channel takes a limited number of messages per minute)\n\n`;
+  const entries = foldByWorkload(group);
   const budget = Math.floor(
-    (maxBytes - utf8Bytes(header) - utf8Bytes(DIGEST_SEPARATOR) * group.length) / group.length,
+    (maxBytes - utf8Bytes(header) - utf8Bytes(DIGEST_SEPARATOR) * entries.length) / entries.length,
   );
   const body =
     header +
-    group
-      .map((c) => truncateUtf8(`${c.title}\n${c.body}`, Math.max(MIN_ENTRY_BYTES, budget), '…'))
+    entries
+      .map((e) => truncateUtf8(entryText(e), Math.max(MIN_ENTRY_BYTES, budget), '…'))
       .join(DIGEST_SEPARATOR);
   const first = group[0]!;
   return {
@@ -76,6 +91,18 @@ export function digestOf(group: AlertContent[], maxBytes: number): AlertContent 
     body,
     matchTexts: group.flatMap((c) => c.matchTexts),
   };
+}
+
+/**
+ * The batch taken from the head of `queue` grown over the alerts right after it that fold into
+ * one of its workload entries: they cost no room in the digest.
+ */
+export function extendOverWorkloads(queue: readonly AlertContent[], size: number): number {
+  const keys = new Set(queue.slice(0, size).map(workloadKey));
+  keys.delete(undefined);
+  let n = size;
+  while (n < queue.length && keys.size > 0 && keys.has(workloadKey(queue[n]!))) n++;
+  return n;
 }
 
 /**
@@ -170,7 +197,9 @@ export class ChannelDispatcher {
         }
         // When the waiting alerts do not fit this minute's remaining budget, fold them into digests.
         const limit = head.alerter.messageLimitBytes ?? DEFAULT_DIGEST_BYTES;
-        const batch = this.queue.slice(0, rate ? nextDigestSize(this.queue.length, budget, limit) : 1);
+        const size = rate ? nextDigestSize(this.queue.length, budget, limit) : 1;
+        const waiting = this.queue.map((d) => d.content);
+        const batch = this.queue.slice(0, size > 1 ? extendOverWorkloads(waiting, size) : size);
         const content = digestOf(
           batch.map((d) => d.content),
           limit,

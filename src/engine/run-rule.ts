@@ -236,7 +236,10 @@ async function querySegment(
         seen.set(id, h.ts);
         return true;
       });
-      if (fresh.length > 0) rt.ruleType.addData(fresh);
+      // hits Elasticsearch cannot leave out without a script (k8s_skip_resync); see Rule.hitFilter
+      const { hitFilter } = rt.rule;
+      const kept = hitFilter ? fresh.filter((h) => hitFilter(h.doc)) : fresh;
+      if (kept.length > 0) rt.ruleType.addData(kept);
     },
     signal,
   );

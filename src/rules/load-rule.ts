@@ -16,6 +16,7 @@ import { EsalertError, errorMessage, type SourceLocation } from '../errors/esale
 import { checkTemplate } from '../alerts/jinja.ts';
 import { pythonFormat } from '../alerts/python-format.ts';
 import { findQueryStrings, normalizeFilters, queryStringProblem } from '../query/filters.ts';
+import { isResyncNoop, k8sEventFilters, RESYNC_FIELDS, resyncNoopExclusion } from '../k8s/event-filters.ts';
 import type { Logger } from 'pino';
 import { type Alerter, type AlerterDefinition, OptionProblem } from '../alerters/alerter.ts';
 import { resolveRuleReferences } from '../alerters/options.ts';
@@ -67,6 +68,11 @@ export interface Rule {
   enhancements: Enhancement[];
   /** The Jinja template of alert_text (or jinja_template_path) when alert_text_type is alert_text_jinja. */
   jinjaTemplate: string | undefined;
+  /**
+   * Which hits the rule type gets, when some must be dropped after reading them because
+   * Elasticsearch cannot select them without a script (k8s_skip_resync on a rule that reads hits).
+   */
+  hitFilter?: (doc: Doc) => boolean;
   warnings: string[];
   locate(path: YamlPath): SourceLocation;
 }
@@ -294,6 +300,7 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
   const filters = normalizeFilters(c.filter);
   if (type.extraFilters && typeOptions !== undefined)
     filters.push(...type.extraFilters(typeOptions as never, raw));
+  filters.push(...k8sEventFilters(c));
   for (const q of findQueryStrings(c.filter, ['filter'])) {
     const problem = queryStringProblem(q.query);
     if (problem) problems.push({ path: q.path, message: problem });
@@ -330,6 +337,9 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
 
   if (problems.length > 0) throw problemsError('RULE_INVALID', fileLike, problems);
   const options = toRuleOptions({ ...c, filter: filters }, defaultsOf(ctx.global), timeframeMs);
+  const hitFilter = c.k8s_skip_resync
+    ? skipResyncNoops(options, c.k8s_keyword_suffix, type, typeOptions)
+    : undefined;
 
   const alerters: Alerter[] = [];
   options.alerts.forEach((spec, i) => {
@@ -407,9 +417,41 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
     alerters,
     enhancements,
     jinjaTemplate,
+    ...(hitFilter ? { hitFilter } : {}),
     warnings,
     locate,
   };
+}
+
+/**
+ * k8s_skip_resync: a rule that reads hits drops eventrouter's resync no-ops as they are read (no
+ * script needed; with `include`, the fields compared are fetched too); a rule that counts in
+ * Elasticsearch (count, terms, aggregation types) gets the painless clause in its filters.
+ */
+function skipResyncNoops(
+  options: RuleOptions,
+  keywordSuffix: string,
+  type: RuleTypeDefinition<never>,
+  typeOptions: unknown,
+): ((doc: Doc) => boolean) | undefined {
+  // Aggregation types say so on their instance; creating one is pure and cheap.
+  const aggregates = (): boolean =>
+    type.create(
+      {
+        timestampField: options.timestampField,
+        queryKey: options.queryKey,
+        timezone: options.timezone,
+        prettyFormat: options.prettyFormat,
+        compat: { spikeOnZero: options.compatSpikeOnZero },
+      },
+      typeOptions as never,
+    ).aggregationQuery !== undefined;
+  if (options.useCountQuery || options.useTermsQuery || aggregates()) {
+    options.filters.push(resyncNoopExclusion(keywordSuffix));
+    return undefined;
+  }
+  if (options.include) options.include = [...new Set([...options.include, ...RESYNC_FIELDS])];
+  return (doc) => !isResyncNoop(doc);
 }
 
 function defaultsOf(g: GlobalConfig) {

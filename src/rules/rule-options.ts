@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { duration, nonNegativeInt, positiveInt } from '../config/fields.ts';
+import { k8sOptionsShape } from '../k8s/k8s-options.ts';
 import { Cron } from '../util/cron.ts';
 import { isValidTimeZone } from '../util/time.ts';
 
@@ -110,6 +111,7 @@ export const commonRuleSchema = z
       .enum(['ascii', 'html', 'markdown'], { error: 'must be ascii, html or markdown' })
       .optional(),
     summary_table_max_rows: nonNegativeInt.optional(),
+    ...k8sOptionsShape,
   })
   .loose();
 

@@ -4,8 +4,9 @@
  * everything, only must_not matches all other documents), term/terms (exact indexed values: a
  * token on text fields, the whole string on keyword fields), range, exists, prefix, wildcard,
  * regexp, fuzzy (not analyzed), match/match_phrase/multi_match (analyzed on text fields),
- * query_string, ids, match_all/match_none, constant_score and dis_max. Anything else is an error
- * naming the clause, never a silent "no match".
+ * query_string, ids, match_all/match_none, constant_score, dis_max and the script queries esalert
+ * writes (memory/scripts.ts). Anything else is an error naming the clause, never a silent
+ * "no match".
  */
 import { analyze } from './analysis.ts';
 import { parseDateFormats } from './dates.ts';
@@ -40,6 +41,7 @@ import {
   leaf,
   minimumShouldMatch,
 } from './lquery.ts';
+import { compileScriptQuery } from './scripts.ts';
 import { autoFuzziness } from './term-matchers.ts';
 
 type Obj = Record<string, unknown>;
@@ -172,6 +174,8 @@ export function compileQuery(query: unknown, path = 'query'): LQuery {
       return compileMultiMatch(expectObject(body, clause));
     case 'query_string':
       return compileQueryString(expectObject(body, clause) as unknown as QueryStringParams);
+    case 'script':
+      return compileScriptQuery(body);
     default:
       throw unsupported(`the query clause [${clause}] (at ${at})`);
   }
