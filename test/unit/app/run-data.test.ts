@@ -33,6 +33,7 @@ describe('run --data', () => {
       'image-pull-failure',
       'node-problems',
       'pod-crashloop',
+      'pod-warnings',
       'probe-failure-spike',
       'scheduling-failures',
     ]);
