@@ -18,7 +18,6 @@ import { pino } from 'pino';
 import { catalogs } from '../src/app/app.ts';
 import { FakeClock } from '../src/app/clock.ts';
 import { createAlertPipeline } from '../src/alerts/pipeline.ts';
-import { parseGlobalConfig } from '../src/config/global-config.ts';
 import { type EngineDeps, runRule } from '../src/engine/run-rule.ts';
 import { createRuntimeRule, type RuntimeRule } from '../src/engine/runtime-rule.ts';
 import { connectElasticsearch, type EsConnection } from '../src/query/es-client.ts';
@@ -29,6 +28,7 @@ import { generateCorpus } from '../test/corpus/generator.ts';
 import { loadCorpus } from '../test/corpus/load.ts';
 import { ensureEs8, startElasticsearch } from '../test/harness/elasticsearch.ts';
 import { makeWorkspace } from '../test/integration/support/workspace.ts';
+import { testConfig } from '../test/support/config.ts';
 import { BENCH_RULES } from './rule-set.ts';
 
 const { values: args } = parseArgs({
@@ -87,20 +87,13 @@ async function ensureCorpus(conn: EsConnection): Promise<{ loadedMs: number; cou
 }
 
 function freshRules(dir: string): RuntimeRule[] {
-  const global = parseGlobalConfig(
-    {
-      file: 'config.yaml',
-      value: {
-        rules_folder: dir,
-        run_every: { minutes: 1 },
-        buffer_time: { minutes: 15 },
-        es_host: '127.0.0.1',
-        writeback_index: 'bench',
-      },
-      locate: () => ({ file: 'config.yaml', line: 1 }),
-    },
-    { env: () => undefined },
-  );
+  const global = testConfig({
+    rules_folder: dir,
+    run_every: { minutes: 1 },
+    buffer_time: { minutes: 15 },
+    es_host: '127.0.0.1',
+    writeback_index: 'bench',
+  });
   const loaded = loadRules({ global, env: () => undefined, catalogs: catalogs(), logger: silent });
   if (loaded.errors.length) throw new Error(loaded.errors.map((e) => e.error.message).join('\n'));
   return loaded.rules.map((r) => createRuntimeRule(r));

@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogs } from '../../src/app/catalogs.ts';
-import { parseGlobalConfig } from '../../src/config/global-config.ts';
 import type { EsConnection } from '../../src/query/es-client.ts';
 import { RESYNC_FIELDS } from '../../src/k8s/event-filters.ts';
 import { buildBaseQuery, type EsQuery } from '../../src/query/filters.ts';
@@ -22,6 +21,7 @@ import type { CorpusDoc, EventrouterDoc } from '../corpus/kube.ts';
 import { dailyIndex } from '../corpus/load.ts';
 import { connectTestEs, esHostPort, testEs } from './helpers.ts';
 import { runCli } from './support/cli.ts';
+import { testConfig } from '../support/config.ts';
 import { makeWorkspace, type Workspace } from './support/workspace.ts';
 
 const HOUR = 3_600_000;
@@ -95,19 +95,15 @@ describe('Kubernetes filters and resync skipping over the event corpus', () => {
   const manifest = () => testEs().corpus.manifest;
 
   const global = () =>
-    parseGlobalConfig(
+    testConfig(
       {
-        file: ws.config,
-        value: {
-          rules_folder: ws.rulesDir,
-          ...esHostPort(),
-          run_every: { minutes: 1 },
-          buffer_time: { minutes: 15 },
-          writeback_index: 'unused',
-        },
-        locate: () => ({ file: ws.config, line: 1 }),
+        rules_folder: ws.rulesDir,
+        ...esHostPort(),
+        run_every: { minutes: 1 },
+        buffer_time: { minutes: 15 },
+        writeback_index: 'unused',
       },
-      { env: () => undefined },
+      ws.config,
     );
   let seq = 0;
   const loadRule = (options: Record<string, unknown>): Rule =>

@@ -9,7 +9,6 @@ import { FakeClock } from '../../src/app/clock.ts';
 import { SecretRegistry } from '../../src/app/logger.ts';
 import { createAlertPipeline } from '../../src/alerts/pipeline.ts';
 import { catalogs } from '../../src/app/app.ts';
-import { parseGlobalConfig } from '../../src/config/global-config.ts';
 import { runRule, type EngineDeps } from '../../src/engine/run-rule.ts';
 import { createRuntimeRule } from '../../src/engine/runtime-rule.ts';
 import { connectElasticsearch, type EsConnection } from '../../src/query/es-client.ts';
@@ -20,6 +19,7 @@ import { connectTestEs, esHostPort, testEs, uniqueName } from './helpers.ts';
 import { type Gateway, startGateway } from './support/es-gateway.ts';
 import { type Receiver, startReceiver } from './support/http-receiver.ts';
 import { makeWorkspace } from './support/workspace.ts';
+import { testConfig } from '../support/config.ts';
 import { runCli } from './support/cli.ts';
 
 const silent = pino({ level: 'silent' });
@@ -200,19 +200,15 @@ describe('restarts and failures', () => {
       realert: { minutes: 0 },
       alert: ['debug'],
     });
-    const global = parseGlobalConfig(
+    const global = testConfig(
       {
-        file: ws.config,
-        value: {
-          rules_folder: ws.rulesDir,
-          run_every: { minutes: 1 },
-          buffer_time: { minutes: 15 },
-          es_host: '127.0.0.1',
-          writeback_index: 'unused',
-        },
-        locate: () => ({ file: ws.config, line: 1 }),
+        rules_folder: ws.rulesDir,
+        run_every: { minutes: 1 },
+        buffer_time: { minutes: 15 },
+        es_host: '127.0.0.1',
+        writeback_index: 'unused',
       },
-      { env: noEnv },
+      ws.config,
     );
     const rule = loadRuleFile(file, { global, env: noEnv, catalogs: catalogs(), logger: silent });
     const clock = new FakeClock('2024-05-15T01:00:00Z');

@@ -9,7 +9,6 @@ import { pino } from 'pino';
 import { beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { catalogs } from '../../src/app/app.ts';
-import { parseGlobalConfig } from '../../src/config/global-config.ts';
 import { type TopCountOptions, topCountOptions, topCounts } from '../../src/engine/top-counts.ts';
 import { createRuntimeRule } from '../../src/engine/runtime-rule.ts';
 import type { EsConnection } from '../../src/query/es-client.ts';
@@ -19,6 +18,7 @@ import { loadRuleFile } from '../../src/rules/load-rule.ts';
 import { toIso } from '../../src/util/time.ts';
 import { generateAll } from '../corpus/generator.ts';
 import type { EventrouterDoc } from '../corpus/kube.ts';
+import { testConfig } from '../support/config.ts';
 import { connectTestEs, testEs } from './helpers.ts';
 
 const MIN = 60_000;
@@ -50,20 +50,13 @@ function loadRule(rule: Record<string, unknown>) {
   const dir = mkdtempSync(join(tmpdir(), 'esalert-top-'));
   const file = join(dir, 'rule.yaml');
   writeFileSync(file, stringify({ name: 'r', alert: ['debug'], ...rule }));
-  const global = parseGlobalConfig(
-    {
-      file: 'config.yaml',
-      value: {
-        rules_folder: dir,
-        run_every: { minutes: 1 },
-        buffer_time: { minutes: 15 },
-        es_host: 'x',
-        writeback_index: 'wb',
-      },
-      locate: () => ({ file: 'config.yaml', line: 1 }),
-    },
-    { env: () => undefined },
-  );
+  const global = testConfig({
+    rules_folder: dir,
+    run_every: { minutes: 1 },
+    buffer_time: { minutes: 15 },
+    es_host: 'x',
+    writeback_index: 'wb',
+  });
   return createRuntimeRule(
     loadRuleFile(file, {
       global,

@@ -9,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAlertPipeline } from '../../src/alerts/pipeline.ts';
 import { catalogs } from '../../src/app/app.ts';
 import { FakeClock } from '../../src/app/clock.ts';
-import { parseGlobalConfig } from '../../src/config/global-config.ts';
 import { runRule } from '../../src/engine/run-rule.ts';
 import { createRuntimeRule } from '../../src/engine/runtime-rule.ts';
 import type { EsConnection } from '../../src/query/es-client.ts';
@@ -17,6 +16,7 @@ import { createEsSearchPort } from '../../src/query/es-search-port.ts';
 import { loadRuleFile } from '../../src/rules/load-rule.ts';
 import { createMemoryWriteback } from '../../src/state/memory-writeback.ts';
 import { connectTestEs, esHostPort, uniqueName } from './helpers.ts';
+import { testConfig } from '../support/config.ts';
 import { makeWorkspace, type Workspace } from './support/workspace.ts';
 
 const silent = pino({ level: 'silent' });
@@ -66,19 +66,15 @@ describe('batched count segments', () => {
         timeframe: { minutes: 10 },
         alert: ['debug'],
       });
-      const global = parseGlobalConfig(
+      const global = testConfig(
         {
-          file: ws.config,
-          value: {
-            ...esHostPort(),
-            rules_folder: ws.rulesDir,
-            run_every: { minutes: 1 },
-            buffer_time: { minutes: 15 },
-            writeback_index: 'unused',
-          },
-          locate: () => ({ file: ws.config, line: 1 }),
+          ...esHostPort(),
+          rules_folder: ws.rulesDir,
+          run_every: { minutes: 1 },
+          buffer_time: { minutes: 15 },
+          writeback_index: 'unused',
         },
-        { env: () => undefined },
+        ws.config,
       );
       const rule = loadRuleFile(file, { global, env: () => undefined, catalogs: catalogs(), logger: silent });
       const clock = new FakeClock(end + MINUTE);

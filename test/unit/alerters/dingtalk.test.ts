@@ -15,11 +15,11 @@ import { dingtalkAlerter, dingtalkSign, signedUrl } from '../../../src/alerters/
 import { AlerterRegistry } from '../../../src/alerters/registry.ts';
 import { utf8Bytes } from '../../../src/alerters/text-limits.ts';
 import { catalogs } from '../../../src/app/app.ts';
-import { parseGlobalConfig } from '../../../src/config/global-config.ts';
 import { loadRuleFile } from '../../../src/rules/load-rule.ts';
 import type { Doc } from '../../../src/util/lookup.ts';
 import { type Receiver, startReceiver } from '../../integration/support/http-receiver.ts';
 import { alertContent, captureLog, deps, signal } from './support/alert-content.ts';
+import { testConfig } from '../../support/config.ts';
 import { startHttpProxy } from './support/http-proxy.ts';
 
 const TOKEN = 'f3a9c2e1d4b5a6978877665544332211ffeeddccbbaa00998877665544332211';
@@ -234,20 +234,13 @@ describe("the seed article's rule (elastalert_modules.dingtalk_alert.DingTalkAle
         '',
       ].join('\n'),
     );
-    const global = parseGlobalConfig(
-      {
-        file: 'config.yaml',
-        value: {
-          rules_folder: dir,
-          run_every: { minutes: 1 },
-          buffer_time: { minutes: 15 },
-          es_host: 'localhost',
-          writeback_index: 'wb',
-        },
-        locate: () => ({ file: 'config.yaml', line: 1 }),
-      },
-      { env: () => undefined },
-    );
+    const global = testConfig({
+      rules_folder: dir,
+      run_every: { minutes: 1 },
+      buffer_time: { minutes: 15 },
+      es_host: 'localhost',
+      writeback_index: 'wb',
+    });
     const log = captureLog();
     const rule = loadRuleFile(file, {
       global,

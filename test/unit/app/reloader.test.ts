@@ -7,9 +7,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { catalogs } from '../../../src/app/catalogs.ts';
 import { RuleReloader } from '../../../src/app/reloader.ts';
-import { parseGlobalConfig } from '../../../src/config/global-config.ts';
 import type { Rule } from '../../../src/rules/load-rule.ts';
 import { loadRules } from '../../../src/rules/load-rules.ts';
+import { testConfig } from '../../support/config.ts';
 
 const rule = (name: string, reason: string, extra: Record<string, unknown> = {}) =>
   stringify({
@@ -27,19 +27,9 @@ describe('RuleReloader', () => {
   let removed: string[];
 
   const setup = (rulesDir: string) => {
-    const global = parseGlobalConfig(
-      {
-        file: join(dir, 'config.yaml'),
-        value: {
-          es_host: 'x',
-          rules_folder: rulesDir,
-          run_every: { minutes: 1 },
-          buffer_time: { minutes: 5 },
-          writeback_index: 'w',
-        },
-        locate: () => ({ file: 'config.yaml', line: 1 }),
-      },
-      { env: () => undefined },
+    const global = testConfig(
+      { rules_folder: rulesDir, buffer_time: { minutes: 5 } },
+      join(dir, 'config.yaml'),
     );
     const ctx = { global, env: () => undefined, catalogs: catalogs(), logger: pino({ level: 'silent' }) };
     const loaded = loadRules(ctx);

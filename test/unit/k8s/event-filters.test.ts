@@ -9,28 +9,21 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { catalogs } from '../../../src/app/catalogs.ts';
-import { parseGlobalConfig } from '../../../src/config/global-config.ts';
 import { k8sEventFilters } from '../../../src/k8s/event-filters.ts';
 import { buildBaseQuery } from '../../../src/query/filters.ts';
 import { type MemoryDocument, createMemorySearchPort } from '../../../src/query/memory-search-port.ts';
 import { SAME_VALUE_SCRIPT, sameValueQuery } from '../../../src/query/memory/scripts.ts';
+import { testConfig } from '../../support/config.ts';
 import { type Rule, loadRuleFile } from '../../../src/rules/load-rule.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'esalert-k8s-'));
-const global = parseGlobalConfig(
-  {
-    file: 'config.yaml',
-    value: {
-      rules_folder: dir,
-      run_every: { minutes: 1 },
-      buffer_time: { minutes: 15 },
-      es_host: 'localhost',
-      writeback_index: 'wb',
-    },
-    locate: () => ({ file: 'config.yaml', line: 1 }),
-  },
-  { env: () => undefined },
-);
+const global = testConfig({
+  rules_folder: dir,
+  run_every: { minutes: 1 },
+  buffer_time: { minutes: 15 },
+  es_host: 'localhost',
+  writeback_index: 'wb',
+});
 
 let seq = 0;
 function load(options: string): Rule {

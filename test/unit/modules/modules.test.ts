@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogs } from '../../../src/app/app.ts';
-import { parseGlobalConfig } from '../../../src/config/global-config.ts';
 import { loadModuleExport, resolveModule } from '../../../src/modules/load-module.ts';
 import { loadRuleFile } from '../../../src/rules/load-rule.ts';
 import { ownerOf } from '../../../modules/owner_workload.ts';
+import { testConfig } from '../../support/config.ts';
 import { type Receiver, startReceiver } from '../../integration/support/http-receiver.ts';
 
 const ROOT = join(import.meta.dirname, '../../..');
@@ -19,20 +19,13 @@ function load(ruleText: string) {
   const dir = mkdtempSync(join(tmpdir(), 'esalert-mod-'));
   const file = join(dir, 'rule.yaml');
   writeFileSync(file, ruleText);
-  const global = parseGlobalConfig(
-    {
-      file: 'config.yaml',
-      value: {
-        rules_folder: dir,
-        run_every: { minutes: 1 },
-        buffer_time: { minutes: 15 },
-        es_host: 'localhost',
-        writeback_index: 'wb',
-      },
-      locate: () => ({ file: 'config.yaml', line: 1 }),
-    },
-    { env: () => undefined },
-  );
+  const global = testConfig({
+    rules_folder: dir,
+    run_every: { minutes: 1 },
+    buffer_time: { minutes: 15 },
+    es_host: 'localhost',
+    writeback_index: 'wb',
+  });
   return loadRuleFile(file, {
     global,
     env: () => undefined,

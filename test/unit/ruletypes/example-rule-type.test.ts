@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { catalogs } from '../../../src/app/app.ts';
-import { parseGlobalConfig } from '../../../src/config/global-config.ts';
 import { createRuntimeRule } from '../../../src/engine/runtime-rule.ts';
 import { loadRuleFile } from '../../../src/rules/load-rule.ts';
+import { testConfig } from '../../support/config.ts';
 import type { Hit } from '../../../src/ruletypes/rule-type.ts';
 
 const ROOT = join(import.meta.dirname, '../../..');
@@ -16,20 +16,13 @@ function load(ruleText: string) {
   const dir = mkdtempSync(join(tmpdir(), 'esalert-example-'));
   const file = join(dir, 'rule.yaml');
   writeFileSync(file, ruleText);
-  const global = parseGlobalConfig(
-    {
-      file: 'config.yaml',
-      value: {
-        rules_folder: dir,
-        run_every: { minutes: 1 },
-        buffer_time: { minutes: 15 },
-        es_host: 'localhost',
-        writeback_index: 'wb',
-      },
-      locate: () => ({ file: 'config.yaml', line: 1 }),
-    },
-    { env: () => undefined },
-  );
+  const global = testConfig({
+    rules_folder: dir,
+    run_every: { minutes: 1 },
+    buffer_time: { minutes: 15 },
+    es_host: 'localhost',
+    writeback_index: 'wb',
+  });
   return loadRuleFile(file, {
     global,
     env: () => undefined,

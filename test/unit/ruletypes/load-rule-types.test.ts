@@ -6,29 +6,22 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { catalogs } from '../../../src/app/app.ts';
-import { parseGlobalConfig } from '../../../src/config/global-config.ts';
 import { createRuntimeRule } from '../../../src/engine/runtime-rule.ts';
 import { loadRuleFile } from '../../../src/rules/load-rule.ts';
+import { testConfig } from '../../support/config.ts';
 import { PLANNED_RULE_TYPES } from '../../../src/ruletypes/registry.ts';
 
 function load(rule: Record<string, unknown>) {
   const dir = mkdtempSync(join(tmpdir(), 'esalert-types-'));
   const file = join(dir, 'rule.yaml');
   writeFileSync(file, stringify({ name: 'r', index: 'eventrouter-*', alert: ['debug'], ...rule }));
-  const global = parseGlobalConfig(
-    {
-      file: 'config.yaml',
-      value: {
-        rules_folder: dir,
-        run_every: { minutes: 1 },
-        buffer_time: { minutes: 15 },
-        es_host: 'localhost',
-        writeback_index: 'wb',
-      },
-      locate: () => ({ file: 'config.yaml', line: 1 }),
-    },
-    { env: () => undefined },
-  );
+  const global = testConfig({
+    rules_folder: dir,
+    run_every: { minutes: 1 },
+    buffer_time: { minutes: 15 },
+    es_host: 'localhost',
+    writeback_index: 'wb',
+  });
   return loadRuleFile(file, {
     global,
     env: () => undefined,
