@@ -6,7 +6,14 @@
  * patterns such as `yyyy-MM-dd HH:mm`).
  */
 import { EsalertError } from '../../errors/esalert-error.ts';
-import { DEFAULT_DATE_FORMATS, type DateFormatName, DateParseError, parseDateMath } from './dates.ts';
+import {
+  DEFAULT_DATE_FORMATS,
+  type DateFormatName,
+  DateParseError,
+  offsetWith,
+  parseDateMath,
+  wallClockFormat,
+} from './dates.ts';
 import { badRequest, unsupported } from './errors.ts';
 
 const MINUTE = 60_000;
@@ -47,33 +54,15 @@ export function parseTimeZone(value: unknown, where: string): TimeZone {
     if (h > 18 || mm > 59 || ss > 59) throw badRequest(`[${where}] failed to parse field [time_zone]`);
     return fixedZone(name, (m[1] === '-' ? -1 : 1) * ((h * 60 + mm) * 60 + ss) * 1000);
   }
-  let fmt: Intl.DateTimeFormat;
-  try {
-    fmt = new Intl.DateTimeFormat('en-US', {
-      timeZone: name,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-  } catch {
-    throw badRequest(`[${where}] failed to parse field [time_zone]`);
-  }
+  const fmt = wallClockFormat(name);
+  if (!fmt) throw badRequest(`[${where}] failed to parse field [time_zone]`);
   // offsets change at most on whole minutes: remember them per minute
   const cache = new Map<number, number>();
   const offsetAt = (utc: number): number => {
     const minute = Math.floor(utc / MINUTE);
     let off = cache.get(minute);
     if (off === undefined) {
-      const parts: Record<string, number> = {};
-      for (const p of fmt.formatToParts(new Date(minute * MINUTE)))
-        if (p.type !== 'literal') parts[p.type] = Number(p.value);
-      off =
-        Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!) -
-        minute * MINUTE;
+      off = offsetWith(fmt, minute * MINUTE);
       if (cache.size > 100_000) cache.clear();
       cache.set(minute, off);
     }

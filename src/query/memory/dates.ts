@@ -102,14 +102,10 @@ export function isIsoDate(text: string): boolean {
   return parseIsoFields(text) !== undefined;
 }
 
-/** Offset of `zone` from UTC at the UTC instant `utcMs`, in ms. */
-export function zoneOffsetMs(zone: string | undefined, utcMs: number): number {
-  if (!zone || zone === 'Z' || zone === 'UTC' || zone === 'GMT' || zone === 'Etc/UTC') return 0;
-  const fixed = /^([+-])(\d{2}):?(\d{2})?$/.exec(zone);
-  if (fixed) return (fixed[1] === '-' ? -1 : 1) * (Number(fixed[2]) * 60 + Number(fixed[3] ?? 0)) * 60_000;
-  let fmt: Intl.DateTimeFormat;
+/** A formatter of wall-clock fields in an IANA time zone; undefined when the zone is unknown. */
+export function wallClockFormat(zone: string): Intl.DateTimeFormat | undefined {
   try {
-    fmt = new Intl.DateTimeFormat('en-US', {
+    return new Intl.DateTimeFormat('en-US', {
       timeZone: zone,
       hourCycle: 'h23',
       year: 'numeric',
@@ -120,8 +116,12 @@ export function zoneOffsetMs(zone: string | undefined, utcMs: number): number {
       second: 'numeric',
     });
   } catch {
-    throw new EsalertError('QUERY_SYNTAX', `unknown time_zone "${zone}"`);
+    return undefined;
   }
+}
+
+/** The offset from UTC (ms, whole seconds) that `fmt`'s zone has at the UTC instant `utcMs`. */
+export function offsetWith(fmt: Intl.DateTimeFormat, utcMs: number): number {
   const parts: Record<string, number> = {};
   for (const p of fmt.formatToParts(new Date(utcMs)))
     if (p.type !== 'literal') parts[p.type] = Number(p.value);
@@ -134,6 +134,16 @@ export function zoneOffsetMs(zone: string | undefined, utcMs: number): number {
     parts.second!,
   );
   return local - Math.floor(utcMs / 1000) * 1000;
+}
+
+/** Offset of `zone` from UTC at the UTC instant `utcMs`, in ms. */
+export function zoneOffsetMs(zone: string | undefined, utcMs: number): number {
+  if (!zone || zone === 'Z' || zone === 'UTC' || zone === 'GMT' || zone === 'Etc/UTC') return 0;
+  const fixed = /^([+-])(\d{2}):?(\d{2})?$/.exec(zone);
+  if (fixed) return (fixed[1] === '-' ? -1 : 1) * (Number(fixed[2]) * 60 + Number(fixed[3] ?? 0)) * 60_000;
+  const fmt = wallClockFormat(zone);
+  if (!fmt) throw new EsalertError('QUERY_SYNTAX', `unknown time_zone "${zone}"`);
+  return offsetWith(fmt, utcMs);
 }
 
 /** The UTC instant of a wall-clock time (given as if it were UTC) in `zone`. */
