@@ -12,6 +12,7 @@ import { type CliRun, runCli } from './support/cli.ts';
 import { type Receiver, startReceiver } from './support/http-receiver.ts';
 import { makeWorkspace, type Workspace } from './support/workspace.ts';
 import { stringify } from 'yaml';
+import { crashloopRule } from '../support/rules.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -256,22 +257,7 @@ describe('running as a service', () => {
     cleanup.push(() => ws.remove());
     writeFileSync(
       join(ws.rulesDir, 'crashloop.yaml'),
-      stringify({
-        name: 'crashloop',
-        type: 'frequency',
-        index: 'eventrouter-*',
-        num_events: 5,
-        timeframe: { minutes: 10 },
-        query_key: 'event.involvedObject.name.keyword',
-        filter: [
-          {
-            query_string: { query: 'event.reason: BackOff AND event.message: "restarting failed container"' },
-          },
-        ],
-        realert: { minutes: 30 },
-        alert: ['post'],
-        http_post_url: `${receiver.url}/crashloop`,
-      }),
+      stringify(crashloopRule({ alert: ['post'], http_post_url: `${receiver.url}/crashloop` })),
     );
     const m = testEs().corpus.manifest;
     const pods = m.crashLoops.map((c) => c.pod).sort();

@@ -21,26 +21,15 @@ import { type Receiver, startReceiver } from './support/http-receiver.ts';
 import { makeWorkspace } from './support/workspace.ts';
 import { testConfig } from '../support/config.ts';
 import { runCli } from './support/cli.ts';
+import { crashloopRule } from '../support/rules.ts';
 
 const silent = pino({ level: 'silent' });
 const noEnv = () => undefined;
 const podOf = (m: unknown) =>
   (m as { event: { involvedObject: { name: string } } }).event.involvedObject.name;
 
-const crashloopRule = (receiverUrl: string) => ({
-  name: 'crashloop',
-  type: 'frequency',
-  index: 'eventrouter-*',
-  num_events: 5,
-  timeframe: { minutes: 10 },
-  query_key: 'event.involvedObject.name.keyword',
-  filter: [
-    { query_string: { query: 'event.reason: BackOff AND event.message: "restarting failed container"' } },
-  ],
-  realert: { minutes: 30 },
-  alert: ['post'],
-  http_post_url: `${receiverUrl}/crashloop`,
-});
+const crashloopPost = (receiverUrl: string) =>
+  crashloopRule({ alert: ['post'], http_post_url: `${receiverUrl}/crashloop` });
 
 describe('restarts and failures', () => {
   let es: EsConnection;
@@ -76,7 +65,7 @@ describe('restarts and failures', () => {
       () => ws.remove(),
       () => es.client.indices.delete({ index: `${wb}*` }).catch(() => {}),
     );
-    ws.writeRule('crashloop.yaml', crashloopRule(receiver.url));
+    ws.writeRule('crashloop.yaml', crashloopPost(receiver.url));
     const args = [
       'run',
       '--config',
@@ -131,7 +120,7 @@ describe('restarts and failures', () => {
       () => ws.remove(),
       () => es.client.indices.delete({ index: `${wb}*` }).catch(() => {}),
     );
-    ws.writeRule('crashloop.yaml', crashloopRule(receiver.url));
+    ws.writeRule('crashloop.yaml', crashloopPost(receiver.url));
     const split = '2024-05-14T12:00:00Z';
     const deps = (clock: FakeClock) => ({ env: noEnv, clock, logger: silent, secrets: new SecretRegistry() });
 

@@ -18,6 +18,7 @@ import { createMemoryWriteback } from '../../src/state/memory-writeback.ts';
 import { connectTestEs, esHostPort, testEs, uniqueName } from './helpers.ts';
 import { runCli } from './support/cli.ts';
 import { makeWorkspace, type Workspace } from './support/workspace.ts';
+import { crashloopRule } from '../support/rules.ts';
 
 const silent = pino({ level: 'silent' });
 const noEnv = () => undefined;
@@ -42,19 +43,7 @@ describe('esalert silence', () => {
       run_every: { minutes: 1 },
       buffer_time: { minutes: 15 },
     });
-    ruleFile = ws.writeRule('crashloop.yaml', {
-      name: 'crashloop',
-      type: 'frequency',
-      index: 'eventrouter-*',
-      num_events: 5,
-      timeframe: { minutes: 10 },
-      query_key: 'event.involvedObject.name.keyword',
-      filter: [
-        { query_string: { query: 'event.reason: BackOff AND event.message: "restarting failed container"' } },
-      ],
-      realert: { minutes: 0 },
-      alert: ['debug'],
-    });
+    ruleFile = ws.writeRule('crashloop.yaml', crashloopRule({ realert: { minutes: 0 } }));
   });
   afterAll(async () => {
     await es.client.indices.delete({ index: `${wb}*` }).catch(() => {});

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { esHostPort, testEs } from './helpers.ts';
 import { runCli } from './support/cli.ts';
 import { makeWorkspace, type Workspace } from './support/workspace.ts';
+import { crashloopRule } from '../support/rules.ts';
 
 interface Formatted {
   hits: number;
@@ -13,22 +14,11 @@ interface Formatted {
   error?: string;
 }
 
-const crashloop = {
-  name: 'crashloop',
-  type: 'frequency',
-  index: 'eventrouter-*',
-  num_events: 5,
-  timeframe: { minutes: 10 },
-  query_key: 'event.involvedObject.name.keyword',
-  filter: [
-    { query_string: { query: 'event.reason: BackOff AND event.message: "restarting failed container"' } },
-  ],
-  realert: { minutes: 30 },
+const crashloop = crashloopRule({
   alert_text: 'pod {} is crash-looping',
   alert_text_args: ['event.involvedObject.name'],
   alert_text_type: 'alert_text_only',
-  alert: ['debug'],
-};
+});
 
 describe('esalert test-rule', () => {
   let ws: Workspace;
