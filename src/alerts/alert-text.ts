@@ -38,6 +38,11 @@ function templateFields(raw: Doc, match: Match): Match {
 const missingValue = (raw: Doc) =>
   typeof raw.alert_missing_value === 'string' ? raw.alert_missing_value : '<MISSING VALUE>';
 
+/** Python's truth value: None, False, 0, '' and empty lists and mappings are false. */
+const pythonTruthy = (v: unknown) =>
+  !(v === undefined || v === null || v === false || v === 0 || v === '') &&
+  !(typeof v === 'object' && Object.keys(v).length === 0);
+
 /** Values for *_args: the match field, else a truthy top-level rule option of that name, else the missing marker. */
 function argValues(raw: Doc, match: Match, args: unknown[]): unknown[] {
   const missing = missingValue(raw);
@@ -46,7 +51,7 @@ function argValues(raw: Doc, match: Match, args: unknown[]): unknown[] {
     let v = lookupField(match, name);
     if (v === undefined) {
       const fromRule = raw[name];
-      if (fromRule) v = fromRule;
+      if (pythonTruthy(fromRule)) v = fromRule;
     }
     return v === undefined ? missing : v;
   });
@@ -67,6 +72,16 @@ function jinjaValues(raw: Doc, match: Match): Doc {
   const values = { ...raw, ...match };
   const root = typeof raw.jinja_root_name === 'string' ? raw.jinja_root_name : '_data';
   return { ...values, [root]: values };
+}
+
+/**
+ * A template as Jinja reads it with ElastAlert 2's settings: line ends made `\n`, and one newline
+ * at the very end dropped (keep_trailing_newline is off).
+ */
+function jinjaSource(template: string): string {
+  const lines = template.split(/\r\n|\r|\n/);
+  if (lines.length > 1 && lines.at(-1) === '') lines.pop();
+  return lines.join('\n');
 }
 
 function ensureBlankLine(text: string): string {
@@ -100,7 +115,7 @@ function customText(src: AlertTextSource, match: Match): string {
   const fields = templateFields(raw, match);
   if (raw.alert_text_type === 'alert_text_jinja') {
     if (!src.renderJinja) throw new FormatError('alert_text_jinja needs the Jinja renderer');
-    return src.renderJinja(src.jinjaTemplate ?? template, jinjaValues(raw, fields));
+    return src.renderJinja(jinjaSource(src.jinjaTemplate ?? template), jinjaValues(raw, fields));
   }
   if (Array.isArray(raw.alert_text_args))
     return pythonFormat(template, argValues(raw, fields, raw.alert_text_args));
@@ -145,10 +160,12 @@ export function alertTitle(src: AlertTextSource, matches: readonly Match[]): str
   if (Array.isArray(raw.alert_subject_args)) {
     subject = pythonFormat(subject, argValues(raw, first, raw.alert_subject_args));
   } else if (raw.alert_text_type === 'alert_text_jinja' && src.renderJinja) {
-    subject = src.renderJinja(subject, jinjaValues(raw, first));
+    subject = src.renderJinja(jinjaSource(subject), jinjaValues(raw, first));
   }
+  // cut by characters (code points, as Python counts them), not UTF-16 units
   const max = Number(raw.alert_subject_max_len ?? 2048);
-  return subject.length > max ? subject.slice(0, max) : subject;
+  const chars = Array.from(subject);
+  return chars.length > max ? chars.slice(0, max).join('') : subject;
 }
 
 /** The body for one alert (create_alert_body): the aggregation summary, then each match's text. */

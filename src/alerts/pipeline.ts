@@ -15,13 +15,14 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AlertContent, Alerter, SendOutcome } from '../alerters/alerter.ts';
+import { resolveRuleReferences } from '../alerters/options.ts';
 import type { Clock } from '../app/clock.ts';
 import type { MatchSink, SinkOutcome } from '../engine/run-rule.ts';
 import type { RuntimeRule } from '../engine/runtime-rule.ts';
 import { errorMessage } from '../errors/esalert-error.ts';
 import type { Match } from '../ruletypes/rule-type.ts';
 import type { AlertDoc, SilenceEntry, WritebackStore } from '../state/writeback.ts';
-import { lookupField, pythonStr } from '../util/lookup.ts';
+import { type Doc, lookupField, pythonStr } from '../util/lookup.ts';
 import { redactDeep, redactText } from '../util/redact.ts';
 import { parseTimestamp, toIso } from '../util/time.ts';
 import { alertBody, alertTitle, type JinjaRenderer, matchString } from './alert-text.ts';
@@ -81,14 +82,32 @@ export function alertId(ruleName: string, match: Match, tsField: string, seq: nu
   return createHash('sha1').update(identity).digest('base64url').slice(0, 20);
 }
 
+/** Per rule and alerter: the options the alert text is built from. */
+const textOptions = new WeakMap<object, Doc[]>();
+
+/**
+ * The rule's options with the alerter's inline options over them, `$name$` references resolved
+ * against the result, as ElastAlert 2's Alerter holds them (its subject and body read these).
+ */
+function optionsFor(rt: RuntimeRule, index: number): Doc {
+  let cached = textOptions.get(rt.rule);
+  if (!cached) textOptions.set(rt.rule, (cached = []));
+  let options = cached[index];
+  if (!options) {
+    const spec = rt.rule.options.alerts[index];
+    const merged = spec ? { ...rt.rule.raw, ...spec.options } : rt.rule.raw;
+    options = cached[index] = resolveRuleReferences(merged, merged);
+  }
+  return options;
+}
+
 function contentFor(
   rt: RuntimeRule,
   index: number,
   matches: Match[],
   renderJinja: JinjaRenderer | undefined,
 ): AlertContent {
-  const spec = rt.rule.options.alerts[index];
-  const options = spec ? { ...rt.rule.raw, ...spec.options } : rt.rule.raw;
+  const options = optionsFor(rt, index);
   const src = {
     raw: options,
     name: rt.rule.name,
