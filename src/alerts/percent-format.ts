@@ -3,6 +3,7 @@
  * repr() of floats, and ElastAlert 2's format_string, which picks str.format when the format
  * starts with "{" and `%` otherwise.
  */
+import { pyExponential, pyFixed, pyGeneral } from '../util/py-float.ts';
 import { pythonRepr } from '../util/lookup.ts';
 import { FormatError, pythonFormat } from './python-format.ts';
 
@@ -59,17 +60,6 @@ function padTo(text: string, width: number | undefined, flags: string, numeric: 
   return text.padStart(width);
 }
 
-function generalFormat(a: number, precision: number, alt: boolean): string {
-  const p = Math.max(1, precision);
-  const exp = a === 0 ? 0 : Number(a.toExponential(p - 1).split('e')[1]);
-  let body =
-    exp < -4 || exp >= p
-      ? a.toExponential(p - 1).replace(/e([+-])(\d)$/, 'e$10$2')
-      : a.toFixed(Math.max(p - 1 - exp, 0));
-  if (!alt) body = body.replace(/(\.\d*?)0+(?=$|e)/, '$1').replace(/\.(?=$|e)/, '');
-  return body;
-}
-
 function convert(value: unknown, type: string, flags: string, precision: number | undefined): string {
   if (type === 's' || type === 'r' || type === 'a') {
     let text =
@@ -109,16 +99,16 @@ function convert(value: unknown, type: string, flags: string, precision: number 
       break;
     case 'f':
     case 'F':
-      body = Number.isFinite(a) ? a.toFixed(precision ?? 6) : 'inf';
+      body = Number.isFinite(a) ? pyFixed(a, precision ?? 6) : 'inf';
       if (flags.includes('#') && precision === 0) body += '.';
       break;
     case 'e':
     case 'E':
-      body = a.toExponential(precision ?? 6).replace(/e([+-])(\d)$/, 'e$10$2');
+      body = pyExponential(a, precision ?? 6);
       if (type === 'E') body = body.toUpperCase();
       break;
     default: // g, G
-      body = generalFormat(a, precision ?? 6, flags.includes('#'));
+      body = pyGeneral(a, precision ?? 6, flags.includes('#'));
       if (type === 'G') body = body.toUpperCase();
   }
   const sign = negative ? '-' : flags.includes('+') ? '+' : flags.includes(' ') ? ' ' : '';

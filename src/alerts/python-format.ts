@@ -3,6 +3,7 @@
  * `{name}`, `{name[key]}` and `{name.attr}`, `!s`/`!r`, and format specs (fill, align, sign,
  * width, grouping, precision, type: s d f e g % x o b). `{{` and `}}` are literal braces.
  */
+import { pyExponential, pyFixed, pyGeneral } from '../util/py-float.ts';
 import { pythonRepr, pythonStr } from '../util/lookup.ts';
 
 export class FormatError extends Error {}
@@ -52,15 +53,15 @@ function formatNumber(n: number, s: Spec): string {
       break;
     case 'f':
     case 'F':
-      body = a.toFixed(s.precision ?? 6);
+      body = pyFixed(a, s.precision ?? 6);
       break;
     case 'e':
     case 'E':
-      body = a.toExponential(s.precision ?? 6).replace(/e([+-])(\d)$/, 'e$10$2');
+      body = pyExponential(a, s.precision ?? 6);
       if (type === 'E') body = body.toUpperCase();
       break;
     case '%':
-      body = `${(a * 100).toFixed(s.precision ?? 6)}%`;
+      body = `${pyFixed(a * 100, s.precision ?? 6)}%`;
       break;
     case 'x':
     case 'X':
@@ -78,14 +79,7 @@ function formatNumber(n: number, s: Spec): string {
         body = String(a); // no type: str() of the number
         break;
       }
-      const p = Math.max(1, s.precision ?? 6);
-      const exp = a === 0 ? 0 : Math.floor(Math.log10(a));
-      const strip = (t: string) =>
-        s.alt ? t : t.replace(/(\.\d*?)0+(?=$|e)/, '$1').replace(/\.(?=$|e)/, '');
-      body =
-        exp < -4 || exp >= p
-          ? strip(a.toExponential(p - 1)).replace(/e([+-])(\d)$/, 'e$10$2')
-          : strip(a.toFixed(Math.max(p - 1 - exp, 0)));
+      body = pyGeneral(a, s.precision ?? 6, s.alt);
       if (type === 'G') body = body.toUpperCase();
       break;
     }
