@@ -33,6 +33,7 @@ import type { Observability } from './observability.ts';
 import { RuleReloader } from './reloader.ts';
 import { catalogs, knownRuleOptionNames } from './catalogs.ts';
 import { loadToolConfig } from './tool-config.ts';
+import { PAST_DATA_LIMIT_MS } from './dry-run.ts';
 
 export { catalogs, knownRuleOptionNames };
 
@@ -253,7 +254,7 @@ export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
     clock,
     logger,
     writeback,
-    alertTimeLimitMs: config.alertTimeLimitMs,
+    alertTimeLimitMs: offline ? PAST_DATA_LIMIT_MS : config.alertTimeLimitMs,
     maxAggregation: config.maxAggregation,
     retry: config.alertRetry,
     noWriteback: Boolean(opts.debug),

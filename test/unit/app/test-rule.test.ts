@@ -47,7 +47,11 @@ const RULE = {
 describe('test-rule with --data', () => {
   let dir: string;
   let out: string[];
-  const run = (o: Partial<TestRuleOptions>, rule: Record<string, unknown> = RULE) => {
+  const run = (
+    o: Partial<TestRuleOptions>,
+    rule: Record<string, unknown> = RULE,
+    now = '2024-05-14T09:00:00Z',
+  ) => {
     const file = join(dir, 'rule.yaml');
     writeFileSync(file, stringify(rule));
     out = [];
@@ -55,7 +59,7 @@ describe('test-rule with --data', () => {
       { rule: file, config: join(dir, 'config.yaml'), data: join(dir, 'events.ndjson'), ...o },
       {
         env: () => undefined,
-        clock: new FakeClock('2024-05-14T09:00:00Z'),
+        clock: new FakeClock(now),
         logger: pino({ level: 'silent' }),
         secrets: new SecretRegistry(),
         out: (line) => out.push(line),
@@ -153,6 +157,22 @@ describe('test-rule with --data', () => {
     expect(await run({ formattedOutput: true }, rule)).toBe(EXIT.ok);
     const json = JSON.parse(out[0]!) as { alerts: { text: string }[] };
     expect(json.alerts[0]!.text).toContain('event.reason.keyword:\nBackOff: 10\n');
+  });
+
+  it('aggregated alerts over data older than alert_time_limit are shown as they would have gone out', async () => {
+    const rule = {
+      ...RULE,
+      realert: { minutes: 0 },
+      aggregation: { minutes: 10 },
+      aggregate_by_match_time: true,
+      // join an aggregate by event time, not by the clock (which is weeks later)
+      aggregation_alert_time_compared_with_timestamp_field: true,
+    };
+    expect(await run({ formattedOutput: true }, rule, '2024-06-01T00:00:00Z')).toBe(EXIT.ok);
+    const json = JSON.parse(out[0]!) as { alerts: { text: string }[]; result: { matches: number } };
+    expect(json.result.matches).toBe(2);
+    expect(json.alerts).toHaveLength(1);
+    expect(json.alerts[0]!.text.match(/Pod web-1 in prod keeps restarting/g)).toHaveLength(2);
   });
 
   it('--explain lists each query', async () => {
