@@ -2,6 +2,7 @@
  * ElastAlert 2 and esalert side by side over the same Elasticsearch, corpus and rules:
  *
  *   node bench/compare/compare.ts [--docs 40000] [--es http://127.0.0.1:9200] [--trace] [--esalert-ref HEAD]
+ *        [--ea2-limit-minutes 60]
  *
  * Starts a test Elasticsearch (or uses --es, loading the corpus when eventrouter-* is missing),
  * writes the shared rule set, runs ElastAlert 2 and then esalert over the corpus's day, each through
@@ -9,9 +10,11 @@
  * to bench/results/compare-<docs>.md): time, CPU, memory, Elasticsearch requests, per-rule matches
  * and alerts, and the alerts only one engine wrote. --trace keeps every request in the work dir;
  * --esalert-ref runs that commit of esalert (exported with git archive) instead of the working tree.
+ * ElastAlert 2 is stopped after --ea2-limit-minutes (0: no limit); the rules it had not finished by
+ * then are named in the report and left out of the alert comparison.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -39,8 +42,12 @@ const { values: args } = parseArgs({
     trace: { type: 'boolean', default: false },
     heap: { type: 'string', default: '1024' },
     'esalert-ref': { type: 'string' },
+    'ea2-limit-minutes': { type: 'string', default: '60' },
   },
 });
+const ea2LimitMinutes = Number(args['ea2-limit-minutes']);
+if (!(ea2LimitMinutes >= 0))
+  throw new Error(`--ea2-limit-minutes must be >= 0: ${args['ea2-limit-minutes']}`);
 const docs = Number(args.docs);
 if (!Number.isInteger(docs) || docs <= 0) throw new Error(`--docs must be a positive integer: ${args.docs}`);
 
@@ -82,8 +89,9 @@ async function throughProxy(
   );
   try {
     log(`running ${name} through ${proxy.url}`);
+    const before = loadavg()[0]!;
     const result = await run({ esUrl: proxy.url, readUrl: esUrl });
-    return { ...result, requests: proxy.counts() };
+    return { ...result, requests: proxy.counts(), loadAverage: { before, after: loadavg()[0]! } };
   } finally {
     await proxy.close();
   }
@@ -109,7 +117,13 @@ async function main(): Promise<void> {
     const common = { rulesDir, ...window, runEveryMinutes: 1, bufferTimeMinutes: 15 };
     const traceDir = args.trace ? workDir : undefined;
     const ea2Run = await throughProxy('ea2', url, traceDir, (o) =>
-      runEa2({ ...common, ...o, writebackIndex: `compare_ea2_${suffix}`, workDir: join(workDir, 'ea2') }),
+      runEa2({
+        ...common,
+        ...o,
+        writebackIndex: `compare_ea2_${suffix}`,
+        workDir: join(workDir, 'ea2'),
+        ...(ea2LimitMinutes > 0 ? { limitMs: ea2LimitMinutes * 60_000 } : {}),
+      }),
     );
     const ref = args['esalert-ref'];
     const source = ref ? exportCommit(ref, join(workDir, 'esalert-src')) : workingTree();
@@ -121,7 +135,12 @@ async function main(): Promise<void> {
     );
     writeFileSync(join(workDir, 'ea2-run.json'), JSON.stringify(ea2Run, null, 2));
     writeFileSync(join(workDir, 'esalert-run.json'), JSON.stringify(esaRun, null, 2));
-    const diff = diffAlerts(ea2Run.alerts, esaRun.alerts, ruleKeysFromDir(rulesDir));
+    // Rules ElastAlert 2 had not finished when it was stopped wrote no alerts yet: not compared.
+    const unfinished = ea2Run.stopped
+      ? COMPARISON_RULES.filter((r) => !ea2Run.status[r.name]).map((r) => r.name)
+      : [];
+    const compared = (alerts: typeof esaRun.alerts) => alerts.filter((a) => !unfinished.includes(a.ruleName));
+    const diff = diffAlerts(compared(ea2Run.alerts), compared(esaRun.alerts), ruleKeysFromDir(rulesDir));
     const report = renderReport(
       {
         docs: loaded,
@@ -131,6 +150,7 @@ async function main(): Promise<void> {
         runEveryMinutes: common.runEveryMinutes,
         bufferTimeMinutes: common.bufferTimeMinutes,
         workDir,
+        ...(ea2Run.stopped ? { ea2Stopped: { afterMinutes: ea2LimitMinutes, unfinished } } : {}),
       },
       COMPARISON_RULES,
       ea2Run,

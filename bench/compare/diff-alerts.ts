@@ -1,5 +1,6 @@
 /**
- * Compares the alerts two engines wrote, by (rule name, query_key value, match timestamp):
+ * Compares the alerts two engines wrote, by (rule name, query_key value, match timestamp), and the
+ * match fields of the alerts both wrote:
  *   node bench/compare/diff-alerts.ts --rules <dir> <ea2-run.json> <esalert-run.json>
  * (the JSON that run-ea2.ts / run-esalert.ts print). The query_key comes from the rule file, a compound
  * one joined as ElastAlert 2 does (values with ", "); the timestamp is match_body[timestamp_field].
@@ -22,10 +23,22 @@ export interface AlertKey {
   timestamp: string | null;
 }
 
+/** A match field whose value differs between the two engines' copies of the same alert. */
+export interface FieldDiff {
+  rule: string;
+  field: string;
+  /** How many alerts in both have a different value in this field. */
+  alerts: number;
+  /** The first such alert: its key and both values (JSON). */
+  example: { key: AlertKey; ea2: string; esalert: string };
+}
+
 export interface AlertDiff {
   equal: number;
   onlyInEa2: AlertKey[];
   onlyInEsalert: AlertKey[];
+  /** Fields of match_body that differ among the alerts in both. */
+  fieldDiffs: FieldDiff[];
 }
 
 /** query_key and timestamp_field of each rule file (*.yaml, *.yml) in `dir`, by rule name. */
@@ -92,32 +105,75 @@ export function alertKey(a: WrittenAlert, rules: Map<string, RuleKeys>): AlertKe
 
 const keyString = (k: AlertKey) => JSON.stringify([k.rule, k.queryKey, k.timestamp]);
 
-/** Multiset difference: an alert written twice by one engine and once by the other counts once as a difference. */
+/** A match value in a comparable form: timestamps as ISO instants (ElastAlert 2 writes +00:00), keys sorted. */
+function comparable(v: unknown): unknown {
+  if (typeof v === 'string' && /^\d{4}-\d\d-\d\dT/.test(v)) {
+    const ms = Date.parse(v);
+    return Number.isNaN(ms) ? v : new Date(ms).toISOString();
+  }
+  if (Array.isArray(v)) return v.map(comparable);
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, comparable((v as Record<string, unknown>)[k])]),
+    );
+  return v;
+}
+
+/** The match fields of two copies of one alert whose values differ, with both values (JSON). */
+function differingFields(a: WrittenAlert, b: WrittenAlert): [string, string, string][] {
+  const x = comparable(a.matchBody) as Record<string, unknown>;
+  const y = comparable(b.matchBody) as Record<string, unknown>;
+  const out: [string, string, string][] = [];
+  for (const f of [...new Set([...Object.keys(x), ...Object.keys(y)])].sort()) {
+    const [vx, vy] = [JSON.stringify(x[f]) ?? '(none)', JSON.stringify(y[f]) ?? '(none)'];
+    if (vx !== vy) out.push([f, vx, vy]);
+  }
+  return out;
+}
+
+/**
+ * Multiset difference: an alert written twice by one engine and once by the other counts once as a
+ * difference. The alerts in both are paired in the order each engine wrote them, and their match
+ * bodies compared field by field.
+ */
 export function diffAlerts(
   ea2: WrittenAlert[],
   esalert: WrittenAlert[],
   rules: Map<string, RuleKeys>,
 ): AlertDiff {
-  const pending = new Map<string, AlertKey[]>();
+  const pending = new Map<string, { key: AlertKey; alert: WrittenAlert }[]>();
   for (const a of ea2) {
     const k = alertKey(a, rules);
     const list = pending.get(keyString(k)) ?? [];
-    list.push(k);
+    list.push({ key: k, alert: a });
     pending.set(keyString(k), list);
   }
   let equal = 0;
   const onlyInEsalert: AlertKey[] = [];
+  const fields = new Map<string, FieldDiff>();
   for (const a of esalert) {
     const k = alertKey(a, rules);
-    const list = pending.get(keyString(k));
-    if (list && list.length > 0) {
-      list.pop();
-      equal++;
-    } else onlyInEsalert.push(k);
+    const twin = pending.get(keyString(k))?.shift();
+    if (!twin) {
+      onlyInEsalert.push(k);
+      continue;
+    }
+    equal++;
+    for (const [field, x, y] of differingFields(twin.alert, a)) {
+      const id = JSON.stringify([a.ruleName, field]);
+      const d = fields.get(id);
+      if (d) d.alerts++;
+      else fields.set(id, { rule: a.ruleName, field, alerts: 1, example: { key: k, ea2: x, esalert: y } });
+    }
   }
-  const onlyInEa2 = [...pending.values()].flat();
+  const onlyInEa2 = [...pending.values()].flat().map((p) => p.key);
   const order = (a: AlertKey, b: AlertKey) => keyString(a).localeCompare(keyString(b));
-  return { equal, onlyInEa2: onlyInEa2.sort(order), onlyInEsalert: onlyInEsalert.sort(order) };
+  const fieldDiffs = [...fields.values()].sort(
+    (a, b) => a.rule.localeCompare(b.rule) || a.field.localeCompare(b.field),
+  );
+  return { equal, onlyInEa2: onlyInEa2.sort(order), onlyInEsalert: onlyInEsalert.sort(order), fieldDiffs };
 }
 
 /** Per rule: alerts in both, only in ElastAlert 2, only in esalert. */
@@ -152,6 +208,20 @@ export function formatDiff(d: AlertDiff): string {
           ...byRule.map(([rule, n]) => `| ${rule} | ${n.onlyInEa2} | ${n.onlyInEsalert} |`),
           '',
         ];
+  const cell = (v: string) => `\`${v.length > 80 ? `${v.slice(0, 77)}...` : v}\``.replaceAll('|', '\\|');
+  const fieldTable =
+    d.fieldDiffs.length === 0
+      ? ['Match fields that differ among the alerts in both: none']
+      : [
+          'Match fields that differ among the alerts in both (first example):',
+          '',
+          '| rule | field | alerts | query_key | match timestamp | ElastAlert 2 | esalert |',
+          '|---|---|---:|---|---|---|---|',
+          ...d.fieldDiffs.map(
+            (f) =>
+              `| ${f.rule} | ${f.field} | ${f.alerts} | ${f.example.key.queryKey ?? ''} | ${f.example.key.timestamp ?? ''} | ${cell(f.example.ea2)} | ${cell(f.example.esalert)} |`,
+          ),
+        ];
   return [
     `Alerts in both: ${d.equal}; only in ElastAlert 2: ${d.onlyInEa2.length}; only in esalert: ${d.onlyInEsalert.length}`,
     '',
@@ -159,6 +229,8 @@ export function formatDiff(d: AlertDiff): string {
     ...table('Only in ElastAlert 2', d.onlyInEa2),
     '',
     ...table('Only in esalert', d.onlyInEsalert),
+    '',
+    ...fieldTable,
   ].join('\n');
 }
 

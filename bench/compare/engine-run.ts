@@ -22,6 +22,8 @@ export interface EngineRunOptions {
   workDir: string;
   runEveryMinutes?: number;
   bufferTimeMinutes?: number;
+  /** Stop the engine (SIGINT) after this many ms; the rules it had not finished have no status document. */
+  limitMs?: number;
 }
 
 /** One document of the `<writeback_index>` index. */
@@ -46,7 +48,11 @@ export interface EngineRun {
   engine: string;
   version: string;
   measurement: Measurement;
+  /** The run was stopped at EngineRunOptions.limitMs instead of finishing. */
+  stopped?: boolean;
   requests?: RequestCounts;
+  /** The machine's 1-minute load average when the run started and when it ended (other work shares it). */
+  loadAverage?: { before: number; after: number };
   alerts: WrittenAlert[];
   status: Record<string, RuleStatus>;
   errors: string[];
@@ -58,8 +64,16 @@ export function engineEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ES_')));
 }
 
+/**
+ * ElastAlert 2 drops a rule run that waited in its thread pool (max_threads) longer than
+ * `misfire_grace_time` (default 5 s); the next try is one run_every later, after a backfill's
+ * `elastalert --end` has exited. A backfill with more slow rules than threads would then leave
+ * rules out, so backfills allow an hour (esalert never drops a queued run and ignores the option).
+ */
+export const BACKFILL_MISFIRE_GRACE_S = 3600;
+
 /** The ElastAlert 2 global config both engines read (esalert takes config.yaml unchanged). */
-export function writeConfig(file: string, o: EngineRunOptions): void {
+export function writeConfig(file: string, o: EngineRunOptions, extra: Record<string, unknown> = {}): void {
   const url = new URL(o.esUrl);
   const config = {
     rules_folder: o.rulesDir,
@@ -71,6 +85,8 @@ export function writeConfig(file: string, o: EngineRunOptions): void {
     writeback_index: o.writebackIndex,
     alert_time_limit: { days: 2 },
     old_query_limit: { weeks: 1 },
+    misfire_grace_time: BACKFILL_MISFIRE_GRACE_S,
+    ...extra,
   };
   writeFileSync(file, stringify(config));
 }

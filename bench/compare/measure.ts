@@ -29,6 +29,11 @@ export interface MeasureOptions {
   env?: NodeJS.ProcessEnv;
   /** stdout and stderr of the command go to this file (replaced). */
   logFile: string;
+  /**
+   * Stops a command that would run forever: after this many ms it gets SIGINT (the command itself,
+   * not GNU time, which ignores SIGINT while it waits), and SIGKILL if still running 60 s later.
+   */
+  stopAfterMs?: number;
 }
 
 const GNU_TIME = '/usr/bin/time';
@@ -41,16 +46,47 @@ export async function runMeasured(cmd: string, args: string[], opts: MeasureOpti
   return gnuTimeWorks() ? withGnuTime(cmd, args, opts) : withProcSampling(cmd, args, opts);
 }
 
-function spawnLogged(cmd: string, args: string[], opts: MeasureOptions) {
+/** The children of `pid` (Linux 3.5+ /proc/<pid>/task/<pid>/children). */
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function spawnLogged(cmd: string, args: string[], opts: MeasureOptions, wrapped = false) {
   const log = createWriteStream(opts.logFile);
   const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: 'pipe' });
   child.stdout.pipe(log, { end: false });
   child.stderr.pipe(log, { end: false });
+  const timers: NodeJS.Timeout[] = [];
+  const signal = (sig: NodeJS.Signals) => {
+    const pid = child.pid;
+    if (pid === undefined) return;
+    // under GNU time the command is time's child
+    for (const target of wrapped ? childrenOf(pid) : [pid]) {
+      try {
+        process.kill(target, sig);
+      } catch {
+        // already gone
+      }
+    }
+  };
+  if (opts.stopAfterMs !== undefined) {
+    timers.push(setTimeout(() => signal('SIGINT'), opts.stopAfterMs));
+    timers.push(setTimeout(() => signal('SIGKILL'), opts.stopAfterMs + 60_000));
+  }
   const exited = new Promise<number>((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (code, signal) => {
+    child.on('close', (code, sig) => {
+      for (const t of timers) clearTimeout(t);
       log.end();
-      resolve(code ?? (signal ? 128 : 1));
+      resolve(code ?? (sig ? 128 : 1));
     });
   });
   return { child, exited };
@@ -62,7 +98,7 @@ async function withGnuTime(cmd: string, args: string[], opts: MeasureOptions): P
   try {
     const startedAt = Date.now();
     const started = performance.now();
-    const { exited } = spawnLogged(GNU_TIME, ['-f', '%e %U %S %M', '-o', out, cmd, ...args], opts);
+    const { exited } = spawnLogged(GNU_TIME, ['-f', '%e %U %S %M', '-o', out, cmd, ...args], opts, true);
     const code = await exited;
     const wallMs = performance.now() - started;
     // GNU time writes "Command exited with non-zero status N" before the format line when N != 0

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { type AlertDiff, formatDiff } from './diff-alerts.ts';
-import type { EngineRun } from './engine-run.ts';
+import { BACKFILL_MISFIRE_GRACE_S, type EngineRun } from './engine-run.ts';
 import { REQUEST_KINDS } from './es-proxy.ts';
 import type { RuleFile } from './rules.ts';
 
@@ -15,6 +15,8 @@ export interface ComparisonSetup {
   runEveryMinutes: number;
   bufferTimeMinutes: number;
   workDir: string;
+  /** ElastAlert 2 was stopped before it finished: after how long, and the rules without a status document. */
+  ea2Stopped?: { afterMinutes: number; unfinished: string[] };
 }
 
 export function machineInfo(): string {
@@ -41,6 +43,10 @@ function engineTable(ea2: EngineRun, esa: EngineRun): string[] {
     ],
     ['peak RSS (MiB)', (r) => mib(r.measurement.peakRssKb)],
     ['rule time_taken, sum / max (s)', (r) => ruleTimes(r)],
+    [
+      'machine load average (1 min), start / end',
+      (r) => (r.loadAverage ? `${r.loadAverage.before.toFixed(2)} / ${r.loadAverage.after.toFixed(2)}` : ''),
+    ],
     ['ES requests', (r) => String(r.requests?.total ?? '')],
     ...REQUEST_KINDS.map((k): [string, (r: EngineRun) => string] => [
       `&nbsp;&nbsp;${k}`,
@@ -115,9 +121,14 @@ export function renderReport(
     `- machine: ${machineInfo()}`,
     `- ElastAlert 2 ${ea2.version}; esalert ${esa.version}; Node ${process.version}; Python ${setup.pythonVersion}; Elasticsearch ${setup.esVersion} (single node, 127.0.0.1)`,
     `- corpus: ${setup.docs} eventrouter documents, window ${setup.window.start} .. ${setup.window.end}`,
-    `- ${rules.length} rules, \`run_every\` ${setup.runEveryMinutes} min, \`buffer_time\` ${setup.bufferTimeMinutes} min; each engine ran once with \`--start/--end\` over the window (a backfill), through its own counting proxy, with its own writeback index`,
+    `- ${rules.length} rules, \`run_every\` ${setup.runEveryMinutes} min, \`buffer_time\` ${setup.bufferTimeMinutes} min, \`max_threads\` 10 (the default), \`misfire_grace_time\` ${BACKFILL_MISFIRE_GRACE_S} s (else ElastAlert 2 drops the runs of rules that waited more than 5 s for a thread and exits before their next try); each engine ran once with \`--start/--end\` over the window (a backfill), through its own counting proxy, with its own writeback index`,
     `- measurement: ${ea2.measurement.method}; ElastAlert 2's wall time includes the \`run_every\` sleep of its main loop before it exits, hence the row "start to last rule run written" (the newest \`<writeback>_status\` document); both engines run rules concurrently (ElastAlert 2 in up to 10 threads), so the sum of \`time_taken\` exceeds the elapsed time`,
     `- logs and raw runs: ${setup.workDir}`,
+    ...(setup.ea2Stopped
+      ? [
+          `- **ElastAlert 2 did not finish: it was stopped after ${setup.ea2Stopped.afterMinutes} min** (SIGINT), its figures are what it did until then; rules it had not finished (no status document, no alerts; left out of the alert comparison): ${setup.ea2Stopped.unfinished.join(', ') || 'none'}`,
+        ]
+      : []),
     '',
     '## Cost',
     '',

@@ -63,15 +63,23 @@ export async function runEa2(o: EngineRunOptions): Promise<EngineRun> {
 
   writeConfig(config, o);
   const args = ['--config', config, '--start', o.start, '--end', o.end, '--verbose', '--pin_rules'];
-  const measurement = await runMeasured(ea2.elastalert, args, { cwd: o.workDir, env: engineEnv(), logFile });
+  const measurement = await runMeasured(ea2.elastalert, args, {
+    cwd: o.workDir,
+    env: engineEnv(),
+    logFile,
+    ...(o.limitMs !== undefined ? { stopAfterMs: o.limitMs } : {}),
+  });
   const log = readFileSync(logFile, 'utf8');
   if (measurement.exitCode !== 0)
     throw new Error(`elastalert exited with ${measurement.exitCode}; see ${logFile}`);
+  // SIGINT makes ElastAlert 2 exit at once with status 0
+  const stopped = o.limitMs !== undefined && measurement.wallMs >= o.limitMs;
   const written = await readWriteback(o.readUrl ?? o.esUrl, o.writebackIndex);
   return {
     engine: 'ElastAlert 2',
     version: `${ea2.version} (Python ${ea2.pythonVersion})`,
     measurement,
+    ...(stopped ? { stopped } : {}),
     ...written,
     errors: [...written.errors, ...ea2LogErrors(log)],
     logFile,

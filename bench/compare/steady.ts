@@ -1,0 +1,424 @@
+/**
+ * ElastAlert 2 and esalert in steady state: N rules on a one-minute run_every over an index that
+ * keeps receiving Kubernetes events, each engine running continuously for a while, one after the
+ * other (never both at once):
+ *
+ *   node bench/compare/steady.ts --rules 100 [--minutes 10] [--rate 200] [--history-minutes 15]
+ *        [--engines ea2,esalert] [--es http://127.0.0.1:9200] [--esalert-ref HEAD] [--out file]
+ *
+ * For each engine: the event indices are emptied, the feeder (feeder.ts) loads the last
+ * `--history-minutes` of events and keeps indexing new ones at `--rate` documents per second with
+ * @timestamp = now, the engine starts (through its own counting proxy, with its own writeback
+ * index) and gets SIGINT after `--minutes`. The report (bench/results/steady-<N>.md) gives per
+ * engine: run lag (the status document's @timestamp minus the end of the run's query window),
+ * the interval between a rule's runs, late and skipped runs, how far behind each rule is when the
+ * engine stops, CPU time, peak RSS and Elasticsearch requests per minute.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { Client } from '@elastic/elasticsearch';
+import { connectElasticsearch } from '../../src/query/es-client.ts';
+import { ensureEs8, type RunningEs, startElasticsearch } from '../../test/harness/elasticsearch.ts';
+import { ensureEa2 } from './ea2-install.ts';
+import { type EngineRunOptions, engineEnv, writeConfig } from './engine-run.ts';
+import { REQUEST_KINDS, type RequestCounts, startEsProxy } from './es-proxy.ts';
+import { type FeederStats, startFeeder } from './feeder.ts';
+import { type Measurement, runMeasured } from './measure.ts';
+import { machineInfo } from './report.ts';
+import { steadyRules, writeRules } from './rules.ts';
+import { esalertLogErrors, exportCommit, workingTree } from './run-esalert.ts';
+import { ea2LogErrors } from './run-ea2.ts';
+
+const log = (msg: string) => process.stderr.write(`[steady] ${msg}\n`);
+const RESULTS = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'results');
+const MIN = 60_000;
+const RUN_EVERY_MS = MIN;
+
+type EngineName = 'ea2' | 'esalert';
+const TITLE: Record<EngineName, string> = { ea2: 'ElastAlert 2', esalert: 'esalert' };
+
+/** One `<writeback>_status` document: one run of one rule. */
+interface StatusDoc {
+  rule: string;
+  endtime: number;
+  writtenAt: number;
+  timeTakenS: number;
+}
+
+export interface SteadyRun {
+  engine: EngineName;
+  version: string;
+  rules: number;
+  measurement: Measurement;
+  requests: RequestCounts;
+  feeder: FeederStats;
+  loadAverage: { before: number; after: number };
+  status: StatusDoc[];
+  alerts: number;
+  errors: string[];
+  /** Runs the engine's log says were skipped (previous run still going) or dropped (waited too long for a thread). */
+  skippedInLog: number;
+  droppedInLog: number;
+  logFile: string;
+}
+
+/** Reads every document of `index` (none if it does not exist). */
+async function readAll(client: Client, index: string): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = [];
+  if (!(await client.indices.exists({ index }))) return out;
+  for await (const d of client.helpers.scrollDocuments<Record<string, unknown>>({
+    index,
+    size: 5000,
+    query: { match_all: {} },
+  }))
+    out.push(d);
+  return out;
+}
+
+/** Skipped and dropped runs as the engine's log reports them. */
+function runsMissedInLog(engine: EngineName, text: string): { skipped: number; dropped: number } {
+  const count = (re: RegExp) => text.match(re)?.length ?? 0;
+  if (engine === 'ea2')
+    return {
+      skipped: count(/Execution of job "Rule: [^\n]*skipped: maximum number of running instances reached/g),
+      dropped: count(/Run time of job "Rule: [^\n]*was missed by/g),
+    };
+  return { skipped: count(/run skipped: the previous run of this rule is still going/g), dropped: 0 };
+}
+
+interface PhaseOptions {
+  engine: EngineName;
+  esUrl: string;
+  client: Client;
+  rulesDir: string;
+  rules: number;
+  workDir: string;
+  durationMs: number;
+  rate: number;
+  historyMs: number;
+  esalertDir: string;
+  esalertVersion: string;
+}
+
+async function runPhase(o: PhaseOptions): Promise<SteadyRun> {
+  const workDir = join(o.workDir, o.engine);
+  mkdirSync(workDir, { recursive: true });
+  const writebackIndex = `steady_${o.engine}_${Date.now().toString(36)}`;
+  await o.client.indices.delete({ index: 'eventrouter-*', allow_no_indices: true, ignore_unavailable: true });
+  // the feeder outlives the engine a little: the engine's start-up is part of its measured time
+  const feeder = await startFeeder(o.client, {
+    rate: o.rate,
+    durationMs: o.durationMs + MIN,
+    historyMs: o.historyMs,
+  });
+  log(`${o.engine}: ${feeder.stats().preloaded} documents of history loaded; feeding ${o.rate}/s`);
+  const proxy = await startEsProxy(o.esUrl);
+  const logFile = join(workDir, `${o.engine}.log`);
+  try {
+    const run: EngineRunOptions = {
+      esUrl: proxy.url,
+      readUrl: o.esUrl,
+      rulesDir: o.rulesDir,
+      writebackIndex,
+      start: '',
+      end: '',
+      workDir,
+      runEveryMinutes: RUN_EVERY_MS / MIN,
+      bufferTimeMinutes: 15,
+    };
+    // ElastAlert 2's own default misfire_grace_time (5 s): dropped runs are part of what is measured
+    const steadyConfig = { misfire_grace_time: undefined };
+    const config = join(workDir, 'config.yaml');
+    writeConfig(config, run, steadyConfig);
+    let cmd: string;
+    let args: string[];
+    let version: string;
+    if (o.engine === 'ea2') {
+      const ea2 = ensureEa2();
+      const setup = join(workDir, 'create-index.yaml');
+      writeConfig(setup, { ...run, esUrl: o.esUrl }, steadyConfig);
+      const created = spawnSync(ea2.createIndex, ['--config', setup], {
+        cwd: workDir,
+        env: engineEnv(),
+        encoding: 'utf8',
+      });
+      if (created.status !== 0) throw new Error(`elastalert-create-index failed: ${created.stderr}`);
+      cmd = ea2.elastalert;
+      args = ['--config', config, '--verbose', '--pin_rules'];
+      version = `${ea2.version} (Python ${ea2.pythonVersion})`;
+    } else {
+      cmd = process.execPath;
+      args = [
+        join(o.esalertDir, 'src', 'cli', 'main.ts'),
+        'run',
+        '--config',
+        config,
+        '--verbose',
+        '--pin-rules',
+      ];
+      version = o.esalertVersion;
+    }
+    log(`${o.engine}: running ${o.rules} rules for ${o.durationMs / MIN} min through ${proxy.url}`);
+    const before = loadavg()[0]!;
+    const measurement = await runMeasured(cmd, args, {
+      cwd: workDir,
+      env: engineEnv(),
+      logFile,
+      stopAfterMs: o.durationMs,
+    });
+    const after = loadavg()[0]!;
+    const requests = proxy.counts();
+    const feederStats = await feeder.stop();
+    await o.client.indices.refresh({ index: `${writebackIndex}*`, ignore_unavailable: true });
+    const status = (await readAll(o.client, `${writebackIndex}_status`)).map((d): StatusDoc => ({
+      rule: String(d.rule_name),
+      endtime: Date.parse(String(d.endtime)),
+      writtenAt: Date.parse(String(d['@timestamp'])),
+      timeTakenS: Number(d.time_taken ?? 0),
+    }));
+    const alerts = (await readAll(o.client, writebackIndex)).length;
+    const text = readFileSync(logFile, 'utf8');
+    const missed = runsMissedInLog(o.engine, text);
+    const errors = [
+      ...(await readAll(o.client, `${writebackIndex}_error`)).map((d) => String(d.message)),
+      ...(o.engine === 'ea2' ? ea2LogErrors(text) : esalertLogErrors(text)),
+    ];
+    return {
+      engine: o.engine,
+      version,
+      rules: o.rules,
+      measurement,
+      requests,
+      feeder: feederStats,
+      loadAverage: { before, after },
+      status,
+      alerts,
+      errors,
+      skippedInLog: missed.skipped,
+      droppedInLog: missed.dropped,
+      logFile,
+    };
+  } finally {
+    await feeder.stop();
+    await proxy.close();
+  }
+}
+
+function percentile(values: number[], p: number): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+/** What the report shows of one engine's steady run. */
+export function summarize(r: SteadyRun) {
+  const startedAt = r.measurement.startedAt;
+  const stoppedAt = startedAt + r.measurement.wallMs;
+  const minutes = r.measurement.wallMs / MIN;
+  const byRule = new Map<string, StatusDoc[]>();
+  for (const s of r.status) (byRule.get(s.rule) ?? byRule.set(s.rule, []).get(s.rule)!).push(s);
+  const lags = r.status.map((s) => (s.writtenAt - s.endtime) / 1000);
+  const intervals: number[] = [];
+  let late = 0;
+  let missedSlots = 0;
+  const behind: number[] = [];
+  for (const runs of byRule.values()) {
+    runs.sort((a, b) => a.endtime - b.endtime);
+    for (let i = 1; i < runs.length; i++) {
+      const gap = runs[i]!.endtime - runs[i - 1]!.endtime;
+      intervals.push(gap / 1000);
+      if (gap > 1.5 * RUN_EVERY_MS) late++;
+      missedSlots += Math.max(0, Math.round(gap / RUN_EVERY_MS) - 1);
+    }
+    behind.push((stoppedAt - runs.at(-1)!.endtime) / 1000);
+  }
+  const neverRan = r.rules - byRule.size;
+  for (let i = 0; i < neverRan; i++) behind.push((stoppedAt - startedAt) / 1000);
+  const firstRun = r.status.length > 0 ? Math.min(...r.status.map((s) => s.writtenAt)) : undefined;
+  return {
+    minutes,
+    runs: r.status.length,
+    runsPerRuleMinute: r.status.length / r.rules / minutes,
+    firstRunAfterS: firstRun !== undefined ? (firstRun - startedAt) / 1000 : undefined,
+    rulesRan: byRule.size,
+    neverRan,
+    lag: { p50: percentile(lags, 50), p99: percentile(lags, 99), max: percentile(lags, 100) },
+    interval: {
+      p50: percentile(intervals, 50),
+      p99: percentile(intervals, 99),
+      max: percentile(intervals, 100),
+    },
+    late,
+    missedSlots,
+    behind: { p50: percentile(behind, 50), max: percentile(behind, 100) },
+    timeTaken: {
+      p50: percentile(
+        r.status.map((s) => s.timeTakenS),
+        50,
+      ),
+      p99: percentile(
+        r.status.map((s) => s.timeTakenS),
+        99,
+      ),
+    },
+    requestsPerMinute: r.requests.total / minutes,
+  };
+}
+
+const f1 = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(1));
+const f2 = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(2));
+
+export function renderSteadyReport(
+  setup: {
+    rules: number;
+    rate: number;
+    historyMinutes: number;
+    minutes: number;
+    esVersion: string;
+    workDir: string;
+  },
+  runs: SteadyRun[],
+): string {
+  const sums = runs.map(summarize);
+  const row = (label: string, f: (r: SteadyRun, s: ReturnType<typeof summarize>) => string) =>
+    `| ${label} | ${runs.map((r, i) => f(r, sums[i]!)).join(' | ')} |`;
+  const m = (r: SteadyRun) => r.measurement;
+  return [
+    `# ElastAlert 2 vs esalert in steady state: ${setup.rules} rules`,
+    '',
+    `- date: ${new Date().toISOString()}`,
+    `- machine: ${machineInfo()}`,
+    `- ${runs.map((r) => `${TITLE[r.engine]} ${r.version}`).join('; ')}; Node ${process.version}; Elasticsearch ${setup.esVersion} (single node, 127.0.0.1)`,
+    `- ${setup.rules} rules (the comparison rule set's types and modes, cycled; the rules that would read most of the stream narrowed to Warning events), \`run_every\` 1 min, \`buffer_time\` 15 min, \`max_threads\` 10, \`misfire_grace_time\` default (5 s)`,
+    `- events: the corpus generator's scenarios in real time, ${setup.rate} documents/s on average, @timestamp = now; the ${setup.historyMinutes} minutes before the start loaded at once; indices emptied between the engines`,
+    `- each engine ran alone for ${setup.minutes} min (then SIGINT), through its own counting proxy, with its own writeback index; measurement: ${runs[0]?.measurement.method ?? ''}`,
+    "- run lag: a status document's `@timestamp` minus its `endtime` (how old the newest data a run looked at is when the run is recorded); interval: between the `endtime`s of consecutive runs of a rule (1 min when it keeps up); late: intervals over 1.5 min; missed slots: one-minute slots with no run; behind at stop: the end of the engine minus the `endtime` of each rule's last run (the whole run for a rule that never ran)",
+    `- logs: ${setup.workDir}`,
+    '',
+    `| | ${runs.map((r) => TITLE[r.engine]).join(' | ')} |`,
+    `|---|${runs.map(() => '---:').join('|')}|`,
+    row('wall time (s)', (r) => (m(r).wallMs / 1000).toFixed(1)),
+    row('first run written after (s)', (_, s) => f1(s.firstRunAfterS)),
+    row('rule runs written', (_, s) => String(s.runs)),
+    row('runs per rule per minute', (_, s) => f2(s.runsPerRuleMinute)),
+    row('rules that never ran', (_, s) => String(s.neverRan)),
+    row('run lag p50 / p99 / max (s)', (_, s) => `${f1(s.lag.p50)} / ${f1(s.lag.p99)} / ${f1(s.lag.max)}`),
+    row(
+      'interval between runs p50 / p99 / max (s)',
+      (_, s) => `${f1(s.interval.p50)} / ${f1(s.interval.p99)} / ${f1(s.interval.max)}`,
+    ),
+    row('late runs (interval > 90 s)', (_, s) => String(s.late)),
+    row('missed one-minute slots', (_, s) => String(s.missedSlots)),
+    row('runs skipped / dropped (log)', (r) => `${r.skippedInLog} / ${r.droppedInLog}`),
+    row('behind at stop p50 / max (s)', (_, s) => `${f1(s.behind.p50)} / ${f1(s.behind.max)}`),
+    row('rule time_taken p50 / p99 (s)', (_, s) => `${f2(s.timeTaken.p50)} / ${f2(s.timeTaken.p99)}`),
+    row(
+      'CPU time, user + sys (s)',
+      (r) =>
+        `${(m(r).cpuMs / 1000).toFixed(1)} (${(m(r).userMs / 1000).toFixed(1)} + ${(m(r).sysMs / 1000).toFixed(1)})`,
+    ),
+    row('CPU, share of one core', (r) => `${((100 * m(r).cpuMs) / m(r).wallMs).toFixed(0)}%`),
+    row('peak RSS (MiB)', (r) => (m(r).peakRssKb / 1024).toFixed(0)),
+    row('ES requests per minute', (_, s) => s.requestsPerMinute.toFixed(0)),
+    ...REQUEST_KINDS.map((k) =>
+      row(`&nbsp;&nbsp;${k}`, (r, s) => ((r.requests.byKind[k] ?? 0) / s.minutes).toFixed(0)),
+    ),
+    row('alerts written', (r) => String(r.alerts)),
+    row('errors', (r) => String(r.errors.length)),
+    row('events preloaded / fed during the run', (r) => `${r.feeder.preloaded} / ${r.feeder.fed}`),
+    row(
+      'machine load average (1 min), start / end',
+      (r) => `${r.loadAverage.before.toFixed(2)} / ${r.loadAverage.after.toFixed(2)}`,
+    ),
+    '',
+    '## Errors',
+    '',
+    ...runs.flatMap((r) => [
+      `${TITLE[r.engine]}:`,
+      ...(r.errors.length === 0
+        ? ['none']
+        : [
+            ...r.errors.slice(0, 10).map((e) => `- ${e.split('\n')[0]}`),
+            ...(r.errors.length > 10 ? [`- ... ${r.errors.length - 10} more`] : []),
+          ]),
+      '',
+    ]),
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const { values: args } = parseArgs({
+    options: {
+      rules: { type: 'string', default: '100' },
+      minutes: { type: 'string', default: '10' },
+      rate: { type: 'string', default: '200' },
+      'history-minutes': { type: 'string', default: '15' },
+      engines: { type: 'string', default: 'ea2,esalert' },
+      es: { type: 'string' },
+      heap: { type: 'string', default: '1024' },
+      out: { type: 'string' },
+      'esalert-ref': { type: 'string' },
+    },
+  });
+  const rules = Number(args.rules);
+  const minutes = Number(args.minutes);
+  const rate = Number(args.rate);
+  const historyMinutes = Number(args['history-minutes']);
+  const engines = args.engines.split(',').map((e) => e.trim()) as EngineName[];
+  if (!Number.isInteger(rules) || rules <= 0) throw new Error(`--rules must be a positive integer`);
+  if (!(minutes > 0) || !(rate > 0) || !(historyMinutes >= 0))
+    throw new Error('bad --minutes/--rate/--history-minutes');
+  for (const e of engines) if (e !== 'ea2' && e !== 'esalert') throw new Error(`unknown engine ${e}`);
+
+  let es: RunningEs | undefined;
+  try {
+    let url = args.es;
+    if (!url) {
+      es = await startElasticsearch(await ensureEs8(), { heapMb: Number(args.heap) });
+      url = es.url;
+    }
+    const esVersion = ((await (await fetch(url)).json()) as { version: { number: string } }).version.number;
+    const conn = await connectElasticsearch({ nodes: [url], requestTimeoutMs: 120_000 });
+    const workDir = mkdtempSync(join(tmpdir(), `esalert-steady-${rules}-`));
+    const rulesDir = join(workDir, 'rules');
+    writeRules(rulesDir, steadyRules(rules));
+    const ref = args['esalert-ref'];
+    const source = ref ? exportCommit(ref, join(workDir, 'esalert-src')) : workingTree();
+    const runs: SteadyRun[] = [];
+    try {
+      for (const engine of engines) {
+        const run = await runPhase({
+          engine,
+          esUrl: url,
+          client: conn.client,
+          rulesDir,
+          rules,
+          workDir,
+          durationMs: minutes * MIN,
+          rate,
+          historyMs: historyMinutes * MIN,
+          esalertDir: source.dir,
+          esalertVersion: source.version,
+        });
+        writeFileSync(join(workDir, `${engine}-run.json`), JSON.stringify(run));
+        runs.push(run);
+      }
+    } finally {
+      await conn.close();
+    }
+    const report = renderSteadyReport({ rules, rate, historyMinutes, minutes, esVersion, workDir }, runs);
+    const out = args.out ?? join(RESULTS, `steady-${rules}.md`);
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, report);
+    console.log(report);
+    log(`report written to ${out}`);
+  } finally {
+    await es?.stop();
+  }
+}
+
+if (import.meta.main) await main();
