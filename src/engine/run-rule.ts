@@ -635,12 +635,15 @@ export async function runRule(
     report.end = toIso(segments.at(-1)![1]);
   }
   let completed: number | undefined;
+  // ElastAlert 2 garbage-collects an aggregation rule after each segment but one that ends the run's
+  // window exactly (so never in a normal one-segment run); other rules after every segment.
+  const collectAfter = (to: number) => !rt.ruleType.aggregationQuery || to < end;
   const commit = (seg: SegmentReport, to: number) => {
     if (!options.recordQueries) seg.query = {};
     report.segments.push(seg);
     report.hits += seg.hits;
     report.duplicates += seg.duplicates;
-    rt.ruleType.garbageCollect(to);
+    if (collectAfter(to)) rt.ruleType.garbageCollect(to);
     completed = to;
     options.onProgress?.({
       segmentsDone: report.segments.length,

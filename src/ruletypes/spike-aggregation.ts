@@ -67,9 +67,14 @@ const FLOATS = new Set(['avg', 'min', 'max', 'sum', 'percentiles']);
 /**
  * ElastAlert 2's window value per metric type: avg -> mean, min -> min, max -> max, anything
  * else -> sum. Entries without a value are left out (ElastAlert 2 raises on them, except in sums).
+ * Garbage-collection placeholders add 0 to sums and are left out of the rest (ElastAlert 2 counts
+ * them as 0 in min and max: docs/rule-types.md).
  */
 function windowValue(spec: MetricSpec, w: EventWindow): number | undefined {
-  const values = (w.entries() as ValueEntry[]).map((e) => e.value).filter((v): v is number => v !== null);
+  const values = (w.entries() as ValueEntry[])
+    .filter((e) => !e.placeholder)
+    .map((e) => e.value)
+    .filter((v): v is number => v !== null);
   switch (spec.type) {
     case 'avg':
       return values.length ? values.reduce((a, b) => a + b, 0) / values.length : undefined;
@@ -128,9 +133,14 @@ export function createSpikeAggregation(ctx: RuleTypeContext, o: SpikeAggregation
       else feed(endMs, aggregations, 'all', { [ctx.timestampField]: endMs });
     },
     addData() {},
-    // ElastAlert 2 garbage-collects aggregation rules only between the segments of a catch-up,
-    // never in a normal run: no placeholders here (see docs/rule-types.md).
-    garbageCollect() {},
+    // Called between the segments of a catch-up only (runRule), as ElastAlert 2 does.
+    garbageCollect(ms: number) {
+      tracker.collect(ms, (qk) => {
+        const doc: Doc = { [ctx.timestampField]: ms, placeholder: true };
+        if (qk !== 'all' && ctx.queryKey) doc[ctx.queryKey] = qk;
+        return { ts: ms, count: 0, value: 0, doc, placeholder: true } as ValueEntry;
+      });
+    },
     takeMatches: () => matches.take(),
     matchText(match: Match) {
       const ts = parseTimestamp(lookupField(match, ctx.timestampField)) ?? 0;

@@ -27,11 +27,15 @@ export interface SpikeMeasure {
 export interface SpikeKey {
   cur: EventWindow;
   ref: EventWindow;
-  first?: number;
 }
 
 export class SpikeTracker {
   readonly keys = new Map<string, SpikeKey>();
+  /**
+   * The first entry time per key, kept apart from the windows as ElastAlert 2 keeps first_event:
+   * a key whose windows were forgotten (garbage collection) keeps it, only a match resets it.
+   */
+  private readonly first = new Map<string, number>();
   private readonly skipUntil = new Map<string, number>();
   private refFilledOnce = false;
   private readonly ctx: RuleTypeContext;
@@ -76,14 +80,29 @@ export class SpikeTracker {
     return (o.spike_type !== 'down' && up) || (o.spike_type !== 'up' && down);
   }
 
+  /**
+   * ElastAlert 2's garbage_collect: keys whose windows both sum to zero are forgotten, every other
+   * key gets a zero-count placeholder at `ms` so its windows slide even when no data came for it
+   * (the placeholder may itself complete a spike).
+   */
+  collect(ms: number, placeholder: (qk: string) => WindowEntry): void {
+    for (const [qk, s] of [...this.keys]) {
+      if (qk !== 'all' && s.ref.count() === 0 && s.cur.count() === 0) {
+        this.keys.delete(qk);
+        continue;
+      }
+      this.handle(placeholder(qk), qk);
+    }
+  }
+
   /** ElastAlert 2's handle_event: append, then compare once the key (or alert_on_new_data) allows. */
   handle(entry: WindowEntry, qk: string): void {
     const o = this.o;
     const tf = o.timeframe;
     const s = this.stateFor(qk);
-    if (s.first === undefined) s.first = entry.ts;
+    if (!this.first.has(qk)) this.first.set(qk, entry.ts);
     s.cur.append(entry);
-    if (entry.ts - s.first < 2 * tf) {
+    if (entry.ts - this.first.get(qk)! < 2 * tf) {
       if (!this.refFilledOnce) return;
       if (!(this.ctx.queryKey && o.alert_on_new_data)) return;
       const skip = this.skipUntil.get(qk);
@@ -96,7 +115,7 @@ export class SpikeTracker {
     const found = this.measure.pick(s.cur.entries());
     this.matches.add(found.doc, found.ts, { spike_count: cur, reference_count: ref });
     s.ref.clear();
-    s.first = undefined;
+    this.first.delete(qk);
     this.skipUntil.set(qk, found.ts + 2 * tf);
   }
 }

@@ -96,15 +96,11 @@ export function createSpike(ctx: RuleTypeContext, o: SpikeOptions): RuleTypeInst
       }
     },
     garbageCollect(ms: number) {
-      for (const [qk, s] of [...tracker.keys]) {
-        if (qk !== 'all' && s.ref.count() === 0 && s.cur.count() === 0) {
-          tracker.keys.delete(qk);
-          continue;
-        }
+      tracker.collect(ms, (qk) => {
         const doc: Doc = { [ctx.timestampField]: toIso(ms), placeholder: true };
         if (qk !== 'all' && ctx.queryKey) doc[ctx.queryKey] = qk;
-        handle({ ts: ms, count: 0, doc, placeholder: true }, qk);
-      }
+        return { ts: ms, count: 0, doc, placeholder: true };
+      });
     },
     takeMatches: () => matches.take(),
     matchText(match: Match) {

@@ -479,6 +479,31 @@ const cases: Case[] = [
     ],
   },
 
+  {
+    // checked against ElastAlert 2 2.31.0 (SpikeMetricAggregationRule with these calls): 10:40, 5, 0
+    name: 'spike_aggregation: placeholders between segments slide the windows; a forgotten key keeps its first time',
+    type: 'spike_aggregation',
+    queryKey: 'ns',
+    options: {
+      timeframe: { minutes: 10 },
+      metric_agg_type: 'value_count',
+      metric_agg_key: 'x',
+      spike_type: 'up',
+      spike_height: 2,
+      threshold_cur: 3,
+    },
+    steps: [
+      { agg: ['2024-05-14T10:00:00Z', underKey('a', { metric_x_value_count: { value: 1 } })] },
+      ...['10:05', '10:10', '10:15', '10:20', '10:25', '10:30', '10:35'].map((hm) => ({
+        gc: `2024-05-14T${hm}:00Z`,
+      })),
+      { agg: ['2024-05-14T10:40:00Z', underKey('a', { metric_x_value_count: { value: 5 } })] },
+      // without the placeholders the 10:00 value would be the reference (1); without the kept
+      // first time the key would be warming up again (no match)
+      { matches: 1, where: [{ ns: 'a', spike_count: 5, reference_count: 0 }] },
+    ],
+  },
+
   // percentage_match
   {
     name: 'EA2 test_percentage_match: (0,0), (None,100), (26,74), (74,26) do not match; (24,76), (76,24) do',
