@@ -820,6 +820,17 @@ function histogramRounding(
   throw badRequest(`Invalid interval specified, must be non-null and non-empty (in ${where} [${name}])`);
 }
 
+/** What a date_histogram and a composite date_histogram source read alike: zone, rounding, offset, field. */
+function histogramBasics(ctx: AggregationContext, body: Record<string, unknown>, name: string) {
+  const zone = parseTimeZone(body.time_zone, 'date_histogram');
+  return {
+    zone,
+    rounding: histogramRounding(body, 'date_histogram', zone, name),
+    offset: parseOffset(body.offset, 'date_histogram'),
+    f: fieldOf(ctx, body, 'date_histogram', ['date', 'long', 'float', 'double']),
+  };
+}
+
 /** extended_bounds / hard_bounds: {min, max} as numbers or dates in the aggregation's format. */
 function parseBounds(
   value: unknown,
@@ -861,10 +872,7 @@ const dateHistogram: Builder = (ctx, name, body, subs) => {
     'date_histogram',
     name,
   );
-  const zone = parseTimeZone(body.time_zone, 'date_histogram');
-  const rounding = histogramRounding(body, 'date_histogram', zone, name);
-  const offset = parseOffset(body.offset, 'date_histogram');
-  const f = fieldOf(ctx, body, 'date_histogram', ['date', 'long', 'float', 'double']);
+  const { zone, rounding, offset, f } = histogramBasics(ctx, body, name);
   const isDate = !f || f.spec.type === 'date';
   const fmt =
     isDate || body.format !== undefined ? dateFormatter(body.format, f?.spec.formats, zone) : undefined;
@@ -1236,10 +1244,7 @@ function compositeSource(ctx: AggregationContext, def: unknown, i: number, name:
       'composite date_histogram source',
       name,
     );
-    const zone = parseTimeZone(body.time_zone, 'date_histogram');
-    const rounding = histogramRounding(body, 'date_histogram', zone, name);
-    const offset = parseOffset(body.offset, 'date_histogram');
-    const f = fieldOf(ctx, body, 'date_histogram', ['date', 'long', 'float', 'double']);
+    const { zone, rounding, offset, f } = histogramBasics(ctx, body, name);
     const fmt = body.format !== undefined ? dateFormatter(body.format, f?.spec.formats, zone) : undefined;
     return {
       name: sourceName,
