@@ -342,12 +342,13 @@ export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
         const t0 = performance.now();
         const report = await runRule(rt, end, ruleDeps, {
           signal,
+          slimReport: true,
           ...(start !== undefined ? { start } : {}),
           ...(progress ? { onProgress: (p) => progress.segment(rt.rule.name, p) } : {}),
         });
-        progress?.ruleRun(rt.rule.name, report.matches.length);
+        progress?.ruleRun(rt.rule.name, report.tally.matches);
         if (!report.skipped) obs?.runFinished(rt.rule.name, report, began, performance.now() - t0);
-        const alerted = report.matches.filter((m) => m.outcome === 'alerted').length;
+        const alerted = report.tally.outcomes.alerted;
         if (!report.skipped) {
           log.info(
             {
@@ -355,10 +356,10 @@ export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
               to: report.end,
               hits: report.hits,
               duplicates: report.duplicates,
-              matches: report.matches.length,
+              matches: report.tally.matches,
               alerted,
             },
-            `Ran ${rt.rule.name} from ${report.start} to ${report.end}: ${report.hits} query hits (${report.duplicates} already seen), ${report.matches.length} matches`,
+            `Ran ${rt.rule.name} from ${report.start} to ${report.end}: ${report.hits} query hits (${report.duplicates} already seen), ${report.tally.matches} matches`,
           );
         }
         if (endAt !== undefined) {

@@ -8,7 +8,7 @@
  * go on working.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { MatchOutcome, RunReport } from '../engine/run-rule.ts';
+import type { RunReport } from '../engine/run-rule.ts';
 import { parseTimestamp, toIso } from '../util/time.ts';
 
 export interface RuleStatus {
@@ -228,22 +228,20 @@ export class Observability {
 
   runFinished(rule: string, report: RunReport, startedAt: number, durationMs: number): void {
     const s = this.rules.get(rule);
-    const count = (o: MatchOutcome['outcome']) => report.matches.filter((m) => m.outcome === o).length;
-    const suppressed = { silenced: count('silenced'), dropped: count('dropped') };
+    const { outcomes } = report.tally;
+    const suppressed = { silenced: outcomes.silenced, dropped: outcomes.dropped };
     this.runs.inc({ rule, result: report.error ? 'error' : 'ok' });
     this.duration.observe({ rule }, durationMs / 1000);
     this.hits.inc({ rule }, report.hits);
-    this.matches.inc({ rule }, report.matches.length);
+    this.matches.inc({ rule }, report.tally.matches);
     for (const [reason, n] of Object.entries(suppressed)) if (n) this.suppressed.inc({ rule, reason }, n);
     this.ea2.scrapes.inc({ rule_name: rule });
     this.ea2.hits.inc({ rule_name: rule }, report.hits);
-    this.ea2.matches.inc({ rule_name: rule }, report.matches.length);
+    this.ea2.matches.inc({ rule_name: rule }, report.tally.matches);
     this.ea2.timeTaken.inc({ rule_name: rule }, durationMs / 1000);
     if (report.error) this.ea2Errors.inc();
-    for (const m of report.matches) {
-      if (m.outcome === 'alerted' && m.silence) this.ea2.silenced.inc({ rule_name: m.silence.key });
-      if (m.outcome === 'aggregated') this.ea2.notSent.inc({ rule_name: rule });
-    }
+    for (const [key, n] of report.tally.realertKeys) this.ea2.silenced.inc({ rule_name: key }, n);
+    if (outcomes.aggregated) this.ea2.notSent.inc({ rule_name: rule }, outcomes.aggregated);
     if (!s) return;
     s.runs++;
     s.lastRun = {
@@ -252,8 +250,8 @@ export class Observability {
       window: { start: report.start, end: report.end },
       ...(report.completedTo ? { queriedTo: report.completedTo } : {}),
       hits: report.hits,
-      matches: report.matches.length,
-      alerted: count('alerted'),
+      matches: report.tally.matches,
+      alerted: outcomes.alerted,
       suppressed: suppressed.silenced + suppressed.dropped,
       ...(report.error ? { error: report.error.message } : {}),
     };

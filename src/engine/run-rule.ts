@@ -75,6 +75,13 @@ export type MatchOutcome =
   | { match: Match; outcome: 'dropped'; reason: string }
   | { match: Match; outcome: 'silenced'; key: string; until: string };
 
+export interface MatchTally {
+  matches: number;
+  outcomes: Record<MatchOutcome['outcome'], number>;
+  /** Alerted matches that set a realert silence, by silence key. */
+  realertKeys: Map<string, number>;
+}
+
 export interface RunReport {
   rule: string;
   start: string;
@@ -83,7 +90,10 @@ export interface RunReport {
   segments: SegmentReport[];
   hits: number;
   duplicates: number;
+  /** Each match and what became of it; empty with RunOptions.slimReport (see `tally`). */
   matches: MatchOutcome[];
+  /** The matches counted by outcome, always. */
+  tally: MatchTally;
   error?: EsalertError;
   /** End of the last segment that completed (the resume point). */
   completedTo: string | undefined;
@@ -98,6 +108,11 @@ export interface RunOptions {
   recordQueries?: boolean;
   /** Do not write status documents (dry runs). */
   dryRun?: boolean;
+  /**
+   * Count the matches by outcome (`report.tally`) without keeping them in `report.matches`: a
+   * long-running service needs the counts only, and a catch-up can find millions of matches.
+   */
+  slimReport?: boolean;
   /** Called after each queried segment (progress of long backfills). */
   onProgress?: (p: {
     segmentsDone: number;
@@ -539,16 +554,49 @@ async function silencedUntil(
   return now < stored.until ? stored.until : undefined;
 }
 
+/**
+ * At most this many matches are held before they are handled: a catch-up or backfill that finds
+ * more handles them in batches as its segments complete, so memory stays bounded (ElastAlert 2
+ * holds every match of the run; docs/deviations.md).
+ */
+export const MATCH_BATCH = 10_000;
+
+/** What a run's batches of matches share. */
+interface MatchHandling {
+  /** The next match is the run's first (include_rule_params_in_first_match_only). */
+  first: boolean;
+  /** The silences read from the store during this run. */
+  checked: Set<string>;
+  slim: boolean;
+}
+
+export function emptyTally(): MatchTally {
+  return {
+    matches: 0,
+    outcomes: { alerted: 0, aggregated: 0, 'already-alerted': 0, dropped: 0, silenced: 0 },
+    realertKeys: new Map(),
+  };
+}
+
+function noteOutcome(report: RunReport, m: MatchOutcome, slim: boolean): void {
+  const t = report.tally;
+  t.matches++;
+  t.outcomes[m.outcome]++;
+  if (m.outcome === 'alerted' && m.silence)
+    t.realertKeys.set(m.silence.key, (t.realertKeys.get(m.silence.key) ?? 0) + 1);
+  if (!slim) report.matches.push(m);
+}
+
 async function handleMatches(
   rt: RuntimeRule,
   matches: Match[],
   hits: number,
   deps: EngineDeps,
   report: RunReport,
+  handling: MatchHandling,
 ): Promise<void> {
   const o = rt.rule.options;
-  const checked = new Set<string>();
-  let first = true;
+  const { checked } = handling;
   for (const match of matches) {
     match.num_hits = hits;
     match.num_matches = matches.length;
@@ -558,7 +606,7 @@ async function handleMatches(
       (await silencedUntil(`${rt.rule.name}._silence`, deps, checked));
     if (until !== undefined) {
       deps.logger.debug({ key, until: toIso(until) }, 'match suppressed: silenced');
-      report.matches.push({ match, outcome: 'silenced', key, until: toIso(until) });
+      noteOutcome(report, { match, outcome: 'silenced', key, until: toIso(until) }, handling.slim);
       continue;
     }
     let silence: { key: string; entry: SilenceEntry } | undefined;
@@ -572,19 +620,35 @@ async function handleMatches(
       deps.silenceCache.set(key, entry);
       silence = { key, entry };
     }
-    const enriched = await enrichMatch(rt, match, deps, first);
-    first = false;
+    const enriched = await enrichMatch(rt, match, deps, handling.first);
+    handling.first = false;
     if (!enriched) {
-      report.matches.push({ match, outcome: 'dropped', reason: 'a match enhancement dropped it' });
+      noteOutcome(
+        report,
+        { match, outcome: 'dropped', reason: 'a match enhancement dropped it' },
+        handling.slim,
+      );
       continue;
     }
     const sunk = await deps.sink.accept(rt, enriched, silence ? { silence } : {});
-    report.matches.push({
-      match,
-      outcome: sunk.outcome,
-      ...(sunk.alertTime ? { alertTime: sunk.alertTime } : {}),
-      ...(silence ? { silence: { key, until: toIso(silence.entry.until) } } : {}),
-    });
+    noteOutcome(
+      report,
+      {
+        match,
+        outcome: sunk.outcome,
+        ...(sunk.alertTime ? { alertTime: sunk.alertTime } : {}),
+        ...(silence ? { silence: { key, until: toIso(silence.entry.until) } } : {}),
+      },
+      handling.slim,
+    );
+  }
+}
+
+/** An error from handling matches in the middle of a run, told apart from a failed query. */
+class HandlingFailure {
+  readonly cause: unknown;
+  constructor(cause: unknown) {
+    this.cause = cause;
   }
 }
 
@@ -614,6 +678,7 @@ export async function runRule(
     hits: 0,
     duplicates: 0,
     matches: [],
+    tally: emptyTally(),
     completedTo: undefined,
     timeTakenMs: 0,
   };
@@ -635,10 +700,21 @@ export async function runRule(
     report.end = toIso(segments.at(-1)![1]);
   }
   let completed: number | undefined;
+  const handling: MatchHandling = { first: true, checked: new Set(), slim: options.slimReport === true };
+  let matchCount = 0;
+  const pending: Match[] = [];
+  /** Handles the rule type's matches once at least `min` are waiting. */
+  const handlePending = async (min: number) => {
+    for (const m of rt.ruleType.takeMatches()) pending.push(m);
+    if (pending.length === 0 || pending.length < min) return;
+    const batch = pending.splice(0);
+    matchCount += batch.length;
+    await handleMatches(rt, batch, report.hits, deps, report, handling);
+  };
   // ElastAlert 2 garbage-collects an aggregation rule after each segment but one that ends the run's
   // window exactly (so never in a normal one-segment run); other rules after every segment.
   const collectAfter = (to: number) => !rt.ruleType.aggregationQuery || to < end;
-  const commit = (seg: SegmentReport, to: number) => {
+  const commit = async (seg: SegmentReport, to: number) => {
     if (!options.recordQueries) seg.query = {};
     report.segments.push(seg);
     report.hits += seg.hits;
@@ -652,6 +728,11 @@ export async function runRule(
       from: seg.start,
       to: seg.end,
     });
+    try {
+      await handlePending(MATCH_BATCH);
+    } catch (err) {
+      throw new HandlingFailure(err);
+    }
   };
   try {
     await prepareRuleType(rt, deps, options);
@@ -664,27 +745,29 @@ export async function runRule(
           const to = chunk[k]![1];
           if (rt.rule.options.useCountQuery) rt.ruleType.addCountData!(to, r.count);
           else if (r.buckets) rt.ruleType.addTermsData!(to, r.buckets);
-          commit(r.report, to);
+          await commit(r.report, to);
         }
       }
     } else if (rt.ruleType.aggregationQuery) {
       for (const [from, to] of segments)
-        commit(await queryAggregationSegment(rt, from, to, offsetSeconds, deps, options.signal), to);
+        await commit(await queryAggregationSegment(rt, from, to, offsetSeconds, deps, options.signal), to);
     } else {
-      for (const [from, to] of segments) commit(await querySegment(rt, from, to, deps, options.signal), to);
+      for (const [from, to] of segments)
+        await commit(await querySegment(rt, from, to, deps, options.signal), to);
     }
     if (start === end) {
       rt.ruleType.garbageCollect(end);
       completed = end;
     }
   } catch (err) {
+    // handling matches failed (not the query): as when it fails at the end of the run
+    if (err instanceof HandlingFailure) throw err.cause;
     report.error =
       err instanceof EsalertError
         ? err
         : new EsalertError('INTERNAL', `error running rule: ${errorMessage(err)}`, { cause: err });
   }
-  const matches = rt.ruleType.takeMatches();
-  await handleMatches(rt, matches, report.hits, deps, report);
+  await handlePending(0);
 
   report.timeTakenMs = deps.clock.now() - started;
   if (completed !== undefined) {
@@ -696,7 +779,7 @@ export async function runRule(
         rule_name: rt.rule.name,
         starttime: report.start,
         endtime: report.completedTo,
-        matches: matches.length,
+        matches: matchCount,
         hits: report.hits,
         time_taken: report.timeTakenMs / 1000,
         '@timestamp': toIso(deps.clock.now()),

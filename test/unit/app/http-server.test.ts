@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Observability } from '../../../src/app/observability.ts';
 import { type HttpServer, startHttpServer } from '../../../src/http/server.ts';
-import type { RunReport } from '../../../src/engine/run-rule.ts';
+import { emptyTally, type RunReport } from '../../../src/engine/run-rule.ts';
 
 describe('HTTP endpoints', () => {
   let server: HttpServer | undefined;
@@ -17,6 +17,7 @@ describe('HTTP endpoints', () => {
     hits: 3,
     duplicates: 0,
     matches: [],
+    tally: emptyTally(),
     completedTo: '2024-05-14T00:01:00Z',
     timeTakenMs: 5,
     ...over,
