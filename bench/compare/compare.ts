@@ -2,7 +2,7 @@
  * ElastAlert 2 and esalert side by side over the same Elasticsearch, corpus and rules:
  *
  *   node bench/compare/compare.ts [--docs 40000] [--es http://127.0.0.1:9200] [--trace] [--esalert-ref HEAD]
- *        [--ea2-limit-minutes 60]
+ *        [--ea2-limit-minutes 60] [--ea2-run <work dir>/ea2-run.json]
  *
  * Starts a test Elasticsearch (or uses --es, loading the corpus when eventrouter-* is missing),
  * writes the shared rule set, runs ElastAlert 2 and then esalert over the corpus's day, each through
@@ -11,9 +11,11 @@
  * and alerts, and the alerts only one engine wrote. --trace keeps every request in the work dir;
  * --esalert-ref runs that commit of esalert (exported with git archive) instead of the working tree.
  * ElastAlert 2 is stopped after --ea2-limit-minutes (0: no limit); the rules it had not finished by
- * then are named in the report and left out of the alert comparison.
+ * then are named in the report and left out of the alert comparison. --ea2-run takes ElastAlert 2's
+ * figures and alerts from an earlier run of the same corpus and rules instead of running it again
+ * (to measure a change to esalert against a run that took ElastAlert 2 hours).
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +45,7 @@ const { values: args } = parseArgs({
     heap: { type: 'string', default: '1024' },
     'esalert-ref': { type: 'string' },
     'ea2-limit-minutes': { type: 'string', default: '60' },
+    'ea2-run': { type: 'string' },
   },
 });
 const ea2LimitMinutes = Number(args['ea2-limit-minutes']);
@@ -116,15 +119,19 @@ async function main(): Promise<void> {
     const suffix = Date.now().toString(36);
     const common = { rulesDir, ...window, runEveryMinutes: 1, bufferTimeMinutes: 15 };
     const traceDir = args.trace ? workDir : undefined;
-    const ea2Run = await throughProxy('ea2', url, traceDir, (o) =>
-      runEa2({
-        ...common,
-        ...o,
-        writebackIndex: `compare_ea2_${suffix}`,
-        workDir: join(workDir, 'ea2'),
-        ...(ea2LimitMinutes > 0 ? { limitMs: ea2LimitMinutes * 60_000 } : {}),
-      }),
-    );
+    const recorded = args['ea2-run'];
+    if (recorded) log(`ElastAlert 2's run read from ${recorded}`);
+    const ea2Run: EngineRun = recorded
+      ? (JSON.parse(readFileSync(recorded, 'utf8')) as EngineRun)
+      : await throughProxy('ea2', url, traceDir, (o) =>
+          runEa2({
+            ...common,
+            ...o,
+            writebackIndex: `compare_ea2_${suffix}`,
+            workDir: join(workDir, 'ea2'),
+            ...(ea2LimitMinutes > 0 ? { limitMs: ea2LimitMinutes * 60_000 } : {}),
+          }),
+        );
     const ref = args['esalert-ref'];
     const source = ref ? exportCommit(ref, join(workDir, 'esalert-src')) : workingTree();
     const esaRun = await throughProxy('esalert', url, traceDir, (o) =>
@@ -150,7 +157,10 @@ async function main(): Promise<void> {
         runEveryMinutes: common.runEveryMinutes,
         bufferTimeMinutes: common.bufferTimeMinutes,
         workDir,
-        ...(ea2Run.stopped ? { ea2Stopped: { afterMinutes: ea2LimitMinutes, unfinished } } : {}),
+        ...(ea2Run.stopped
+          ? { ea2Stopped: { afterMinutes: Math.round(ea2Run.measurement.wallMs / 60_000), unfinished } }
+          : {}),
+        ...(recorded ? { ea2Recorded: recorded } : {}),
       },
       COMPARISON_RULES,
       ea2Run,

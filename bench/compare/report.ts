@@ -17,6 +17,8 @@ export interface ComparisonSetup {
   workDir: string;
   /** ElastAlert 2 was stopped before it finished: after how long, and the rules without a status document. */
   ea2Stopped?: { afterMinutes: number; unfinished: string[] };
+  /** ElastAlert 2's run was read from this file (an earlier run), not run again. */
+  ea2Recorded?: string;
 }
 
 export function machineInfo(): string {
@@ -124,6 +126,11 @@ export function renderReport(
     `- ${rules.length} rules, \`run_every\` ${setup.runEveryMinutes} min, \`buffer_time\` ${setup.bufferTimeMinutes} min, \`max_threads\` 10 (the default), \`misfire_grace_time\` ${BACKFILL_MISFIRE_GRACE_S} s (else ElastAlert 2 drops the runs of rules that waited more than 5 s for a thread and exits before their next try); each engine ran once with \`--start/--end\` over the window (a backfill), through its own counting proxy, with its own writeback index`,
     `- measurement: ${ea2.measurement.method}; ElastAlert 2's wall time includes the \`run_every\` sleep of its main loop before it exits, hence the row "start to last rule run written" (the newest \`<writeback>_status\` document); both engines run rules concurrently (ElastAlert 2 in up to 10 threads), so the sum of \`time_taken\` exceeds the elapsed time`,
     `- logs and raw runs: ${setup.workDir}`,
+    ...(setup.ea2Recorded
+      ? [
+          `- **ElastAlert 2's figures and alerts are from an earlier run** (${setup.ea2Recorded}, started ${new Date(ea2.measurement.startedAt).toISOString()}) on the same corpus, rules and machine; only esalert ran this time`,
+        ]
+      : []),
     ...(setup.ea2Stopped
       ? [
           `- **ElastAlert 2 did not finish: it was stopped after ${setup.ea2Stopped.afterMinutes} min** (SIGINT), its figures are what it did until then; rules it had not finished (no status document, no alerts; left out of the alert comparison): ${setup.ea2Stopped.unfinished.join(', ') || 'none'}`,
