@@ -3,22 +3,13 @@
  * complete instead of holding them all until the run ends: every match is still alerted once,
  * the status document counts them all, and a service's report counts them without keeping them.
  */
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAlertPipeline } from '../../src/alerts/pipeline.ts';
-import { catalogs } from '../../src/app/app.ts';
-import { FakeClock } from '../../src/app/clock.ts';
-import { MATCH_BATCH, runRule } from '../../src/engine/run-rule.ts';
-import { createRuntimeRule } from '../../src/engine/runtime-rule.ts';
+import { MATCH_BATCH } from '../../src/engine/run-rule.ts';
 import type { EsConnection } from '../../src/query/es-client.ts';
-import { createEsSearchPort } from '../../src/query/es-search-port.ts';
-import { loadRuleFile } from '../../src/rules/load-rule.ts';
-import { createMemoryWriteback } from '../../src/state/memory-writeback.ts';
 import { connectTestEs, esHostPort, uniqueName } from './helpers.ts';
-import { testConfig } from '../support/config.ts';
+import { runRuleOnce } from './support/run-once.ts';
 import { makeWorkspace, type Workspace } from './support/workspace.ts';
 
-const silent = pino({ level: 'silent' });
 const START = Date.parse('2024-06-01T00:00:00Z');
 const MINUTE = 60_000;
 const SEGMENT = 15 * MINUTE;
@@ -63,41 +54,11 @@ describe('matches handled in batches', () => {
       max_query_size: 2000,
       alert: ['debug'],
     });
-    const global = testConfig(
-      {
-        ...esHostPort(),
-        rules_folder: ws.rulesDir,
-        run_every: { minutes: 1 },
-        buffer_time: { minutes: 15 },
-        writeback_index: 'unused',
-      },
-      ws.config,
-    );
-    const rule = loadRuleFile(file, { global, env: () => undefined, catalogs: catalogs(), logger: silent });
     const end = START + SEGMENTS * SEGMENT;
-    const clock = new FakeClock(end + MINUTE);
-    const writeback = createMemoryWriteback();
-    const port = createEsSearchPort(es.client);
-    const report = await runRule(
-      createRuntimeRule(rule),
-      end,
-      {
-        clock,
-        logger: silent,
-        writeback,
-        sink: createAlertPipeline({
-          clock,
-          logger: silent,
-          writeback,
-          alertTimeLimitMs: 86_400_000,
-          maxAggregation: 10_000,
-        }),
-        search: () => port,
-        globals: { runEveryMs: MINUTE, oldQueryLimitMs: 7 * 86_400_000 },
-        silenceCache: new Map(),
-      },
-      { start: START, slimReport: true },
-    );
+    const { report, writeback } = await runRuleOnce(es.client, ws, file, end, {
+      start: START,
+      slimReport: true,
+    });
     expect(report.error).toBeUndefined();
     // (paging re-reads the first page's last document: counted as a duplicate)
     expect(report.segments.map((s) => s.hits - s.duplicates)).toEqual(Array(SEGMENTS).fill(PER_SEGMENT));

@@ -4,22 +4,12 @@
  * whole-second bound (Elasticsearch rounds such bounds up to .999) and at the edges between
  * batches of segments.
  */
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAlertPipeline } from '../../src/alerts/pipeline.ts';
-import { catalogs } from '../../src/app/app.ts';
-import { FakeClock } from '../../src/app/clock.ts';
-import { runRule } from '../../src/engine/run-rule.ts';
-import { createRuntimeRule } from '../../src/engine/runtime-rule.ts';
 import type { EsConnection } from '../../src/query/es-client.ts';
-import { createEsSearchPort } from '../../src/query/es-search-port.ts';
-import { loadRuleFile } from '../../src/rules/load-rule.ts';
-import { createMemoryWriteback } from '../../src/state/memory-writeback.ts';
 import { connectTestEs, esHostPort, uniqueName } from './helpers.ts';
-import { testConfig } from '../support/config.ts';
+import { runRuleOnce } from './support/run-once.ts';
 import { makeWorkspace, type Workspace } from './support/workspace.ts';
 
-const silent = pino({ level: 'silent' });
 const START = Date.parse('2024-06-01T00:00:00Z');
 const MINUTE = 60_000;
 
@@ -66,40 +56,7 @@ describe('batched count segments', () => {
         timeframe: { minutes: 10 },
         alert: ['debug'],
       });
-      const global = testConfig(
-        {
-          ...esHostPort(),
-          rules_folder: ws.rulesDir,
-          run_every: { minutes: 1 },
-          buffer_time: { minutes: 15 },
-          writeback_index: 'unused',
-        },
-        ws.config,
-      );
-      const rule = loadRuleFile(file, { global, env: () => undefined, catalogs: catalogs(), logger: silent });
-      const clock = new FakeClock(end + MINUTE);
-      const writeback = createMemoryWriteback();
-      const port = createEsSearchPort(es.client);
-      const report = await runRule(
-        createRuntimeRule(rule),
-        end,
-        {
-          clock,
-          logger: silent,
-          writeback,
-          sink: createAlertPipeline({
-            clock,
-            logger: silent,
-            writeback,
-            alertTimeLimitMs: 1,
-            maxAggregation: 1,
-          }),
-          search: () => port,
-          globals: { runEveryMs: MINUTE, oldQueryLimitMs: 7 * 86_400_000 },
-          silenceCache: new Map(),
-        },
-        { start, recordQueries: true },
-      );
+      const { report } = await runRuleOnce(es.client, ws, file, end, { start, recordQueries: true });
       expect(report.error).toBeUndefined();
       expect(report.segments.length).toBe(14 * 60);
       const batched = report.segments.map((s) => s.hits);
