@@ -701,15 +701,12 @@ export async function runRule(
   }
   let completed: number | undefined;
   const handling: MatchHandling = { first: true, checked: new Set(), slim: options.slimReport === true };
-  let matchCount = 0;
   const pending: Match[] = [];
   /** Handles the rule type's matches once at least `min` are waiting. */
   const handlePending = async (min: number) => {
     for (const m of rt.ruleType.takeMatches()) pending.push(m);
     if (pending.length === 0 || pending.length < min) return;
-    const batch = pending.splice(0);
-    matchCount += batch.length;
-    await handleMatches(rt, batch, report.hits, deps, report, handling);
+    await handleMatches(rt, pending.splice(0), report.hits, deps, report, handling);
   };
   // ElastAlert 2 garbage-collects an aggregation rule after each segment but one that ends the run's
   // window exactly (so never in a normal one-segment run); other rules after every segment.
@@ -779,7 +776,7 @@ export async function runRule(
         rule_name: rt.rule.name,
         starttime: report.start,
         endtime: report.completedTo,
-        matches: matchCount,
+        matches: report.tally.matches,
         hits: report.hits,
         time_taken: report.timeTakenMs / 1000,
         '@timestamp': toIso(deps.clock.now()),
