@@ -101,7 +101,8 @@ export function createSpikeAggregation(ctx: RuleTypeContext, o: SpikeAggregation
     {
       counts: true,
       values: (ref, cur) => [windowValue(m, ref), windowValue(m, cur)],
-      pick: (list) => (list as ValueEntry[]).find((e) => e.value !== null && e.value !== 0) ?? list.at(-1)!,
+      // as ElastAlert 2: the first entry with a value other than 0 (placeholders have none)
+      pick: (list) => list.find((e) => e.count !== 0) ?? list.at(-1)!,
     },
     matches,
   );
@@ -135,11 +136,7 @@ export function createSpikeAggregation(ctx: RuleTypeContext, o: SpikeAggregation
     addData() {},
     // Called between the segments of a catch-up only (runRule), as ElastAlert 2 does.
     garbageCollect(ms: number) {
-      tracker.collect(ms, (qk) => {
-        const doc: Doc = { [ctx.timestampField]: ms, placeholder: true };
-        if (qk !== 'all' && ctx.queryKey) doc[ctx.queryKey] = qk;
-        return { ts: ms, count: 0, value: 0, doc, placeholder: true } as ValueEntry;
-      });
+      tracker.collect(ms);
     },
     takeMatches: () => matches.take(),
     matchText(match: Match) {

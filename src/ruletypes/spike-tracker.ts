@@ -5,6 +5,8 @@
  */
 import { EventWindow, type WindowEntry } from './event-window.ts';
 import type { MatchCollector, RuleTypeContext } from './rule-type.ts';
+import type { Doc } from '../util/lookup.ts';
+import { toIso } from '../util/time.ts';
 
 export interface SpikeSettings {
   timeframe: number;
@@ -85,13 +87,15 @@ export class SpikeTracker {
    * key gets a zero-count placeholder at `ms` so its windows slide even when no data came for it
    * (the placeholder may itself complete a spike).
    */
-  collect(ms: number, placeholder: (qk: string) => WindowEntry): void {
+  collect(ms: number): void {
     for (const [qk, s] of [...this.keys]) {
       if (qk !== 'all' && s.ref.count() === 0 && s.cur.count() === 0) {
         this.keys.delete(qk);
         continue;
       }
-      this.handle(placeholder(qk), qk);
+      const doc: Doc = { [this.ctx.timestampField]: toIso(ms), placeholder: true };
+      if (qk !== 'all' && this.ctx.queryKey) doc[this.ctx.queryKey] = qk;
+      this.handle({ ts: ms, count: 0, doc, placeholder: true }, qk);
     }
   }
 

@@ -96,11 +96,7 @@ export function createSpike(ctx: RuleTypeContext, o: SpikeOptions): RuleTypeInst
       }
     },
     garbageCollect(ms: number) {
-      tracker.collect(ms, (qk) => {
-        const doc: Doc = { [ctx.timestampField]: toIso(ms), placeholder: true };
-        if (qk !== 'all' && ctx.queryKey) doc[ctx.queryKey] = qk;
-        return { ts: ms, count: 0, doc, placeholder: true };
-      });
+      tracker.collect(ms);
     },
     takeMatches: () => matches.take(),
     matchText(match: Match) {
