@@ -16,7 +16,7 @@ import { createRuntimeRule, type RuntimeRule } from '../engine/runtime-rule.ts';
 import { EsalertError, errorMessage } from '../errors/esalert-error.ts';
 import { connectElasticsearch, type EsConnection } from '../query/es-client.ts';
 import { createEsSearchPort } from '../query/es-search-port.ts';
-import { loadDocuments } from '../query/load-documents.ts';
+import { loadDocuments, spanWindow, timeSpan } from '../query/load-documents.ts';
 import { createMemorySearchPort, type MemoryDocument } from '../query/memory-search-port.ts';
 import type { SearchPort } from '../query/search-port.ts';
 import type { Rule } from '../rules/load-rule.ts';
@@ -25,7 +25,6 @@ import { Scheduler } from '../scheduler/scheduler.ts';
 import { createEsWriteback } from '../state/es-writeback.ts';
 import { createMemoryWriteback } from '../state/memory-writeback.ts';
 import type { SilenceEntry, WritebackStore } from '../state/writeback.ts';
-import { lookupField } from '../util/lookup.ts';
 import { parseTimestamp, toIso } from '../util/time.ts';
 import type { Clock } from './clock.ts';
 import type { SecretRegistry } from './logger.ts';
@@ -79,20 +78,6 @@ export interface App {
   /** Resolves when a backfill (--end) finished; never for a continuous run. */
   finished: Promise<void>;
   stop(): Promise<void>;
-}
-
-/** The first and last timestamps of documents (the global timestamp_field, default @timestamp). */
-function timeSpan(docs: readonly MemoryDocument[], field: unknown): [number, number] | undefined {
-  const name = typeof field === 'string' && field ? field : '@timestamp';
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const d of docs) {
-    const t = parseTimestamp(lookupField(d._source, name));
-    if (t === undefined) continue;
-    if (t < lo) lo = t;
-    if (t > hi) hi = t;
-  }
-  return lo <= hi ? [lo, hi] : undefined;
 }
 
 /** --start/--end: ISO 8601 or NOW. */
@@ -196,9 +181,12 @@ export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
   if (opts.data !== undefined) {
     const docs = typeof opts.data === 'string' ? await loadDocuments(opts.data) : opts.data;
     offline = createMemorySearchPort(docs);
-    const span = timeSpan(docs, config.raw.timestamp_field);
-    startAt ??= span ? span[0] - 1 : clock.now() - config.bufferTimeMs;
-    endAt ??= span ? span[1] + 1000 : clock.now();
+    // the global timestamp_field, default @timestamp
+    const field = config.raw.timestamp_field;
+    const span = timeSpan(docs, typeof field === 'string' && field ? field : '@timestamp');
+    const window = span ? spanWindow(span) : undefined;
+    startAt ??= window?.start ?? clock.now() - config.bufferTimeMs;
+    endAt ??= window?.end ?? clock.now();
     logger.info(
       { documents: docs.length, from: toIso(startAt), to: toIso(endAt) },
       'evaluating over a file of documents, without Elasticsearch',

@@ -6,11 +6,10 @@ import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { EnvLookup } from '../config/interpolate.ts';
-import { loadDocuments } from '../query/load-documents.ts';
+import { loadDocuments, spanWindow, timeSpan } from '../query/load-documents.ts';
 import { createMemorySearchPort } from '../query/memory-search-port.ts';
 import { findRuleFiles, loadRuleFiles } from '../rules/load-rules.ts';
-import { lookupField } from '../util/lookup.ts';
-import { parseTimestamp, prettyTimestamp } from '../util/time.ts';
+import { prettyTimestamp } from '../util/time.ts';
 import { catalogs } from './catalogs.ts';
 import { FakeClock } from './clock.ts';
 import { dryRun } from './dry-run.ts';
@@ -52,34 +51,30 @@ export async function runDemo(
     logger: deps.logger,
   });
   const docs = existsSync(dataFile) ? await loadDocuments(dataFile) : [];
-  const times = docs
-    .map((d) => parseTimestamp(lookupField(d._source, '@timestamp')))
-    .filter((t): t is number => t !== undefined);
-  const first = Math.min(...times);
-  const last = Math.max(...times);
+  const span = timeSpan(docs, '@timestamp');
 
   out('esalert demo: the example rules over a simulated day of Kubernetes events');
   out(`  rules:   ${shown(rulesDir)}/ (${loaded.rules.length} rules)`);
   out(
-    `  events:  ${shown(dataFile)} (${docs.length} eventrouter documents${times.length ? `, ${prettyTimestamp(first)} to ${prettyTimestamp(last)}` : ''})`,
+    `  events:  ${shown(dataFile)} (${docs.length} eventrouter documents${span ? `, ${prettyTimestamp(span[0])} to ${prettyTimestamp(span[1])}` : ''})`,
   );
   out('  offline: no Elasticsearch; alerts are printed here, nothing is sent');
   for (const { error } of loaded.errors) out(`\n! ${error.message}`);
-  if (!times.length) {
+  if (!span) {
     out(`\nNo events with an @timestamp in ${shown(dataFile)}.`);
     return { rules: loaded.rules.length, alerts: 0, errors: loaded.errors.length + 1 };
   }
+  const last = span[1];
 
   const port = createMemorySearchPort(docs);
   let alerts = 0;
   let errors = loaded.errors.length;
   for (const rule of loaded.rules) {
-    const run = await dryRun(
-      rule,
-      port,
-      { start: first - 1, end: last + 1000 },
-      { config, clock: new FakeClock(last + 60_000), logger: deps.logger },
-    );
+    const run = await dryRun(rule, port, spanWindow(span), {
+      config,
+      clock: new FakeClock(last + 60_000),
+      logger: deps.logger,
+    });
     const n = run.sent.length;
     alerts += n;
     out(

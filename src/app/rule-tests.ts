@@ -25,7 +25,7 @@ import { problemsError, problemsFromZod } from '../config/fields.ts';
 import type { EnvLookup } from '../config/interpolate.ts';
 import { readYamlFile, type YamlSource } from '../config/yaml-source.ts';
 import { EsalertError, errorMessage } from '../errors/esalert-error.ts';
-import { loadDocuments } from '../query/load-documents.ts';
+import { loadDocuments, spanWindow, timeSpan } from '../query/load-documents.ts';
 import { createMemorySearchPort, type MemoryDocument } from '../query/memory-search-port.ts';
 import { loadRuleFile, type Rule } from '../rules/load-rule.ts';
 import { type Doc, lookupField, pythonStr, setField } from '../util/lookup.ts';
@@ -241,12 +241,10 @@ export async function runTestFile(
         );
       const tsField = [...tsFields][0]!;
       const docs = await eventsOf(c, base, tsField);
-      const times = docs
-        .map((d) => parseTimestamp(lookupField(d._source, tsField)))
-        .filter((t): t is number => t !== undefined);
-      const start =
-        c.window?.start ?? (times.length ? Math.min(...times) - 1 : Date.parse('2024-01-01T00:00:00Z'));
-      const end = c.window?.end ?? (times.length ? Math.max(...times) + 1000 : start + 60_000);
+      const span = timeSpan(docs, tsField);
+      const data = span ? spanWindow(span) : undefined;
+      const start = c.window?.start ?? data?.start ?? Date.parse('2024-01-01T00:00:00Z');
+      const end = c.window?.end ?? data?.end ?? start + 60_000;
       const port = createMemorySearchPort(docs);
       const ran = new Map<string, Awaited<ReturnType<typeof dryRun>>>();
       for (const e of c.expect) {

@@ -16,7 +16,7 @@ import { connectElasticsearch } from '../query/es-client.ts';
 import { createEsSearchPort } from '../query/es-search-port.ts';
 import { buildBaseQuery } from '../query/filters.ts';
 import { indexFor } from '../query/index-names.ts';
-import { loadDocuments } from '../query/load-documents.ts';
+import { loadDocuments, spanWindow, timeSpan } from '../query/load-documents.ts';
 import { createMemorySearchPort } from '../query/memory-search-port.ts';
 import type { SearchPort } from '../query/search-port.ts';
 import { loadRuleFile, type Rule } from '../rules/load-rule.ts';
@@ -119,11 +119,12 @@ function window(
   dataRange: [number, number] | undefined,
 ): [number, number] {
   const now = deps.clock.now();
-  let end = parseCliTime(o.end, '--end', deps.clock) ?? (dataRange ? dataRange[1] + 1000 : now);
+  const data = dataRange ? spanWindow(dataRange) : undefined;
+  let end = parseCliTime(o.end, '--end', deps.clock) ?? data?.end ?? now;
   let start = parseCliTime(o.start, '--start', deps.clock);
   if (start === undefined) {
     if (o.days) start = end - o.days * 86_400_000;
-    else if (dataRange) start = dataRange[0] - 1;
+    else if (data) start = data.start;
     else
       start =
         rule.options.timeframeMs !== undefined
@@ -166,18 +167,16 @@ export async function testRule(o: TestRuleOptions, deps: TestRuleDeps): Promise<
   let close = async () => {};
   if (o.data) {
     const docs = await loadDocuments(o.data);
-    const times: number[] = [];
-    for (const d of docs) {
-      const ts = parseTimestamp(lookupField(d._source, rule.options.timestampField));
-      if (ts === undefined) {
-        const msg = `${o.data}: document ${d._id} has no ${rule.options.timestampField}`;
-        json.error = msg;
-        say(msg);
-        return finish(o.stopError ? EXIT.missingTimestamp : EXIT.usage);
-      }
-      times.push(ts);
+    const missing = docs.find(
+      (d) => parseTimestamp(lookupField(d._source, rule.options.timestampField)) === undefined,
+    );
+    if (missing) {
+      const msg = `${o.data}: document ${missing._id} has no ${rule.options.timestampField}`;
+      json.error = msg;
+      say(msg);
+      return finish(o.stopError ? EXIT.missingTimestamp : EXIT.usage);
     }
-    if (times.length) dataRange = [Math.min(...times), Math.max(...times)];
+    dataRange = timeSpan(docs, rule.options.timestampField);
     port = createMemorySearchPort(docs);
   } else {
     const conn = await connectElasticsearch(resolveEsConnection(rule.raw, deps.env));

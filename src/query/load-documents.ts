@@ -10,6 +10,8 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import { EsalertError } from '../errors/esalert-error.ts';
+import { lookupField } from '../util/lookup.ts';
+import { parseTimestamp } from '../util/time.ts';
 import type { MemoryDocument } from './memory-search-port.ts';
 
 export type DocumentsFormat = 'ndjson' | 'json';
@@ -287,4 +289,25 @@ export async function loadDocuments(file: string): Promise<MemoryDocument[]> {
     });
   }
   return parseDocuments(text, file, formatOf(file.replace(/\.gz$/i, ''), text));
+}
+
+/** The first and last timestamps (`field`) of documents; those without one are skipped. */
+export function timeSpan(docs: readonly MemoryDocument[], field: string): [number, number] | undefined {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const d of docs) {
+    const t = parseTimestamp(lookupField(d._source, field));
+    if (t === undefined) continue;
+    if (t < lo) lo = t;
+    if (t > hi) hi = t;
+  }
+  return lo <= hi ? [lo, hi] : undefined;
+}
+
+/**
+ * The window a run over a file covers by default: every document of the span, the first included
+ * (queries start after their start) and the last one's second too.
+ */
+export function spanWindow([first, last]: [number, number]): { start: number; end: number } {
+  return { start: first - 1, end: last + 1000 };
 }
