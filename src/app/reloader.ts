@@ -48,7 +48,7 @@ export class RuleReloader {
     for (const r of [...initial.rules, ...initial.disabled]) {
       const abs = resolve(r.files[0] ?? r.file);
       this.known.set(abs, {
-        hash: hashFiles(r.files),
+        hash: r.hash,
         files: r.files,
         ...(r.options.isEnabled ? { ruleName: r.name } : {}),
       });
@@ -122,11 +122,11 @@ export class RuleReloader {
           log.warn({ rule: rule.name }, `rule ${rule.name} stopped: is_enabled is false`);
         }
         this.d.observability?.loadErrorCleared(shown);
-        this.known.set(abs, { hash: hashFiles(rule.files), files: rule.files });
+        this.known.set(abs, { hash: rule.hash, files: rule.files });
         continue;
       }
       await this.d.install(rule);
-      this.known.set(abs, { hash: hashFiles(rule.files), files: rule.files, ruleName: rule.name });
+      this.known.set(abs, { hash: rule.hash, files: rule.files, ruleName: rule.name });
       (k?.ruleName === rule.name ? result.changed : result.added).push(rule.name);
       log.info(
         { rule: rule.name, file: shown },
