@@ -5,8 +5,8 @@ import { systemClock } from '../app/clock.ts';
 import { createLogger, SecretRegistry } from '../app/logger.ts';
 import { loadGlobalConfig } from '../config/global-config.ts';
 import type { EnvLookup } from '../config/interpolate.ts';
-import { createEsWriteback } from '../state/es-writeback.ts';
-import { writebackIndex, type WritebackKind } from '../state/writeback.ts';
+import { createEsWriteback, WRITEBACK_KINDS } from '../state/es-writeback.ts';
+import { writebackIndex } from '../state/writeback.ts';
 
 export function createIndexCommand(program: Command, env: EnvLookup, fail: (err: unknown) => never): void {
   program
@@ -29,8 +29,7 @@ export function createIndexCommand(program: Command, env: EnvLookup, fail: (err:
           AbortSignal.timeout(60_000),
         );
         try {
-          const kinds: WritebackKind[] = ['alert', 'status', 'silence', 'error', 'past', 'state'];
-          const names = kinds.map((k) => writebackIndex(base, k));
+          const names = WRITEBACK_KINDS.map((k) => writebackIndex(base, k));
           if (!o.recreate && (await conn.client.indices.exists({ index: base }))) {
             process.stdout.write(`Index ${base} already exists. Skipping index creation.\n`);
             return;

@@ -61,7 +61,8 @@ export const WRITEBACK_MAPPINGS: Record<WritebackKind, Doc> = {
   },
 };
 
-const KINDS: WritebackKind[] = ['alert', 'status', 'silence', 'error', 'past', 'state'];
+/** Every writeback index, by kind. */
+export const WRITEBACK_KINDS: WritebackKind[] = ['alert', 'status', 'silence', 'error', 'past', 'state'];
 
 export interface EsWritebackOptions {
   /** Make writes visible to searches at once (tests, and the silence/pending lookups that follow). */
@@ -115,7 +116,7 @@ export function createEsWriteback(
 
   return {
     async ensureIndices() {
-      for (const kind of KINDS) {
+      for (const kind of WRITEBACK_KINDS) {
         await wrap(`creating ${idx(kind)}`, async () => {
           if (await client.indices.exists({ index: idx(kind) })) return;
           try {
@@ -343,7 +344,7 @@ export function createEsWriteback(
 
     async flush() {
       await wrap('refreshing', () =>
-        client.indices.refresh({ index: KINDS.map(idx).join(','), ignore_unavailable: true }),
+        client.indices.refresh({ index: WRITEBACK_KINDS.map(idx).join(','), ignore_unavailable: true }),
       );
     },
   };
