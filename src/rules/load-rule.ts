@@ -23,7 +23,6 @@ import { resolveRuleReferences } from '../alerters/options.ts';
 import type { Enhancement } from '../engine/enhancement.ts';
 import { findAlerterModule, findEnhancement, findRuleType } from '../modules/catalog.ts';
 import type { RuleTypeDefinition } from '../ruletypes/rule-type.ts';
-import { PLANNED_RULE_TYPES } from '../ruletypes/registry.ts';
 import type { Doc } from '../util/lookup.ts';
 import { ELASTALERT_OPTION_NAMES } from './elastalert-options.ts';
 import { COMMON_RULE_OPTIONS, commonRuleSchema, type RuleOptions, toRuleOptions } from './rule-options.ts';
@@ -208,13 +207,10 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
     throw problemsError('RULE_INVALID', fileLike, [{ path: ['type'], message: foundType.error }]);
   const type = foundType?.def;
   if (!type) {
-    const planned = PLANNED_RULE_TYPES.includes(c.type);
     const hint = suggest(c.type, ctx.catalogs.ruleTypes.keys());
     problems.push({
       path: ['type'],
-      message: planned
-        ? `rule type "${c.type}" is not supported yet; available: ${[...ctx.catalogs.ruleTypes.keys()].join(', ')}`
-        : `unknown rule type "${c.type}"${hint ? `; did you mean "${hint}"?` : `; available: ${[...ctx.catalogs.ruleTypes.keys()].join(', ')}`}`,
+      message: `unknown rule type "${c.type}"${hint ? `; did you mean "${hint}"?` : `; available: ${[...ctx.catalogs.ruleTypes.keys()].join(', ')}`}`,
     });
     throw problemsError('RULE_INVALID', fileLike, problems);
   }

@@ -31,6 +31,3 @@ export const BUILTIN_RULE_TYPES: ReadonlyMap<string, RuleTypeDefinition<never>> 
     ] as RuleTypeDefinition<never>[]
   ).map((t) => [t.name, t]),
 );
-
-/** ElastAlert 2 rule types esalert does not implement yet, so a rule using one gets a clear message. */
-export const PLANNED_RULE_TYPES: string[] = [];
