@@ -168,13 +168,11 @@ export function createMetricAggregation(ctx: RuleTypeContext, o: MetricAggregati
     v !== null &&
     ((o.max_threshold !== undefined && v > o.max_threshold) ||
       (o.min_threshold !== undefined && v < o.min_threshold));
-  const formatted = (v: number): Doc =>
-    o.metric_format_string === undefined
-      ? {}
-      : {
-          [`${m.name}_formatted`]: formatOr(o.metric_format_string, v, () => metricText(m, v)),
-          metric_agg_value_formatted: formatOr(o.metric_format_string, v, () => metricText(m, v)),
-        };
+  const formatted = (v: number): Doc => {
+    if (o.metric_format_string === undefined) return {};
+    const text = formatOr(o.metric_format_string, v, () => metricText(m, v));
+    return { [`${m.name}_formatted`]: text, metric_agg_value_formatted: text };
+  };
 
   /** Compound query keys: one level of terms buckets per key field; the match names each field. */
   const recurse = (ts: number, data: Doc, keys: string[], found: Doc) => {
