@@ -5,16 +5,17 @@
  * `value_as_string` (the named formats of dates.ts, a few more named ones, and simple Java
  * patterns such as `yyyy-MM-dd HH:mm`).
  */
-import { EsalertError } from '../../errors/esalert-error.ts';
 import {
   DEFAULT_DATE_FORMATS,
   type DateFormatName,
   DateParseError,
+  FORMAT_ALIASES,
   offsetWith,
   parseDateMath,
   wallClockFormat,
 } from './dates.ts';
 import { badRequest, unsupported } from './errors.ts';
+import { escapeRegExp } from './field-mapping.ts';
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
@@ -258,19 +259,6 @@ const NAMED_PATTERNS: Record<string, string> = {
   strict_hour_minute_second: 'HH:mm:ss',
 };
 
-/** Names dates.ts reads (strict_date_optional_time and its aliases, epoch_millis, epoch_second). */
-const ISO_NAMES: Record<string, DateFormatName> = {
-  strict_date_optional_time: 'strict_date_optional_time',
-  date_optional_time: 'strict_date_optional_time',
-  strictDateOptionalTime: 'strict_date_optional_time',
-  dateOptionalTime: 'strict_date_optional_time',
-  strict_date_optional_time_nanos: 'strict_date_optional_time',
-  strict_date_time: 'strict_date_optional_time',
-  date_time: 'strict_date_optional_time',
-  epoch_millis: 'epoch_millis',
-  epoch_second: 'epoch_second',
-};
-
 const pad = (n: number, width: number) => String(Math.abs(n)).padStart(width, '0');
 
 /** A year as java.time prints it: four digits, a sign beyond 9999 or before year 0. */
@@ -378,10 +366,6 @@ function tokenize(pattern: string): Token[] {
     }
   }
   return tokens;
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
 /** A Java DateTimeFormatter pattern (letters y u M d H m s S X x Z and literals). */
@@ -546,15 +530,15 @@ export function dateFormatter(
   if (typeof format !== 'string' || format.trim() === '')
     throw badRequest('[format] must be a non-empty string');
   const parts = format.split('||').map((p) => p.trim());
-  if (parts.every((p) => Object.hasOwn(ISO_NAMES, p)))
+  if (parts.every((p) => Object.hasOwn(FORMAT_ALIASES, p)))
     return namedFormatter(
-      parts.map((p) => ISO_NAMES[p]!),
+      parts.map((p) => FORMAT_ALIASES[p]!),
       format,
       zone,
     );
   const formatters = parts.map((p) =>
-    Object.hasOwn(ISO_NAMES, p)
-      ? namedFormatter([ISO_NAMES[p]!], p, zone)
+    Object.hasOwn(FORMAT_ALIASES, p)
+      ? namedFormatter([FORMAT_ALIASES[p]!], p, zone)
       : patternFormatter(Object.hasOwn(NAMED_PATTERNS, p) ? NAMED_PATTERNS[p]! : p, zone),
   );
   return {
@@ -586,7 +570,6 @@ export function parseBound(f: DateFormatter, value: unknown, now: number, what: 
       throw badRequest(
         `failed to parse date field [${String(value)}] with format [${f.pattern}]: ${err.message}`,
       );
-    if (err instanceof EsalertError) throw err;
     throw err;
   }
 }

@@ -12,7 +12,8 @@ export type DateFormatName = 'strict_date_optional_time' | 'epoch_millis' | 'epo
 /** The format of dynamically mapped dates and of `date` fields without a `format`. */
 export const DEFAULT_DATE_FORMATS: readonly DateFormatName[] = ['strict_date_optional_time', 'epoch_millis'];
 
-const FORMAT_ALIASES: Record<string, DateFormatName> = {
+/** The names of strict_date_optional_time and its aliases, epoch_millis and epoch_second. */
+export const FORMAT_ALIASES: Record<string, DateFormatName> = {
   strict_date_optional_time: 'strict_date_optional_time',
   date_optional_time: 'strict_date_optional_time',
   strictDateOptionalTime: 'strict_date_optional_time',
