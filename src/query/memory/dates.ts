@@ -103,8 +103,15 @@ export function isIsoDate(text: string): boolean {
   return parseIsoFields(text) !== undefined;
 }
 
-/** A formatter of wall-clock fields in an IANA time zone; undefined when the zone is unknown. */
+const wallClockFormats = new Map<string, Intl.DateTimeFormat | undefined>();
+
+/** A formatter of wall-clock fields in an IANA time zone (one per zone); undefined when the zone is unknown. */
 export function wallClockFormat(zone: string): Intl.DateTimeFormat | undefined {
+  if (!wallClockFormats.has(zone)) wallClockFormats.set(zone, newWallClockFormat(zone));
+  return wallClockFormats.get(zone);
+}
+
+function newWallClockFormat(zone: string): Intl.DateTimeFormat | undefined {
   try {
     return new Intl.DateTimeFormat('en-US', {
       timeZone: zone,
