@@ -198,8 +198,14 @@ export class ChannelDispatcher {
         // When the waiting alerts do not fit this minute's remaining budget, fold them into digests.
         const limit = head.alerter.messageLimitBytes ?? DEFAULT_DIGEST_BYTES;
         const size = rate ? nextDigestSize(this.queue.length, budget, limit) : 1;
-        const waiting = this.queue.map((d) => d.content);
-        const batch = this.queue.slice(0, size > 1 ? extendOverWorkloads(waiting, size) : size);
+        const take =
+          size > 1
+            ? extendOverWorkloads(
+                this.queue.map((d) => d.content),
+                size,
+              )
+            : size;
+        const batch = this.queue.slice(0, take);
         const content = digestOf(
           batch.map((d) => d.content),
           limit,
