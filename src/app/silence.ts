@@ -4,6 +4,7 @@
  * what ElastAlert 2's `--silence` writes, so either engine honours the other's.
  */
 import { existsSync, statSync } from 'node:fs';
+import { ruleSilenceKey, silenceKey } from '../engine/realert.ts';
 import { EsalertError } from '../errors/esalert-error.ts';
 import type { Rule } from '../rules/load-rule.ts';
 import { loadRuleFile } from '../rules/load-rule.ts';
@@ -68,8 +69,8 @@ export function findRule(
 /** The silence key: `<name>._silence` for the whole rule, `<realert_key>.<value>` for one query_key value. */
 export function silenceKeyFor(rule: Rule, queryKeyValue?: string): string {
   return queryKeyValue === undefined
-    ? `${rule.name}._silence`
-    : `${rule.options.realertKey}.${queryKeyValue}`;
+    ? ruleSilenceKey(rule.name)
+    : silenceKey(rule.options.realertKey, queryKeyValue);
 }
 
 export interface SilenceContext {
@@ -106,7 +107,7 @@ export async function listSilences(
   o: { rule?: Rule; all?: boolean },
 ): Promise<{ id: string; key: string; until: string; exponent: number }[]> {
   const filter = {
-    ...(o.rule ? { key: `${o.rule.name}._silence`, prefix: `${o.rule.options.realertKey}.` } : {}),
+    ...(o.rule ? { key: ruleSilenceKey(o.rule.name), prefix: `${o.rule.options.realertKey}.` } : {}),
     ...(o.all ? {} : { activeAt: now }),
   };
   return ctx.store.listSilences(filter);

@@ -31,6 +31,11 @@ export function nextAlertTime(
   return { until: now + waitMs, exponent };
 }
 
+/** The key of a silence over a whole rule (`elastalert --silence`, `esalert silence set` without a value). */
+export function ruleSilenceKey(ruleName: string): string {
+  return `${ruleName}._silence`;
+}
+
 /** The silence key of a match: realert_key, plus "." and the query key value when there is one. */
 export function silenceKey(realertKey: string, queryKeyValue: string | undefined): string {
   return queryKeyValue === undefined ? realertKey : `${realertKey}.${queryKeyValue}`;

@@ -18,7 +18,7 @@ import type { Match, TermsBucket } from '../ruletypes/rule-type.ts';
 import type { SilenceEntry, WritebackStore } from '../state/writeback.ts';
 import { lookupField, pythonStr } from '../util/lookup.ts';
 import { parseTimestamp, toIso } from '../util/time.ts';
-import { nextAlertTime, silenceKey } from './realert.ts';
+import { nextAlertTime, ruleSilenceKey, silenceKey } from './realert.ts';
 import { topCountOptions, topCounts } from './top-counts.ts';
 import type { RuntimeRule } from './runtime-rule.ts';
 
@@ -603,7 +603,7 @@ async function handleMatches(
     const key = silenceKey(o.realertKey, queryKeyValue(rt, match));
     const until =
       (await silencedUntil(key, deps, checked)) ??
-      (await silencedUntil(`${rt.rule.name}._silence`, deps, checked));
+      (await silencedUntil(ruleSilenceKey(rt.rule.name), deps, checked));
     if (until !== undefined) {
       deps.logger.debug({ key, until: toIso(until) }, 'match suppressed: silenced');
       noteOutcome(report, { match, outcome: 'silenced', key, until: toIso(until) }, handling.slim);
