@@ -179,8 +179,9 @@ export async function testRule(o: TestRuleOptions, deps: TestRuleDeps): Promise<
     dataRange = timeSpan(docs, rule.options.timestampField);
     port = createMemorySearchPort(docs);
   } else {
-    const conn = await connectElasticsearch(resolveEsConnection(rule.raw, deps.env));
-    deps.secrets.add(...connectionSecrets(resolveEsConnection(rule.raw, deps.env)));
+    const options = resolveEsConnection(rule.raw, deps.env);
+    const conn = await connectElasticsearch(options);
+    deps.secrets.add(...connectionSecrets(options));
     port = createEsSearchPort(conn.client);
     writeback = createEsWriteback(conn.client, config.writebackIndex);
     close = () => conn.close();
@@ -194,10 +195,11 @@ export async function testRule(o: TestRuleOptions, deps: TestRuleDeps): Promise<
     // 1. a first look: how many hits, which fields
     const ro = rule.options;
     const index = indexFor(ro, start, end);
+    const { codec } = createRuntimeRule(rule);
     const query = buildBaseQuery(ro.filters, {
       field: ro.timestampField,
-      gt: createRuntimeRule(rule).codec.write(start),
-      lte: createRuntimeRule(rule).codec.write(end),
+      gt: codec.write(start),
+      lte: codec.write(end),
     });
     let count: number;
     let first: Doc | undefined;
@@ -280,7 +282,7 @@ export async function testRule(o: TestRuleOptions, deps: TestRuleDeps): Promise<
       segments: report.segments.length,
       completed_to: report.completedTo,
     };
-    json.matches = report.matches.map((m) => ({ ...m, match: m.match }));
+    json.matches = report.matches;
     json.alerts = sent.map((a) => ({ title: a.title, text: a.body }));
     if (o.explain) {
       json.segments = report.segments;
