@@ -687,10 +687,10 @@ export async function runRule(
     deps.logger.warn({ start: report.start }, 'query start time is in the future; skipping this run');
     return report;
   }
-  let segments = splitWindow(start, end, segmentSize(rt, deps));
+  const size = segmentSize(rt, deps);
+  let segments = splitWindow(start, end, size);
   if (rt.ruleType.aggregationQuery) {
     // aggregation rules query whole segments only: a shorter tail waits for the next run
-    const size = segmentSize(rt, deps);
     segments = segments.filter(([from, to]) => to - from === size);
     if (segments.length === 0) {
       report.skipped = 'the window is shorter than one aggregation segment';
