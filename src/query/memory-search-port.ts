@@ -187,11 +187,7 @@ export function createMemorySearchPort(
       const response: SearchResponse = { hits: [] };
       if (req.trackTotalHits) response.total = matches.count();
       if (req.aggs) {
-        response.aggregations = aggregate(
-          { ix, query: ctx, inIndex: indexMatcher(index) },
-          matches,
-          req.aggs,
-        );
+        response.aggregations = aggregate({ ix, query: ctx, searched: inIndices(index) }, matches, req.aggs);
       }
       if (req.size > 0) {
         const keys = sortKeys(ix, req.sort);

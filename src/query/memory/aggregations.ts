@@ -39,8 +39,8 @@ export interface AggregationContext {
   ix: DocIndex;
   /** For the queries of filter and filters aggregations; `now` for date math. */
   query: EvalContext;
-  /** Whether a document's _index is among those searched (terms with min_doc_count 0). */
-  inIndex: (name: string | undefined) => boolean;
+  /** The documents of the indices searched (terms with min_doc_count 0). */
+  searched: DocSet;
 }
 
 /** Elasticsearch's search.max_buckets: more buckets in one response is an error. */
@@ -747,7 +747,7 @@ const terms: Builder = (ctx, name, body, subs) => {
       if (minDocCount === 0) {
         // as Elasticsearch: every term of the searched indices, matching or not
         for (let d = 0; d < ctx.ix.size; d++) {
-          if (!ctx.inIndex(ctx.ix.docs[d]!._index)) continue;
+          if (!ctx.searched.has(d)) continue;
           for (const v of f.docValues.get(d)) {
             const k = keyOf(v);
             if (!groups.has(k)) groups.set(k, []);
