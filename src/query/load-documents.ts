@@ -50,7 +50,8 @@ function toDocument(
   file: string,
   line: number | undefined,
   position: number,
-  text: string,
+  /** The document's text, read only to generate an _id when it has none. */
+  text: () => string,
 ): MemoryDocument {
   if (!isObject(value)) {
     throw fail(
@@ -83,7 +84,7 @@ function toDocument(
     throw fail(file, line, `_index must be a string, got ${JSON.stringify(index)}`);
   }
   return {
-    _id: id === undefined ? generatedId(position, text) : String(id),
+    _id: id === undefined ? generatedId(position, text()) : String(id),
     ...(index !== undefined ? { _index: index } : {}),
     _source: source,
   };
@@ -226,7 +227,7 @@ export function parseDocuments(
       } catch (err) {
         throw fail(file, i + 1, jsonError(err, lineText).message);
       }
-      docs.push(toDocument(value, file, i + 1, docs.length, lineText));
+      docs.push(toDocument(value, file, i + 1, docs.length, () => lineText));
     });
     return docs;
   }
@@ -241,7 +242,7 @@ export function parseDocuments(
   // the line where each document starts, for errors
   const lines = Array.isArray(value) ? itemLines(text) : [lineOf(text, text.search(/\S/)).line];
   items.forEach((item, i) => {
-    docs.push(toDocument(item, file, lines[i], i, JSON.stringify(item)));
+    docs.push(toDocument(item, file, lines[i], i, () => JSON.stringify(item)));
   });
   return docs;
 }
