@@ -8,6 +8,7 @@ import type { Match } from '../ruletypes/rule-type.ts';
 import { type Doc, lookupField, pythonStr } from '../util/lookup.ts';
 import { FormatError, pythonFormat } from './python-format.ts';
 import { summaryTable } from './summary-table.ts';
+import { templateOptions } from './template-values.ts';
 
 export type AlertTextType =
   'alert_text_only' | 'alert_text_jinja' | 'exclude_fields' | 'aggregation_summary_only';
@@ -43,14 +44,18 @@ const pythonTruthy = (v: unknown) =>
   !(v === undefined || v === null || v === false || v === 0 || v === '') &&
   !(typeof v === 'object' && Object.keys(v).length === 0);
 
-/** Values for *_args: the match field, else a truthy top-level rule option of that name, else the missing marker. */
+/**
+ * Values for *_args: the match field, else a truthy top-level rule option of that name (from the
+ * options templates may read), else the missing marker.
+ */
 function argValues(raw: Doc, match: Match, args: unknown[]): unknown[] {
   const missing = missingValue(raw);
+  const options = templateOptions(raw);
   return args.map((arg) => {
     const name = String(arg);
     let v = lookupField(match, name);
     if (v === undefined) {
-      const fromRule = raw[name];
+      const fromRule = Object.hasOwn(options, name) ? options[name] : undefined;
       if (pythonTruthy(fromRule)) v = fromRule;
     }
     return v === undefined ? missing : v;
@@ -59,17 +64,19 @@ function argValues(raw: Doc, match: Match, args: unknown[]): unknown[] {
 
 function kwValues(raw: Doc, match: Match, kw: Record<string, unknown>): Record<string, unknown> {
   const missing = missingValue(raw);
+  const options = templateOptions(raw);
   const out: Record<string, unknown> = {};
   for (const [field, name] of Object.entries(kw)) {
     let v = lookupField(match, field);
-    if (v === undefined) v = raw[field] ?? undefined;
+    if (v === undefined && Object.hasOwn(options, field)) v = options[field] ?? undefined;
     out[String(name)] = v === undefined || v === null ? missing : v;
   }
   return out;
 }
 
+/** What a Jinja template sees: the rule options templates may read, the match over them, and both under the root name. */
 function jinjaValues(raw: Doc, match: Match): Doc {
-  const values = { ...raw, ...match };
+  const values = { ...templateOptions(raw), ...match };
   const root = typeof raw.jinja_root_name === 'string' ? raw.jinja_root_name : '_data';
   return { ...values, [root]: values };
 }

@@ -12,12 +12,15 @@
  * Extra filters: json_escape, tojson, tz('Asia/Shanghai'), datetimeformat('%Y-%m-%d %H:%M:%S', zone),
  * and Jinja's map (attribute= or a filter name).
  */
+import { realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { resolve, sep } from 'node:path';
 import nunjucks from 'nunjucks';
 import { EsalertError } from '../errors/esalert-error.ts';
 import { type Doc, lookupField, pythonRepr } from '../util/lookup.ts';
 import { isValidTimeZone, parseTimestamp, strftime, wallTime } from '../util/time.ts';
 import type { JinjaRenderer } from './alert-text.ts';
+import { checkTemplateTree, installSandbox, lockEnvironment } from './jinja-sandbox.ts';
 
 export type TemplateMode = 'text' | 'json';
 
@@ -54,6 +57,7 @@ interface NunjucksInternals {
     NodeList: new (lineno: number, colno: number, children: NjNode[]) => NjNode;
     Filter: new (lineno: number, colno: number, name: NjNode, args: NjNode) => NjNode;
     Symbol: new (lineno: number, colno: number, value: string) => NjNode;
+    Literal: NodeClass;
   };
 }
 interface EnvironmentInternals {
@@ -67,19 +71,10 @@ const nj = nunjucks as unknown as NunjucksInternals & typeof nunjucks;
 const transformer = require('nunjucks/src/transformer') as {
   transform(ast: NjNode, asyncFilters: string[], name: string): NjNode;
 };
-// Jinja's True/False/None, dict.items()/keys()/values(), list slices (patches nunjucks' runtime once).
+// Jinja's slices (a[1:3], name[:4]) are parsed by nunjucks' Jinja compatibility layer; the runtime
+// lookups it installs are then replaced by the sandbox's (jinja-sandbox.ts).
 nunjucks.installJinjaCompat();
-{
-  // ...and slices of strings give strings, as in Python ('kubelet'[:4] is 'kube', not a list).
-  const runtime = nunjucks.runtime as unknown as { memberLookup: (...args: unknown[]) => unknown };
-  const compatLookup = runtime.memberLookup;
-  runtime.memberLookup = function memberLookup(this: unknown, ...args: unknown[]) {
-    const result = compatLookup.apply(this, args);
-    return args.length === 4 && typeof args[0] === 'string' && Array.isArray(result)
-      ? result.join('')
-      : result;
-  };
-}
+installSandbox();
 
 const OUTPUT_FILTER = '__esalert_output';
 const { SafeString } = nunjucks.runtime;
@@ -115,6 +110,7 @@ function routeOutputs(node: NjNode, wrap = true): void {
 function compileProps(source: string, env: nunjucks.Environment, name: string): unknown {
   const e = env as unknown as EnvironmentInternals;
   const ast = nj.parser.parse(source, e.extensionsList, e.opts);
+  checkTemplateTree(ast, nj.nodes);
   routeOutputs(ast);
   const compiler = new nj.compiler.Compiler(name, false);
   compiler.compile(transformer.transform(ast, e.asyncFilters, name));
@@ -236,6 +232,18 @@ function jinjaMap(env: nunjucks.Environment, seq: unknown, args: unknown[]): unk
 
 // --- environments and compiled templates ---
 
+function isInside(dir: string, name: string): boolean {
+  let root: string;
+  let file: string;
+  try {
+    root = realpathSync(dir);
+    file = realpathSync(resolve(dir, name));
+  } catch {
+    return true; // missing: the loader reports "not found"
+  }
+  return file.startsWith(root + sep);
+}
+
 function createEnvironment(mode: TemplateMode, templateDir?: string): nunjucks.Environment {
   const loaders: nunjucks.ILoader[] = [];
   if (templateDir) {
@@ -243,6 +251,8 @@ function createEnvironment(mode: TemplateMode, templateDir?: string): nunjucks.E
     const files = new nunjucks.FileSystemLoader(templateDir);
     loaders.push({
       getSource(name: string) {
+        // only files inside templateDir (nunjucks compares path prefixes: /rules-other passes /rules)
+        if (!isInside(templateDir, name)) throw new Error(`template "${name}" is outside ${templateDir}`);
         const found = files.getSource(name);
         if (!found) return found;
         const obj = compileProps(found.src, env, name);
@@ -256,6 +266,7 @@ function createEnvironment(mode: TemplateMode, templateDir?: string): nunjucks.E
     env.addFilter(name, fn as (...args: unknown[]) => unknown);
   env.addFilter('map', (seq: unknown, ...args: unknown[]) => jinjaMap(env, seq, args));
   env.addFilter(OUTPUT_FILTER, mode === 'json' ? jsonOutput : textOutput);
+  lockEnvironment(env);
   return env;
 }
 

@@ -19,7 +19,7 @@ import { findQueryStrings, normalizeFilters, queryStringProblem } from '../query
 import { isResyncNoop, k8sEventFilters, RESYNC_FIELDS, resyncNoopExclusion } from '../k8s/event-filters.ts';
 import type { Logger } from 'pino';
 import { type Alerter, type AlerterDefinition, OptionProblem } from '../alerters/alerter.ts';
-import { resolveRuleReferences } from '../alerters/options.ts';
+import { credentialReferences, resolveRuleReferences } from '../alerters/options.ts';
 import type { Enhancement } from '../engine/enhancement.ts';
 import { findAlerterModule, findEnhancement, findRuleType } from '../modules/catalog.ts';
 import type { RuleTypeDefinition } from '../ruletypes/rule-type.ts';
@@ -375,6 +375,15 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
   if (problems.length > 0) throw problemsError('RULE_INVALID', fileLike, problems);
 
   const warnings: string[] = [];
+  const refs = new Set(
+    options.alerts.flatMap((spec) => credentialReferences({ ...raw, ...spec.options }, raw)),
+  );
+  for (const name of refs) {
+    const loc = locate([name]);
+    warnings.push(
+      `${loc.file}:${loc.line ?? 1}: "$${name}$" is left as written: ${name} holds a credential or connection setting, which other options cannot reference; write the value (or \${VAR}) where it is needed`,
+    );
+  }
   const known = new Set<string>([
     ...COMMON_RULE_OPTIONS,
     ...type.optionNames,
