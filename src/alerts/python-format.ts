@@ -149,7 +149,7 @@ function resolveField(
       throw new FormatError(`Replacement index ${i} out of range for ${args.length} value(s)`);
     value = args[i];
   } else {
-    if (!(head in kwargs)) throw new FormatError(`no value named "${head}"`);
+    if (!Object.hasOwn(kwargs, head)) throw new FormatError(`no value named "${head}"`);
     value = kwargs[head];
   }
   for (const part of (m[2] ?? '').matchAll(/\.([^.[]+)|\[([^\]]+)\]/g)) {
@@ -157,7 +157,13 @@ function resolveField(
     if (value === null || value === undefined || typeof value !== 'object')
       throw new FormatError(`cannot look up "${key}" in ${pythonStr(value)}`);
     const container = value as Record<string, unknown>;
-    value = Array.isArray(container) && /^\d+$/.test(key) ? container[Number(key)] : container[key];
+    // own data only: `{0.constructor}` finds nothing, as a field of a document would not exist
+    value =
+      Array.isArray(container) && /^\d+$/.test(key)
+        ? container[Number(key)]
+        : Object.hasOwn(container, key)
+          ? container[key]
+          : undefined;
   }
   return value;
 }

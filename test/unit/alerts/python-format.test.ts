@@ -43,4 +43,9 @@ describe("Python's str.format", () => {
   ])('rejects %s', (template, args) => {
     expect(() => pythonFormat(template, args)).toThrow(FormatError);
   });
+
+  it('reads only own data: inherited names find nothing', () => {
+    expect(pythonFormat('{0.constructor}|{0[toString]}', [{}])).toBe('None|None');
+    expect(() => pythonFormat('{constructor}', [], {})).toThrow(FormatError);
+  });
 });
