@@ -54,6 +54,11 @@ export interface AlerterDeps {
   logger: Logger;
   /** Directory of the rule file, for relative paths (smtp_auth_file). */
   ruleDir: string;
+  /**
+   * Directories besides ruleDir whose files the rule may name (rules folders, allowed_file_paths);
+   * read files through readRuleFile (rule-files.ts), which checks this. Absent: ruleDir only.
+   */
+  fileRoots?: readonly string[];
 }
 
 export interface AlerterDefinition {

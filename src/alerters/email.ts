@@ -3,8 +3,7 @@
  * (email_from_field, email_add_domain, cc, bcc only in the envelope), subject and headers; STARTTLS
  * when the server offers it, TLS from the start with smtp_ssl, login from smtp_auth_file.
  */
-import { readFileSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { stringList } from '../config/fields.ts';
@@ -12,9 +11,10 @@ import { errorMessage } from '../errors/esalert-error.ts';
 import type { Match } from '../ruletypes/rule-type.ts';
 import { type Doc, lookupField, pythonStr } from '../util/lookup.ts';
 import { redactText } from '../util/redact.ts';
-import type { AlertContent, AlerterDefinition, SendOutcome } from './alerter.ts';
+import type { AlertContent, AlerterDefinition, AlerterDeps, SendOutcome } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';
 import { readOptions } from './options.ts';
+import { readRuleFile, ruleFile } from './rule-files.ts';
 import { type EmailMessage, type SmtpSettings, smtpOutcome, smtpSend } from './smtp-send.ts';
 
 const schema = z.object({
@@ -73,33 +73,17 @@ export function emailRecipients(
   return o.email;
 }
 
-function resolvePath(ruleDir: string, file: string): string {
-  return isAbsolute(file) ? file : join(ruleDir, file);
-}
-
-function readFileOption(option: string, path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    throw new OptionProblem(
-      option,
-      `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? errorMessage(err)})`,
-    );
-  }
-}
-
-function readAuthFile(ruleDir: string, file: string): { user: string; pass: string } {
-  const path = resolvePath(ruleDir, file);
+function readAuthFile(deps: AlerterDeps, file: string): { user: string; pass: string } {
+  const text = readRuleFile(deps, 'smtp_auth_file', file).toString('utf8');
   let doc: unknown;
   try {
-    doc = parseYaml(readFileOption('smtp_auth_file', path).toString('utf8'));
-  } catch (err) {
-    if (err instanceof OptionProblem) throw err;
-    throw new OptionProblem('smtp_auth_file', `${path} is not valid YAML`);
+    doc = parseYaml(text);
+  } catch {
+    throw new OptionProblem('smtp_auth_file', `${file} is not valid YAML`);
   }
   const d = (doc ?? {}) as Doc;
   if (typeof d !== 'object' || d.user === undefined || d.password === undefined) {
-    throw new OptionProblem('smtp_auth_file', `${path} must hold "user:" and "password:" lines`);
+    throw new OptionProblem('smtp_auth_file', `${file} must hold "user:" and "password:" lines`);
   }
   return { user: String(d.user), pass: String(d.password) };
 }
@@ -141,16 +125,13 @@ export const emailAlerter: AlerterDefinition = {
         `from_addr "${o.from_addr}" is not an email address; many SMTP servers refuse it as sender: set from_addr`,
       );
     }
-    const auth = o.smtp_auth_file ? readAuthFile(deps.ruleDir, o.smtp_auth_file) : undefined;
-    const cert = o.smtp_cert_file
-      ? readFileOption('smtp_cert_file', resolvePath(deps.ruleDir, o.smtp_cert_file))
-      : undefined;
-    const key = o.smtp_key_file
-      ? readFileOption('smtp_key_file', resolvePath(deps.ruleDir, o.smtp_key_file))
-      : cert;
-    const ca = o.smtp_ca_certs
-      ? readFileOption('smtp_ca_certs', resolvePath(deps.ruleDir, o.smtp_ca_certs))
-      : undefined;
+    const auth = o.smtp_auth_file ? readAuthFile(deps, o.smtp_auth_file) : undefined;
+    const cert = o.smtp_cert_file ? readRuleFile(deps, 'smtp_cert_file', o.smtp_cert_file) : undefined;
+    const key = o.smtp_key_file ? readRuleFile(deps, 'smtp_key_file', o.smtp_key_file) : cert;
+    const ca = o.smtp_ca_certs ? readRuleFile(deps, 'smtp_ca_certs', o.smtp_ca_certs) : undefined;
+    // images are attached when an alert is sent: their files are checked now
+    for (const file of o.email_image_values)
+      ruleFile(deps, 'email_image_values', resolve(o.assets_dir, file));
     const settings: SmtpSettings = {
       host: o.smtp_host,
       port: o.smtp_port ?? (o.smtp_ssl ? 465 : 25),

@@ -8,7 +8,13 @@ import type { Logger } from 'pino';
 import { debugAlerter } from '../alerters/debug.ts';
 import { createJinjaRenderer } from '../alerts/jinja.ts';
 import { createAlertPipeline, type AlertPipeline } from '../alerts/pipeline.ts';
-import { connectionSecrets, type EsConnectionKeys, resolveEsConnection } from '../config/es-connection.ts';
+import {
+  connectionSecrets,
+  type EsConnectionKeys,
+  type EsConnectionOptions,
+  resolveEsConnection,
+  ruleConnection,
+} from '../config/es-connection.ts';
 import { type GlobalConfig, loadGlobalConfig } from '../config/global-config.ts';
 import type { EnvLookup } from '../config/interpolate.ts';
 import { type EngineDeps, runRule } from '../engine/run-rule.ts';
@@ -106,6 +112,14 @@ export async function connectWithRetry(
   signal: AbortSignal,
 ): Promise<EsConnection> {
   const options = resolveEsConnection(keys, deps.env);
+  return connectResolved(options, deps, signal);
+}
+
+async function connectResolved(
+  options: EsConnectionOptions,
+  deps: AppDeps,
+  signal: AbortSignal,
+): Promise<EsConnection> {
   deps.secrets.add(...connectionSecrets(options));
   for (let attempt = 0; ; attempt++) {
     try {
@@ -137,29 +151,6 @@ function readOnly(store: WritebackStore): WritebackStore {
     updateAlert: async () => {},
     deleteAlert: async () => {},
   };
-}
-
-const ES_KEYS = [
-  'es_host',
-  'es_port',
-  'es_hosts',
-  'use_ssl',
-  'verify_certs',
-  'ca_certs',
-  'client_cert',
-  'client_key',
-  'es_username',
-  'es_password',
-  'es_api_key',
-  'es_bearer',
-  'es_url_prefix',
-  'es_conn_timeout',
-] as const;
-
-function connectionKeyOf(raw: Record<string, unknown>): { id: string; keys: EsConnectionKeys } {
-  const keys: Record<string, unknown> = {};
-  for (const k of ES_KEYS) if (raw[k] !== undefined) keys[k] = raw[k];
-  return { id: JSON.stringify(keys), keys: keys as EsConnectionKeys };
 }
 
 export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
@@ -195,11 +186,14 @@ export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
 
   const lifetime = new AbortController();
   const connections = new Map<string, Promise<EsConnection>>();
+  // a rule naming another cluster gets its own connection, without config.yaml's credentials
   const connect = (raw: Record<string, unknown>) => {
-    const { id, keys } = connectionKeyOf(raw);
+    const rc = ruleConnection(raw, config.raw, deps.env);
+    const options = resolveEsConnection(rc.keys, rc.env);
+    const id = JSON.stringify(options);
     let c = connections.get(id);
     if (!c) {
-      c = connectWithRetry(keys, deps, lifetime.signal);
+      c = connectResolved(options, deps, lifetime.signal);
       connections.set(id, c);
     }
     return c;

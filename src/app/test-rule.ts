@@ -8,7 +8,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { connectionSecrets, resolveEsConnection } from '../config/es-connection.ts';
+import { connectionSecrets, resolveEsConnection, ruleConnection } from '../config/es-connection.ts';
 import type { EnvLookup } from '../config/interpolate.ts';
 import { createRuntimeRule } from '../engine/runtime-rule.ts';
 import { EsalertError, errorMessage } from '../errors/esalert-error.ts';
@@ -179,7 +179,8 @@ export async function testRule(o: TestRuleOptions, deps: TestRuleDeps): Promise<
     dataRange = timeSpan(docs, rule.options.timestampField);
     port = createMemorySearchPort(docs);
   } else {
-    const options = resolveEsConnection(rule.raw, deps.env);
+    const rc = ruleConnection(rule.raw, config.raw, deps.env);
+    const options = resolveEsConnection(rc.keys, rc.env);
     const conn = await connectElasticsearch(options);
     deps.secrets.add(...connectionSecrets(options));
     port = createEsSearchPort(conn.client);

@@ -138,6 +138,38 @@ export function resolveEsConnection(keys: EsConnectionKeys, env: EnvLookup): EsC
   return options;
 }
 
+/** Keys that say which cluster a connection reaches. */
+const TARGET_KEYS = ['es_host', 'es_hosts', 'es_port', 'use_ssl', 'es_url_prefix'] as const;
+/** Keys that prove who we are to it. */
+const CREDENTIAL_KEYS = [
+  'es_username',
+  'es_password',
+  'es_api_key',
+  'es_bearer',
+  'client_cert',
+  'client_key',
+];
+
+/**
+ * The connection of a rule. A rule that names the same cluster as config.yaml shares its
+ * connection (and credentials). A rule that names another cluster gets only what it gives itself:
+ * config.yaml's credentials (the same values inherited) and the ES_* environment variables, which
+ * describe config.yaml's cluster, are not sent to it. ES_VERSION still applies.
+ */
+export function ruleConnection(
+  rule: Record<string, unknown>,
+  global: Record<string, unknown>,
+  env: EnvLookup,
+): { keys: EsConnectionKeys; env: EnvLookup; sameCluster: boolean } {
+  const keys: Record<string, unknown> = {};
+  for (const k of ES_CONNECTION_KEYS) if (rule[k] !== undefined) keys[k] = rule[k];
+  const same = (k: string) => JSON.stringify(rule[k]) === JSON.stringify(global[k]);
+  if (TARGET_KEYS.every(same)) return { keys: keys as EsConnectionKeys, env, sameCluster: true };
+  for (const k of CREDENTIAL_KEYS) if (global[k] !== undefined && same(k)) delete keys[k];
+  const versionOnly: EnvLookup = (name) => (name === 'ES_VERSION' ? env(name) : undefined);
+  return { keys: keys as EsConnectionKeys, env: versionOnly, sameCluster: false };
+}
+
 /** Values that must never be logged or written anywhere. */
 export function connectionSecrets(options: EsConnectionOptions): string[] {
   const a = options.auth;

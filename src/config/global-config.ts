@@ -18,6 +18,7 @@ import {
   suggest,
 } from './fields.ts';
 import type { EnvLookup } from './interpolate.ts';
+import { createRuleAccess, type RuleAccess } from './rule-access.ts';
 import { readYamlFile, type YamlSource } from './yaml-source.ts';
 
 const DAY = 86_400_000;
@@ -73,6 +74,9 @@ const globalSchema = z
     custom_pretty_ts_format: z.string().nullable().optional(),
     string_multi_field_name: z.string().default('.keyword'),
     jinja_root_name: z.string().default('_data'),
+    allowed_file_paths: stringList.default([]),
+    allowed_module_paths: stringList.default([]),
+    rule_env_vars: stringList.optional(),
     add_metadata_alert: z.boolean().default(false),
     replace_dots_in_field_names: z.boolean().default(false),
     timezone: z
@@ -113,6 +117,8 @@ export interface GlobalConfig {
   timezone: string;
   /** Delivery retries (esalert): attempts per pass, first backoff, longest wait. */
   alertRetry: { attempts: number; baseDelayMs: number; maxDelayMs: number };
+  /** The files, modules and environment variables rule files may reach (docs/security.md). */
+  access: RuleAccess;
   warnings: string[];
 }
 
@@ -146,6 +152,9 @@ export const GLOBAL_ONLY_KEYS = new Set([
   'aws_region',
   'profile',
   'es_send_get_body_as',
+  'allowed_file_paths',
+  'allowed_module_paths',
+  'rule_env_vars',
   ...ES_CONNECTION_KEYS,
 ]);
 
@@ -179,6 +188,8 @@ export interface LoadConfigOptions {
   overrides?: RawConfig;
   /** When no file exists: start from these values (test-rule's defaults). */
   defaults?: RawConfig;
+  /** Environment variables the config file read (rules may not read them by default). */
+  configVariables?: ReadonlySet<string>;
 }
 
 export function parseGlobalConfig(
@@ -227,6 +238,14 @@ export function parseGlobalConfig(
     const besideConfig = resolve(base, f);
     return existsSync(besideConfig) ? besideConfig : resolve(f);
   });
+  const dirsFrom = (dirs: string[]) => dirs.map((d) => resolve(base, d));
+  const access = createRuleAccess({
+    rulesFolders,
+    allowedFilePaths: dirsFrom(c.allowed_file_paths),
+    allowedModulePaths: dirsFrom(c.allowed_module_paths),
+    ...(c.rule_env_vars ? { ruleEnvVars: c.rule_env_vars } : {}),
+    ...(options.configVariables ? { configVariables: options.configVariables } : {}),
+  });
   // Rules inherit the file's own values (time dicts stay dicts, as a rule would write them) plus defaults.
   const fullRaw: RawConfig = { ...raw };
   for (const [k, v] of Object.entries(c)) {
@@ -254,10 +273,14 @@ export function parseGlobalConfig(
       baseDelayMs: c.alert_retry.delay,
       maxDelayMs: c.alert_retry.max_delay,
     },
+    access,
     warnings,
   };
 }
 
 export function loadGlobalConfig(file: string, options: LoadConfigOptions): GlobalConfig {
-  return parseGlobalConfig(readYamlFile(file, { env: options.env, errorCode: 'CONFIG_INVALID' }), options);
+  const read = new Set<string>();
+  const env: EnvLookup = (name) => (read.add(name), options.env(name));
+  const source = readYamlFile(file, { env, errorCode: 'CONFIG_INVALID' });
+  return parseGlobalConfig(source, { ...options, configVariables: read });
 }

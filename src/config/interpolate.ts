@@ -11,6 +11,11 @@ import { EsalertError } from '../errors/esalert-error.ts';
 
 export type EnvLookup = (name: string) => string | undefined;
 
+/** Reads the file of a `${file:...}` reference (rule files get one that checks the path first). */
+export type FileReader = (path: string) => string;
+
+const readText: FileReader = (path) => readFileSync(path, 'utf8');
+
 const PATTERN = /\$\{([^}]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
 
 export interface InterpolationResult {
@@ -20,14 +25,14 @@ export interface InterpolationResult {
   changed: boolean;
 }
 
-export function interpolate(input: string, env: EnvLookup): InterpolationResult {
+export function interpolate(input: string, env: EnvLookup, readFile = readText): InterpolationResult {
   if (!input.includes('$')) return { value: input, whole: false, changed: false };
   let changed = false;
   let whole = false;
   const value = input.replace(
     PATTERN,
     (match: string, braced: string | undefined, bare: string | undefined, offset: number) => {
-      const replacement = resolve(braced, bare, env);
+      const replacement = resolve(braced, bare, env, readFile);
       if (replacement === undefined) return match;
       changed = true;
       if (offset === 0 && match.length === input.length) whole = true;
@@ -37,14 +42,20 @@ export function interpolate(input: string, env: EnvLookup): InterpolationResult 
   return { value, whole, changed };
 }
 
-function resolve(braced: string | undefined, bare: string | undefined, env: EnvLookup): string | undefined {
+function resolve(
+  braced: string | undefined,
+  bare: string | undefined,
+  env: EnvLookup,
+  readFile: FileReader,
+): string | undefined {
   if (bare !== undefined) return env(bare);
   if (braced === undefined) return undefined;
   if (braced.startsWith('file:')) {
     const path = braced.slice(5);
     try {
-      return readFileSync(path, 'utf8').trim();
+      return readFile(path).trim();
     } catch (err) {
+      if (err instanceof EsalertError) throw err;
       throw new EsalertError('CONFIG_INVALID', `\${file:${path}} cannot be read: ${(err as Error).message}`, {
         cause: err,
       });

@@ -20,7 +20,7 @@ import {
   visit,
 } from 'yaml';
 import { type ErrorCode, EsalertError, type SourceLocation } from '../errors/esalert-error.ts';
-import { type EnvLookup, interpolate } from './interpolate.ts';
+import { type EnvLookup, type FileReader, interpolate } from './interpolate.ts';
 
 export type YamlPath = readonly (string | number)[];
 
@@ -33,6 +33,8 @@ export interface YamlSource {
 
 export interface ParseYamlOptions {
   env?: EnvLookup;
+  /** Reads `${file:...}` references (default: any file; rule files pass one that checks the path). */
+  readFile?: FileReader;
   /** Error code for syntax errors (config vs rule files). */
   errorCode?: ErrorCode;
 }
@@ -99,7 +101,7 @@ export function parseYaml(file: string, text: string, options: ParseYamlOptions 
     visit(doc, {
       Scalar(key, node) {
         if (key === 'key' || typeof node.value !== 'string') return;
-        const r = interpolate(node.value, env);
+        const r = interpolate(node.value, env, options.readFile);
         if (!r.changed) return;
         // A plain scalar that was exactly `${VAR}` reads as YAML would after text substitution (9200 -> number).
         if (r.whole && node.type === 'PLAIN') {

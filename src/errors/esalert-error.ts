@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'WRITEBACK_FAILED'
   | 'ALERT_FAILED'
   | 'MODULE_LOAD_FAILED'
+  | 'PATH_NOT_ALLOWED'
   | 'DATA_INVALID'
   | 'ABORTED'
   | 'INTERNAL';
@@ -73,6 +74,7 @@ function defaultFault(code: ErrorCode): Fault {
     case 'QUERY_SYNTAX':
     case 'TEMPLATE_INVALID':
     case 'MODULE_LOAD_FAILED':
+    case 'PATH_NOT_ALLOWED':
     case 'DATA_INVALID':
       return 'user';
     case 'ES_UNREACHABLE':

@@ -11,21 +11,27 @@ import { isModuleReference, loadModuleExport } from './load-module.ts';
 
 export type Found<T> = { def: T } | { error: string };
 
+/** Where modules are looked up (dirs) and the folders they must lie in (roots). */
+export interface ModulePlaces {
+  dirs: readonly string[];
+  roots: readonly string[];
+}
+
 const cache = new Map<string, Found<unknown>>();
 
 function fromModule<T>(
   spec: string,
-  dirs: readonly string[],
+  places: ModulePlaces,
   what: string,
   check: (v: unknown) => string | undefined,
   normalize: (v: T) => T = (v) => v,
 ): Found<T> {
-  const key = `${what}\0${spec}\0${dirs.join('\0')}`;
+  const key = `${what}\0${spec}\0${places.dirs.join('\0')}\0${places.roots.join('\0')}`;
   const hit = cache.get(key);
   if (hit) return hit as Found<T>;
   let found: Found<T>;
   try {
-    const value = loadModuleExport(spec, dirs, what);
+    const value = loadModuleExport(spec, places.dirs, what, places.roots);
     const problem = check(value);
     found = problem ? { error: `${what} module "${spec}" ${problem}` } : { def: normalize(value as T) };
   } catch (err) {
@@ -40,14 +46,14 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 export function findRuleType(
   name: string,
   builtins: ReadonlyMap<string, RuleTypeDefinition<never>>,
-  dirs: readonly string[],
+  places: ModulePlaces,
 ): Found<RuleTypeDefinition<never>> | undefined {
   const b = builtins.get(name);
   if (b) return { def: b };
   if (!isModuleReference(name)) return undefined;
   return fromModule<RuleTypeDefinition<never>>(
     name,
-    dirs,
+    places,
     'rule type',
     (v) =>
       isObject(v) && typeof v.create === 'function'
@@ -66,14 +72,11 @@ export function findRuleType(
   );
 }
 
-export function findAlerterModule(
-  name: string,
-  dirs: readonly string[],
-): Found<AlerterDefinition> | undefined {
+export function findAlerterModule(name: string, places: ModulePlaces): Found<AlerterDefinition> | undefined {
   if (!isModuleReference(name)) return undefined;
   return fromModule<AlerterDefinition>(
     name,
-    dirs,
+    places,
     'alerter',
     (v) =>
       isObject(v) && typeof v.create === 'function'
@@ -83,11 +86,11 @@ export function findAlerterModule(
   );
 }
 
-export function findEnhancement(name: string, dirs: readonly string[]): Found<Enhancement> | undefined {
+export function findEnhancement(name: string, places: ModulePlaces): Found<Enhancement> | undefined {
   const b = BUILTIN_ENHANCEMENTS.get(name);
   if (b) return { def: b };
   if (!isModuleReference(name)) return undefined;
-  return fromModule<Enhancement>(name, dirs, 'enhancement', (v) =>
+  return fromModule<Enhancement>(name, places, 'enhancement', (v) =>
     isObject(v) && typeof v.process === 'function'
       ? undefined
       : 'must export an enhancement: { name, process(match, context) }',

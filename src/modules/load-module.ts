@@ -13,6 +13,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
+import { isInside } from '../config/rule-access.ts';
 import { EsalertError, errorMessage } from '../errors/esalert-error.ts';
 
 const EXTENSIONS = ['.ts', '.mts', '.js', '.mjs', '.cjs'];
@@ -49,13 +50,27 @@ export function resolveModule(spec: string, baseDirs: readonly string[]): Module
   return undefined;
 }
 
-/** Loads the referenced export; errors say what was looked for where. */
-export function loadModuleExport(spec: string, baseDirs: readonly string[], what: string): unknown {
+/**
+ * Loads the referenced export; errors say what was looked for where. With `roots`, the module's
+ * file (links followed) must lie in one of those folders (rule-access.ts).
+ */
+export function loadModuleExport(
+  spec: string,
+  baseDirs: readonly string[],
+  what: string,
+  roots?: readonly string[],
+): unknown {
   const ref = resolveModule(spec, baseDirs);
   if (!ref) {
     throw new EsalertError(
       'MODULE_LOAD_FAILED',
       `${what} "${spec}" not found (looked in ${baseDirs.join(', ')})`,
+    );
+  }
+  if (roots && !isInside(ref.file, roots)) {
+    throw new EsalertError(
+      'PATH_NOT_ALLOWED',
+      `${what} "${spec}" (${ref.file}) is outside the modules folders: modules load from modules/ or elastalert_modules/ in the working directory or beside config.yaml, or from a directory listed in allowed_module_paths (config.yaml)`,
     );
   }
   let mod: Record<string, unknown>;

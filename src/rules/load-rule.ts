@@ -6,11 +6,12 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { type Problem, problemsError, problemsFromZod, suggest } from '../config/fields.ts';
 import type { GlobalConfig } from '../config/global-config.ts';
 import { GLOBAL_ONLY_KEYS } from '../config/global-config.ts';
 import type { EnvLookup } from '../config/interpolate.ts';
+import { isInside, moduleFolders, type RuleAccess, ruleEnv, ruleFilePath } from '../config/rule-access.ts';
 import { readYamlFile, type YamlPath, type YamlSource } from '../config/yaml-source.ts';
 import { EsalertError, errorMessage, type SourceLocation } from '../errors/esalert-error.ts';
 import { checkTemplate } from '../alerts/jinja.ts';
@@ -90,8 +91,24 @@ interface Merged {
   files: string[];
 }
 
-function readRuleYaml(file: string, env: EnvLookup): YamlSource {
-  const source = readYamlFile(file, { env, errorCode: 'RULE_INVALID' });
+/** How a rule file reads its surroundings: `${VAR}` and `${file:...}` within what config.yaml allows. */
+interface RuleReading {
+  env: EnvLookup;
+  access: RuleAccess;
+  /** The directory of the rule file being loaded (imports and relative paths start there). */
+  ruleDir: string;
+}
+
+function readRuleYaml(file: string, reading: RuleReading): YamlSource {
+  const source = readYamlFile(file, {
+    env: ruleEnv(reading.env, reading.access, displayPath(file)),
+    readFile: (path) =>
+      readFileSync(
+        ruleFilePath('${file:...}', resolve(path), reading.ruleDir, reading.access.fileRoots),
+        'utf8',
+      ),
+    errorCode: 'RULE_INVALID',
+  });
   if (source.value === null || typeof source.value !== 'object' || Array.isArray(source.value)) {
     throw new EsalertError('RULE_INVALID', 'a rule file must be a mapping of options (key: value lines)', {
       location: { file, line: 1 },
@@ -100,7 +117,7 @@ function readRuleYaml(file: string, env: EnvLookup): YamlSource {
   return source;
 }
 
-function mergeImports(file: string, env: EnvLookup): Merged {
+function mergeImports(file: string, reading: RuleReading): Merged {
   const merged: Merged = { value: {}, origin: new Map(), filterOrigin: [], files: [] };
   const stack: string[] = [];
   const seen = new Set<string>();
@@ -115,7 +132,7 @@ function mergeImports(file: string, env: EnvLookup): Merged {
     seen.add(current);
     let source: YamlSource;
     try {
-      source = readRuleYaml(current, env);
+      source = readRuleYaml(current, reading);
     } catch (err) {
       if (current !== file && (err as EsalertError).code === 'CONFIG_NOT_FOUND') {
         throw new EsalertError('RULE_IMPORT_FAILED', `imported file ${displayPath(current)} does not exist`, {
@@ -148,8 +165,17 @@ function mergeImports(file: string, env: EnvLookup): Merged {
         });
       }
       delete merged.value.import;
-      // Relative imports are relative to the rule file's directory, as in ElastAlert 2.
-      for (const i of list as string[]) stack.push(isAbsolute(i) ? i : join(dirname(file), i));
+      // Relative imports are relative to the rule file's directory, as in ElastAlert 2; all stay
+      // inside the rules folders (or allowed_file_paths).
+      for (const i of list as string[]) {
+        try {
+          stack.push(ruleFilePath('import', i, reading.ruleDir, reading.access.fileRoots));
+        } catch (err) {
+          throw new EsalertError('RULE_IMPORT_FAILED', errorMessage(err), {
+            location: (merged.origin.get('import') ?? source).locate(['import']),
+          });
+        }
+      }
     }
     const next = stack.pop();
     if (next === undefined) break;
@@ -173,7 +199,9 @@ export function hashFiles(files: readonly string[]): string {
 
 export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
   const shown = displayPath(file);
-  const merged = mergeImports(file, ctx.env);
+  const access = ctx.global.access;
+  const ruleDir = dirname(file);
+  const merged = mergeImports(file, { env: ctx.env, access, ruleDir });
   const own = new Set(merged.value ? Object.keys(merged.value) : []);
   const ruleSource = merged.origin.values().next().value as YamlSource | undefined;
   const globalFile = ctx.global.file;
@@ -198,11 +226,12 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
   const fileLike = { file: shown, locate };
   const problems: Problem[] = [];
 
+  const modules = { dirs: ctx.catalogs.moduleDirs, roots: moduleFolders(ctx.catalogs.moduleDirs, access) };
   const common = commonRuleSchema.safeParse(raw);
   if (!common.success) throw problemsError('RULE_INVALID', fileLike, problemsFromZod(common.error, raw));
   const c = common.data;
 
-  const foundType = findRuleType(c.type, ctx.catalogs.ruleTypes, ctx.catalogs.moduleDirs);
+  const foundType = findRuleType(c.type, ctx.catalogs.ruleTypes, modules);
   if (foundType && 'error' in foundType)
     throw problemsError('RULE_INVALID', fileLike, [{ path: ['type'], message: foundType.error }]);
   const type = foundType?.def;
@@ -273,7 +302,12 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
     if (path) {
       const candidates = isAbsolute(path) ? [path] : [path, join(dirname(file), path)];
       const found = candidates.find((f) => existsSync(f));
-      if (found) jinjaTemplate = readFileSync(found, 'utf8');
+      if (found && !isInside(found, [ruleDir, ...access.fileRoots]))
+        problems.push({
+          path: ['jinja_template_path'],
+          message: `${path} is outside the rules folders; rules may read files only there, in their own directory, or in a directory listed in allowed_file_paths (config.yaml)`,
+        });
+      else if (found) jinjaTemplate = readFileSync(found, 'utf8');
       else
         problems.push({
           path: ['jinja_template_path'],
@@ -305,7 +339,7 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
   for (const spec of typeof c.alert === 'string' ? [c.alert] : c.alert) {
     const name = typeof spec === 'string' ? spec : Object.keys(spec)[0];
     const builtin = name ? ctx.catalogs.alerters.get(name) : undefined;
-    const mod = name && !builtin ? findAlerterModule(name, ctx.catalogs.moduleDirs) : undefined;
+    const mod = name && !builtin ? findAlerterModule(name, modules) : undefined;
     if (builtin) alerterDefs.set(name!, builtin);
     else if (mod && 'def' in mod) alerterDefs.set(name!, mod.def);
     else if (mod) problems.push({ path: ['alert'], message: mod.error });
@@ -320,7 +354,7 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
 
   const enhancements: Enhancement[] = [];
   c.match_enhancements.forEach((name, i) => {
-    const found = findEnhancement(name, ctx.catalogs.moduleDirs);
+    const found = findEnhancement(name, modules);
     if (found && 'def' in found) enhancements.push(found.def);
     else
       problems.push({
@@ -346,7 +380,8 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
       alerters.push(
         def.create(alerterOptions, {
           logger: ctx.logger.child({ rule: c.name, alerter: def.name }),
-          ruleDir: dirname(file),
+          ruleDir,
+          fileRoots: access.fileRoots,
         }),
       );
     } catch (caught) {

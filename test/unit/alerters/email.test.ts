@@ -7,7 +7,7 @@
 import { createServer } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OptionProblem } from '../../../src/alerters/alerter.ts';
 import { defaultEmailSubject, emailAlerter, emailRecipients } from '../../../src/alerters/email.ts';
@@ -53,7 +53,9 @@ const base = (server: SmtpReceiver): Doc => ({
 
 async function send(server: SmtpReceiver, options: Doc, matches: Doc[] = [MATCH], log = captureLog()) {
   const rule = { ...base(server), ...options };
-  const alerter = emailAlerter.create(rule, deps(log, ruleDir));
+  // the throwaway CAs live in their own directories, allowed as allowed_file_paths would
+  const fileRoots = [certs.ca, options.smtp_ca_certs].filter((f) => typeof f === 'string').map(dirname);
+  const alerter = emailAlerter.create(rule, { ...deps(log, ruleDir), fileRoots });
   const before = server.mails.length;
   const outcome = await alerter.send(alertContent(rule, matches), signal());
   return { outcome, mail: server.mails.length > before ? server.mails.at(-1)! : undefined, alerter, log };
@@ -97,7 +99,8 @@ describe('message and envelope', () => {
   it('from_addr defaults to "ElastAlert" as in ElastAlert 2, with a warning (strict servers refuse it)', async () => {
     const log = captureLog();
     const { from_addr: _, ...rule } = base(plain);
-    const alerter = emailAlerter.create(rule, deps(log, ruleDir));
+    // the throwaway CA lives in its own directory, allowed as allowed_file_paths would
+    const alerter = emailAlerter.create(rule, { ...deps(log, ruleDir), fileRoots: [dirname(certs.ca)] });
     expect(log.text()).toContain('is not an email address; many SMTP servers refuse it');
     // smtp-server is one of the strict ones: the refusal is permanent and names from_addr.
     const outcome = await alerter.send(alertContent(rule, [MATCH]), signal());
@@ -325,6 +328,29 @@ describe('options', () => {
     expect(create({ email: 'a@b.c', smtp_auth_file: 'half.yaml' })).toThrow(
       /must hold "user:" and "password:"/,
     );
+  });
+
+  it('files outside the rules folders are refused at load: auth file, certificates, images', () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'esalert-elsewhere-'));
+    writeFileSync(join(elsewhere, 'auth.yaml'), `user: u\npassword: ${PASSWORD}\n`);
+    writeFileSync(join(elsewhere, 'logo.png'), 'png');
+    for (const options of [
+      { smtp_auth_file: join(elsewhere, 'auth.yaml') },
+      { smtp_auth_file: `../${basename(elsewhere)}/auth.yaml` },
+      { smtp_cert_file: join(elsewhere, 'auth.yaml') },
+      { smtp_ca_certs: join(elsewhere, 'auth.yaml') },
+      { email_image_keys: ['logo'], email_image_values: ['logo.png'], assets_dir: elsewhere },
+    ]) {
+      expect(create({ email: 'a@b.c', ...options })).toThrow(
+        /is outside the rules folders.*allowed_file_paths/,
+      );
+    }
+    // allowed once the directory is listed (allowed_file_paths)
+    const alerter = emailAlerter.create(
+      { name: 'r', type: 'any', email: 'a@b.c', smtp_auth_file: join(elsewhere, 'auth.yaml') },
+      { ...deps(captureLog(), ruleDir), fileRoots: [elsewhere] },
+    );
+    expect(alerter.secrets()).toEqual([PASSWORD]);
   });
 
   it('info lists the recipients', () => {

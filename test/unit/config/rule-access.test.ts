@@ -1,0 +1,176 @@
+/**
+ * What a rule file may reach (src/config/rule-access.ts, docs/security.md): imports, template
+ * files and `${file:...}` inside the rules folders unless allowed_file_paths says more; modules
+ * inside the modules folders unless allowed_module_paths says more; `${VAR}` without the
+ * Elasticsearch variables or config.yaml's own; and a rule naming another cluster does not get
+ * config.yaml's credentials.
+ */
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { catalogs } from '../../../src/app/catalogs.ts';
+import { resolveEsConnection, ruleConnection } from '../../../src/config/es-connection.ts';
+import { loadGlobalConfig } from '../../../src/config/global-config.ts';
+import { loadRuleFile } from '../../../src/rules/load-rule.ts';
+import { testConfig } from '../../support/config.ts';
+
+const logger = pino({ level: 'silent' });
+const ROOT = join(import.meta.dirname, '../../..');
+
+function layout() {
+  const top = mkdtempSync(join(tmpdir(), 'esalert-access-'));
+  const rules = join(top, 'rules');
+  const secrets = join(top, 'secrets');
+  const mods = join(top, 'mods');
+  for (const d of [rules, secrets, mods, join(rules, 'sub')]) mkdirSync(d);
+  writeFileSync(join(secrets, 'token'), 'secret-token-123456\n');
+  writeFileSync(join(secrets, 'base.yaml'), 'owner: secret-team\n');
+  writeFileSync(join(secrets, 'body.j2'), '{{ x }}');
+  writeFileSync(join(rules, 'base.yaml'), 'owner: team-a\n');
+  writeFileSync(join(rules, 'sub', 'body.j2'), 'body {{ x }}');
+  writeFileSync(
+    join(mods, 'outside_alerter.ts'),
+    "export default { name: 'outside', create: () => { throw new Error('must not load'); } };\n",
+  );
+  symlinkSync(join(secrets, 'base.yaml'), join(rules, 'link.yaml'));
+  return { top, rules, secrets, mods };
+}
+
+const RULE = 'name: r\ntype: any\nindex: i\nalert: [debug]\n';
+
+function load(
+  dir: string,
+  text: string,
+  config: Record<string, unknown> = {},
+  env: Record<string, string> = {},
+) {
+  const file = join(dir, `rule-${Math.random().toString(36).slice(2)}.yaml`);
+  writeFileSync(file, (text.startsWith('alert:') ? RULE.replace('alert: [debug]\n', '') : RULE) + text);
+  return loadRuleFile(file, {
+    global: testConfig({ rules_folder: dir, ...config }),
+    env: (n) => env[n],
+    catalogs: { ...catalogs(), moduleDirs: [ROOT] },
+    logger,
+  });
+}
+
+describe('files a rule names', () => {
+  it('imports inside the rules folder load; outside, through .. or a link, they are refused', () => {
+    const { rules, secrets } = layout();
+    expect(load(rules, 'import: base.yaml\n').raw.owner).toBe('team-a');
+    for (const target of [join(secrets, 'base.yaml'), '../secrets/base.yaml', 'link.yaml']) {
+      expect(() => load(rules, `import: ${target}\n`)).toThrow(
+        /import .* is outside the rules folders.*allowed_file_paths/,
+      );
+    }
+    expect(
+      load(rules, `import: ${join(secrets, 'base.yaml')}\n`, { allowed_file_paths: [secrets] }).raw.owner,
+    ).toBe('secret-team');
+  });
+
+  it('${file:...} and jinja_template_path read only inside the rules folders', () => {
+    const { rules, secrets } = layout();
+    const token = join(secrets, 'token');
+    expect(() => load(rules, `owner: \${file:${token}}\n`)).toThrow(/is outside the rules folders/);
+    expect(load(rules, `owner: \${file:${token}}\n`, { allowed_file_paths: [secrets] }).raw.owner).toBe(
+      'secret-token-123456',
+    );
+    const jinja = 'alert_text_type: alert_text_jinja\njinja_template_path: ';
+    expect(load(rules, `${jinja}sub/body.j2\n`).jinjaTemplate).toBe('body {{ x }}');
+    expect(() => load(rules, `${jinja}${join(secrets, 'body.j2')}\n`)).toThrow(
+      /jinja_template_path: .* is outside the rules folders/,
+    );
+  });
+});
+
+describe('environment variables in rule files', () => {
+  const env = { ES_PASSWORD: 'es-pass-123456', DINGTALK_TOKEN: 'dt-123456', SMTP_PASS: 'smtp-123456' };
+
+  it('the Elasticsearch variables are refused, others read', () => {
+    const { rules } = layout();
+    expect(() => load(rules, 'owner: ${ES_PASSWORD}\n', {}, env)).toThrow(
+      /may not read the environment variable ES_PASSWORD.*rule_env_vars/,
+    );
+    expect(() => load(rules, 'owner: "x $ES_PASSWORD"\n', {}, env)).toThrow(/ES_PASSWORD/);
+    expect(load(rules, 'owner: ${DINGTALK_TOKEN}\n', {}, env).raw.owner).toBe('dt-123456');
+    // unset variables stay as written, as ElastAlert 2's expandvars leaves them
+    expect(load(rules, 'owner: ${ES_NOTSET}\n', {}, env).raw.owner).toBe('${ES_NOTSET}');
+  });
+
+  it('variables config.yaml reads are refused; rule_env_vars lists what rules may read', () => {
+    const { top, rules } = layout();
+    const configFile = join(top, 'config.yaml');
+    writeFileSync(
+      configFile,
+      `rules_folder: ${rules}\nes_host: localhost\nwriteback_index: wb\nrun_every: {minutes: 1}\nbuffer_time: {minutes: 1}\nsmtp_password_default: \${SMTP_PASS}\n`,
+    );
+    const global = loadGlobalConfig(configFile, { env: (n) => env[n as keyof typeof env] });
+    expect(global.access.envAllowed('SMTP_PASS')).toBe(false);
+    expect(global.access.envAllowed('DINGTALK_TOKEN')).toBe(true);
+    expect(global.access.envAllowed('ES_USERNAME')).toBe(false);
+    const listed = testConfig({ rule_env_vars: ['DINGTALK_*'] }).access;
+    expect(listed.envAllowed('DINGTALK_TOKEN')).toBe(true);
+    expect(listed.envAllowed('HOME')).toBe(false);
+  });
+});
+
+describe('modules a rule names', () => {
+  it('load from modules/; an absolute path or .. out of it is refused unless allowed_module_paths lists it', () => {
+    const { rules, mods } = layout();
+    expect(load(rules, 'match_enhancements: [modules/owner_workload.ts]\n').enhancements).toHaveLength(1);
+    for (const spec of [
+      join(mods, 'outside_alerter.ts'),
+      'modules/../test/unit/config/rule-access.test.ts',
+    ]) {
+      expect(() => load(rules, `match_enhancements: ["${spec}"]\n`)).toThrow(
+        /is outside the modules folders.*allowed_module_paths/,
+      );
+    }
+    expect(() =>
+      load(rules, `alert: ["${join(mods, 'outside_alerter.ts')}"]\n`, { allowed_module_paths: [mods] }),
+    ).toThrow(/must not load/);
+  });
+});
+
+describe('a rule that names another cluster', () => {
+  const global = {
+    es_host: 'es.internal',
+    es_port: 9200,
+    es_username: 'elastic',
+    es_password: 'global-pass-123456',
+    es_api_key: 'global-key-123456',
+  };
+  const env = (n: string) => ({ ES_PASSWORD: 'env-pass-123456', ES_VERSION: '8.15.0' })[n];
+
+  it('shares config.yaml’s connection when it names the same cluster', () => {
+    const rc = ruleConnection({ ...global, name: 'r' }, global, env);
+    expect(rc.sameCluster).toBe(true);
+    expect(resolveEsConnection(rc.keys, rc.env).auth).toEqual({
+      kind: 'apiKey',
+      apiKey: 'global-key-123456',
+    });
+  });
+
+  it('gets none of config.yaml’s credentials or ES_* variables, only its own', () => {
+    const rc = ruleConnection({ ...global, es_host: 'other.example.com' }, global, env);
+    expect(rc.sameCluster).toBe(false);
+    const options = resolveEsConnection(rc.keys, rc.env);
+    expect(options.nodes).toEqual(['http://other.example.com:9200']);
+    expect(options.auth).toBeUndefined();
+    expect(options.versionOverride).toBe('8.15.0');
+    expect(JSON.stringify(options)).not.toMatch(/global-|env-pass/);
+
+    const own = ruleConnection(
+      { ...global, es_hosts: ['other:9200'], es_username: 'other-user', es_password: 'other-pass-1' },
+      global,
+      env,
+    );
+    expect(resolveEsConnection(own.keys, own.env).auth).toEqual({
+      kind: 'basic',
+      username: 'other-user',
+      password: 'other-pass-1',
+    });
+  });
+});
