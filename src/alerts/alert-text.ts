@@ -7,6 +7,7 @@ import { k8sFields } from '../k8s/event-view.ts';
 import type { Match } from '../ruletypes/rule-type.ts';
 import { type Doc, lookupField, pythonStr } from '../util/lookup.ts';
 import { FormatError, pythonFormat } from './python-format.ts';
+import { capText, MAX_FIELD_CHARS } from '../util/text-caps.ts';
 import { summaryTable } from './summary-table.ts';
 import { templateOptions } from './template-values.ts';
 
@@ -58,9 +59,12 @@ function argValues(raw: Doc, match: Match, args: unknown[]): unknown[] {
       const fromRule = Object.hasOwn(options, name) ? options[name] : undefined;
       if (pythonTruthy(fromRule)) v = fromRule;
     }
-    return v === undefined ? missing : v;
+    return v === undefined ? missing : capped(v);
   });
 }
+
+/** A long text value cut to MAX_FIELD_CHARS (with a marker); other values as they are. */
+const capped = (v: unknown) => (typeof v === 'string' ? capText(v, MAX_FIELD_CHARS) : v);
 
 function kwValues(raw: Doc, match: Match, kw: Record<string, unknown>): Record<string, unknown> {
   const missing = missingValue(raw);
@@ -69,7 +73,7 @@ function kwValues(raw: Doc, match: Match, kw: Record<string, unknown>): Record<s
   for (const [field, name] of Object.entries(kw)) {
     let v = lookupField(match, field);
     if (v === undefined && Object.hasOwn(options, field)) v = options[field] ?? undefined;
-    out[String(name)] = v === undefined || v === null ? missing : v;
+    out[String(name)] = v === undefined || v === null ? missing : capped(v);
   }
   return out;
 }
@@ -152,7 +156,7 @@ export function matchString(src: AlertTextSource, match: Match): string {
   if (type !== 'exclude_fields') {
     for (const key of Object.keys(match).sort()) {
       if (key.startsWith('top_events_')) continue;
-      text += `${key}: ${fieldText(match[key])}\n`;
+      text += `${key}: ${capText(fieldText(match[key]), MAX_FIELD_CHARS)}\n`;
     }
   }
   return text;

@@ -1,9 +1,11 @@
 /**
  * The aggregation summary table (summary_table_fields), in ElastAlert 2's three styles: an ASCII
- * grid (as Python's texttable draws it, 80 columns), markdown, and an HTML table.
+ * grid (as Python's texttable draws it, 80 columns), markdown, and an HTML table. Cells are capped
+ * (MAX_CELL_CHARS, with a marker) and everything is linear in the size of the text.
  */
 import type { Match } from '../ruletypes/rule-type.ts';
 import { type Doc, lookupField, pythonRepr, pythonStr } from '../util/lookup.ts';
+import { capText, MAX_CELL_CHARS } from '../util/text-caps.ts';
 
 interface Column {
   path: string;
@@ -68,14 +70,6 @@ export function displayWidth(text: string): number {
   return w;
 }
 
-/** Length in code points (Python's len). */
-const cpLength = (s: string) => {
-  let n = 0;
-  for (const _ of s) n++;
-  return n;
-};
-const cpSlice = (s: string, start: number, end?: number) => Array.from(s).slice(start, end).join('');
-
 /** Python's str.expandtabs(8). */
 function expandTabs(text: string): string {
   let out = '';
@@ -104,41 +98,66 @@ const WORDSEP = new RegExp(
   'u',
 );
 
+/** A chunk of text being wrapped: its code points, and how many of them are already placed. */
+interface Chunk {
+  cps: string[];
+  off: number;
+  /** Index of its last code point that is not whitespace (-1: all whitespace). */
+  lastSolid: number;
+}
+
+function chunkOf(text: string): Chunk {
+  const cps = Array.from(text);
+  let lastSolid = cps.length - 1;
+  while (lastSolid >= 0 && cps[lastSolid]!.trim() === '') lastSolid--;
+  return { cps, off: 0, lastSolid };
+}
+
+const remaining = (c: Chunk) => c.cps.length - c.off;
+const isBlank = (c: Chunk) => c.off > c.lastSolid;
+const take = (c: Chunk, n = remaining(c)) => {
+  const part = c.cps.slice(c.off, c.off + n).join('');
+  c.off += n;
+  return part;
+};
+
 /**
  * Python's textwrap.wrap(text, width) with its defaults: tabs expanded, whitespace made spaces,
  * breaks at spaces and after hyphens inside words, words longer than a line cut to fill it.
- * Lengths are in code points, as Python counts them.
+ * Lengths are in code points, as Python counts them. Linear in the text: a long word is cut in
+ * place, never copied again for each line it fills.
  */
 export function wrapText(text: string, width: number): string[] {
   const chunks = expandTabs(text)
     .replace(/[\t\n\v\f\r]/g, ' ')
     .split(WORDSEP)
     .filter((c) => c !== '')
+    .map(chunkOf)
     .reverse();
-  const blank = (c: string) => c.trim() === '';
   const lines: string[] = [];
   while (chunks.length > 0) {
     const line: string[] = [];
     let len = 0;
     // whitespace starting a line is dropped, except at the very beginning of the text
-    if (blank(chunks.at(-1)!) && lines.length > 0) chunks.pop();
+    if (isBlank(chunks.at(-1)!) && lines.length > 0) chunks.pop();
     while (chunks.length > 0) {
-      const l = cpLength(chunks.at(-1)!);
+      const l = remaining(chunks.at(-1)!);
       if (len + l > width) break;
-      line.push(chunks.pop()!);
+      line.push(take(chunks.pop()!));
       len += l;
     }
-    if (chunks.length > 0 && cpLength(chunks.at(-1)!) > width) {
+    if (chunks.length > 0 && remaining(chunks.at(-1)!) > width) {
       // a chunk longer than any line: as much of it as fits, after its last hyphen if it has one
       const chunk = chunks.at(-1)!;
       const spaceLeft = width < 1 ? 1 : width - len;
       let end = spaceLeft;
-      const hyphen = cpSlice(chunk, 0, spaceLeft).lastIndexOf('-');
-      if (hyphen > 0 && /[^-]/.test(chunk.slice(0, hyphen))) end = cpLength(chunk.slice(0, hyphen)) + 1;
-      line.push(cpSlice(chunk, 0, end));
-      chunks[chunks.length - 1] = cpSlice(chunk, end);
+      let hyphen = Math.min(spaceLeft, remaining(chunk)) - 1;
+      while (hyphen >= 0 && chunk.cps[chunk.off + hyphen] !== '-') hyphen--;
+      if (hyphen > 0 && chunk.cps.slice(chunk.off, chunk.off + hyphen).some((c) => c !== '-'))
+        end = hyphen + 1;
+      line.push(take(chunk, end));
     }
-    if (line.length > 0 && blank(line.at(-1)!)) line.pop();
+    if (line.length > 0 && line.at(-1)!.trim() === '') line.pop();
     if (line.length > 0) lines.push(line.join(''));
   }
   return lines;
@@ -244,7 +263,7 @@ export function summaryTable(raw: Doc, matches: readonly Match[]): string {
   text += `Aggregation resulted in the following data for summary_table_fields ==> ${pythonRepr(paths)}:\n\n`;
   const counts = new Map<string, { keys: string[]; count: number }>();
   for (const m of matches) {
-    const keys = cols.map((c) => pythonStr(lookupField(m, c.path)));
+    const keys = cols.map((c) => capText(pythonStr(lookupField(m, c.path)), MAX_CELL_CHARS));
     const id = JSON.stringify(keys);
     const entry = counts.get(id);
     if (entry) entry.count++;

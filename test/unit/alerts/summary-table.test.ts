@@ -7,6 +7,7 @@
  * strings instead of its substring checks.
  */
 import { describe, expect, it } from 'vitest';
+import { alertBody } from '../../../src/alerts/alert-text.ts';
 import { displayWidth, summaryTable, wrapText } from '../../../src/alerts/summary-table.ts';
 import type { Match } from '../../../src/ruletypes/rule-type.ts';
 import type { Doc } from '../../../src/util/lookup.ts';
@@ -964,5 +965,56 @@ describe('displayWidth (wcwidth)', () => {
     ['control characters', 'a\u0007\u007fb', 2],
   ])('%s', (_, text, width) => {
     expect(displayWidth(text)).toBe(width);
+  });
+});
+
+/**
+ * Untrusted text of any size: wrapping is linear (a 300 KB word is cut in place), cells and body
+ * fields are capped with a marker that says how much was left out. Timing is in
+ * bench/format-bench.ts; these check the output.
+ */
+describe('a 300 KB single-token cell', () => {
+  const CELL = 'x'.repeat(300_000);
+
+  it('wrapText cuts a 300 KB word into lines of the width, losing nothing', () => {
+    const lines = wrapText(CELL, 37);
+    expect(lines).toHaveLength(Math.ceil(300_000 / 37));
+    expect(lines.slice(0, -1).every((l) => l === 'x'.repeat(37))).toBe(true);
+    expect(lines.join('')).toBe(CELL);
+    const hyphenated = wrapText(`${'ab-'.repeat(100_000)}`, 10);
+    expect(hyphenated.join('')).toBe('ab-'.repeat(100_000));
+    expect(hyphenated[0]).toBe('ab-ab-ab-');
+  });
+
+  it('the ascii table shows the first 2000 characters and says how many were left out', () => {
+    const table = summaryTable({ summary_table_fields: ['m'] }, [{ m: CELL }]);
+    const full = (cells: [string, string]) => `| ${cells[0].padEnd(68)} | ${cells[1].padEnd(5)} |`;
+    const rule = (ch: string) => `+${ch.repeat(70)}+${ch.repeat(7)}+`;
+    expect(table).toBe(
+      L(
+        "Aggregation resulted in the following data for summary_table_fields ==> ['m', 'count']:",
+        '',
+        rule('-'),
+        `| ${' '.repeat(33)}m${' '.repeat(34)} | count |`,
+        rule('='),
+        full(['x'.repeat(68), '1']),
+        ...Array.from({ length: 28 }, () => full(['x'.repeat(68), ''])),
+        full([`${'x'.repeat(28)}…(truncated, 298000 more characters)`, '']),
+        rule('-'),
+        '',
+        '',
+      ),
+    );
+  });
+
+  it('markdown and html cells and the fields of the body are capped the same way', () => {
+    const marker = '…(truncated, 298000 more characters)';
+    for (const type of ['markdown', 'html']) {
+      const text = summaryTable({ summary_table_fields: ['m'], summary_table_type: type }, [{ m: CELL }]);
+      expect(text).toContain(`${'x'.repeat(2000)}${marker}`);
+      expect(text.length).toBeLessThan(3000);
+    }
+    const body = alertBody({ raw: { name: 'r' }, name: 'r', matchText: () => '' }, [{ m: CELL }]);
+    expect(body).toBe(`r\n\nm: ${'x'.repeat(10_000)}…(truncated, 290000 more characters)\n`);
   });
 });
