@@ -1,9 +1,11 @@
 /**
  * ElastAlert 2's `email` alerter over SMTP (nodemailer's SMTP connection): the same recipients
  * (email_from_field, email_add_domain, cc, bcc only in the envelope), subject and headers; STARTTLS
- * when the server offers it, TLS from the start with smtp_ssl, login from smtp_auth_file.
+ * when the server offers it, TLS from the start with smtp_ssl, login from smtp_auth_file. With a
+ * login, TLS is required and the certificate verified (smtp_require_tls, smtp_ignore_ssl_errors).
  */
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { stringList } from '../config/fields.ts';
@@ -32,6 +34,10 @@ const schema = z.object({
   smtp_cert_file: z.string().optional(),
   smtp_key_file: z.string().optional(),
   smtp_ca_certs: z.string().optional(),
+  // esalert: with a login, TLS is required (STARTTLS or smtp_ssl) unless this is false
+  smtp_require_tls: z.boolean().optional(),
+  // esalert: the only switch that turns certificate checks off
+  smtp_ignore_ssl_errors: z.boolean().default(false),
   smtp_timeout: z.number().positive({ error: 'must be a number of seconds greater than 0' }).default(30),
   email_format: z.string().optional(),
   assets_dir: z.string().default('/tmp'),
@@ -88,6 +94,18 @@ function readAuthFile(deps: AlerterDeps, file: string): { user: string; pass: st
   return { user: String(d.user), pass: String(d.password) };
 }
 
+function readCaFile(ruleDir: string, file: string): Buffer {
+  const path = isAbsolute(file) ? file : join(ruleDir, file);
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new OptionProblem(
+      'smtp_ca_certs',
+      `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? errorMessage(err)})`,
+    );
+  }
+}
+
 export function emailMessage(o: EmailOptions, content: AlertContent): EmailMessage {
   const to = emailRecipients(o, content.matches[0]);
   return {
@@ -128,18 +146,36 @@ export const emailAlerter: AlerterDefinition = {
     const auth = o.smtp_auth_file ? readAuthFile(deps, o.smtp_auth_file) : undefined;
     const cert = o.smtp_cert_file ? readRuleFile(deps, 'smtp_cert_file', o.smtp_cert_file) : undefined;
     const key = o.smtp_key_file ? readRuleFile(deps, 'smtp_key_file', o.smtp_key_file) : cert;
-    const ca = o.smtp_ca_certs ? readRuleFile(deps, 'smtp_ca_certs', o.smtp_ca_certs) : undefined;
+    // a CA bundle is public: it may be anywhere (/etc/ssl/certs...)
+    const ca = o.smtp_ca_certs ? readCaFile(deps.ruleDir, o.smtp_ca_certs) : undefined;
     // images are attached when an alert is sent: their files are checked now
     for (const file of o.email_image_values)
       ruleFile(deps, 'email_image_values', resolve(o.assets_dir, file));
+    // The password goes only over TLS, to a server whose certificate checks out, unless the rule
+    // says otherwise (and is warned). Without a login STARTTLS stays opportunistic, as in
+    // ElastAlert 2, and unverified unless a CA or client certificate is given.
+    const requireTls = auth !== undefined && !o.smtp_ssl && o.smtp_require_tls !== false;
+    const verify =
+      !o.smtp_ignore_ssl_errors &&
+      (auth !== undefined || o.smtp_ssl || ca !== undefined || cert !== undefined);
+    if (auth && !o.smtp_ssl && o.smtp_require_tls === false) {
+      deps.logger.warn(
+        'smtp_require_tls is false: the SMTP password is sent in clear text when the server offers no STARTTLS',
+      );
+    }
+    if (o.smtp_ignore_ssl_errors) {
+      deps.logger.warn(
+        "smtp_ignore_ssl_errors is true: the SMTP server's certificate is not verified; give its CA in smtp_ca_certs instead",
+      );
+    }
     const settings: SmtpSettings = {
       host: o.smtp_host,
       port: o.smtp_port ?? (o.smtp_ssl ? 465 : 25),
       ssl: o.smtp_ssl,
+      requireTls,
       timeoutMs: o.smtp_timeout * 1000,
-      // As ElastAlert 2: the server's certificate is checked only when a CA or client certificate is configured.
       tls: {
-        rejectUnauthorized: ca !== undefined || cert !== undefined,
+        rejectUnauthorized: verify,
         ...(ca ? { ca } : {}),
         ...(cert ? { cert, key } : {}),
       },

@@ -9,8 +9,12 @@ export interface HttpOptions {
   method?: 'POST' | 'PUT' | 'GET' | 'PATCH';
   headers?: Record<string, string>;
   timeoutMs: number;
-  /** CA file for the receiver's certificate, or false to skip verification. */
+  /**
+   * `*_ca_certs`: a CA file to verify the receiver's certificate with; true or false mean "the
+   * system's CAs" (ElastAlert 2: false is no custom CA, not "no verification").
+   */
   caCerts?: string | boolean;
+  /** `*_ignore_ssl_errors`: the only way to skip verification (when no CA file is given, as in ElastAlert 2). */
   ignoreSslErrors?: boolean;
   proxy?: string;
 }
@@ -25,7 +29,7 @@ const dispatchers = new Map<string, Dispatcher>();
 
 function dispatcherFor(o: HttpOptions): Dispatcher | undefined {
   const ca = typeof o.caCerts === 'string' ? o.caCerts : undefined;
-  const insecure = o.ignoreSslErrors === true || o.caCerts === false;
+  const insecure = o.ignoreSslErrors === true && !ca;
   if (!ca && !insecure && !o.proxy) return undefined;
   const key = JSON.stringify([ca, insecure, o.proxy]);
   let d = dispatchers.get(key);
@@ -66,8 +70,50 @@ export async function httpSend(
     if (timeout.aborted && !signal.aborted)
       throw new HttpFailure(`${redactUrl(url)}: no answer within ${o.timeoutMs} ms`, true);
     if (signal.aborted) throw new HttpFailure(`${redactUrl(url)}: aborted`, true);
+    const tls = certificateProblem(err);
+    if (tls)
+      throw new HttpFailure(
+        `${redactUrl(url)}: its TLS certificate is not trusted (${tls}); give its CA in the alerter's *_ca_certs option`,
+        false,
+      );
     throw new HttpFailure(`${redactUrl(url)}: ${errorMessage(err)}`, true);
   }
+}
+
+/**
+ * Logs, when an alerter is built, that `<prefix>_ignore_ssl_errors` turns certificate checks off
+ * (it does nothing when `<prefix>_ca_certs` names a CA file, which is then used).
+ */
+export function warnUnverified(
+  logger: { warn(msg: string): void },
+  prefix: string,
+  o: Pick<HttpOptions, 'caCerts' | 'ignoreSslErrors'>,
+): void {
+  if (o.ignoreSslErrors !== true || typeof o.caCerts === 'string') return;
+  logger.warn(
+    `${prefix}_ignore_ssl_errors is true: the receiver's TLS certificate is not verified, so anyone on the network path can read and change alerts; give its CA in ${prefix}_ca_certs instead`,
+  );
+}
+
+const CERTIFICATE_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** The certificate error behind a failed request (the error or its cause), if that is what it was. */
+function certificateProblem(err: unknown): string | undefined {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; depth++) {
+    if (typeof e.code === 'string' && CERTIFICATE_CODES.has(e.code)) return e.code;
+    e = e.cause as typeof e;
+  }
+  return undefined;
 }
 
 export class HttpFailure extends Error {

@@ -7,7 +7,7 @@ import { stringList } from '../config/fields.ts';
 import { lookupField } from '../util/lookup.ts';
 import { redactText } from '../util/redact.ts';
 import type { AlertContent, AlerterDefinition, SendOutcome } from './alerter.ts';
-import { guarded, httpOutcome, httpSend } from './http.ts';
+import { guarded, httpOutcome, httpSend, warnUnverified } from './http.ts';
 import { readOptions } from './options.ts';
 import { displayUrl, urlDigest, urlSecrets } from './url-secrets.ts';
 
@@ -27,7 +27,7 @@ export const postAlerter: AlerterDefinition = {
   name: 'post',
   summary: 'POSTs each match as JSON to one or more URLs (ElastAlert 2 http_post_*).',
   optionNames: Object.keys(schema.shape),
-  create(options) {
+  create(options, deps) {
     const o = readOptions(schema, options);
     const allValues = o.http_post_all_values ?? Object.keys(o.http_post_payload).length === 0;
     const headers = {
@@ -42,6 +42,7 @@ export const postAlerter: AlerterDefinition = {
       ...(o.http_post_ca_certs !== undefined ? { caCerts: o.http_post_ca_certs } : {}),
       ...(o.http_post_proxy ? { proxy: o.http_post_proxy } : {}),
     };
+    warnUnverified(deps.logger, 'http_post', http);
     const secrets = [...new Set(o.http_post_url.flatMap(urlSecrets))];
     const send = (content: AlertContent, signal: AbortSignal) =>
       guarded(async (): Promise<SendOutcome> => {

@@ -10,7 +10,7 @@ import { redactText } from '../util/redact.ts';
 import { compileJsonTemplate, type JsonTemplate, TemplateError } from '../alerts/jinja.ts';
 import type { AlerterDefinition, SendOutcome } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';
-import { guarded, type HttpOptions, httpOutcome, httpSend } from './http.ts';
+import { guarded, type HttpOptions, httpOutcome, httpSend, warnUnverified } from './http.ts';
 import { readOptions } from './options.ts';
 import { displayUrl, urlSecrets } from './url-secrets.ts';
 
@@ -82,6 +82,7 @@ export const post2Alerter: AlerterDefinition = {
       ...(o.http_post2_ca_certs !== undefined ? { caCerts: o.http_post2_ca_certs } : {}),
       ...(o.http_post2_proxy ? { proxy: o.http_post2_proxy } : {}),
     };
+    warnUnverified(deps.logger, 'http_post2', http);
     const secrets = [
       ...o.http_post2_url.flatMap(urlSecrets),
       ...(o.http_post2_proxy ? urlSecrets(o.http_post2_proxy) : []),

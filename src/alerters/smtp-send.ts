@@ -26,6 +26,8 @@ export interface SmtpSettings {
   host: string;
   port: number;
   ssl: boolean;
+  /** Refuse to go on (and to log in) when the server offers no STARTTLS. */
+  requireTls?: boolean;
   timeoutMs: number;
   tls: ConnectionOptions;
   auth?: { user: string; pass: string };
@@ -78,6 +80,7 @@ export async function smtpSend(s: SmtpSettings, m: EmailMessage, signal: AbortSi
     host: s.host,
     port: s.port,
     secure: s.ssl,
+    requireTLS: s.requireTls === true,
     connectionTimeout: s.timeoutMs,
     greetingTimeout: s.timeoutMs,
     socketTimeout: s.timeoutMs,
@@ -134,6 +137,13 @@ export function smtpOutcome(where: string, err: unknown): SendOutcome {
   const rc = e?.responseCode;
   if (code === 'EABORT') return { ok: false, retryable: true, reason: `${where}: aborted` };
   if (code === 'ECOMPOSE') return { ok: false, retryable: false, reason: `email: ${message}` };
+  if (code === 'ETLS' && /STARTTLS/i.test(message)) {
+    return {
+      ok: false,
+      retryable: false,
+      reason: `${where} offers no STARTTLS, and the login is sent only over TLS: use smtp_ssl (port 465) if the server speaks TLS from the start, or set smtp_require_tls: false to send the password in clear text (${message})`,
+    };
+  }
   if (code === 'EAUTH' || code === 'ENOAUTH') {
     if (rc !== undefined && rc >= 400 && rc < 500)
       return { ok: false, retryable: true, reason: `${where}: login temporarily refused (${message})` };
@@ -158,7 +168,7 @@ export function smtpOutcome(where: string, err: unknown): SendOutcome {
     return {
       ok: false,
       retryable: false,
-      reason: `${where}: TLS failed (${message}); check smtp_ssl / smtp_port, and smtp_ca_certs for a private CA`,
+      reason: `${where}: TLS failed (${message}); check smtp_ssl / smtp_port, and smtp_ca_certs for a private CA (smtp_ignore_ssl_errors: true skips the check)`,
     };
   }
   return { ok: false, retryable: true, reason: `${where}: ${message}` };

@@ -9,7 +9,7 @@ import { redactText } from '../util/redact.ts';
 import { compileTemplate, parseRenderedJson, TemplateError, type CompiledTemplate } from '../alerts/jinja.ts';
 import type { AlertContent, AlerterDefinition, SendOutcome } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';
-import { guarded, type HttpOptions, httpOutcome, httpSend } from './http.ts';
+import { guarded, type HttpOptions, httpOutcome, httpSend, warnUnverified } from './http.ts';
 import { readOptions } from './options.ts';
 import { displayUrl, urlDigest, urlSecrets } from './url-secrets.ts';
 
@@ -97,6 +97,7 @@ export const webhookAlerter: AlerterDefinition = {
       ...(o.webhook_ca_certs !== undefined ? { caCerts: o.webhook_ca_certs } : {}),
       ...(o.webhook_proxy ? { proxy: o.webhook_proxy } : {}),
     };
+    warnUnverified(deps.logger, 'webhook', http);
     const channel = `webhook:${urlDigest(o.webhook_url)}`;
     const hide = (outcome: SendOutcome): SendOutcome =>
       outcome.ok ? outcome : { ...outcome, reason: redactText(outcome.reason, secrets) };

@@ -70,10 +70,15 @@ function truthy(v: string | undefined): boolean | undefined {
   return /^(1|true|yes|on)$/i.test(v.trim());
 }
 
-function hostPort(spec: string, defaultPort: number): { host: string; port: number } {
-  // "host", "host:9200", "[::1]:9200", or a URL "https://host:9200"
+function hostPort(spec: string, defaultPort: number): { host: string; port: number; https?: boolean } {
+  // "host", "host:9200", "[::1]:9200", or a URL "https://host:9200" (whose scheme is kept)
   const url = /^[a-z]+:\/\//i.test(spec) ? new URL(spec) : undefined;
-  if (url) return { host: url.hostname, port: url.port ? Number(url.port) : defaultPort };
+  if (url)
+    return {
+      host: url.hostname,
+      port: url.port ? Number(url.port) : defaultPort,
+      https: url.protocol === 'https:',
+    };
   const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(spec.trim());
   if (!m) throw new EsalertError('CONFIG_INVALID', `es_hosts entry "${spec}" is not host or host:port`);
   return { host: m[1]!, port: m[2] ? Number(m[2]) : defaultPort };
@@ -96,7 +101,7 @@ export function resolveEsConnection(keys: EsConnectionKeys, env: EnvLookup): EsC
   if (portText !== undefined && !Number.isInteger(port)) {
     throw new EsalertError('CONFIG_INVALID', `ES_PORT must be a port number, got "${portText}"`);
   }
-  const specs: { host: string; port: number }[] = [];
+  const specs: { host: string; port: number; https?: boolean }[] = [];
   if (host) specs.push({ host, port: port ?? 9200 });
   for (const h of hosts ?? []) specs.push(hostPort(h, port ?? 9200));
   if (specs.length === 0) {
@@ -105,9 +110,17 @@ export function resolveEsConnection(keys: EsConnectionKeys, env: EnvLookup): EsC
       'es_host is required: set es_host (and es_port) in config.yaml, or ES_HOST',
     );
   }
-  const scheme = useSsl ? 'https' : 'http';
+  // TLS settings without TLS would be ignored: the connection would silently go in clear text
+  const tlsKeys = (['ca_certs', 'client_cert', 'client_key'] as const).filter((k) => keys[k]);
+  if (tlsKeys.length > 0 && !useSsl && !specs.some((s) => s.https)) {
+    throw new EsalertError(
+      'CONFIG_INVALID',
+      `${tlsKeys.join(' and ')} ${tlsKeys.length > 1 ? 'are' : 'is'} set but use_ssl is not: set use_ssl: true (or ES_USE_SSL=true) to reach Elasticsearch over HTTPS, or remove ${tlsKeys.join(' and ')}`,
+    );
+  }
+  const scheme = (s: { https?: boolean }) => (useSsl || s.https ? 'https' : 'http');
   const nodes = [
-    ...new Set(specs.map((s) => `${scheme}://${s.host}:${s.port}${prefix ? `/${prefix}` : ''}`)),
+    ...new Set(specs.map((s) => `${scheme(s)}://${s.host}:${s.port}${prefix ? `/${prefix}` : ''}`)),
   ];
 
   // Precedence as in ElastAlert 2: API key, then bearer token, then basic auth.
@@ -126,7 +139,7 @@ export function resolveEsConnection(keys: EsConnectionKeys, env: EnvLookup): EsC
     requestTimeoutMs: Math.round((keys.es_conn_timeout ?? 20) * 1000),
   };
   if (auth) options.auth = auth;
-  if (useSsl || keys.ca_certs || keys.client_cert) {
+  if (useSsl || specs.some((s) => s.https)) {
     const tls: EsTls = { rejectUnauthorized: keys.verify_certs ?? true };
     if (keys.ca_certs) tls.caFile = keys.ca_certs;
     if (keys.client_cert) tls.certFile = keys.client_cert;

@@ -214,7 +214,24 @@ export function parseGlobalConfig(
       { path: ['es_host'], message: 'is required: the Elasticsearch host name (or set ES_HOST)' },
     ]);
   }
+  const tlsKey = (['ca_certs', 'client_cert', 'client_key'] as const).find((k) => c[k]);
+  const httpsHost = (c.es_hosts ?? []).some((h) => /^https:\/\//i.test(h));
+  if (tlsKey && !c.use_ssl && !httpsHost) {
+    throw problemsError('CONFIG_INVALID', source, [
+      {
+        path: [tlsKey],
+        message:
+          'is set but use_ssl is not, so Elasticsearch would be reached in clear text: set use_ssl: true (or ES_USE_SSL=true), or remove it',
+      },
+    ]);
+  }
   const warnings: string[] = [];
+  if (c.verify_certs === false && (c.use_ssl || httpsHost)) {
+    const loc = source.locate(['verify_certs']);
+    warnings.push(
+      `${loc.file}:${loc.line ?? 1}: verify_certs is false: Elasticsearch's TLS certificate is not verified, so anyone on the network path can read the password and the data; give its CA in ca_certs instead`,
+    );
+  }
   if (options.knownRuleOptions) {
     for (const key of Object.keys(value as RawConfig)) {
       if (key in globalSchema.shape || GLOBAL_ONLY_KEYS.has(key) || options.knownRuleOptions.has(key))

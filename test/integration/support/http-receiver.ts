@@ -1,8 +1,12 @@
 /**
  * An HTTP receiver on 127.0.0.1 that records what alerters send. Its answers can be scripted
- * (status codes, JSON bodies such as DingTalk's {"errcode":130101}, delays) to exercise retries.
+ * (status codes, JSON bodies such as DingTalk's {"errcode":130101}, delays) to exercise retries,
+ * or echo the request back (headers and body), as careless servers do in error replies. With
+ * `tls` it speaks HTTPS with the given certificate.
  */
-import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export interface Received {
@@ -19,6 +23,13 @@ export interface Reply {
   body?: unknown;
   headers?: Record<string, string>;
   delayMs?: number;
+  /** Answer with the request itself as JSON: {method, path, headers, body}. */
+  echo?: boolean;
+}
+
+export interface ReceiverOptions {
+  /** Serve HTTPS with this key and certificate (PEM files). */
+  tls?: { key: string; cert: string };
 }
 
 export interface Receiver {
@@ -35,11 +46,12 @@ export interface Receiver {
 
 export async function startReceiver(
   fallback: Reply = { status: 200, body: { errcode: 0, errmsg: 'ok' } },
+  options: ReceiverOptions = {},
 ): Promise<Receiver> {
   const received: Received[] = [];
   const queue: Reply[] = [];
   const waiters: { n: number; resolve: () => void }[] = [];
-  const server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -67,22 +79,25 @@ export async function startReceiver(
           w.resolve();
         }
         res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });
+        const content = reply.echo
+          ? { method: req.method, path: req.url, headers: req.headers, body }
+          : reply.body;
         res.end(
-          reply.body === undefined
-            ? ''
-            : typeof reply.body === 'string'
-              ? reply.body
-              : JSON.stringify(reply.body),
+          content === undefined ? '' : typeof content === 'string' ? content : JSON.stringify(content),
         );
       };
       if (reply.delayMs) setTimeout(answer, reply.delayMs);
       else answer();
     });
-  });
+  };
+  const tls = options.tls;
+  const server = tls
+    ? createHttpsServer({ key: readFileSync(tls.key), cert: readFileSync(tls.cert) }, handle)
+    : createServer(handle);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const r: Receiver = {
-    url: `http://127.0.0.1:${port}`,
+    url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
     received,
     fallback,

@@ -18,6 +18,7 @@ import type { Doc } from '../../../src/util/lookup.ts';
 import { type Receiver, startReceiver } from '../../integration/support/http-receiver.ts';
 import { alertContent, type CapturedLog, captureLog, deps } from './support/alert-content.ts';
 import { type SmtpReceiver, startSmtpReceiver } from './support/smtp-receiver.ts';
+import { makeCertificates } from '../../integration/support/es-gateway.ts';
 
 const TIMEOUT_S = 0.2;
 const SLOW_MS = 1000;
@@ -166,8 +167,10 @@ const HARNESSES: Record<string, () => Promise<Harness>> = {
       },
     ),
   email: async () => {
+    const certs = makeCertificates();
     const smtp: SmtpReceiver = await startSmtpReceiver({
       auth: { user: 'alerts@example.com', pass: SMTP_PASSWORD },
+      tls: { mode: 'starttls', key: certs.serverKey, cert: certs.serverCert },
     });
     const ruleDir = mkdtempSync(join(tmpdir(), 'esalert-contract-'));
     writeFileSync(join(ruleDir, 'auth.yaml'), `user: alerts@example.com\npassword: ${SMTP_PASSWORD}\n`);
@@ -178,6 +181,7 @@ const HARNESSES: Record<string, () => Promise<Harness>> = {
         smtp_host: '127.0.0.1',
         smtp_port: smtp.port,
         smtp_auth_file: 'auth.yaml',
+        smtp_ca_certs: certs.ca,
       },
       timeout: { smtp_timeout: TIMEOUT_S },
       secrets: [SMTP_PASSWORD],

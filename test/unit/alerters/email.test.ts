@@ -24,6 +24,7 @@ let plain: SmtpReceiver;
 let authed: SmtpReceiver;
 let starttls: SmtpReceiver;
 let ssl: SmtpReceiver;
+let authedStarttls: SmtpReceiver;
 let ruleDir: string;
 
 beforeAll(async () => {
@@ -34,12 +35,16 @@ beforeAll(async () => {
     tls: { mode: 'starttls', key: certs.serverKey, cert: certs.serverCert },
   });
   ssl = await startSmtpReceiver({ tls: { mode: 'ssl', key: certs.serverKey, cert: certs.serverCert } });
+  authedStarttls = await startSmtpReceiver({
+    auth: { user: 'alerts@example.com', pass: PASSWORD },
+    tls: { mode: 'starttls', key: certs.serverKey, cert: certs.serverCert },
+  });
   ruleDir = mkdtempSync(join(tmpdir(), 'esalert-email-'));
   writeFileSync(join(ruleDir, 'smtp_auth.yaml'), `user: alerts@example.com\npassword: ${PASSWORD}\n`);
   writeFileSync(join(ruleDir, 'wrong_auth.yaml'), 'user: alerts@example.com\npassword: not-the-password\n');
 });
 afterAll(async () => {
-  for (const s of [plain, authed, starttls, ssl]) await s.close();
+  for (const s of [plain, authed, starttls, ssl, authedStarttls]) await s.close();
 });
 
 const base = (server: SmtpReceiver): Doc => ({
@@ -202,7 +207,10 @@ describe("recipients and subject (ElastAlert 2's test vectors)", () => {
 
 describe('login and TLS', () => {
   it('logs in with smtp_auth_file (relative to the rule file), password never shown', async () => {
-    const { outcome, mail, alerter, log } = await send(authed, { smtp_auth_file: 'smtp_auth.yaml' });
+    const { outcome, mail, alerter, log } = await send(authedStarttls, {
+      smtp_auth_file: 'smtp_auth.yaml',
+      smtp_ca_certs: certs.ca,
+    });
     expect(outcome).toEqual({ ok: true });
     expect(mail!.user).toBe('alerts@example.com');
     expect(alerter.secrets()).toEqual([PASSWORD]);
@@ -211,7 +219,10 @@ describe('login and TLS', () => {
   });
 
   it('a rejected login is permanent and names smtp_auth_file', async () => {
-    const { outcome } = await send(authed, { smtp_auth_file: 'wrong_auth.yaml' });
+    const { outcome } = await send(authedStarttls, {
+      smtp_auth_file: 'wrong_auth.yaml',
+      smtp_ca_certs: certs.ca,
+    });
     expect(outcome).toMatchObject({ ok: false, retryable: false });
     if (!outcome.ok) {
       expect(outcome.reason).toContain('rejected the login');
@@ -243,6 +254,55 @@ describe('login and TLS', () => {
     const { outcome } = await send(ssl, { smtp_ssl: true, smtp_ca_certs: other.ca });
     expect(outcome).toMatchObject({ ok: false, retryable: false });
     if (!outcome.ok) expect(outcome.reason).toContain('TLS failed');
+  });
+});
+
+describe('a login goes only over verified TLS', () => {
+  const login = { smtp_auth_file: 'smtp_auth.yaml' };
+
+  it('a server without STARTTLS never sees the password: a permanent failure that says what to do', async () => {
+    const before = authed.logins.length;
+    const { outcome, mail } = await send(authed, login);
+    expect(mail).toBeUndefined();
+    expect(authed.logins.length).toBe(before);
+    expect(outcome).toMatchObject({ ok: false, retryable: false });
+    if (!outcome.ok) expect(outcome.reason).toMatch(/offers no STARTTLS.*smtp_ssl.*smtp_require_tls: false/);
+  });
+
+  it('STARTTLS to a certificate signed by an unknown CA fails before the login', async () => {
+    const before = authedStarttls.logins.length;
+    const { outcome } = await send(authedStarttls, login);
+    expect(authedStarttls.logins.length).toBe(before);
+    expect(outcome).toMatchObject({ ok: false, retryable: false });
+    if (!outcome.ok) expect(outcome.reason).toMatch(/TLS failed.*smtp_ca_certs/);
+  });
+
+  it('STARTTLS verified against smtp_ca_certs logs in over TLS', async () => {
+    const { outcome, mail } = await send(authedStarttls, { ...login, smtp_ca_certs: certs.ca });
+    expect(outcome).toEqual({ ok: true });
+    expect(mail!.secure).toBe(true);
+    expect(mail!.user).toBe('alerts@example.com');
+    expect(authedStarttls.logins.at(-1)).toEqual({ user: 'alerts@example.com', secure: true });
+  });
+
+  it('smtp_ssl checks the certificate too', async () => {
+    const { outcome } = await send(ssl, { smtp_ssl: true });
+    expect(outcome).toMatchObject({ ok: false, retryable: false });
+    if (!outcome.ok) expect(outcome.reason).toContain('TLS failed');
+  });
+
+  it('the opt-outs work and warn: smtp_ignore_ssl_errors, smtp_require_tls: false', async () => {
+    const log1 = captureLog();
+    const r1 = await send(authedStarttls, { ...login, smtp_ignore_ssl_errors: true }, [MATCH], log1);
+    expect(r1.outcome).toEqual({ ok: true });
+    expect(log1.text()).toMatch(/smtp_ignore_ssl_errors is true: .*not verified/);
+
+    const log2 = captureLog();
+    const r2 = await send(authed, { ...login, smtp_require_tls: false }, [MATCH], log2);
+    expect(r2.outcome).toEqual({ ok: true });
+    expect(authed.logins.at(-1)).toEqual({ user: 'alerts@example.com', secure: false });
+    expect(log2.text()).toMatch(/smtp_require_tls is false: the SMTP password is sent in clear text/);
+    for (const log of [log1, log2]) expect(log.text()).not.toContain(PASSWORD);
   });
 });
 
@@ -338,7 +398,6 @@ describe('options', () => {
       { smtp_auth_file: join(elsewhere, 'auth.yaml') },
       { smtp_auth_file: `../${basename(elsewhere)}/auth.yaml` },
       { smtp_cert_file: join(elsewhere, 'auth.yaml') },
-      { smtp_ca_certs: join(elsewhere, 'auth.yaml') },
       { email_image_keys: ['logo'], email_image_values: ['logo.png'], assets_dir: elsewhere },
     ]) {
       expect(create({ email: 'a@b.c', ...options })).toThrow(

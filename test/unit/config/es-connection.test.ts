@@ -112,6 +112,21 @@ describe('resolveEsConnection', () => {
     });
   });
 
+  it('certificates without use_ssl are an error, not a silent switch to clear text', () => {
+    for (const k of ['ca_certs', 'client_cert']) {
+      expect(() => resolveEsConnection({ es_host: 'a', [k]: '/x.pem' }, none)).toThrow(
+        new RegExp(`${k} is set but use_ssl is not: set use_ssl: true`),
+      );
+    }
+    // ES_USE_SSL, or an https:// entry in es_hosts, is TLS
+    expect(
+      resolveEsConnection({ es_host: 'a', ca_certs: '/ca.pem' }, env({ ES_USE_SSL: 'true' })).nodes,
+    ).toEqual(['https://a:9200']);
+    const o = resolveEsConnection({ es_hosts: ['https://b:9243'], ca_certs: '/ca.pem' }, none);
+    expect(o.nodes).toEqual(['https://b:9243']);
+    expect(o.tls).toEqual({ rejectUnauthorized: true, caFile: '/ca.pem' });
+  });
+
   it('requires a host and says how to give one', () => {
     const err = (() => {
       try {

@@ -41,6 +41,10 @@ describe('config.yaml', () => {
     [minimal.replace('es_host: es\n', ''), /es_host is required/],
     [minimal + 'max_threads: -2\n', /max_threads must be greater than 0/],
     [minimal + 'timezone: Mars/Olympus\n', /timezone must be an IANA time zone name/],
+    [
+      minimal + 'ca_certs: /etc/ca.pem\n',
+      /config\.yaml:6:1: ca_certs is set but use_ssl is not.*use_ssl: true/,
+    ],
   ])('rejects a bad value with the line and the fix (%#)', (text, want) => {
     expect(() => load(text)).toThrow(want);
   });
@@ -59,6 +63,13 @@ describe('config.yaml', () => {
       ({ ES_HOST: 'from-env', ES_PORT: '9201', ES_USERNAME: 'u', ES_PASSWORD: 'p' })[k];
     const c = load(minimal, env);
     expect(c.raw).toMatchObject({ es_host: 'from-env', es_port: 9201, es_username: 'u', es_password: 'p' });
+  });
+
+  it('verify_certs: false draws a warning', () => {
+    const c = load(minimal + 'use_ssl: true\nverify_certs: false\n');
+    expect(c.warnings).toEqual([
+      expect.stringMatching(/config\.yaml:7: verify_certs is false: .*not verified/),
+    ]);
   });
 
   it('interpolates ${VAR} in values', () => {

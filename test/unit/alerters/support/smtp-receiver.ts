@@ -37,6 +37,8 @@ export interface SmtpReceiver {
   failNext(f: SmtpFailureScript): void;
   /** Delays the answer to DATA. */
   delayMs: number;
+  /** Every login attempt, successful or not: the user, and whether the session was encrypted. */
+  logins: { user: string; secure: boolean }[];
   close(): Promise<void>;
 }
 
@@ -56,6 +58,7 @@ export async function startSmtpReceiver(options: SmtpReceiverOptions = {}): Prom
     port: 0,
     mails,
     delayMs: 0,
+    logins: [],
     failNext: (f) => (failure = f),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
@@ -67,7 +70,8 @@ export async function startSmtpReceiver(options: SmtpReceiverOptions = {}): Prom
     disabledCommands: tls ? [] : ['STARTTLS'],
     authOptional: !options.auth,
     allowInsecureAuth: true,
-    onAuth(auth, _session, cb) {
+    onAuth(auth, session, cb) {
+      r.logins.push({ user: auth.username ?? '', secure: session.secure });
       if (options.auth && auth.username === options.auth.user && auth.password === options.auth.pass)
         return cb(null, { user: auth.username });
       cb(smtpError(535, 'Authentication credentials invalid'));
