@@ -16,6 +16,7 @@ import { redactText } from '../util/redact.ts';
 import type { AlertContent, AlerterDefinition, AlerterDeps, SendOutcome } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';
 import { readOptions } from './options.ts';
+import { urlDigest } from './url-secrets.ts';
 import { readRuleFile, ruleFile } from './rule-files.ts';
 import { type EmailMessage, type SmtpSettings, smtpOutcome, smtpSend } from './smtp-send.ts';
 
@@ -187,7 +188,8 @@ export const emailAlerter: AlerterDefinition = {
       outcome.ok ? outcome : { ...outcome, reason: redactText(outcome.reason, secrets) };
     return {
       type: 'email',
-      channel: `email:${o.email.join(',')}`,
+      // channels are metric labels and log fields: name the destination without the addresses
+      channel: `email:${urlDigest(`${settings.host}:${settings.port}/${o.email.join(',')}`)}`,
       info: () => ({ type: 'email', recipients: [...o.email] }),
       secrets: () => [...secrets],
       async send(content, signal) {

@@ -7,6 +7,7 @@ import { stringList } from '../config/fields.ts';
 import { lookupField } from '../util/lookup.ts';
 import { redactText } from '../util/redact.ts';
 import type { AlertContent, AlerterDefinition, SendOutcome } from './alerter.ts';
+import { headerSecrets } from './header-secrets.ts';
 import { guarded, httpOutcome, httpSend, warnUnverified } from './http.ts';
 import { readOptions } from './options.ts';
 import { displayUrl, urlDigest, urlSecrets } from './url-secrets.ts';
@@ -43,7 +44,13 @@ export const postAlerter: AlerterDefinition = {
       ...(o.http_post_proxy ? { proxy: o.http_post_proxy } : {}),
     };
     warnUnverified(deps.logger, 'http_post', http);
-    const secrets = [...new Set(o.http_post_url.flatMap(urlSecrets))];
+    const secrets = [
+      ...new Set([
+        ...o.http_post_url.flatMap(urlSecrets),
+        ...headerSecrets(o.http_post_headers),
+        ...(o.http_post_proxy ? urlSecrets(o.http_post_proxy) : []),
+      ]),
+    ];
     const send = (content: AlertContent, signal: AbortSignal) =>
       guarded(async (): Promise<SendOutcome> => {
         for (const match of content.matches) {
@@ -64,7 +71,7 @@ export const postAlerter: AlerterDefinition = {
       channel: `post:${o.http_post_url.map(urlDigest).join(',')}`,
       info: () => ({ type: 'http_post', http_post_webhook_url: o.http_post_url.map(displayUrl) }),
       secrets: () => secrets,
-      // a receiver may echo the URL (and its token) in an error body
+      // a receiver may echo the URL (and its token) or the headers in an error body
       send: async (content, signal) => {
         const outcome = await send(content, signal);
         return outcome.ok ? outcome : { ...outcome, reason: redactText(outcome.reason, secrets) };

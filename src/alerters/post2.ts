@@ -10,6 +10,7 @@ import { redactText } from '../util/redact.ts';
 import { compileJsonTemplate, type JsonTemplate, TemplateError } from '../alerts/jinja.ts';
 import type { AlerterDefinition, SendOutcome } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';
+import { headerSecrets } from './header-secrets.ts';
 import { guarded, type HttpOptions, httpOutcome, httpSend, warnUnverified } from './http.ts';
 import { readOptions } from './options.ts';
 import { displayUrl, urlSecrets } from './url-secrets.ts';
@@ -86,18 +87,20 @@ export const post2Alerter: AlerterDefinition = {
     const secrets = [
       ...o.http_post2_url.flatMap(urlSecrets),
       ...(o.http_post2_proxy ? urlSecrets(o.http_post2_proxy) : []),
+      // values written in the headers template as they are (rendered ones are added when sent)
+      ...headerSecrets(typeof o.http_post2_headers === 'string' ? {} : o.http_post2_headers),
     ];
     // Header values rendered from templates may carry credentials; they are kept out of reasons too.
-    const headerSecrets = new Set<string>();
+    const renderedSecrets = new Set<string>();
     const hide = (outcome: SendOutcome): SendOutcome =>
       outcome.ok
         ? outcome
-        : { ...outcome, reason: redactText(outcome.reason, [...secrets, ...headerSecrets]) };
+        : { ...outcome, reason: redactText(outcome.reason, [...secrets, ...renderedSecrets]) };
     return {
       type: 'post2',
       channel: `post2:${o.http_post2_url.map(displayUrl).join(',')}`,
       info: () => ({ type: 'http_post2', http_post2_webhook_url: o.http_post2_url.map(displayUrl) }),
-      secrets: () => [...new Set([...secrets, ...headerSecrets])],
+      secrets: () => [...new Set([...secrets, ...renderedSecrets])],
       send: (content, signal) =>
         guarded(async (): Promise<SendOutcome> => {
           for (const match of content.matches) {
@@ -115,13 +118,8 @@ export const post2Alerter: AlerterDefinition = {
                 if (value === null || typeof value === 'object')
                   throw new Post2Problem(`http_post2_headers: the value of header ${name} must be a string`);
                 headers[name] = String(value);
-                if (
-                  /auth|token|key|secret|cookie/i.test(name) &&
-                  headers[name].length >= 4 &&
-                  headerSecrets.size < 100
-                )
-                  headerSecrets.add(headers[name]);
               }
+              for (const s of headerSecrets(rendered)) if (renderedSecrets.size < 100) renderedSecrets.add(s);
             } catch (err) {
               if (err instanceof Post2Problem) return { ok: false, retryable: false, reason: err.message };
               throw err;

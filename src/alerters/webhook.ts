@@ -9,6 +9,7 @@ import { redactText } from '../util/redact.ts';
 import { compileTemplate, parseRenderedJson, TemplateError, type CompiledTemplate } from '../alerts/jinja.ts';
 import type { AlertContent, AlerterDefinition, SendOutcome } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';
+import { headerSecrets } from './header-secrets.ts';
 import { guarded, type HttpOptions, httpOutcome, httpSend, warnUnverified } from './http.ts';
 import { readOptions } from './options.ts';
 import { displayUrl, urlDigest, urlSecrets } from './url-secrets.ts';
@@ -29,9 +30,6 @@ const schema = z.object({
   webhook_ca_certs: z.union([z.string(), z.boolean()]).optional(),
   webhook_ignore_ssl_errors: z.boolean().default(false),
 });
-
-/** Header names whose values are credentials. */
-const SECRET_HEADER = /auth|token|key|secret|signature|cookie|password/i;
 
 /** The template variables: the first match's fields, then matches, rule, title, body; all under the root name too. */
 export function webhookValues(content: AlertContent): Doc {
@@ -84,9 +82,7 @@ export const webhookAlerter: AlerterDefinition = {
     }
     const secrets = [
       ...urlSecrets(o.webhook_url),
-      ...Object.entries(headers)
-        .filter(([k, v]) => SECRET_HEADER.test(k) && v.length >= 4)
-        .flatMap(([, v]) => [v, ...v.split(/\s+/).filter((part) => part.length >= 8)]),
+      ...headerSecrets(headers),
       ...(o.webhook_proxy ? urlSecrets(o.webhook_proxy) : []),
     ];
     const http: HttpOptions = {

@@ -11,16 +11,9 @@
 import { displayUrl, urlSecrets } from '../alerters/url-secrets.ts';
 import { ES_CONNECTION_KEYS } from '../config/es-connection.ts';
 import type { Doc } from '../util/lookup.ts';
+import { isSecretName } from '../util/secret-names.ts';
 
 const CONNECTION_KEYS = new Set<string>(ES_CONNECTION_KEYS);
-
-/** Option names whose values are credentials, or files or maps holding them. */
-const SECRET_NAME =
-  /(pass(word)?|passwd|secret|token|api_?key|bearer|sign|signature|credentials?|cookie|auth|authorization|bot_id|private_key|(auth|key)_file|headers)$|(^|_)key$/i;
-
-export function isSecretOptionName(name: string): boolean {
-  return SECRET_NAME.test(name);
-}
 
 function isUrlWithSecrets(text: string): boolean {
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return false;
@@ -36,7 +29,7 @@ function cleanValue(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(cleanValue);
   if (value && typeof value === 'object') {
     const out: Doc = {};
-    for (const [k, v] of Object.entries(value)) if (!isSecretOptionName(k)) out[k] = cleanValue(v);
+    for (const [k, v] of Object.entries(value)) if (!isSecretName(k)) out[k] = cleanValue(v);
     return out;
   }
   return value;
@@ -50,7 +43,7 @@ export function templateOptions(raw: Doc): Doc {
   if (known) return known;
   const out: Doc = {};
   for (const [k, v] of Object.entries(raw)) {
-    if (CONNECTION_KEYS.has(k) || isSecretOptionName(k)) continue;
+    if (CONNECTION_KEYS.has(k) || isSecretName(k)) continue;
     out[k] = cleanValue(v);
   }
   views.set(raw, out);

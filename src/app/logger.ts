@@ -1,10 +1,11 @@
 /**
  * Logs: JSON lines by default (pino), readable lines with --log-format text. Known secret values
- * (passwords, API keys, webhook tokens) are replaced by *** in every message and field, and the
- * usual secret-bearing option names are redacted by path.
+ * (passwords, API keys, webhook tokens, header values), in their encoded forms too, are replaced
+ * by *** in every message and field, and fields named like credentials (authorization, password,
+ * token...) are masked at any depth. Errors keep their message and stack; cycles do not throw.
  */
 import { pino, type Logger } from 'pino';
-import { redactDeep, redactText } from '../util/redact.ts';
+import { redactText, scrubForLog } from '../util/redact.ts';
 
 export type LogFormat = 'json' | 'text';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -19,8 +20,11 @@ export interface LoggerOptions {
 /** Values to scrub from every log line; alerters and connections register theirs as they load. */
 export class SecretRegistry {
   private readonly values = new Set<string>();
-  add(...secrets: (string | undefined)[]): void {
-    for (const s of secrets) if (s && s.length >= 4) this.values.add(s);
+  add(...secrets: (string | number | undefined)[]): void {
+    for (const v of secrets) {
+      const s = typeof v === 'number' ? String(v) : v;
+      if (s && s.length >= 4) this.values.add(s);
+    }
   }
   list(): string[] {
     return [...this.values];
@@ -42,8 +46,7 @@ const REDACT_PATHS = [
 export function createLogger(options: LoggerOptions, secrets: SecretRegistry): Logger {
   const scrub = (v: unknown) => {
     const list = secrets.list();
-    if (list.length === 0) return v;
-    return typeof v === 'string' ? redactText(v, list) : redactDeep(v, list);
+    return typeof v === 'string' ? redactText(v, list) : scrubForLog(v, list);
   };
   const transport =
     options.format === 'text'

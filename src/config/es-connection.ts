@@ -124,11 +124,13 @@ export function resolveEsConnection(keys: EsConnectionKeys, env: EnvLookup): EsC
   ];
 
   // Precedence as in ElastAlert 2: API key, then bearer token, then basic auth.
-  const apiKey = env('ES_API_KEY') ?? keys.es_api_key;
-  const bearer = env('ES_BEARER') ?? keys.es_bearer;
+  // YAML may have read a credential written as digits as a number
+  const text = (v: unknown) => (v === undefined || v === null ? undefined : String(v));
+  const apiKey = env('ES_API_KEY') ?? text(keys.es_api_key);
+  const bearer = env('ES_BEARER') ?? text(keys.es_bearer);
   const envUser = env('ES_USERNAME');
-  const username = envUser ?? keys.es_username;
-  const password = envUser !== undefined ? (env('ES_PASSWORD') ?? '') : keys.es_password;
+  const username = envUser ?? text(keys.es_username);
+  const password = envUser !== undefined ? (env('ES_PASSWORD') ?? '') : text(keys.es_password);
   let auth: EsAuth | undefined;
   if (apiKey) auth = { kind: 'apiKey', apiKey };
   else if (bearer) auth = { kind: 'bearer', token: bearer };

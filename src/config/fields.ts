@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { EsalertError, type ErrorCode } from '../errors/esalert-error.ts';
+import { isSecretName } from '../util/secret-names.ts';
 import type { YamlPath, YamlSource } from './yaml-source.ts';
 
 const UNITS = {
@@ -52,13 +53,26 @@ export const nonNegativeInt = z
   .int({ error: 'must be a whole number' })
   .nonnegative({ error: 'must be 0 or more' });
 
+/**
+ * What was given, by its kind only: a value in the wrong place may be a password (a misindented
+ * line, a `${VAR}` that came out as a number), and load errors are logged.
+ */
 function describe(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return `"${value.length > 40 ? `${value.slice(0, 40)}...` : value}"`;
-  return String(value);
+  if (typeof value === 'string') return value === '' ? 'an empty string' : 'a string';
+  if (typeof value === 'number') return 'a number';
+  if (typeof value === 'boolean') return String(value);
+  return typeof value;
+}
+
+/** For a value that is not one of a few choices: the value itself when it is short and not under a credential's name. */
+function describeChoice(value: unknown, path: readonly PropertyKey[]): string {
+  const name = String(path.findLast((p) => typeof p === 'string') ?? '');
+  if (typeof value === 'string' && value.length <= 24 && !isSecretName(name)) return JSON.stringify(value);
+  return describe(value);
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
@@ -117,7 +131,7 @@ export function problemsFromZod(error: z.ZodError, input: unknown): Problem[] {
       case 'invalid_value':
         out.push({
           path,
-          message: `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')} (got ${describe(got)})`,
+          message: `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')} (got ${describeChoice(got, issue.path)})`,
         });
         break;
       case 'invalid_union':

@@ -30,6 +30,9 @@ const DURATION_KEYS = new Set([
   'alert_retry',
 ]);
 
+/** A credential: YAML may read one written as digits as a number; it is used as text. */
+const credential = z.union([z.string(), z.number().transform(String)]).optional();
+
 const globalSchema = z
   .object({
     rules_folder: stringList.default(['rules']),
@@ -65,10 +68,10 @@ const globalSchema = z
     ca_certs: z.string().optional(),
     client_cert: z.string().optional(),
     client_key: z.string().optional(),
-    es_username: z.string().optional(),
-    es_password: z.string().optional(),
-    es_api_key: z.string().optional(),
-    es_bearer: z.string().optional(),
+    es_username: credential,
+    es_password: credential,
+    es_api_key: credential,
+    es_bearer: credential,
     es_url_prefix: z.string().optional(),
     es_conn_timeout: z.number().positive().default(20),
     custom_pretty_ts_format: z.string().nullable().optional(),

@@ -20,6 +20,7 @@ import {
   visit,
 } from 'yaml';
 import { type ErrorCode, EsalertError, type SourceLocation } from '../errors/esalert-error.ts';
+import { isSecretName } from '../util/secret-names.ts';
 import { type EnvLookup, type FileReader, interpolate } from './interpolate.ts';
 
 export type YamlPath = readonly (string | number)[];
@@ -99,12 +100,15 @@ export function parseYaml(file: string, text: string, options: ParseYamlOptions 
   if (options.env) {
     const env = options.env;
     visit(doc, {
-      Scalar(key, node) {
+      Scalar(key, node, path) {
         if (key === 'key' || typeof node.value !== 'string') return;
         const r = interpolate(node.value, env, options.readFile);
         if (!r.changed) return;
-        // A plain scalar that was exactly `${VAR}` reads as YAML would after text substitution (9200 -> number).
-        if (r.whole && node.type === 'PLAIN') {
+        // A plain scalar that was exactly `${VAR}` reads as YAML would after text substitution (9200 -> number),
+        // except under a credential's name: a password of digits stays the text it is.
+        const parent = path.at(-1);
+        const name = isPair(parent) && isScalar(parent.key) ? String(parent.key.value) : '';
+        if (r.whole && node.type === 'PLAIN' && !isSecretName(name)) {
           const reread: unknown = parse(r.value, { version: '1.1' });
           if (typeof reread === 'number' || typeof reread === 'boolean') {
             node.value = reread;

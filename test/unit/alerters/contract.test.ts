@@ -5,7 +5,10 @@
  * - reports a transient failure as retryable and a permanent one as not;
  * - gives up at its timeout, and at once when the signal aborts (before or during the request);
  * - never shows a secret (token, signing secret, password, key) in info(), a reason, or the log,
- *   even when the receiver echoes it back.
+ *   even when the receiver echoes it back;
+ * - lists every credential header it sends (any option named *_headers gets an Authorization and
+ *   an X-Api-Key added here) in secrets(), and never shows them, even when the receiver echoes the
+ *   whole request (headers, body, URL) in an error reply.
  * A new alerter without a harness here fails the suite, and so does one missing from docs/alerters.md.
  */
 import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -54,6 +57,10 @@ interface Harness {
   slow(): void;
   /** What arrived, without the parts that change per run. */
   received(): unknown[];
+  /** HTTP: the next reply is a 400 that echoes the whole request back (headers, body, URL). */
+  echo?(): void;
+  /** HTTP: the headers of each request that arrived. */
+  receivedHeaders?(): Record<string, string | string[] | undefined>[];
   ruleDir?: string;
   close(): Promise<void>;
 }
@@ -78,6 +85,8 @@ async function httpHarness(
     transient: () => rx.script(failures.transient),
     permanent: () => rx.script(failures.permanent(h.secrets[0]!)),
     slow: () => rx.script({ delayMs: SLOW_MS }),
+    echo: () => rx.script({ status: 400, echo: true }),
+    receivedHeaders: () => rx.received.map((r) => r.headers),
     received: () =>
       rx.received.map((r) => ({
         method: r.method,
@@ -285,6 +294,45 @@ describe.each(TESTED.map((d) => [d.name, d] as const))('%s', (name, definition) 
     const outcome2 = await send(alerter, AbortSignal.abort());
     expect(outcome2).toMatchObject({ ok: false });
     expect(h.received()).toHaveLength(count);
+  });
+
+  // Any option named *_headers gets credential headers; their values must be secrets, and must not
+  // show up even when the receiver echoes the request.
+  const headerOption = definition.optionNames.find((o) => /_headers$/.test(o));
+  const headerCredentials = {
+    Authorization: `Bearer contract-bearer-${name}-7f3a9c2e41`,
+    'X-Api-Key': `contract-apikey-${name}-5b8d1e4f`,
+  };
+  const withHeaders = (): Doc => {
+    if (!headerOption) return {};
+    const own = h.options[headerOption];
+    return { [headerOption]: { ...(own && typeof own === 'object' ? own : {}), ...headerCredentials } };
+  };
+
+  it('an echoed request (headers, body, URL) shows no secret in the reason or the log', async (ctx) => {
+    if (!h.echo) return ctx.skip();
+    const alerter = create(withHeaders());
+    const secrets = alerter.secrets();
+    if (headerOption) {
+      expect(secrets, `${headerOption} values in secrets()`).toEqual(
+        expect.arrayContaining(Object.values(headerCredentials)),
+      );
+    }
+    h.echo();
+    const outcome = await send(alerter);
+    expect(outcome).toMatchObject({ ok: false, retryable: false });
+    if (headerOption && h.receivedHeaders) {
+      // the credentials really went out, so the echo carried them back
+      const last = h.receivedHeaders().at(-1)!;
+      expect(last.authorization).toBe(headerCredentials.Authorization);
+      expect(last['x-api-key']).toBe(headerCredentials['X-Api-Key']);
+    }
+    const shown = [outcome.ok ? '' : outcome.reason, log.text(), JSON.stringify(alerter.info())].join('\n');
+    for (const s of [...secrets, ...h.secrets]) {
+      expect(shown).not.toContain(s);
+      expect(shown).not.toContain(encodeURIComponent(s));
+      expect(shown).not.toContain(JSON.stringify(s).slice(1, -1));
+    }
   });
 
   (KNOWN_LEAKS.has(name) ? it.fails : it)('never shows a secret: info(), channel, reasons, log', () => {

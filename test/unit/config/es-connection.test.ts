@@ -127,6 +127,15 @@ describe('resolveEsConnection', () => {
     expect(o.tls).toEqual({ rejectUnauthorized: true, caFile: '/ca.pem' });
   });
 
+  it('a credential YAML read as a number is used, and registered, as text', () => {
+    const o = resolveEsConnection(
+      { es_host: 'a', es_username: 'u', es_password: 123456 as unknown as string },
+      none,
+    );
+    expect(o.auth).toEqual({ kind: 'basic', username: 'u', password: '123456' });
+    expect(connectionSecrets(o)).toEqual(['123456']);
+  });
+
   it('requires a host and says how to give one', () => {
     const err = (() => {
       try {

@@ -72,6 +72,29 @@ describe('config.yaml', () => {
     ]);
   });
 
+  it('load errors name the kind of a wrong value, never the value', () => {
+    const text = minimal + 'max_query_size: "hunter2-secret-value"\nwriteback_alias: 3\n';
+    expect(() => load(text)).toThrow(/max_query_size must be a whole number \(got a string\)/);
+    try {
+      load(text);
+    } catch (err) {
+      expect((err as Error).message).not.toContain('hunter2');
+    }
+  });
+
+  it('a password of digits from ${VAR} stays text (not a number echoed in an error)', () => {
+    const env = (k: string) => ({ PW: '0123456', KEY: '987654321' })[k];
+    const c = load(
+      minimal + 'es_username: u\nes_password: ${PW}\nes_api_key: ${KEY}\nes_port_alt: ${KEY}\n',
+      env,
+    );
+    expect(c.raw.es_password).toBe('0123456');
+    expect(c.raw.es_api_key).toBe('987654321');
+    expect(c.raw.es_port_alt).toBe(987654321);
+    // written as digits in the file, YAML reads a number: it is used as text
+    expect(load(minimal + 'es_username: u\nes_password: 123456\n').raw.es_password).toBe(123456);
+  });
+
   it('interpolates ${VAR} in values', () => {
     const env = (k: string) => ({ WB: 'prod_status' })[k];
     expect(load(minimal.replace('elastalert_status', '${WB}'), env).writebackIndex).toBe('prod_status');
