@@ -414,5 +414,7 @@ describe('options', () => {
 
   it('info lists the recipients', () => {
     expect(create({ email: 'a@b.c' })().info()).toEqual({ type: 'email', recipients: ['a@b.c'] });
+    // the channel is a metric label and a log field: no addresses in it
+    expect(create({ email: 'a@b.c' })().channel).toMatch(/^email:[0-9a-f]{12}$/);
   });
 });
