@@ -5,7 +5,7 @@
  * token...) are masked at any depth. Errors keep their message and stack; cycles do not throw.
  */
 import { pino, type Logger } from 'pino';
-import { redactText, scrubForLog } from '../util/redact.ts';
+import { scrubForLog } from '../util/redact.ts';
 
 export type LogFormat = 'json' | 'text';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -46,7 +46,7 @@ const REDACT_PATHS = [
 export function createLogger(options: LoggerOptions, secrets: SecretRegistry): Logger {
   const scrub = (v: unknown) => {
     const list = secrets.list();
-    return typeof v === 'string' ? redactText(v, list) : scrubForLog(v, list);
+    return scrubForLog(v, list);
   };
   const transport =
     options.format === 'text'

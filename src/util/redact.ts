@@ -5,6 +5,7 @@
  * JSON-escaped, and base64 (alone, or inside a longer base64 text such as a Basic credential).
  */
 import { isSecretName } from './secret-names.ts';
+import { capText } from './text-caps.ts';
 
 const MASK = '***';
 
@@ -78,7 +79,8 @@ export function redactDeep<T>(value: T, secrets: readonly string[]): T {
 /**
  * What a logger writes: secrets replaced in every string, and the values of fields named like
  * credentials (authorization, password, token, x-api-key...) masked at any depth. Errors keep
- * their message, stack and code; a cycle is written as "[Circular]".
+ * their message, stack and code; a cycle is written as "[Circular]"; strings longer than
+ * MAX_LOG_CHARS are cut with a marker.
  */
 export function scrubForLog<T>(value: T, secrets: readonly string[]): T {
   return scrub(value, secrets, true, new WeakMap()) as T;
@@ -87,13 +89,16 @@ export function scrubForLog<T>(value: T, secrets: readonly string[]): T {
 /** A log field to mask by its name ("key" alone names silence keys, not credentials). */
 const isSecretField = (name: string) => isSecretName(name) && name.toLowerCase() !== 'key';
 
+/** The longest string a log line carries in one field (event text can be any size). */
+export const MAX_LOG_CHARS = 16_384;
+
 function scrub(
   value: unknown,
   secrets: readonly string[],
   byName: boolean,
   seen: WeakMap<object, unknown>,
 ): unknown {
-  if (typeof value === 'string') return redactText(value, secrets);
+  if (typeof value === 'string') return redactText(byName ? capText(value, MAX_LOG_CHARS) : value, secrets);
   if (value === null || typeof value !== 'object') return value;
   if (seen.has(value)) return seen.get(value) ?? '[Circular]';
   seen.set(value, undefined);

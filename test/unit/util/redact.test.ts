@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { headerSecrets } from '../../../src/alerters/header-secrets.ts';
 import { createLogger, SecretRegistry } from '../../../src/app/logger.ts';
-import { redactDeep, redactText, scrubForLog } from '../../../src/util/redact.ts';
+import { MAX_LOG_CHARS, redactDeep, redactText, scrubForLog } from '../../../src/util/redact.ts';
 
 const SECRET = 'p@ss"word/with+odd=chars-123';
 
@@ -54,6 +54,14 @@ describe('scrubForLog and redactDeep', () => {
       expect((out as Error & { code: string }).code).toBe('EAUTH');
       expect((out.cause as Error).message).toBe('cause ***');
     }
+  });
+
+  it('cut log strings longer than MAX_LOG_CHARS, with a marker', () => {
+    const out = scrubForLog({ text: 'x'.repeat(MAX_LOG_CHARS + 100) }, []);
+    expect(out.text).toBe(`${'x'.repeat(MAX_LOG_CHARS)}…(truncated, 100 more characters)`);
+    expect(redactDeep({ text: 'x'.repeat(MAX_LOG_CHARS + 100) }, ['abcd']).text).toHaveLength(
+      MAX_LOG_CHARS + 100,
+    );
   });
 
   it('survive cycles', () => {
