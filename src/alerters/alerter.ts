@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { Match } from '../ruletypes/rule-type.ts';
+import type { TextFormat } from '../format/escape.ts';
 import type { Doc } from '../util/lookup.ts';
 
 export type SendOutcome =
@@ -48,6 +49,11 @@ export interface Alerter {
   readonly ratePerMinute?: number;
   /** Largest message the channel accepts, in UTF-8 bytes (digests are built to fit). */
   readonly messageLimitBytes?: number;
+  /**
+   * How the channel renders title and body: 'markdown' (chat robots) or 'html' (email_format:
+   * html). Event text in the alert is then escaped for it (src/format/escape.ts); absent: plain.
+   */
+  readonly textFormat?: TextFormat;
 }
 
 export interface AlerterDeps {

@@ -192,6 +192,8 @@ export const dingtalkAlerter: AlerterDefinition = {
       type: 'dingtalk',
       channel,
       ratePerMinute: 20,
+      // markdown messages and action cards render markdown; text messages show text as it is
+      ...(o.dingtalk_msgtype !== 'text' ? { textFormat: 'markdown' as const } : {}),
       info: () => ({ type: 'dingtalk', dingtalk_webhook_url: displayUrl(base) }),
       secrets: () => [...secrets],
       send: (content, signal) =>

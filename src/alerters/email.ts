@@ -24,6 +24,8 @@ const schema = z.object({
   email: stringList,
   email_from_field: z.string().optional(),
   email_add_domain: z.string().optional(),
+  // esalert: domains email_from_field recipients may be in (['*']: any)
+  email_allowed_domains: stringList.optional(),
   cc: stringList.optional(),
   bcc: stringList.optional(),
   from_addr: z.string().default('ElastAlert'),
@@ -107,8 +109,48 @@ function readCaFile(ruleDir: string, file: string): Buffer {
   }
 }
 
-export function emailMessage(o: EmailOptions, content: AlertContent): EmailMessage {
-  const to = emailRecipients(o, content.matches[0]);
+const ADDRESS =
+  /^[^\s@<>(),;:"\\[\]]+@([A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*)$/;
+
+/**
+ * The domains recipients taken from an event (email_from_field) may be in: email_allowed_domains,
+ * else email_add_domain's, else those of the rule's own email, cc and bcc addresses. ['*']: any.
+ */
+export function allowedRecipientDomains(o: EmailOptions): Set<string> | 'any' {
+  if (o.email_allowed_domains?.includes('*')) return 'any';
+  const domainOf = (a: string) => a.slice(a.lastIndexOf('@') + 1).toLowerCase();
+  const listed = o.email_allowed_domains?.map((d) => d.replace(/^@/, '').toLowerCase());
+  if (listed) return new Set(listed);
+  if (o.email_add_domain) return new Set([domainOf(o.email_add_domain)]);
+  return new Set(
+    [...o.email, ...(o.cc ?? []), ...(o.bcc ?? [])].filter((a) => a.includes('@')).map(domainOf),
+  );
+}
+
+/**
+ * The To recipients, with those an event chose (email_from_field) kept only when they are
+ * well-formed addresses in an allowed domain; when none is, `email`. `refused` lists the others.
+ */
+export function checkedRecipients(
+  o: EmailOptions,
+  match: Match | undefined,
+): { to: string[]; refused: string[] } {
+  const to = emailRecipients(o, match);
+  if (to === o.email) return { to, refused: [] };
+  const allowed = allowedRecipientDomains(o);
+  const ok = (a: string) => {
+    const m = ADDRESS.exec(a);
+    return m !== null && (allowed === 'any' || allowed.has(m[1]!.toLowerCase()));
+  };
+  const kept = to.filter(ok);
+  return { to: kept.length > 0 ? kept : o.email, refused: to.filter((a) => !ok(a)) };
+}
+
+export function emailMessage(
+  o: EmailOptions,
+  content: AlertContent,
+  to = emailRecipients(o, content.matches[0]),
+): EmailMessage {
   return {
     from: o.from_addr,
     to,
@@ -183,11 +225,18 @@ export const emailAlerter: AlerterDefinition = {
       ...(auth ? { auth } : {}),
     };
     const secrets = auth && auth.pass.length >= 4 ? [auth.pass] : [];
+    const allowedDomains = allowedRecipientDomains(o);
+    if (o.email_from_field && allowedDomains === 'any') {
+      deps.logger.warn(
+        `email_allowed_domains: ['*'] lets the events of this rule choose any recipient through ${o.email_from_field}`,
+      );
+    }
     const where = `SMTP ${settings.host}:${settings.port}`;
     const hide = (outcome: SendOutcome): SendOutcome =>
       outcome.ok ? outcome : { ...outcome, reason: redactText(outcome.reason, secrets) };
     return {
       type: 'email',
+      ...(o.email_format === 'html' ? { textFormat: 'html' as const } : {}),
       // channels are metric labels and log fields: name the destination without the addresses
       channel: `email:${urlDigest(`${settings.host}:${settings.port}/${o.email.join(',')}`)}`,
       info: () => ({ type: 'email', recipients: [...o.email] }),
@@ -195,7 +244,17 @@ export const emailAlerter: AlerterDefinition = {
       async send(content, signal) {
         let message: EmailMessage;
         try {
-          message = emailMessage(o, content);
+          const recipients = checkedRecipients(o, content.matches[0]);
+          if (recipients.refused.length > 0) {
+            deps.logger.warn(
+              {
+                refused: recipients.refused.length,
+                allowed: [...(allowedDomains === 'any' ? [] : allowedDomains)],
+              },
+              `${o.email_from_field} named recipients outside the allowed domains (email_allowed_domains); they get no email`,
+            );
+          }
+          message = emailMessage(o, content, recipients.to);
         } catch (err) {
           return { ok: false, retryable: false, reason: `email: ${errorMessage(err)}` };
         }

@@ -151,6 +151,7 @@ export const wecomAlerter: AlerterDefinition = {
       type: 'wecom',
       channel,
       ratePerMinute: 20,
+      ...(type !== 'text' ? { textFormat: 'markdown' as const } : {}),
       info: () => ({ type: 'wecom', wecom_webhook_url: displayUrl(url) }),
       secrets: () => [...secrets],
       send: (content, signal) =>

@@ -8,14 +8,18 @@ import type { Match } from '../ruletypes/rule-type.ts';
 import { type Doc, lookupField, pythonStr } from '../util/lookup.ts';
 import { FormatError, pythonFormat } from './python-format.ts';
 import { capText, MAX_FIELD_CHARS } from '../util/text-caps.ts';
+import { escapeMarkdown, escaperFor, type TextFormat } from '../format/escape.ts';
 import { summaryTable } from './summary-table.ts';
 import { templateOptions } from './template-values.ts';
 
 export type AlertTextType =
   'alert_text_only' | 'alert_text_jinja' | 'exclude_fields' | 'aggregation_summary_only';
 
-/** Renders a Jinja template with the values ElastAlert 2 passes (rule | match, also under jinja_root_name). */
-export type JinjaRenderer = (template: string, values: Doc) => string;
+/**
+ * Renders a Jinja template with the values ElastAlert 2 passes (rule | match, also under
+ * jinja_root_name); with a format, every printed value is escaped for it (`|safe` opts out).
+ */
+export type JinjaRenderer = (template: string, values: Doc, format?: TextFormat) => string;
 
 export interface AlertTextSource {
   /** The rule mapping (alert_text, alert_text_args, ... and every other option, for references). */
@@ -26,6 +30,28 @@ export interface AlertTextSource {
   renderJinja?: JinjaRenderer;
   /** Rule-level jinja template (jinja_template_path contents), when set. */
   jinjaTemplate?: string;
+  /**
+   * How the channel renders the body (Alerter.textFormat): event text (match values, field names,
+   * the rule type's paragraph) is escaped for it, unless the rule sets escape_event_text: false.
+   * The rule's own text (alert_text, templates) is left as written.
+   */
+  format?: TextFormat;
+}
+
+/** The format event text is escaped for: none for plain channels or when the rule opts out. */
+function formatOf(src: AlertTextSource): TextFormat {
+  return src.format && src.raw.escape_event_text !== false ? src.format : 'plain';
+}
+
+/** Event values for *_args / alert_text_kw, escaped: text as text; other values as Python prints them. */
+function escapeValues<T>(values: T[], esc: (s: string) => string): T[] {
+  return values.map((v) =>
+    typeof v === 'string'
+      ? (esc(v) as T)
+      : v !== null && typeof v === 'object'
+        ? (esc(pythonStr(v)) as T)
+        : v,
+  );
 }
 
 /**
@@ -124,14 +150,22 @@ function customText(src: AlertTextSource, match: Match): string {
   const raw = src.raw;
   const template = String(raw.alert_text ?? '');
   const fields = templateFields(raw, match);
+  const format = formatOf(src);
+  const esc = escaperFor(format);
   if (raw.alert_text_type === 'alert_text_jinja') {
     if (!src.renderJinja) throw new FormatError('alert_text_jinja needs the Jinja renderer');
-    return src.renderJinja(jinjaSource(src.jinjaTemplate ?? template), jinjaValues(raw, fields));
+    const values = jinjaValues(raw, fields);
+    const source = jinjaSource(src.jinjaTemplate ?? template);
+    return format === 'plain' ? src.renderJinja(source, values) : src.renderJinja(source, values, format);
   }
   if (Array.isArray(raw.alert_text_args))
-    return pythonFormat(template, argValues(raw, fields, raw.alert_text_args));
-  if (raw.alert_text_kw && typeof raw.alert_text_kw === 'object')
-    return pythonFormat(template, [], kwValues(raw, fields, raw.alert_text_kw as Record<string, unknown>));
+    return pythonFormat(template, escapeValues(argValues(raw, fields, raw.alert_text_args), esc));
+  if (raw.alert_text_kw && typeof raw.alert_text_kw === 'object') {
+    const kw = kwValues(raw, fields, raw.alert_text_kw as Record<string, unknown>);
+    const keys = Object.keys(kw);
+    const escaped = escapeValues(Object.values(kw), esc);
+    return pythonFormat(template, [], Object.fromEntries(keys.map((k, i) => [k, escaped[i]])));
+  }
   return template;
 }
 
@@ -142,21 +176,23 @@ export function matchString(src: AlertTextSource, match: Match): string {
   text = ensureBlankLine(text + customText(src, match));
   const type = raw.alert_text_type;
   if (type === 'alert_text_only' || type === 'alert_text_jinja') return text;
-  text = ensureBlankLine(text + src.matchText(match));
+  const esc = escaperFor(formatOf(src));
+  text = ensureBlankLine(text + esc(src.matchText(match)));
   if (raw.top_count_keys) {
     for (const [key, counts] of Object.entries(match)) {
       if (!key.startsWith('top_events_')) continue;
-      text += `${key.slice(11)}:\n`;
+      text += `${esc(key.slice(11))}:\n`;
       const entries = Object.entries((counts ?? {}) as Record<string, number>);
       if (entries.length === 0) text += 'No events found.\n';
-      else for (const [term, count] of entries.sort((a, b) => b[1] - a[1])) text += `${term}: ${count}\n`;
+      else
+        for (const [term, count] of entries.sort((a, b) => b[1] - a[1])) text += `${esc(term)}: ${count}\n`;
       text += '\n';
     }
   }
   if (type !== 'exclude_fields') {
     for (const key of Object.keys(match).sort()) {
       if (key.startsWith('top_events_')) continue;
-      text += `${key}: ${capText(fieldText(match[key]), MAX_FIELD_CHARS)}\n`;
+      text += `${esc(key)}: ${esc(capText(fieldText(match[key]), MAX_FIELD_CHARS))}\n`;
     }
   }
   return text;
@@ -181,7 +217,15 @@ export function alertTitle(src: AlertTextSource, matches: readonly Match[]): str
 
 /** The body for one alert (create_alert_body): the aggregation summary, then each match's text. */
 export function alertBody(src: AlertTextSource, matches: readonly Match[]): string {
-  let body = summaryTable(src.raw, matches);
+  const format = formatOf(src);
+  const tableType = src.raw.summary_table_type ?? 'ascii';
+  let body =
+    format === 'markdown' && tableType === 'markdown'
+      ? summaryTable(src.raw, matches, (cell) => escapeMarkdown(cell).replace(/\|/g, '\\|'))
+      : summaryTable(src.raw, matches);
+  // an ascii table is plain text: escaped whole for a rich channel (an html table escapes its cells)
+  if (format !== 'plain' && tableType !== 'html' && !(format === 'markdown' && tableType === 'markdown'))
+    body = escaperFor(format)(body);
   if (src.raw.alert_text_type !== 'aggregation_summary_only') {
     for (const m of matches) {
       body += matchString(src, m);

@@ -21,8 +21,10 @@ import { type Doc, lookupField, pythonRepr } from '../util/lookup.ts';
 import { isValidTimeZone, parseTimestamp, strftime, wallTime } from '../util/time.ts';
 import type { JinjaRenderer } from './alert-text.ts';
 import { checkTemplateTree, installSandbox, lockEnvironment } from './jinja-sandbox.ts';
+import { escapeHtml, escapeMarkdown } from '../format/escape.ts';
 
-export type TemplateMode = 'text' | 'json';
+/** text: Python-style printing; json: values JSON-escaped; markdown / html: text printing, escaped for the format. */
+export type TemplateMode = 'text' | 'json' | 'markdown' | 'html';
 
 /** A template that does not compile or render (code TEMPLATE_INVALID); the message says where and what. */
 export class TemplateError extends EsalertError {
@@ -167,6 +169,17 @@ function textOutput(v: unknown): unknown {
   return v;
 }
 
+/** Markdown and HTML modes: printed as in text mode, then escaped (`|safe` values are not). */
+const escapedOutput = (escape: (text: string) => string) => (v: unknown) =>
+  isRaw(v) ? String(v) : escape(String(textOutput(v)));
+
+const OUTPUTS: Record<TemplateMode, (v: unknown) => unknown> = {
+  text: (v) => textOutput(v),
+  json: (v) => jsonOutput(v),
+  markdown: escapedOutput(escapeMarkdown),
+  html: escapedOutput(escapeHtml),
+};
+
 /** JSON mode: every printed value escaped for a JSON string literal. */
 function jsonOutput(v: unknown): string {
   if (isRaw(v)) return String(v);
@@ -265,7 +278,7 @@ function createEnvironment(mode: TemplateMode, templateDir?: string): nunjucks.E
   for (const [name, fn] of Object.entries(FILTERS))
     env.addFilter(name, fn as (...args: unknown[]) => unknown);
   env.addFilter('map', (seq: unknown, ...args: unknown[]) => jinjaMap(env, seq, args));
-  env.addFilter(OUTPUT_FILTER, mode === 'json' ? jsonOutput : textOutput);
+  env.addFilter(OUTPUT_FILTER, OUTPUTS[mode]);
   lockEnvironment(env);
   return env;
 }
@@ -366,19 +379,24 @@ export function renderJsonTemplate(source: string, values: Doc): string {
 }
 
 /**
- * The renderer for alert_text_type: alert_text_jinja (plugged into alert-text.ts): text mode,
- * compiled templates cached per source text.
+ * The renderer for alert_text_type: alert_text_jinja (plugged into alert-text.ts): text mode, or
+ * markdown / html mode for a rich channel (printed values escaped); compiled templates cached per
+ * mode and source text.
  */
 export function createJinjaRenderer(options: { templateDir?: string } = {}): JinjaRenderer {
-  const env = createEnvironment('text', options.templateDir);
+  const envs = new Map<TemplateMode, nunjucks.Environment>();
   const cache = new Map<string, CompiledTemplate>();
   const MAX_CACHED = 256;
-  return (template, values) => {
-    let compiled = cache.get(template);
+  return (template, values, format) => {
+    const mode: TemplateMode = format === 'markdown' || format === 'html' ? format : 'text';
+    const key = `${mode}\0${template}`;
+    let compiled = cache.get(key);
     if (!compiled) {
+      let env = envs.get(mode);
+      if (!env) envs.set(mode, (env = createEnvironment(mode, options.templateDir)));
       compiled = compileWith(env, template);
       if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
-      cache.set(template, compiled);
+      cache.set(key, compiled);
     }
     return compiled.render(values);
   };

@@ -6,6 +6,7 @@
 import type { Match } from '../ruletypes/rule-type.ts';
 import { type Doc, lookupField, pythonRepr, pythonStr } from '../util/lookup.ts';
 import { capText, MAX_CELL_CHARS } from '../util/text-caps.ts';
+import { escapeHtml } from '../format/escape.ts';
 
 interface Column {
   path: string;
@@ -227,15 +228,6 @@ export function asciiTable(header: string[], rows: string[][], maxWidth = 80): s
   return out.slice(0, -1);
 }
 
-/** Python's html.escape (PrettyTable escapes headers and cells with it). */
-const escapeHtml = (s: string) =>
-  s
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#x27;');
-
 /** PrettyTable's MSWORD_FRIENDLY HTML (as ElastAlert 2 renders summary_table_type: html). */
 export function htmlTable(header: string[], rows: string[][]): string {
   const pad = 'padding-left: 1em; padding-right: 1em; text-align: center';
@@ -251,8 +243,15 @@ export function htmlTable(header: string[], rows: string[][]): string {
   return `${out}    </tbody>\n</table>`;
 }
 
-/** ElastAlert 2's aggregation summary (empty unless summary_table_fields is set). */
-export function summaryTable(raw: Doc, matches: readonly Match[]): string {
+/**
+ * ElastAlert 2's aggregation summary (empty unless summary_table_fields is set). `escapeCell`
+ * escapes the cells of a markdown table (event text in a markdown alert).
+ */
+export function summaryTable(
+  raw: Doc,
+  matches: readonly Match[],
+  escapeCell?: (text: string) => string,
+): string {
   if (raw.summary_table_fields === undefined) return '';
   const cols = columns(raw);
   const type = raw.summary_table_type ?? 'ascii';
@@ -276,7 +275,8 @@ export function summaryTable(raw: Doc, matches: readonly Match[]): string {
   if (type === 'markdown') {
     text += `| ${headers.join(' | ')} |\n`;
     text += `${'|-----'.repeat(headers.length)}|\n`;
-    for (const r of rows) text += `${r.keys.map((k) => `| ${k} `).join('')}| ${r.count} |\n`;
+    const cell = escapeCell ?? ((k: string) => k);
+    for (const r of rows) text += `${r.keys.map((k) => `| ${cell(k)} `).join('')}| ${r.count} |\n`;
     text += '\n';
   } else if (type === 'html') {
     text = htmlTable(headers, cells);

@@ -101,6 +101,8 @@ export const commonRuleSchema = z
     alert_subject: z.string({ error: 'must be text' }).optional(),
     alert_subject_args: z.array(z.string(), { error: 'must be a list of field names' }).optional(),
     alert_subject_max_len: positiveInt.optional(),
+    // esalert: event text in markdown and HTML alerts is escaped unless this is false
+    escape_event_text: z.boolean({ error: 'must be true or false' }).optional(),
     alert_missing_value: z.string().optional(),
     summary_table_fields: z
       .array(

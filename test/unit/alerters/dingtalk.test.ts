@@ -456,3 +456,30 @@ describe('options', () => {
     expect(JSON.stringify(a.info())).not.toMatch(new RegExp(`${TOKEN}|${SECRET}|proxy-password`));
   });
 });
+
+describe('event text in markdown and action cards', () => {
+  it.each(['markdown', 'action_card', 'single_action_card'])(
+    '%s: the channel renders markdown; links, images and HTML from events arrive broken up',
+    async (msgtype) => {
+      const alerter = make({ dingtalk_msgtype: msgtype });
+      expect(alerter.textFormat).toBe('markdown');
+      const evil = {
+        somefield: '[login](https://evil.example) ![p](https://t.example/p.png) <font>x</font>',
+      };
+      const content = alertContent(
+        { ...RULE, dingtalk_msgtype: msgtype },
+        [evil],
+        () => '',
+        alerter.textFormat,
+      );
+      expect(await alerter.send(content, signal())).toEqual({ ok: true });
+      const text = JSON.stringify(rx.received.at(-1)!.json);
+      expect(text).not.toMatch(/\]\(https|!\[|<font/);
+      expect(text).toContain('[login]');
+    },
+  );
+
+  it('a text message is shown as text: no escaping', () => {
+    expect(make({ dingtalk_msgtype: 'text' }).textFormat).toBeUndefined();
+  });
+});

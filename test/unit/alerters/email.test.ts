@@ -167,6 +167,54 @@ describe('message and envelope', () => {
     });
   });
 
+  it("an HTML email escapes event text; the rule's HTML stays", async () => {
+    const rule = {
+      ...base(plain),
+      email_format: 'html',
+      alert_text: '<h1>{0}</h1>',
+      alert_text_args: ['msg'],
+    };
+    const alerter = emailAlerter.create(rule, deps(captureLog(), ruleDir));
+    expect(alerter.textFormat).toBe('html');
+    const before = plain.mails.length;
+    const outcome = await alerter.send(
+      alertContent(rule, [{ msg: '<img src=x onerror=alert(1)>' }], () => '', alerter.textFormat),
+      signal(),
+    );
+    expect(outcome).toEqual({ ok: true });
+    expect(plain.mails.length).toBe(before + 1);
+    const html = String(plain.mails.at(-1)!.parsed.html);
+    expect(html).toContain('<h1>&lt;img src=x onerror=alert(1)&gt;</h1>');
+  });
+
+  it('email_from_field cannot send to a domain outside the allowed ones', async () => {
+    const log = captureLog();
+    const { mail } = await send(
+      plain,
+      { email_from_field: 'data.user', email_add_domain: 'example.com' },
+      [{ data: { user: ['qlo', 'thief@evil.example', 'x@example.com\r\nRCPT TO:<y@evil.example>'] } }],
+      log,
+    );
+    expect(mail!.to).toEqual(['qlo@example.com']);
+    expect(log.text()).toMatch(/"refused":2.*outside the allowed domains/);
+    // every event-chosen address refused: the rule's own recipients
+    const all = await send(plain, { email_from_field: 'data.user', email_add_domain: 'example.com' }, [
+      { data: { user: 'thief@evil.example' } },
+    ]);
+    expect(all.mail!.to).toEqual(['testing@test.test', 'test@test.test']);
+    // email_allowed_domains widens it; without email_add_domain the rule's own domains are allowed
+    const listed = await send(
+      plain,
+      { email_from_field: 'data.user', email_allowed_domains: ['partner.example'] },
+      [{ data: { user: 'ops@partner.example' } }],
+    );
+    expect(listed.mail!.to).toEqual(['ops@partner.example']);
+    const own = await send(plain, { email_from_field: 'data.user' }, [
+      { data: { user: 'oncall@test.test' } },
+    ]);
+    expect(own.mail!.to).toEqual(['oncall@test.test']);
+  });
+
   it('email_from_field picks recipients from the first match', async () => {
     const { mail } = await send(plain, { email_from_field: 'data.user', email_add_domain: 'example.com' }, [
       { data: { user: 'qlo' } },

@@ -182,3 +182,19 @@ describe('options', () => {
     ).toThrow(/has no key=/);
   });
 });
+
+describe('event text in markdown', () => {
+  it.each(['markdown', 'markdown_v2'])(
+    '%s: <@userid> mentions and links from events arrive broken up',
+    async (type) => {
+      const alerter = make({ wecom_msgtype: type });
+      expect(alerter.textFormat).toBe('markdown');
+      const evil = { somefield: '<@zhangsan> [x](https://evil.example) <font color="info">ok</font>' };
+      const content = alertContent({ ...RULE, wecom_msgtype: type }, [evil], () => '', alerter.textFormat);
+      expect(await alerter.send(content, signal())).toEqual({ ok: true });
+      const sent = JSON.stringify(rx.received.at(-1)!.json);
+      expect(sent).not.toMatch(/<@zhangsan>|\]\(https|<font/);
+      expect(make({ wecom_msgtype: 'text' }).textFormat).toBeUndefined();
+    },
+  );
+});

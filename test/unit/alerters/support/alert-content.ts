@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import type { AlertContent, AlerterDeps } from '../../../../src/alerters/alerter.ts';
 import { alertBody, alertTitle, matchString } from '../../../../src/alerts/alert-text.ts';
+import type { TextFormat } from '../../../../src/format/escape.ts';
 import type { Match } from '../../../../src/ruletypes/rule-type.ts';
 import type { Doc } from '../../../../src/util/lookup.ts';
 
@@ -11,8 +12,15 @@ export function alertContent(
   options: Doc,
   matches: Match[],
   matchText: (m: Match) => string = () => '',
+  /** The alerter's textFormat, as the pipeline passes it. */
+  format?: TextFormat,
 ): AlertContent {
-  const src = { raw: options, name: String(options.name ?? 'Test Rule'), matchText };
+  const src = {
+    raw: options,
+    name: String(options.name ?? 'Test Rule'),
+    matchText,
+    ...(format ? { format } : {}),
+  };
   return {
     ruleName: src.name,
     options,
