@@ -98,6 +98,13 @@ export async function readHits(
   }
 }
 
+/** A timestamp value for a message: short text quoted, anything else by its kind. */
+function describeValue(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v);
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return Array.isArray(v) ? 'a list' : v === null ? 'null' : `a ${typeof v}`;
+}
+
 export interface HitProcessing {
   timestampField: string;
   codec: TimestampCodec;
@@ -106,11 +113,24 @@ export interface HitProcessing {
   compoundAggregationKey?: { name: string; fields: string[] };
 }
 
+/** A document whose timestamp cannot be read: which one, and why. */
+export interface UnreadableTimestamp {
+  id: string;
+  index: string | undefined;
+  problem: string;
+}
+
 /**
  * ElastAlert 2's process_hits: fold `fields` into _source (single values unwrapped), read the
  * timestamp, copy _id and _index into the document, and compute compound keys ("v1, v2").
+ * A document whose timestamp cannot be read is skipped and reported to `onUnreadable` (one bad
+ * document does not stop the rule); without it, it is an error, as before.
  */
-export function toRuleHits(hits: readonly SearchHit[], p: HitProcessing): Hit[] {
+export function toRuleHits(
+  hits: readonly SearchHit[],
+  p: HitProcessing,
+  onUnreadable?: (skipped: UnreadableTimestamp) => void,
+): Hit[] {
   const out: Hit[] = [];
   for (const h of hits) {
     const doc: Doc = h._source ?? {};
@@ -120,12 +140,13 @@ export function toRuleHits(hits: readonly SearchHit[], p: HitProcessing): Hit[] 
     const raw = lookupField(doc, p.timestampField);
     const ts = p.codec.read(raw);
     if (ts === undefined) {
-      throw new EsalertError(
-        'DATA_INVALID',
+      const problem =
         raw === undefined
-          ? `the timestamp_field "${p.timestampField}" is not in document ${h._id}; available fields: ${Object.keys(doc).join(', ')}`
-          : `cannot read the timestamp "${String(raw)}" of document ${h._id} (check timestamp_type and timestamp_format)`,
-      );
+          ? `the timestamp_field "${p.timestampField}" is not in document ${h._id}; available fields: ${Object.keys(doc).slice(0, 20).join(', ')}`
+          : `cannot read the timestamp ${describeValue(raw)} of document ${h._id} (check timestamp_type and timestamp_format)`;
+      if (!onUnreadable) throw new EsalertError('DATA_INVALID', problem);
+      onUnreadable({ id: h._id, index: h._index, problem });
+      continue;
     }
     doc._id = h._id;
     doc._index = h._index;

@@ -2,7 +2,7 @@
  * timestamp_type: how a rule's timestamp field is read from documents and written into range
  * queries (iso, unix seconds, unix_ms, or custom with timestamp_format), as in ElastAlert 2.
  */
-import { parseTimestamp, strftime, strptime, toIso } from '../util/time.ts';
+import { parseDocumentTimestamp, strftime, strptime, toIso } from '../util/time.ts';
 
 export type TimestampType = 'iso' | 'unix' | 'unix_ms' | 'custom';
 
@@ -27,7 +27,8 @@ export function timestampCodec(
   switch (type) {
     case 'iso':
       return {
-        read: parseTimestamp,
+        // ISO text, or epoch milliseconds as Elasticsearch's default date format reads them
+        read: parseDocumentTimestamp,
         write: queryTimezone ? (ms) => isoInZone(ms, queryTimezone) : toIso,
       };
     case 'unix':

@@ -28,6 +28,26 @@ export function parseTimestamp(value: unknown): number | undefined {
   return Number.isNaN(t) ? undefined : t;
 }
 
+/**
+ * A document's date as Elasticsearch reads a `date` field with the default format
+ * (strict_date_optional_time||epoch_millis): a number, or a text of digits, is epoch milliseconds,
+ * except four digits, which are a year (ES tries the ISO format first); other texts are ISO 8601
+ * (read as parseTimestamp reads them). Epoch seconds need `timestamp_type: unix`, as a field mapped
+ * with `epoch_second` does.
+ */
+export function parseDocumentTimestamp(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? Math.floor(value) : undefined;
+  if (typeof value === 'string') {
+    const text = value.trim();
+    if (/^\d{4}$/.test(text)) return Date.UTC(Number(text), 0, 1);
+    if (/^-?\d+(\.\d+)?$/.test(text)) {
+      const n = Math.floor(Number(text));
+      return Number.isFinite(n) && Math.abs(n) <= 8.64e15 ? n : undefined;
+    }
+  }
+  return parseTimestamp(value);
+}
+
 /** ElastAlert 2's dt_to_ts: ISO 8601 in UTC with "Z", no fraction for whole seconds, else milliseconds. */
 export function toIso(ms: number): string {
   const s = new Date(ms).toISOString();

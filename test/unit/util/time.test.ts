@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_DATE_FORMATS, parseDocumentDate } from '../../../src/query/memory/dates.ts';
+import { toRuleHits, type UnreadableTimestamp } from '../../../src/query/hits-reader.ts';
+import { timestampCodec } from '../../../src/query/timestamps.ts';
 import {
+  parseDocumentTimestamp,
   parseTimestamp,
   prettyTimestamp,
   strftime,
@@ -60,5 +64,64 @@ describe('timestamps', () => {
     expect(timedeltaText(600_000)).toBe('0:10:00');
     expect(timedeltaText(86_400_000 + 7_200_000)).toBe('1 day, 2:00:00');
     expect(timedeltaText(2 * 86_400_000 + 500)).toBe('2 days, 0:00:00.500000');
+  });
+});
+
+describe('document timestamps as Elasticsearch reads a date field (strict_date_optional_time||epoch_millis)', () => {
+  it.each([
+    [1715656869512, t('2024-05-14T03:21:09.512Z')],
+    ['1715656869512', t('2024-05-14T03:21:09.512Z')],
+    [1715656869512.7, t('2024-05-14T03:21:09.512Z')],
+    [0, 0],
+    [-1000, -1000],
+    ['2024', t('2024-01-01T00:00:00Z')],
+    ['20240514', 20240514],
+    ['2024-05-14T03:21:09Z', t('2024-05-14T03:21:09Z')],
+    ['2024-05-14', t('2024-05-14T00:00:00Z')],
+    ['yesterday', undefined],
+    [Number.NaN, undefined],
+    [true, undefined],
+    [null, undefined],
+  ])('%j', (value, expected) => {
+    expect(parseDocumentTimestamp(value)).toBe(expected);
+  });
+
+  it('reads numbers and digit texts as the in-memory backend (checked against Elasticsearch) does', () => {
+    for (const v of [1715656869512, '1715656869512', 42, '-5', '2024', '19700101', 1.5e12])
+      expect(parseDocumentTimestamp(v), String(v)).toBe(parseDocumentDate(v, DEFAULT_DATE_FORMATS));
+  });
+
+  it('the default timestamp_type reads epoch milliseconds; epoch seconds need timestamp_type: unix', () => {
+    expect(timestampCodec('iso').read(1715656869512)).toBe(t('2024-05-14T03:21:09.512Z'));
+    expect(timestampCodec('unix').read(1715656869)).toBe(t('2024-05-14T03:21:09Z'));
+    expect(timestampCodec('unix').read('1715656869')).toBe(t('2024-05-14T03:21:09Z'));
+  });
+});
+
+describe('hits with an unreadable timestamp', () => {
+  const hits = [
+    { _id: 'a', _index: 'i', _source: { '@timestamp': '2024-05-14T03:21:09Z' } },
+    { _id: 'b', _index: 'i', _source: { '@timestamp': 'not a time' } },
+    { _id: 'c', _index: 'i', _source: { other: 1 } },
+    { _id: 'd', _index: 'i', _source: { '@timestamp': 1715656869512 } },
+  ];
+  const processing = { timestampField: '@timestamp', codec: timestampCodec('iso') };
+
+  it('are skipped and reported, the others read', () => {
+    const skipped: UnreadableTimestamp[] = [];
+    const read = toRuleHits(structuredClone(hits), processing, (s) => skipped.push(s));
+    expect(read.map((h) => h.doc._id)).toEqual(['a', 'd']);
+    expect(skipped).toEqual([
+      {
+        id: 'b',
+        index: 'i',
+        problem: expect.stringContaining('cannot read the timestamp "not a time" of document b'),
+      },
+      { id: 'c', index: 'i', problem: expect.stringContaining('"@timestamp" is not in document c') },
+    ]);
+  });
+
+  it('are an error when nobody takes the report', () => {
+    expect(() => toRuleHits(structuredClone(hits), processing)).toThrow(/document b/);
   });
 });
