@@ -124,14 +124,17 @@ export class HttpFailure extends Error {
   }
 }
 
-/** Retry-After in milliseconds (seconds or an HTTP date), when present. */
+/** The longest wait a receiver's Retry-After can ask for (longer asks wait this long). */
+export const MAX_RETRY_AFTER_MS = 3_600_000;
+
+/** Retry-After in milliseconds (seconds or an HTTP date), when present; at most an hour. */
 export function retryAfterMs(headers: HttpResult['headers'], now = Date.now()): number | undefined {
   const v = headers['retry-after'];
   const text = Array.isArray(v) ? v[0] : v;
   if (!text) return undefined;
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  if (/^\d+$/.test(text)) return Math.min(Number(text) * 1000, MAX_RETRY_AFTER_MS);
   const t = Date.parse(text);
-  return Number.isNaN(t) ? undefined : Math.max(0, t - now);
+  return Number.isNaN(t) ? undefined : Math.min(Math.max(0, t - now), MAX_RETRY_AFTER_MS);
 }
 
 /** An HTTP status as an outcome: 2xx ok, 408/425/429/5xx retryable, other 4xx permanent. */

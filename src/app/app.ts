@@ -32,6 +32,7 @@ import { createEsWriteback } from '../state/es-writeback.ts';
 import { createMemoryWriteback } from '../state/memory-writeback.ts';
 import type { SilenceEntry, WritebackStore } from '../state/writeback.ts';
 import { parseTimestamp, toIso } from '../util/time.ts';
+import { timerDelay } from '../util/timers.ts';
 import type { Clock } from './clock.ts';
 import type { SecretRegistry } from './logger.ts';
 import type { Observability } from './observability.ts';
@@ -101,7 +102,7 @@ export function parseCliTime(value: string | undefined, flag: string, clock: Clo
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
+    const t = setTimeout(resolve, timerDelay(ms));
     signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
   });
 
@@ -377,7 +378,7 @@ export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
     }
   };
   const scheduleFlush = () => {
-    flushTimer = setTimeout(() => void flush().finally(scheduleFlush), flushEvery);
+    flushTimer = setTimeout(() => void flush().finally(scheduleFlush), timerDelay(flushEvery, 1000));
   };
   await flush(); // alerts left unsent by a previous process
   scheduler.start();
@@ -404,16 +405,19 @@ export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
     );
     const every = Math.min(config.runEveryMs, opts.reloadEveryMs ?? 10_000);
     const tick = () => {
-      reloadTimer = setTimeout(() => {
-        reloader
-          .check()
-          .catch((err: unknown) =>
-            logger.error({ err: errorMessage(err) }, 'checking the rules folders failed'),
-          )
-          .finally(() => {
-            if (!stopped) tick();
-          });
-      }, every);
+      reloadTimer = setTimeout(
+        () => {
+          reloader
+            .check()
+            .catch((err: unknown) =>
+              logger.error({ err: errorMessage(err) }, 'checking the rules folders failed'),
+            )
+            .finally(() => {
+              if (!stopped) tick();
+            });
+        },
+        timerDelay(every, 1000),
+      );
     };
     tick();
   }

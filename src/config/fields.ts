@@ -41,6 +41,11 @@ export const duration = z
     return Math.round(ms);
   });
 
+/** How often something runs (run_every): a duration of at least 1 second. */
+export const interval = duration.refine((ms) => ms >= 1000, {
+  error: 'must be at least 1 second (e.g. {minutes: 1}); 0 would run without pause',
+});
+
 /** A string or a list of strings, as a list. */
 export const stringList = z
   .union([z.string(), z.array(z.string())])

@@ -10,6 +10,7 @@ import { isValidTimeZone, localTimeZone } from '../util/time.ts';
 import { ES_CONNECTION_KEYS } from './es-connection.ts';
 import {
   duration,
+  interval,
   nonNegativeInt,
   positiveInt,
   problemsError,
@@ -41,7 +42,7 @@ const globalSchema = z
       .literal('file', { error: 'only the file rules loader is supported ("file")' })
       .default('file'),
     skip_invalid: z.boolean().default(false),
-    run_every: duration,
+    run_every: interval,
     buffer_time: duration,
     writeback_index: z
       .string({ error: 'must be the base name of the writeback indices, e.g. elastalert_status' })

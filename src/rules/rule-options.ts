@@ -3,7 +3,7 @@
  * mapping (rule file over its imports over config.yaml) into what the engine uses.
  */
 import { z } from 'zod';
-import { duration, nonNegativeInt, positiveInt } from '../config/fields.ts';
+import { duration, interval, nonNegativeInt, positiveInt } from '../config/fields.ts';
 import { k8sOptionsShape } from '../k8s/k8s-options.ts';
 import { Cron } from '../util/cron.ts';
 import { isValidTimeZone } from '../util/time.ts';
@@ -61,7 +61,7 @@ export const commonRuleSchema = z
       .refine(isValidTimeZone, { error: 'must be an IANA time zone name such as UTC or Asia/Shanghai' })
       .optional(),
     buffer_time: duration.optional(),
-    run_every: duration.optional(),
+    run_every: interval.optional(),
     query_delay: duration.default(0),
     timeframe: z.unknown().optional(),
     max_query_size: positiveInt.optional(),

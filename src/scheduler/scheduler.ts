@@ -5,6 +5,10 @@
  * With --end the scheduler finishes once every rule has covered the window up to the end.
  */
 import type { Clock } from '../app/clock.ts';
+import { MAX_TIMER_MS, timerDelay } from '../util/timers.ts';
+
+/** The shortest interval between runs of a job (run_every is checked to be at least 1 s). */
+const MIN_INTERVAL_MS = 1000;
 
 export interface Job {
   name: string;
@@ -48,6 +52,8 @@ interface Entry {
   timer: NodeJS.Timeout | undefined;
   due: number;
   queued: boolean;
+  /** The timer was armed for less than the wait (longer than setTimeout allows): fire re-arms. */
+  early: boolean;
 }
 
 export class Scheduler {
@@ -85,6 +91,7 @@ export class Scheduler {
       timer: undefined,
       due: this.o.clock.now() + offsetFor(job.name, spread),
       queued: false,
+      early: false,
     };
     this.entries.set(job.name, entry);
     if (this.running) this.arm(entry);
@@ -147,11 +154,14 @@ export class Scheduler {
     if (allowed !== undefined && allowed > e.due) e.due = allowed;
     e.stats.nextRun = e.due;
     const delay = Math.max(0, e.due - this.o.clock.now());
-    e.timer = setTimeout(() => this.fire(e), Math.min(delay, 2 ** 31 - 1));
+    e.early = delay > MAX_TIMER_MS;
+    e.timer = setTimeout(() => this.fire(e), timerDelay(delay));
   }
 
   private fire(e: Entry): void {
     if (!this.running || !this.entries.has(e.job.name)) return;
+    if (e.early) return this.arm(e); // a wait of more than 24.8 days goes on
+    const interval = Math.max(e.job.intervalMs, MIN_INTERVAL_MS);
     if (e.stats.running || e.queued) {
       e.stats.skipped++;
       this.o.onSkipped?.(e.job.name);
@@ -161,9 +171,9 @@ export class Scheduler {
       this.pump();
     }
     // fixed rate: the next run is due one interval after this one was
-    e.due += e.job.intervalMs;
+    e.due += interval;
     const now = this.o.clock.now();
-    if (e.due <= now) e.due = now + e.job.intervalMs;
+    if (e.due <= now) e.due = now + interval;
     if (!e.job.done?.()) this.arm(e);
   }
 
