@@ -243,6 +243,20 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
     });
     throw problemsError('RULE_INVALID', fileLike, problems);
   }
+  // `!file` entries of blacklist/whitelist read a file: only where rules may read (rule-access.ts)
+  for (const key of ['blacklist', 'whitelist']) {
+    const list = raw[key];
+    if (!Array.isArray(list)) continue;
+    list.forEach((entry, i) => {
+      const file = typeof entry === 'string' && entry.startsWith('!file') ? entry.split(/\s+/)[1] : undefined;
+      if (file && !isInside(resolve(file), [ruleDir, ...access.fileRoots]))
+        problems.push({
+          path: [key, i],
+          message: `${file} is outside the rules folders; rules may read files only there, in their own directory, or in a directory listed in allowed_file_paths (config.yaml)`,
+        });
+    });
+  }
+  if (problems.length > 0) throw problemsError('RULE_INVALID', fileLike, problems);
   const typeParsed = type.options.safeParse(raw);
   if (!typeParsed.success) problems.push(...problemsFromZod(typeParsed.error, raw));
   const typeOptions = typeParsed.success ? typeParsed.data : undefined;

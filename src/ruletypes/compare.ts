@@ -50,9 +50,21 @@ export function valueList(name: string) {
     });
 }
 
+/** A field name in a query_string: Lucene's special characters (and spaces) backslash-escaped. */
+export function queryStringField(name: string): string {
+  return name.replace(/[+\-=&|><!(){}[\]^"~*?:\\/ ]/g, '\\$&');
+}
+
+/** A value as a quoted phrase in a query_string: `"` and `\` escaped, so it stays one phrase. */
+export function queryStringPhrase(value: string): string {
+  return `"${value.replace(/[\\"]/g, '\\$&')}"`;
+}
+
 /**
  * ElastAlert 2's enhance_filter: `key:"v1" OR key:"v2"` (blacklist) or `NOT key:"v1" AND NOT
  * key:"v2"` (whitelist); entries written as /regex/ stay unquoted. An empty list adds nothing.
+ * Unlike ElastAlert 2, quotes and backslashes in values (and special characters in the field name)
+ * are escaped: an entry is always the one phrase it says.
  */
 export function listFilter(
   key: string,
@@ -60,7 +72,12 @@ export function listFilter(
   kind: 'blacklist' | 'whitelist',
 ): EsQuery[] {
   if (values.length === 0) return [];
-  const terms = values.map((v) => (v.startsWith('/') && v.endsWith('/') ? `${key}:${v}` : `${key}:"${v}"`));
+  const field = queryStringField(key);
+  const terms = values.map((v) =>
+    v.length > 1 && v.startsWith('/') && v.endsWith('/')
+      ? `${field}:${v}`
+      : `${field}:${queryStringPhrase(v)}`,
+  );
   const query = kind === 'whitelist' ? `NOT ${terms.join(' AND NOT ')}` : terms.join(' OR ');
   return [{ query_string: { query } }];
 }

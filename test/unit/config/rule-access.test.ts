@@ -85,6 +85,28 @@ describe('files a rule names', () => {
   });
 });
 
+describe('list files of blacklist and whitelist', () => {
+  it('!file entries read only inside the rules folders', () => {
+    const { rules, secrets } = layout();
+    writeFileSync(join(rules, 'list.txt'), 'a\nb\n');
+    const rule = (file: string) => `type: blacklist\ncompare_key: x\nblacklist: ["!file ${file}"]\n`;
+    const text = (file: string) => RULE.replace('type: any\n', '') + rule(file);
+    const write = (file: string) => {
+      const f = join(rules, `list-rule-${Math.random().toString(36).slice(2)}.yaml`);
+      writeFileSync(f, text(file));
+      return () =>
+        loadRuleFile(f, {
+          global: testConfig({ rules_folder: rules }),
+          env: () => undefined,
+          catalogs: catalogs(),
+          logger,
+        });
+    };
+    expect(write(join(rules, 'list.txt'))().typeOptions).toMatchObject({ blacklist: ['a', 'b'] });
+    expect(write(join(secrets, 'token'))).toThrow(/blacklist\[0\].*is outside the rules folders/);
+  });
+});
+
 describe('environment variables in rule files', () => {
   const env = { ES_PASSWORD: 'es-pass-123456', DINGTALK_TOKEN: 'dt-123456', SMTP_PASS: 'smtp-123456' };
 
