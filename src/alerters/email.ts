@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { parse as parseYaml } from 'yaml';
 import { stringList } from '../config/fields.ts';
+import { parseYaml } from '../config/yaml-source.ts';
 import { errorMessage } from '../errors/esalert-error.ts';
 import type { Match } from '../ruletypes/rule-type.ts';
 import { type Doc, lookupField, pythonStr } from '../util/lookup.ts';
@@ -82,11 +82,15 @@ export function emailRecipients(
   return o.email;
 }
 
+/**
+ * user and password from smtp_auth_file, read as PyYAML reads it (YAML 1.1: `password: 0123456`
+ * is the octal number 42798, which ElastAlert 2 then sends as "42798").
+ */
 function readAuthFile(deps: AlerterDeps, file: string): { user: string; pass: string } {
   const text = readRuleFile(deps, 'smtp_auth_file', file).toString('utf8');
   let doc: unknown;
   try {
-    doc = parseYaml(text);
+    doc = parseYaml(file, text).value;
   } catch {
     throw new OptionProblem('smtp_auth_file', `${file} is not valid YAML`);
   }
@@ -94,7 +98,7 @@ function readAuthFile(deps: AlerterDeps, file: string): { user: string; pass: st
   if (typeof d !== 'object' || d.user === undefined || d.password === undefined) {
     throw new OptionProblem('smtp_auth_file', `${file} must hold "user:" and "password:" lines`);
   }
-  return { user: String(d.user), pass: String(d.password) };
+  return { user: pythonStr(d.user), pass: pythonStr(d.password) };
 }
 
 function readCaFile(ruleDir: string, file: string): Buffer {

@@ -305,6 +305,26 @@ describe('login and TLS', () => {
   });
 });
 
+describe('smtp_auth_file is read as PyYAML reads it', () => {
+  it('password: 0123456 is the octal number 42798, sent as "42798" (as ElastAlert 2 does)', async () => {
+    const server = await startSmtpReceiver({
+      auth: { user: 'alerts@example.com', pass: '42798' },
+      tls: { mode: 'starttls', key: certs.serverKey, cert: certs.serverCert },
+    });
+    try {
+      writeFileSync(join(ruleDir, 'octal_auth.yaml'), 'user: alerts@example.com\npassword: 0123456\n');
+      const { outcome, alerter } = await send(server, {
+        smtp_auth_file: 'octal_auth.yaml',
+        smtp_ca_certs: certs.ca,
+      });
+      expect(outcome).toEqual({ ok: true });
+      expect(alerter.secrets()).toEqual(['42798']);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('a login goes only over verified TLS', () => {
   const login = { smtp_auth_file: 'smtp_auth.yaml' };
 
