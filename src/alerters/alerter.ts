@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { Match } from '../ruletypes/rule-type.ts';
-import type { Doc } from '../util/lookup.ts';
+import type { Doc } from '../model/lookup.ts';
 
 export type SendOutcome =
   | { ok: true }

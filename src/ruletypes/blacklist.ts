@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { lookupField } from '../util/lookup.ts';
+import { lookupField } from '../model/lookup.ts';
 import { compareKey, listFilter, valueList } from './compare.ts';
 import { type Hit, MatchCollector, type RuleTypeDefinition } from './rule-type.ts';
 

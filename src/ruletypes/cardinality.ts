@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { duration } from '../config/fields.ts';
-import { type Doc, keyOf, lookupField } from '../util/lookup.ts';
+import { type Doc, keyOf, lookupField } from '../model/lookup.ts';
 import { parseTimestamp, prettyTimestamp, toIso } from '../util/time.ts';
 import { pyHashKey } from './python-values.ts';
 import {

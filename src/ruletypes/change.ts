@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { duration } from '../config/fields.ts';
-import { keyOf, lookupField } from '../util/lookup.ts';
+import { keyOf, lookupField } from '../model/lookup.ts';
 import { pyEquals, pyFalsy } from './python-values.ts';
 import { type Hit, MatchCollector, type RuleTypeDefinition, type RuleTypeInstance } from './rule-type.ts';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { duration } from '../config/fields.ts';
-import { keyOf, lookupField } from '../util/lookup.ts';
+import { keyOf, lookupField } from '../model/lookup.ts';
 import { parseTimestamp, prettyTimestamp, toIso } from '../util/time.ts';
 import { EventWindow } from './event-window.ts';
 import {

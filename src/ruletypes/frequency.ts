@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { duration, nonNegativeInt } from '../config/fields.ts';
-import { type Doc, keyOf, lookupField } from '../util/lookup.ts';
+import { type Doc, keyOf, lookupField } from '../model/lookup.ts';
 import { parseTimestamp, prettyTimestamp, toIso } from '../util/time.ts';
 import { EventWindow } from './event-window.ts';
 import {

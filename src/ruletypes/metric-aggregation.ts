@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { formatNumberString, pythonNumber } from '../alerts/percent-format.ts';
+import { formatNumberString, pythonNumber } from '../format/percent-format.ts';
 import { errorMessage } from '../errors/esalert-error.ts';
-import { type Doc, pythonStr } from '../util/lookup.ts';
+import { type Doc, pythonStr } from '../model/lookup.ts';
 import {
   AGGREGATION_OPTION_NAMES,
   aggregationQuery,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { duration } from '../config/fields.ts';
 import { EsalertError } from '../errors/esalert-error.ts';
-import { type Doc, lookupField } from '../util/lookup.ts';
+import { type Doc, lookupField } from '../model/lookup.ts';
 import { pyEqualityKey, pyFalsy, pyTupleKey } from './python-values.ts';
 import {
   type Hit,

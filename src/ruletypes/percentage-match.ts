@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { pythonFloat } from '../alerts/percent-format.ts';
-import { type Doc, pythonStr } from '../util/lookup.ts';
+import { pythonFloat } from '../format/percent-format.ts';
+import { type Doc, pythonStr } from '../model/lookup.ts';
 import {
   AGGREGATION_OPTION_NAMES,
   aggregationQuery,

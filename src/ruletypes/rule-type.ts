@@ -9,7 +9,7 @@
 import type { z } from 'zod';
 import type { EsQuery } from '../query/filters.ts';
 import type { SearchPort } from '../query/search-port.ts';
-import { type Doc, setField } from '../util/lookup.ts';
+import { type Doc, setField } from '../model/lookup.ts';
 import { toIso } from '../util/time.ts';
 
 /** A hit from the query: the document (_source with _id/_index folded in) and its timestamp. */

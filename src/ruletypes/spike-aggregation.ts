@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { pythonNumber, pythonRound } from '../alerts/percent-format.ts';
+import { pythonNumber, pythonRound } from '../format/percent-format.ts';
 import { duration } from '../config/fields.ts';
-import { type Doc, lookupField, pythonStr } from '../util/lookup.ts';
+import { type Doc, lookupField, pythonStr } from '../model/lookup.ts';
 import { parseTimestamp, prettyTimestamp, timedeltaText } from '../util/time.ts';
 import { aggregationQuery } from './base-aggregation.ts';
 import type { EventWindow, WindowEntry } from './event-window.ts';

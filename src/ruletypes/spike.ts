@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { duration } from '../config/fields.ts';
-import { type Doc, keyOf, lookupField } from '../util/lookup.ts';
+import { type Doc, keyOf, lookupField } from '../model/lookup.ts';
 import { parseTimestamp, prettyTimestamp, timedeltaText, toIso } from '../util/time.ts';
 import type { WindowEntry } from './event-window.ts';
 import {

@@ -4,7 +4,7 @@
  * runs are spread over the first interval so hundreds of rules do not start in the same second.
  * With --end the scheduler finishes once every rule has covered the window up to the end.
  */
-import type { Clock } from '../app/clock.ts';
+import type { Clock } from '../model/clock.ts';
 
 export interface Job {
   name: string;

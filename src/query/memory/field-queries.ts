@@ -18,7 +18,7 @@ import {
   fuzzyTerms,
   regexpMatcher,
   wildcardMatcher,
-} from './term-matchers.ts';
+} from '../term-matchers.ts';
 
 export { FieldQueryError };
 

@@ -42,7 +42,7 @@ import {
   minimumShouldMatch,
 } from './lquery.ts';
 import { compileScriptQuery } from './scripts.ts';
-import { autoFuzziness } from './term-matchers.ts';
+import { autoFuzziness } from '../term-matchers.ts';
 
 type Obj = Record<string, unknown>;
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { SearchPort, SearchRequest, SearchResponse } from '../../../src/query/search-port.ts';
 import { HISTORY_PAGE_SIZE } from '../../../src/ruletypes/new-term.ts';
 import type { Hit, PrepareContext, RuleTypeInstance } from '../../../src/ruletypes/rule-type.ts';
-import type { Doc } from '../../../src/util/lookup.ts';
+import type { Doc } from '../../../src/model/lookup.ts';
 import { toIso } from '../../../src/util/time.ts';
 import { create } from './support.ts';
 

@@ -4,7 +4,7 @@
  * come from modules/.
  */
 import type { Match } from '../ruletypes/rule-type.ts';
-import { lookupField } from '../util/lookup.ts';
+import { lookupField } from '../model/lookup.ts';
 import { parseTimestamp, prettyTimestamp } from '../util/time.ts';
 
 export interface EnhancementContext {

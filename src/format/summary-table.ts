@@ -3,7 +3,7 @@
  * grid (as Python's texttable draws it, 80 columns), markdown, and an HTML table.
  */
 import type { Match } from '../ruletypes/rule-type.ts';
-import { type Doc, lookupField, pythonRepr, pythonStr } from '../util/lookup.ts';
+import { type Doc, lookupField, pythonRepr, pythonStr } from '../model/lookup.ts';
 
 interface Column {
   path: string;
