@@ -4,7 +4,7 @@
  * Retries, backoff, rate limits and the record of what was sent live in the pipeline.
  */
 import type { Logger } from 'pino';
-import type { Match } from '../ruletypes/rule-type.ts';
+import type { Match } from '../model/match.ts';
 import type { Doc } from '../model/lookup.ts';
 
 export type SendOutcome =

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { stringList } from '../config/fields.ts';
 import { errorMessage } from '../errors/esalert-error.ts';
-import type { Match } from '../ruletypes/rule-type.ts';
+import type { Match } from '../model/match.ts';
 import { type Doc, lookupField, pythonStr } from '../model/lookup.ts';
 import { redactText } from '../util/redact.ts';
 import type { AlertContent, AlerterDefinition, SendOutcome } from './alerter.ts';

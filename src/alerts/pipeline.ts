@@ -20,7 +20,7 @@ import type { Clock } from '../model/clock.ts';
 import type { MatchSink, SinkOutcome } from '../engine/run-rule.ts';
 import type { RuntimeRule } from '../engine/runtime-rule.ts';
 import { errorMessage } from '../errors/esalert-error.ts';
-import type { Match } from '../ruletypes/rule-type.ts';
+import type { Match } from '../model/match.ts';
 import type { AlertDoc, SilenceEntry, WritebackStore } from '../state/writeback.ts';
 import { type Doc, lookupField, pythonStr } from '../model/lookup.ts';
 import { redactDeep, redactText } from '../util/redact.ts';

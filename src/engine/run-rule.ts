@@ -14,7 +14,7 @@ import { buildBaseQuery, type EsQuery } from '../query/filters.ts';
 import { readHits, toRuleHits } from '../query/hits-reader.ts';
 import { indexFor } from '../query/index-names.ts';
 import type { SearchPort } from '../query/search-port.ts';
-import type { Match, TermsBucket } from '../ruletypes/rule-type.ts';
+import type { Match, TermsBucket } from '../model/match.ts';
 import type { SilenceEntry, WritebackStore } from '../state/writeback.ts';
 import { lookupField, pythonStr } from '../model/lookup.ts';
 import { parseTimestamp, toIso } from '../util/time.ts';

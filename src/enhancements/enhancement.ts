@@ -3,7 +3,7 @@
  * match before it is alerted, or drop it. Built in: TimeEnhancement (pretty timestamp); others
  * come from modules/.
  */
-import type { Match } from '../ruletypes/rule-type.ts';
+import type { Match } from '../model/match.ts';
 import { lookupField } from '../model/lookup.ts';
 import { parseTimestamp, prettyTimestamp } from '../util/time.ts';
 

@@ -4,7 +4,7 @@
  * grammar, so a syntax error is reported when the rule loads instead of when it runs.
  */
 import { parseQueryString, type QueryFactory, QuerySyntaxError } from './lucene-syntax.ts';
-import { FieldQueryError } from './memory/errors.ts';
+import { FieldQueryError } from './field-query-error.ts';
 import { regexpMatcher } from './term-matchers.ts';
 import type { YamlPath } from '../config/yaml-source.ts';
 

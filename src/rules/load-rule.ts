@@ -19,6 +19,7 @@ import { findQueryStrings, normalizeFilters, queryStringProblem } from '../query
 import { isResyncNoop, k8sEventFilters, RESYNC_FIELDS, resyncNoopExclusion } from '../k8s/event-filters.ts';
 import type { Logger } from 'pino';
 import { type Alerter, type AlerterDefinition, OptionProblem } from '../alerters/alerter.ts';
+import type { AlerterCatalog } from '../alerters/registry.ts';
 import { resolveRuleReferences } from '../alerters/options.ts';
 import type { Enhancement } from '../enhancements/enhancement.ts';
 import { findAlerterModule, findEnhancement, findRuleType } from '../modules/catalog.ts';
@@ -26,13 +27,6 @@ import type { RuleTypeDefinition } from '../ruletypes/rule-type.ts';
 import type { Doc } from '../model/lookup.ts';
 import { ELASTALERT_OPTION_NAMES } from './elastalert-options.ts';
 import { COMMON_RULE_OPTIONS, commonRuleSchema, type RuleOptions, toRuleOptions } from './rule-options.ts';
-
-export interface AlerterCatalog {
-  get(name: string): AlerterDefinition | undefined;
-  has(name: string): boolean;
-  names(): string[];
-  optionNames(): Iterable<string>;
-}
 
 export interface RuleCatalogs {
   ruleTypes: ReadonlyMap<string, RuleTypeDefinition<never>>;

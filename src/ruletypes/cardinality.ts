@@ -4,13 +4,12 @@ import { type Doc, keyOf, lookupField } from '../model/lookup.ts';
 import { parseTimestamp, prettyTimestamp, toIso } from '../util/time.ts';
 import { pyHashKey } from './python-values.ts';
 import {
-  type Hit,
-  type Match,
   MatchCollector,
   type RuleTypeContext,
   type RuleTypeDefinition,
   type RuleTypeInstance,
 } from './rule-type.ts';
+import type { Hit, Match } from '../model/match.ts';
 
 export const cardinalityOptions = z
   .object({

@@ -11,12 +11,12 @@ import {
   unwrapAggregations,
 } from './base-aggregation.ts';
 import {
-  type Match,
   MatchCollector,
   type RuleTypeContext,
   type RuleTypeDefinition,
   type RuleTypeInstance,
 } from './rule-type.ts';
+import type { Match } from '../model/match.ts';
 
 export const METRIC_TYPES = [
   'min',

@@ -4,14 +4,13 @@ import { EsalertError } from '../errors/esalert-error.ts';
 import { type Doc, lookupField } from '../model/lookup.ts';
 import { pyEqualityKey, pyFalsy, pyTupleKey } from './python-values.ts';
 import {
-  type Hit,
   MatchCollector,
   type PrepareContext,
   type RuleTypeContext,
   type RuleTypeDefinition,
   type RuleTypeInstance,
-  type TermsBucket,
 } from './rule-type.ts';
+import type { Hit, TermsBucket } from '../model/match.ts';
 
 const DAY = 86_400_000;
 

@@ -11,12 +11,12 @@ import {
 } from './base-aggregation.ts';
 import { formatOr, numberFormat } from './metric-aggregation.ts';
 import {
-  type Match,
   MatchCollector,
   type RuleTypeContext,
   type RuleTypeDefinition,
   type RuleTypeInstance,
 } from './rule-type.ts';
+import type { Match } from '../model/match.ts';
 
 const esQuery = z.record(z.string(), z.unknown());
 

@@ -13,13 +13,13 @@ import {
   metricValues,
 } from './metric-aggregation.ts';
 import {
-  type Match,
   MatchCollector,
   type RuleTypeContext,
   type RuleTypeDefinition,
   type RuleTypeInstance,
 } from './rule-type.ts';
 import { SpikeTracker } from './spike-tracker.ts';
+import type { Match } from '../model/match.ts';
 
 export const spikeAggregationOptions = z
   .object({

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { alertBody, alertTitle, matchString } from '../../../src/format/alert-text.ts';
 import { createJinjaRenderer } from '../../../src/format/jinja.ts';
-import type { Match } from '../../../src/ruletypes/rule-type.ts';
+import type { Match } from '../../../src/model/match.ts';
 import type { Doc } from '../../../src/model/lookup.ts';
 
 const L = (...lines: string[]) => lines.join('\n');

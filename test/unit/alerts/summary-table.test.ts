@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { displayWidth, summaryTable, wrapText } from '../../../src/format/summary-table.ts';
-import type { Match } from '../../../src/ruletypes/rule-type.ts';
+import type { Match } from '../../../src/model/match.ts';
 import type { Doc } from '../../../src/model/lookup.ts';
 
 const L = (...lines: string[]) => lines.join('\n');

@@ -12,7 +12,7 @@ import { catalogs } from '../../../src/app/catalogs.ts';
 import { k8sEventFilters } from '../../../src/k8s/event-filters.ts';
 import { buildBaseQuery } from '../../../src/query/filters.ts';
 import { type MemoryDocument, createMemorySearchPort } from '../../../src/query/memory/memory-search-port.ts';
-import { SAME_VALUE_SCRIPT, sameValueQuery } from '../../../src/query/memory/scripts.ts';
+import { SAME_VALUE_SCRIPT, sameValueQuery } from '../../../src/query/same-value-query.ts';
 import { testConfig } from '../../support/config.ts';
 import { type Rule, loadRuleFile } from '../../../src/rules/load-rule.ts';
 
