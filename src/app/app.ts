@@ -168,7 +168,10 @@ export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
   // Offline runs end when the data does: pending aggregates are then released by moving this
   // clock past their alert time (see `finished`).
   let shift = 0;
-  const clock: Clock = opts.data === undefined ? deps.clock : { now: () => deps.clock.now() + shift };
+  const clock: Clock =
+    opts.data === undefined
+      ? deps.clock
+      : { now: () => deps.clock.now() + shift, setTimer: (fn, ms) => deps.clock.setTimer(fn, ms) };
   const cats = catalogs(opts.configFile);
   const config =
     opts.data !== undefined

@@ -67,7 +67,7 @@ export async function dryRun(
     : store;
   // Aggregates are released by moving this clock past their alert time.
   let shift = 0;
-  const clock: Clock = { now: () => o.clock.now() + shift };
+  const clock: Clock = { now: () => o.clock.now() + shift, setTimer: (fn, ms) => o.clock.setTimer(fn, ms) };
   const pipeline = createAlertPipeline({
     clock,
     logger: o.logger,
