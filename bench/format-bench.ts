@@ -11,8 +11,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { alertBody } from '../src/alerts/alert-text.ts';
-import { summaryTable, wrapText } from '../src/alerts/summary-table.ts';
+import { alertBody } from '../src/format/alert-text.ts';
+import { summaryTable, wrapText } from '../src/format/summary-table.ts';
 
 const { values } = parseArgs({
   options: { kb: { type: 'string', default: '300' }, repeat: { type: 'string', default: '5' } },

@@ -1,9 +1,9 @@
 /** Reading alerter options: zod validation into OptionProblems, and ElastAlert 2's `$prop$` references. */
 import type { z } from 'zod';
 import { problemsFromZod } from '../config/fields.ts';
-import type { Doc } from '../util/lookup.ts';
+import type { Doc } from '../model/lookup.ts';
 import { OptionProblem } from './alerter.ts';
-import { templateOptions } from '../alerts/template-values.ts';
+import { templateOptions } from '../format/template-values.ts';
 
 export function readOptions<T>(schema: z.ZodType<T>, options: Doc): T {
   const r = schema.safeParse(options);

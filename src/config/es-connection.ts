@@ -4,6 +4,7 @@
  * ES_BEARER, ES_USE_SSL, ES_URL_PREFIX, ES_VERSION), which wins over the file.
  */
 import { EsalertError } from '../errors/esalert-error.ts';
+import { ES_CONNECTION_KEYS } from '../util/secret-names.ts';
 import type { EnvLookup } from './interpolate.ts';
 
 export type EsAuth =
@@ -46,24 +47,7 @@ export interface EsConnectionKeys {
   es_conn_timeout?: number;
 }
 
-export const ES_CONNECTION_KEYS = [
-  'es_host',
-  'es_port',
-  'es_hosts',
-  'use_ssl',
-  'verify_certs',
-  'ssl_show_warn',
-  'ca_certs',
-  'client_cert',
-  'client_key',
-  'es_username',
-  'es_password',
-  'es_api_key',
-  'es_bearer',
-  'es_url_prefix',
-  'es_conn_timeout',
-  'es_send_get_body_as',
-] as const;
+export { ES_CONNECTION_KEYS };
 
 function truthy(v: string | undefined): boolean | undefined {
   if (v === undefined) return undefined;

@@ -4,17 +4,18 @@
  */
 import { z } from 'zod';
 import type { AlerterDefinition } from '../alerters/alerter.ts';
-import { BUILTIN_ENHANCEMENTS, type Enhancement } from '../engine/enhancement.ts';
+import { BUILTIN_ENHANCEMENTS, type Enhancement } from '../enhancements/enhancement.ts';
 import { errorMessage } from '../errors/esalert-error.ts';
 import type { RuleTypeDefinition } from '../ruletypes/rule-type.ts';
 import { isModuleReference, loadModuleExport } from './load-module.ts';
 
 export type Found<T> = { def: T } | { error: string };
 
-/** Where modules are looked up (dirs) and the folders they must lie in (roots). */
+/** Where modules are looked up (dirs), and which files may be loaded (named by `roots` for the cache). */
 export interface ModulePlaces {
   dirs: readonly string[];
   roots: readonly string[];
+  allowed: (file: string) => boolean;
 }
 
 const cache = new Map<string, Found<unknown>>();
@@ -31,7 +32,7 @@ function fromModule<T>(
   if (hit) return hit as Found<T>;
   let found: Found<T>;
   try {
-    const value = loadModuleExport(spec, places.dirs, what, places.roots);
+    const value = loadModuleExport(spec, places.dirs, what, places.allowed);
     const problem = check(value);
     found = problem ? { error: `${what} module "${spec}" ${problem}` } : { def: normalize(value as T) };
   } catch (err) {

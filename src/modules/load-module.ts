@@ -13,7 +13,6 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
-import { isInside } from '../config/rule-access.ts';
 import { EsalertError, errorMessage } from '../errors/esalert-error.ts';
 
 const EXTENSIONS = ['.ts', '.mts', '.js', '.mjs', '.cjs'];
@@ -51,14 +50,14 @@ export function resolveModule(spec: string, baseDirs: readonly string[]): Module
 }
 
 /**
- * Loads the referenced export; errors say what was looked for where. With `roots`, the module's
- * file (links followed) must lie in one of those folders (rule-access.ts).
+ * Loads the referenced export; errors say what was looked for where. With `allowed`, the module's
+ * file must pass it before it is loaded (the rules layer checks it lies in a modules folder).
  */
 export function loadModuleExport(
   spec: string,
   baseDirs: readonly string[],
   what: string,
-  roots?: readonly string[],
+  allowed?: (file: string) => boolean,
 ): unknown {
   const ref = resolveModule(spec, baseDirs);
   if (!ref) {
@@ -67,7 +66,7 @@ export function loadModuleExport(
       `${what} "${spec}" not found (looked in ${baseDirs.join(', ')})`,
     );
   }
-  if (roots && !isInside(ref.file, roots)) {
+  if (allowed && !allowed(ref.file)) {
     throw new EsalertError(
       'PATH_NOT_ALLOWED',
       `${what} "${spec}" (${ref.file}) is outside the modules folders: modules load from modules/ or elastalert_modules/ in the working directory or beside config.yaml, or from a directory listed in allowed_module_paths (config.yaml)`,

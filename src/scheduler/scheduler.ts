@@ -4,8 +4,7 @@
  * runs are spread over the first interval so hundreds of rules do not start in the same second.
  * With --end the scheduler finishes once every rule has covered the window up to the end.
  */
-import type { Clock } from '../app/clock.ts';
-import { MAX_TIMER_MS, timerDelay } from '../util/timers.ts';
+import type { Clock, Timer } from '../model/clock.ts';
 
 /** The shortest interval between runs of a job (run_every is checked to be at least 1 s). */
 const MIN_INTERVAL_MS = 1000;
@@ -49,11 +48,9 @@ function offsetFor(name: string, spread: number): number {
 interface Entry {
   job: Job;
   stats: JobStats;
-  timer: NodeJS.Timeout | undefined;
+  timer: Timer | undefined;
   due: number;
   queued: boolean;
-  /** The timer was armed for less than the wait (longer than setTimeout allows): fire re-arms. */
-  early: boolean;
 }
 
 export class Scheduler {
@@ -91,7 +88,6 @@ export class Scheduler {
       timer: undefined,
       due: this.o.clock.now() + offsetFor(job.name, spread),
       queued: false,
-      early: false,
     };
     this.entries.set(job.name, entry);
     if (this.running) this.arm(entry);
@@ -100,7 +96,7 @@ export class Scheduler {
   remove(name: string): void {
     const e = this.entries.get(name);
     if (!e) return;
-    clearTimeout(e.timer);
+    e.timer?.cancel();
     this.entries.delete(name);
     const q = this.queue.indexOf(e);
     if (q >= 0) this.queue.splice(q, 1);
@@ -131,37 +127,34 @@ export class Scheduler {
   /** Stops scheduling; aborts running jobs after `graceMs` and waits for them. */
   async stop(graceMs = 30_000): Promise<void> {
     this.running = false;
-    for (const e of this.entries.values()) clearTimeout(e.timer);
+    for (const e of this.entries.values()) e.timer?.cancel();
     this.queue.length = 0;
     const all = Promise.all([...this.inflight]);
-    let timer: NodeJS.Timeout | undefined;
+    let timer: Timer | undefined;
     const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(() => {
+      timer = this.o.clock.setTimer(() => {
         this.abort.abort();
         resolve();
       }, graceMs);
     });
     await Promise.race([all, timeout]);
-    clearTimeout(timer);
+    timer?.cancel();
     this.abort.abort();
     await all;
   }
 
   private arm(e: Entry): void {
-    clearTimeout(e.timer);
+    e.timer?.cancel();
     if (!this.running) return;
     const allowed = e.job.nextAllowed?.();
     if (allowed !== undefined && allowed > e.due) e.due = allowed;
     e.stats.nextRun = e.due;
     const delay = Math.max(0, e.due - this.o.clock.now());
-    e.early = delay > MAX_TIMER_MS;
-    e.timer = setTimeout(() => this.fire(e), timerDelay(delay));
+    e.timer = this.o.clock.setTimer(() => this.fire(e), delay);
   }
 
   private fire(e: Entry): void {
     if (!this.running || !this.entries.has(e.job.name)) return;
-    if (e.early) return this.arm(e); // a wait of more than 24.8 days goes on
-    const interval = Math.max(e.job.intervalMs, MIN_INTERVAL_MS);
     if (e.stats.running || e.queued) {
       e.stats.skipped++;
       this.o.onSkipped?.(e.job.name);
@@ -171,6 +164,7 @@ export class Scheduler {
       this.pump();
     }
     // fixed rate: the next run is due one interval after this one was
+    const interval = Math.max(e.job.intervalMs, MIN_INTERVAL_MS);
     e.due += interval;
     const now = this.o.clock.now();
     if (e.due <= now) e.due = now + interval;
@@ -194,7 +188,7 @@ export class Scheduler {
           e.stats.lastEnd = this.o.clock.now();
           this.inflight.delete(p);
           if (e.job.done?.()) {
-            clearTimeout(e.timer);
+            e.timer?.cancel();
             e.stats.nextRun = undefined;
           }
           this.checkFinished();

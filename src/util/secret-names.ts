@@ -17,3 +17,26 @@ const SECRET_HEADER = /auth|token|key|secret|sign|cookie|pass|session|credential
 export function isSecretHeader(name: string): boolean {
   return SECRET_HEADER.test(name);
 }
+
+/**
+ * The options that say how to reach and log in to Elasticsearch (config.yaml, or a rule of its
+ * own): never shown to templates, and not inherited by a rule that names another cluster.
+ */
+export const ES_CONNECTION_KEYS = [
+  'es_host',
+  'es_port',
+  'es_hosts',
+  'use_ssl',
+  'verify_certs',
+  'ssl_show_warn',
+  'ca_certs',
+  'client_cert',
+  'client_key',
+  'es_username',
+  'es_password',
+  'es_api_key',
+  'es_bearer',
+  'es_url_prefix',
+  'es_conn_timeout',
+  'es_send_get_body_as',
+] as const;

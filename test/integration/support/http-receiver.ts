@@ -82,9 +82,7 @@ export async function startReceiver(
         const content = reply.echo
           ? { method: req.method, path: req.url, headers: req.headers, body }
           : reply.body;
-        res.end(
-          content === undefined ? '' : typeof content === 'string' ? content : JSON.stringify(content),
-        );
+        res.end(content === undefined ? '' : typeof content === 'string' ? content : JSON.stringify(content));
       };
       if (reply.delayMs) setTimeout(answer, reply.delayMs);
       else answer();

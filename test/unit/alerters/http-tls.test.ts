@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postAlerter } from '../../../src/alerters/post.ts';
 import { webhookAlerter } from '../../../src/alerters/webhook.ts';
-import type { Doc } from '../../../src/util/lookup.ts';
+import type { Doc } from '../../../src/model/lookup.ts';
 import { type Certificates, makeCertificates } from '../../integration/support/es-gateway.ts';
 import { type Receiver, startReceiver } from '../../integration/support/http-receiver.ts';
 import { alertContent, captureLog, deps, signal } from './support/alert-content.ts';

@@ -1,11 +1,11 @@
 /**
- * Event text in rich formats (src/format/escape.ts, src/alerts/alert-text.ts): in a markdown or
+ * Event text in rich formats (src/format/escape.ts, src/format/alert-text.ts): in a markdown or
  * HTML alert, event values cannot make links, images, HTML, @mentions, headings or code blocks;
  * the rule's own text keeps its markup; `escape_event_text: false` turns it off.
  */
 import { describe, expect, it } from 'vitest';
-import { alertBody } from '../../../src/alerts/alert-text.ts';
-import { createJinjaRenderer } from '../../../src/alerts/jinja.ts';
+import { alertBody } from '../../../src/format/alert-text.ts';
+import { createJinjaRenderer } from '../../../src/format/jinja.ts';
 import { escapeHtml, escapeMarkdown } from '../../../src/format/escape.ts';
 
 const Z = '\u200b';
@@ -14,7 +14,7 @@ describe('escapeMarkdown', () => {
   it.each([
     ['[click me](https://evil.example/x)', `[click me]${Z}(https://evil.example/x)`],
     ['![](https://tracker.example/p.png)', `!${Z}[]${Z}(https://tracker.example/p.png)`],
-    ["[a] [b]: https://evil.example", `[a]${Z} [b]${Z}: https://evil.example`],
+    ['[a] [b]: https://evil.example', `[a]${Z} [b]${Z}: https://evil.example`],
     ['[x][ref]', `[x]${Z}[ref]`],
     ['<@zhangsan> <@all>', `<${Z}@zhangsan> <${Z}@all>`],
     ['<font color="warning">fake</font>', `<${Z}font color="warning">fake<${Z}/font>`],

@@ -4,7 +4,7 @@
  * query_string evaluator (itself checked against Elasticsearch).
  */
 import { describe, expect, it } from 'vitest';
-import { createMemorySearchPort } from '../../../src/query/memory-search-port.ts';
+import { createMemorySearchPort } from '../../../src/query/memory/memory-search-port.ts';
 import { listFilter } from '../../../src/ruletypes/compare.ts';
 
 const values = [

@@ -8,10 +8,9 @@
  *   cookie, bearer...), at any depth, and no header maps;
  * - URLs with their credentials, query values and token-like path parts masked (robot webhooks).
  */
-import { displayUrl, urlSecrets } from '../alerters/url-secrets.ts';
-import { ES_CONNECTION_KEYS } from '../config/es-connection.ts';
-import type { Doc } from '../util/lookup.ts';
-import { isSecretName } from '../util/secret-names.ts';
+import type { Doc } from '../model/lookup.ts';
+import { ES_CONNECTION_KEYS, isSecretName } from '../util/secret-names.ts';
+import { displayUrl, urlSecrets } from '../util/url-secrets.ts';
 
 const CONNECTION_KEYS = new Set<string>(ES_CONNECTION_KEYS);
 

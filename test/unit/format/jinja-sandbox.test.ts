@@ -1,15 +1,15 @@
 /**
- * The template sandbox (src/alerts/jinja-sandbox.ts): the known nunjucks escapes (constructor
+ * The template sandbox (src/format/jinja-sandbox.ts): the known nunjucks escapes (constructor
  * chains from globals, strings, macros and callers, inherited names, filters and tests named
  * after Object.prototype members, names written into the generated code) neither run code nor
  * print the environment; what templates legitimately do still works. And the values templates
- * see leave out credentials (src/alerts/template-values.ts).
+ * see leave out credentials (src/format/template-values.ts).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { alertBody, alertTitle } from '../../../src/alerts/alert-text.ts';
-import { compileJsonTemplate, createJinjaRenderer, TemplateError } from '../../../src/alerts/jinja.ts';
-import { MAX_RANGE } from '../../../src/alerts/jinja-sandbox.ts';
-import { templateOptions } from '../../../src/alerts/template-values.ts';
+import { alertBody, alertTitle } from '../../../src/format/alert-text.ts';
+import { compileJsonTemplate, createJinjaRenderer, TemplateError } from '../../../src/format/jinja.ts';
+import { MAX_RANGE } from '../../../src/format/jinja-sandbox.ts';
+import { templateOptions } from '../../../src/format/template-values.ts';
 
 const SECRET = 'env-secret-5f1e2d3c4b5a';
 const VAR = 'ESALERT_SANDBOX_TEST_SECRET';

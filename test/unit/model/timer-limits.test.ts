@@ -1,12 +1,11 @@
 /**
- * Timer delays (src/util/timers.ts) and the scheduler's long waits: a delay setTimeout cannot
- * honour (over 24.8 days, negative, NaN) never becomes a 1 ms busy loop.
+ * Timer delays (src/model/clock.ts) and the scheduler's intervals: a delay setTimeout cannot
+ * honour (over 24.8 days, negative, NaN) or an interval of 0 never becomes a busy loop.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { FakeClock } from '../../../src/app/clock.ts';
 import { retryAfterMs } from '../../../src/alerters/http.ts';
+import { MAX_TIMER_MS, systemClock, timerDelay } from '../../../src/model/clock.ts';
 import { Scheduler } from '../../../src/scheduler/scheduler.ts';
-import { MAX_TIMER_MS, timerDelay } from '../../../src/util/timers.ts';
 
 describe('timerDelay', () => {
   it.each([
@@ -27,32 +26,31 @@ describe('timerDelay', () => {
   });
 });
 
-describe('the scheduler', () => {
-  it('waits out a run due in 40 days: the timer that ends after 24.8 days re-arms, it does not run', async () => {
+describe('the system clock', () => {
+  it('waits out 40 days: the timer does not fire when setTimeout gives up at 24.8 days', async () => {
     vi.useFakeTimers();
     try {
-      const clock = new FakeClock('2024-05-14T00:00:00Z');
-      const due = clock.now() + 40 * 86_400_000;
-      let runs = 0;
-      const s = new Scheduler({ clock, maxConcurrent: 1, spreadMs: 0 });
-      s.add({ name: 'far', intervalMs: 86_400_000, run: async () => void runs++, nextAllowed: () => due });
-      s.start();
-      clock.advance(MAX_TIMER_MS + 1000);
+      let fired = 0;
+      systemClock.setTimer(() => fired++, 40 * 86_400_000);
       await vi.advanceTimersByTimeAsync(MAX_TIMER_MS + 1000);
-      expect(runs).toBe(0);
-      clock.set(due);
+      expect(fired).toBe(0);
       await vi.advanceTimersByTimeAsync(40 * 86_400_000 - MAX_TIMER_MS);
-      expect(runs).toBe(1);
-      await s.stop(10);
+      expect(fired).toBe(1);
+      const cancelled = systemClock.setTimer(() => fired++, 40 * 86_400_000);
+      await vi.advanceTimersByTimeAsync(MAX_TIMER_MS + 1000);
+      cancelled.cancel();
+      await vi.advanceTimersByTimeAsync(40 * 86_400_000);
+      expect(fired).toBe(1);
     } finally {
       vi.useRealTimers();
     }
   });
+});
 
+describe('the scheduler', () => {
   it('runs a job with interval 0 at most once a second', async () => {
-    const clock = { now: () => Date.now() };
     let runs = 0;
-    const s = new Scheduler({ clock, maxConcurrent: 1, spreadMs: 0 });
+    const s = new Scheduler({ clock: systemClock, maxConcurrent: 1, spreadMs: 0 });
     s.add({ name: 'zero', intervalMs: 0, run: async () => void runs++ });
     s.start();
     await new Promise((r) => setTimeout(r, 300));

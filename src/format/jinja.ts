@@ -17,11 +17,11 @@ import { createRequire } from 'node:module';
 import { resolve, sep } from 'node:path';
 import nunjucks from 'nunjucks';
 import { EsalertError } from '../errors/esalert-error.ts';
-import { type Doc, lookupField, pythonRepr } from '../util/lookup.ts';
+import { type Doc, lookupField, pythonRepr } from '../model/lookup.ts';
 import { isValidTimeZone, parseTimestamp, strftime, wallTime } from '../util/time.ts';
 import type { JinjaRenderer } from './alert-text.ts';
 import { checkTemplateTree, installSandbox, lockEnvironment } from './jinja-sandbox.ts';
-import { escapeHtml, escapeMarkdown } from '../format/escape.ts';
+import { escapeHtml, escapeMarkdown } from './escape.ts';
 
 /** text: Python-style printing; json: values JSON-escaped; markdown / html: text printing, escaped for the format. */
 export type TemplateMode = 'text' | 'json' | 'markdown' | 'html';

@@ -3,10 +3,10 @@
  * grid (as Python's texttable draws it, 80 columns), markdown, and an HTML table. Cells are capped
  * (MAX_CELL_CHARS, with a marker) and everything is linear in the size of the text.
  */
-import type { Match } from '../ruletypes/rule-type.ts';
-import { type Doc, lookupField, pythonRepr, pythonStr } from '../util/lookup.ts';
+import type { Match } from '../model/match.ts';
+import { type Doc, lookupField, pythonRepr, pythonStr } from '../model/lookup.ts';
 import { capText, MAX_CELL_CHARS } from '../util/text-caps.ts';
-import { escapeHtml } from '../format/escape.ts';
+import { escapeHtml } from './escape.ts';
 
 interface Column {
   path: string;
