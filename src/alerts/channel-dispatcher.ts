@@ -11,11 +11,15 @@
  *   alert at the head of the queue and waits with exponential backoff (or the channel's
  *   retry-after); after the last attempt, or at once for a permanent failure, the alert is
  *   reported failed (it stays unsent in the writeback index for the pending-alert loop).
+ * - Bounds: at most MAX_QUEUED alerts wait per channel; more are reported failed at once (they too
+ *   stay unsent for the pending-alert loop), with a warning. Each send has an outer deadline, so
+ *   an alerter that ignores its abort signal (a custom module) cannot hold the channel forever.
  */
 import type { Logger } from 'pino';
 import type { AlertContent, Alerter, SendOutcome } from '../alerters/alerter.ts';
 import { errorMessage } from '../errors/esalert-error.ts';
 import { truncateUtf8, utf8Bytes } from '../alerters/text-limits.ts';
+import { timerDelay } from '../model/clock.ts';
 import { redactText } from '../util/redact.ts';
 import { type DigestEntry, foldByWorkload, workloadKey } from '../k8s/workload-digest.ts';
 
@@ -43,7 +47,16 @@ export interface DispatcherDeps {
   logger: Logger;
   retry: RetryPolicy;
   sleep(ms: number, signal: AbortSignal): Promise<void>;
+  /** Longest a single send may take, whatever the alerter does (default SEND_DEADLINE_MS). */
+  sendDeadlineMs?: number;
+  /** Longest queue (default MAX_QUEUED). */
+  maxQueued?: number;
 }
+
+/** Alerts that may wait per channel; beyond, they are given back as not delivered. */
+export const MAX_QUEUED = 10_000;
+/** The outer deadline of one send: built-in alerters stop at their own (shorter) timeouts. */
+export const SEND_DEADLINE_MS = 120_000;
 
 const DIGEST_SEPARATOR = '\n\n----------------------------------------\n\n';
 /** Without a known limit, digests stay below this many UTF-8 bytes. */
@@ -126,6 +139,8 @@ export class ChannelDispatcher {
   private idle: Promise<void> = Promise.resolve();
   private resolveIdle: (() => void) | undefined;
   private lastEnqueue = 0;
+  /** Alerts refused since the queue last had room. */
+  private overflowed = 0;
 
   constructor(channel: string, deps: DispatcherDeps) {
     this.channel = channel;
@@ -137,6 +152,20 @@ export class ChannelDispatcher {
   }
 
   enqueue(d: Delivery): void {
+    const max = this.deps.maxQueued ?? MAX_QUEUED;
+    if (this.queue.length >= max) {
+      if (this.overflowed++ === 0)
+        this.deps.logger.warn(
+          { channel: this.channel, queued: this.queue.length },
+          'channel queue full: further alerts stay unsent in the writeback index and are retried later',
+        );
+      d.done({
+        ok: false,
+        retryable: true,
+        reason: `${max} alerts are already waiting for this channel; retried later from the writeback index`,
+      });
+      return;
+    }
     this.lastEnqueue = this.deps.now();
     this.queue.push(d);
     if (!this.running) {
@@ -214,6 +243,7 @@ export class ChannelDispatcher {
         if (rate) this.sent.push(this.deps.now());
         this.queue.splice(0, batch.length);
         for (const d of batch) d.done(outcome);
+        this.noteRoom();
       }
     } finally {
       this.running = false;
@@ -221,13 +251,51 @@ export class ChannelDispatcher {
     }
   }
 
+  /** Reports, once the queue has room again, how many alerts it refused. */
+  private noteRoom(): void {
+    if (this.overflowed === 0 || this.queue.length >= (this.deps.maxQueued ?? MAX_QUEUED)) return;
+    this.deps.logger.warn(
+      { channel: this.channel, refused: this.overflowed },
+      'channel queue has room again; the refused alerts are retried from the writeback index',
+    );
+    this.overflowed = 0;
+  }
+
+  /** One send, given up (retryably) at the deadline even if the alerter does not stop. */
+  private async sendOnce(alerter: Alerter, content: AlertContent): Promise<SendOutcome> {
+    const deadlineMs = this.deps.sendDeadlineMs ?? SEND_DEADLINE_MS;
+    const controller = new AbortController();
+    const stop = () => controller.abort();
+    this.abort.signal.addEventListener('abort', stop, { once: true });
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<SendOutcome>((resolve) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        resolve({
+          ok: false,
+          retryable: true,
+          reason: `${alerter.type}: no result within ${Math.round(deadlineMs / 1000)} s`,
+        });
+      }, timerDelay(deadlineMs));
+    });
+    try {
+      return await Promise.race([
+        alerter
+          .send(content, controller.signal)
+          .catch((err: unknown): SendOutcome => ({ ok: false, retryable: false, reason: errorMessage(err) })),
+        deadline,
+      ]);
+    } finally {
+      clearTimeout(timer);
+      this.abort.signal.removeEventListener('abort', stop);
+    }
+  }
+
   private async sendWithRetries(alerter: Alerter, content: AlertContent): Promise<SendOutcome> {
     const { retry, logger } = this.deps;
     let outcome: SendOutcome = { ok: false, retryable: false, reason: 'not sent' };
     for (let attempt = 1; attempt <= retry.attempts; attempt++) {
-      outcome = await alerter
-        .send(content, this.abort.signal)
-        .catch((err: unknown): SendOutcome => ({ ok: false, retryable: false, reason: errorMessage(err) }));
+      outcome = await this.sendOnce(alerter, content);
       if (outcome.ok || !outcome.retryable || this.abort.signal.aborted || attempt === retry.attempts)
         return outcome;
       const backoff = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));

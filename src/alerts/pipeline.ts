@@ -16,10 +16,10 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AlertContent, Alerter, SendOutcome } from '../alerters/alerter.ts';
 import { resolveRuleReferences } from '../alerters/options.ts';
-import type { Clock } from '../model/clock.ts';
+import { type Clock, timerDelay } from '../model/clock.ts';
 import type { MatchSink, SinkOutcome } from '../engine/run-rule.ts';
 import type { RuntimeRule } from '../engine/runtime-rule.ts';
-import { errorMessage } from '../errors/esalert-error.ts';
+import { EsalertError, errorMessage } from '../errors/esalert-error.ts';
 import type { Match } from '../model/match.ts';
 import type { AlertDoc, SilenceEntry, WritebackStore } from '../state/writeback.ts';
 import { type Doc, lookupField, pythonStr } from '../model/lookup.ts';
@@ -60,12 +60,15 @@ export interface AlertPipeline extends MatchSink {
   queued(): Record<string, number>;
 }
 
+/** Alerts sent while the writeback index could not record them, kept to be recorded later. */
+export const MAX_UNRECORDED = 10_000;
+
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 2000, maxDelayMs: 60_000 };
 
 const defaultSleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     if (signal.aborted) return resolve();
-    const t = setTimeout(resolve, ms);
+    const t = setTimeout(resolve, timerDelay(ms));
     signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
   });
 
@@ -101,9 +104,11 @@ function optionsFor(rt: RuntimeRule, index: number): Doc {
   return options;
 }
 
+/** The alert's text for one alerter; event text escaped for the alerter's format (markdown, html). */
 function contentFor(
   rt: RuntimeRule,
   index: number,
+  alerter: Alerter,
   matches: Match[],
   renderJinja: JinjaRenderer | undefined,
 ): AlertContent {
@@ -114,6 +119,7 @@ function contentFor(
     matchText: (m: Match) => rt.ruleType.matchText(m),
     ...(rt.rule.jinjaTemplate !== undefined ? { jinjaTemplate: rt.rule.jinjaTemplate } : {}),
     ...(renderJinja ? { renderJinja } : {}),
+    ...(alerter.textFormat ? { format: alerter.textFormat } : {}),
   };
   return {
     ruleName: rt.rule.name,
@@ -245,7 +251,7 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
           };
           let content: AlertContent;
           try {
-            content = contentFor(rt, i, matches, deps.renderJinja);
+            content = contentFor(rt, i, alerter, matches, deps.renderJinja);
           } catch (err) {
             done({ ok: false, retryable: false, reason: `cannot format the alert: ${errorMessage(err)}` });
             return;
@@ -305,6 +311,13 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
           'cannot record the alert in the writeback index; sending it and recording it later',
         );
         unrecorded.push({ id, doc });
+        if (unrecorded.length > MAX_UNRECORDED) {
+          const lost = unrecorded.shift()!;
+          deps.logger.error(
+            { rule: lost.doc.rule_name, id: lost.id, waiting: MAX_UNRECORDED },
+            'too many alerts wait to be recorded in the writeback index; the oldest record is dropped (its alert was sent)',
+          );
+        }
         await writeSilence(rt, silence);
         const delivered: string[] = [];
         void deliver(rt, undefined, [match], delivered).then((ok) => {
@@ -408,12 +421,18 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
     async flushDue(rules, signal) {
       if (deps.noWriteback) return flushMemoryAggregates();
       // alerts that could not be recorded when they happened (writeback was down)
+      // A document Elasticsearch refuses for good (a mapping conflict) is dropped with an error;
+      // the writeback being unreachable stops the loop until the next flush.
       while (unrecorded.length > 0) {
         const u = unrecorded[0]!;
         try {
           await deps.writeback.createAlert(u.id, u.doc);
-        } catch {
-          break;
+        } catch (err) {
+          if (!(err instanceof EsalertError) || err.retryable) break;
+          deps.logger.error(
+            { rule: u.doc.rule_name, id: u.id, err: errorMessage(err) },
+            'the writeback index refuses this alert document; it is not recorded (its alert was sent)',
+          );
         }
         unrecorded.shift();
       }
@@ -444,7 +463,7 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
 
     async drain(timeoutMs) {
       let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timerDelay(timeoutMs))));
       await Promise.race([Promise.all([...deliveries]), timeout]);
       clearTimeout(timer);
       for (const d of dispatchers.values()) d.stop();

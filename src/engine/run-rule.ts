@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../model/clock.ts';
 import { EsalertError, errorMessage } from '../errors/esalert-error.ts';
 import { buildBaseQuery, type EsQuery } from '../query/filters.ts';
-import { readHits, toRuleHits } from '../query/hits-reader.ts';
+import { readHits, toRuleHits, type UnreadableTimestamp } from '../query/hits-reader.ts';
 import { indexFor } from '../query/index-names.ts';
 import type { SearchPort } from '../query/search-port.ts';
 import type { Match, TermsBucket } from '../model/match.ts';
@@ -21,6 +21,9 @@ import { parseTimestamp, toIso } from '../util/time.ts';
 import { nextAlertTime, ruleSilenceKey, silenceKey } from './realert.ts';
 import { topCountOptions, topCounts } from './top-counts.ts';
 import type { RuntimeRule } from './runtime-rule.ts';
+
+/** Documents with an unreadable timestamp logged one by one per segment; the rest are counted. */
+const MAX_UNREADABLE_WARNINGS = 3;
 
 /** Where matches go once they passed silence/realert: the alert pipeline (alert now or aggregate). */
 /** What became of an accepted match: alerted now, added to an aggregation sent at alertTime, or already alerted before. */
@@ -62,6 +65,8 @@ export interface SegmentReport {
   duplicates: number;
   pages: number;
   truncated: boolean;
+  /** Documents skipped because their timestamp could not be read. */
+  unreadable?: number;
 }
 
 export type MatchOutcome =
@@ -90,6 +95,8 @@ export interface RunReport {
   segments: SegmentReport[];
   hits: number;
   duplicates: number;
+  /** Documents skipped because their timestamp could not be read (the rule went on). */
+  unreadable?: number;
   /** Each match and what became of it; empty with RunOptions.slimReport (see `tally`). */
   matches: MatchOutcome[];
   /** The matches counted by outcome, always. */
@@ -242,7 +249,16 @@ async function querySegment(
     },
     (page) => {
       report.hits += page.length;
-      const fresh = toRuleHits(page, processing).filter((h) => {
+      // a document whose timestamp cannot be read is skipped, not the whole segment
+      const onUnreadable = (skipped: UnreadableTimestamp) => {
+        report.unreadable = (report.unreadable ?? 0) + 1;
+        if (report.unreadable <= MAX_UNREADABLE_WARNINGS)
+          deps.logger.warn(
+            { id: skipped.id, index: skipped.index },
+            `skipped a document whose timestamp cannot be read: ${skipped.problem}`,
+          );
+      };
+      const fresh = toRuleHits(page, processing, onUnreadable).filter((h) => {
         const id = h.doc._id as string;
         if (seen.has(id)) {
           report.duplicates++;
@@ -260,6 +276,12 @@ async function querySegment(
   );
   report.pages = read.pages;
   report.truncated = read.truncated;
+  if ((report.unreadable ?? 0) > MAX_UNREADABLE_WARNINGS) {
+    deps.logger.warn(
+      { window: [report.start, report.end], skipped: report.unreadable },
+      `skipped ${report.unreadable} documents whose timestamp cannot be read (the first ${MAX_UNREADABLE_WARNINGS} are logged)`,
+    );
+  }
   if (read.truncated) {
     deps.logger.warn(
       { window: [report.start, report.end], total: read.total, read: read.hits },
@@ -677,6 +699,7 @@ export async function runRule(
     segments: [],
     hits: 0,
     duplicates: 0,
+    unreadable: 0,
     matches: [],
     tally: emptyTally(),
     completedTo: undefined,
@@ -716,6 +739,7 @@ export async function runRule(
     report.segments.push(seg);
     report.hits += seg.hits;
     report.duplicates += seg.duplicates;
+    report.unreadable = (report.unreadable ?? 0) + (seg.unreadable ?? 0);
     if (collectAfter(to)) rt.ruleType.garbageCollect(to);
     completed = to;
     options.onProgress?.({

@@ -59,6 +59,7 @@ export class Observability {
   private readonly suppressed: Counter<'rule' | 'reason'>;
   private readonly alerts: Counter<'rule' | 'alerter' | 'result'>;
   private readonly skipped: Counter<'rule'>;
+  private readonly unreadable: Counter<'rule'>;
   private readonly ea2: Record<
     'scrapes' | 'hits' | 'matches' | 'timeTaken' | 'sent' | 'notSent' | 'silenced',
     Counter<'rule_name'>
@@ -109,6 +110,12 @@ export class Observability {
     this.skipped = new Counter({
       name: 'esalert_rule_runs_skipped_total',
       help: 'Runs skipped because the previous run of the rule was still going',
+      labelNames: ['rule'],
+      registers: r,
+    });
+    this.unreadable = new Counter({
+      name: 'esalert_rule_unreadable_timestamps_total',
+      help: 'Documents skipped because their timestamp could not be read (the rule went on)',
       labelNames: ['rule'],
       registers: r,
     });
@@ -169,7 +176,10 @@ export class Observability {
         'alerts_not_sent',
         'Alerts not sent: failed, or held for an aggregation (ElastAlert 2 name)',
       ),
-      silenced: ea2('alerts_silenced', 'Silences set, by silence key (ElastAlert 2 name)'),
+      silenced: ea2(
+        'alerts_silenced',
+        'Silences set (realert), by rule (ElastAlert 2 name; ElastAlert 2 labels it by silence key)',
+      ),
     };
     this.ea2Errors = new Counter({
       name: 'elastalert_errors_total',
@@ -197,7 +207,8 @@ export class Observability {
     const s = this.rules.get(name);
     this.rules.delete(name);
     if (!s) return;
-    for (const m of [this.duration, this.hits, this.matches, this.skipped]) m.remove({ rule: name });
+    for (const m of [this.duration, this.hits, this.matches, this.skipped, this.unreadable])
+      m.remove({ rule: name });
     for (const result of ['ok', 'error']) this.runs.remove({ rule: name, result });
     for (const reason of ['silenced', 'dropped']) this.suppressed.remove({ rule: name, reason });
     for (const alerter of this.alertersOf.get(name) ?? [])
@@ -234,13 +245,18 @@ export class Observability {
     this.duration.observe({ rule }, durationMs / 1000);
     this.hits.inc({ rule }, report.hits);
     this.matches.inc({ rule }, report.tally.matches);
+    if (report.unreadable) this.unreadable.inc({ rule }, report.unreadable);
     for (const [reason, n] of Object.entries(suppressed)) if (n) this.suppressed.inc({ rule, reason }, n);
     this.ea2.scrapes.inc({ rule_name: rule });
     this.ea2.hits.inc({ rule_name: rule }, report.hits);
     this.ea2.matches.inc({ rule_name: rule }, report.tally.matches);
     this.ea2.timeTaken.inc({ rule_name: rule }, durationMs / 1000);
     if (report.error) this.ea2Errors.inc();
-    for (const [key, n] of report.tally.realertKeys) this.ea2.silenced.inc({ rule_name: key }, n);
+    // ElastAlert 2 labels this by silence key (one series per query_key value, never removed):
+    // esalert counts per rule, so a pod name cannot add a series
+    let silences = 0;
+    for (const n of report.tally.realertKeys.values()) silences += n;
+    if (silences) this.ea2.silenced.inc({ rule_name: rule }, silences);
     if (outcomes.aggregated) this.ea2.notSent.inc({ rule_name: rule }, outcomes.aggregated);
     if (!s) return;
     s.runs++;

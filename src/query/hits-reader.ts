@@ -6,7 +6,8 @@
  */
 import { EsalertError } from '../errors/esalert-error.ts';
 import type { Hit } from '../model/match.ts';
-import { type Doc, lookupField, pythonStr } from '../model/lookup.ts';
+import { type Doc, lookupField, pythonStr, setField } from '../model/lookup.ts';
+import { parseTimestamp, toIso } from '../util/time.ts';
 import type { EsQuery } from './filters.ts';
 import type { SearchHit, SearchPort } from './search-port.ts';
 import type { TimestampCodec } from './timestamps.ts';
@@ -148,6 +149,9 @@ export function toRuleHits(
       onUnreadable({ id: h._id, index: h._index, problem });
       continue;
     }
+    // what the rule types, alert texts and aggregation read as the match time: a value written
+    // otherwise than ISO 8601 (epoch milliseconds, a custom format) is put there as ISO 8601
+    if (parseTimestamp(raw) !== ts) setField(doc, p.timestampField, toIso(ts));
     doc._id = h._id;
     doc._index = h._index;
     for (const compound of [p.compoundQueryKey, p.compoundAggregationKey]) {

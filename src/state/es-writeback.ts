@@ -91,10 +91,11 @@ export function createEsWriteback(
     try {
       return await fn();
     } catch (err) {
-      throw new EsalertError('WRITEBACK_FAILED', toEsError(err, `writeback: ${what}`).message, {
-        cause: err,
-        retryable: true,
-      });
+      const e = toEsError(err, `writeback: ${what}`);
+      // only a request Elasticsearch refuses for good (HTTP 4xx: a document it cannot index) is
+      // permanent; unreachable, overloaded or unauthorized may pass
+      const permanent = e.code === 'ES_QUERY_FAILED' && !e.retryable;
+      throw new EsalertError('WRITEBACK_FAILED', e.message, { cause: err, retryable: !permanent });
     }
   };
   const searchAlerts = async (query: Doc, sort: Doc[], size: number): Promise<StoredAlert[]> =>
