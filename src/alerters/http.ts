@@ -44,6 +44,35 @@ function dispatcherFor(o: HttpOptions): Dispatcher | undefined {
   return d;
 }
 
+/**
+ * The most of a reply that is read: receivers answer with a status and a short JSON; a reply that
+ * goes on (a misconfigured endpoint streaming a page, a hostile one streaming gigabytes) is cut.
+ */
+export const MAX_REPLY_BYTES = 64 * 1024;
+
+/** The first `max` bytes of a body as text (with a marker when there was more); the rest is not read. */
+async function readCapped(
+  body: AsyncIterable<Buffer> & { destroy(): unknown },
+  max: number,
+): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let cut = false;
+  for await (const chunk of body) {
+    const room = max - size;
+    if (chunk.length > room) {
+      chunks.push(chunk.subarray(0, room));
+      cut = true;
+      break;
+    }
+    chunks.push(chunk);
+    size += chunk.length;
+  }
+  body.destroy();
+  const text = Buffer.concat(chunks).toString('utf8');
+  return cut ? `${text}…(reply cut at ${max} bytes)` : text;
+}
+
 /** Sends a request; network failures and timeouts come back as thrown errors with the URL redacted. */
 export async function httpSend(
   url: string,
@@ -64,7 +93,7 @@ export async function httpSend(
       bodyTimeout: o.timeoutMs,
       ...(dispatcher ? { dispatcher } : {}),
     });
-    const text = await res.body.text();
+    const text = await readCapped(res.body, MAX_REPLY_BYTES);
     return { status: res.statusCode, body: text, headers: res.headers };
   } catch (err) {
     if (timeout.aborted && !signal.aborted)

@@ -265,19 +265,25 @@ export class ChannelDispatcher {
   private async sendOnce(alerter: Alerter, content: AlertContent): Promise<SendOutcome> {
     const deadlineMs = this.deps.sendDeadlineMs ?? SEND_DEADLINE_MS;
     const controller = new AbortController();
-    const stop = () => controller.abort();
-    this.abort.signal.addEventListener('abort', stop, { once: true });
     let timer: NodeJS.Timeout | undefined;
+    let stop = () => controller.abort();
     const deadline = new Promise<SendOutcome>((resolve) => {
+      // shutting down: the alerter is told to stop, and not waited for if it does not
+      stop = () => {
+        controller.abort();
+        resolve({ ok: false, retryable: true, reason: `${alerter.type}: aborted (shutting down)` });
+      };
       timer = setTimeout(() => {
         controller.abort();
         resolve({
           ok: false,
           retryable: true,
-          reason: `${alerter.type}: no result within ${Math.round(deadlineMs / 1000)} s`,
+          reason: `${alerter.type}: no result within ${deadlineMs >= 1000 ? `${Math.round(deadlineMs / 1000)} s` : `${deadlineMs} ms`}`,
         });
       }, timerDelay(deadlineMs));
     });
+    if (this.abort.signal.aborted) stop();
+    this.abort.signal.addEventListener('abort', stop, { once: true });
     try {
       return await Promise.race([
         alerter

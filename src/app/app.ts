@@ -17,6 +17,7 @@ import {
 } from '../config/es-connection.ts';
 import { type GlobalConfig, loadGlobalConfig } from '../config/global-config.ts';
 import type { EnvLookup } from '../config/interpolate.ts';
+import { pruneSilences } from '../engine/realert.ts';
 import { type EngineDeps, runRule } from '../engine/run-rule.ts';
 import { createRuntimeRule, type RuntimeRule } from '../engine/runtime-rule.ts';
 import { EsalertError, errorMessage } from '../errors/esalert-error.ts';
@@ -373,6 +374,7 @@ export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
   const flushEvery = config.runEveryMs;
   let flushTimer: NodeJS.Timeout | undefined;
   const flush = async () => {
+    pruneSilences(silenceCache, clock.now());
     try {
       await pipeline.flushDue(rules, lifetime.signal);
     } catch (err) {
@@ -441,18 +443,38 @@ export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
     if (obs) obs.phase = 'stopping';
     clearTimeout(flushTimer);
     clearTimeout(reloadTimer);
-    await scheduler.stop(drainMs);
-    await flush();
+    // one deadline for all of it: each step gets what the ones before it left
+    const deadline = performance.now() + drainMs;
+    const left = () => Math.max(0, deadline - performance.now());
+    const within = async (work: Promise<unknown>, what: string, atLeastMs = 0) => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => resolve('late'), timerDelay(Math.max(left(), atLeastMs)));
+      });
+      const result = await Promise.race([work.then(() => 'done' as const), late]);
+      clearTimeout(timer);
+      if (result === 'late') logger.warn(`${what} did not finish within the shutdown timeout; going on`);
+    };
+    await scheduler.stop(left());
+    await within(flush(), 'sending due alerts');
     // let queued alerts go out; what does not make it stays unsent in the writeback for the next start
-    await pipeline.drain(drainMs);
+    await within(pipeline.drain(left()), 'delivering queued alerts', 1000);
     // what this process wrote must be visible to the next one, whenever it starts
-    await writeback
-      .flush()
-      .catch((err: unknown) =>
-        logger.warn({ err: errorMessage(err) }, 'could not refresh the writeback indices'),
-      );
+    await within(
+      writeback
+        .flush()
+        .catch((err: unknown) =>
+          logger.warn({ err: errorMessage(err) }, 'could not refresh the writeback indices'),
+        ),
+      'refreshing the writeback indices',
+      1000,
+    );
     lifetime.abort();
-    for (const c of connections.values()) await (await c.catch(() => undefined))?.close();
+    await within(
+      Promise.all([...connections.values()].map(async (c) => (await c.catch(() => undefined))?.close())),
+      'closing connections',
+      1000,
+    );
   };
   const releaseAggregates = async () => {
     if (!memory) return;

@@ -167,6 +167,12 @@ program
         stopping = true;
         logger.warn({ signal }, 'stopping: finishing running queries and sending due alerts');
         if (observability) observability.phase = 'stopping';
+        // the backstop of --shutdown-timeout: whatever still hangs, the process ends
+        const backstopMs = seconds(o.shutdownTimeout, '--shutdown-timeout') * 1000 + 10_000;
+        setTimeout(() => {
+          logger.error({ afterMs: backstopMs }, 'did not stop within the shutdown timeout; exiting');
+          process.exit(1);
+        }, backstopMs).unref();
         void (app?.stop() ?? Promise.resolve())
           .then(() => server?.close())
           .then(

@@ -40,3 +40,33 @@ export function ruleSilenceKey(ruleName: string): string {
 export function silenceKey(realertKey: string, queryKeyValue: string | undefined): string {
   return queryKeyValue === undefined ? realertKey : `${realertKey}.${queryKeyValue}`;
 }
+
+/**
+ * How long an ended silence is remembered: exponential realert reads the last one to decide the
+ * next wait, and a wait never needs a silence that ended longer ago than twice the longest wait.
+ */
+export const SILENCE_MEMORY_MS = 30 * 86_400_000;
+/** The most silences kept in memory; beyond, those that ended first are forgotten. */
+export const MAX_SILENCES = 100_000;
+
+/**
+ * Forgets silences the engine no longer needs: ended longer ago than SILENCE_MEMORY_MS, ended and
+ * read from the store (read again when needed), and the earliest-ending ones beyond MAX_SILENCES.
+ * Returns how many were dropped.
+ */
+export function pruneSilences(
+  cache: Map<string, SilenceEntry>,
+  now: number,
+  limits: { memoryMs?: number; max?: number } = {},
+): number {
+  const memoryMs = limits.memoryMs ?? SILENCE_MEMORY_MS;
+  const max = limits.max ?? MAX_SILENCES;
+  const before = cache.size;
+  for (const [key, e] of cache)
+    if (now - e.until > memoryMs || (e.fromStore && now >= e.until)) cache.delete(key);
+  if (cache.size > max) {
+    const byEnd = [...cache].sort((a, b) => a[1].until - b[1].until);
+    for (const [key] of byEnd.slice(0, cache.size - max)) cache.delete(key);
+  }
+  return before - cache.size;
+}

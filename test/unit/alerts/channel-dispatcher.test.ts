@@ -157,3 +157,65 @@ describe('digests', () => {
     expect(d.title).toBe('8 alerts: crashloop');
   });
 });
+
+describe('ChannelDispatcher bounds', () => {
+  it('a full queue gives further alerts back retryably (they stay unsent in the writeback) and warns once', async () => {
+    const lines: string[] = [];
+    const log = pino({ level: 'warn' }, { write: (l: string) => void lines.push(l) });
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const alerter: Alerter = {
+      type: 'test',
+      channel: 'test:slow',
+      info: () => ({}),
+      secrets: () => [],
+      send: async () => (await gate, { ok: true }),
+    };
+    const d = new ChannelDispatcher('test:slow', {
+      now: () => Date.now(),
+      logger: log,
+      retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+      sleep: async () => {},
+      maxQueued: 3,
+    });
+    const outcomes: SendOutcome[] = [];
+    for (let i = 0; i < 6; i++) d.enqueue({ alerter, content: alert(i), done: (o) => outcomes.push(o) });
+    expect(d.pending).toBe(3);
+    expect(outcomes).toHaveLength(3);
+    for (const o of outcomes)
+      expect(o).toMatchObject({
+        ok: false,
+        retryable: true,
+        reason: expect.stringContaining('3 alerts are already waiting'),
+      });
+    release();
+    await d.whenIdle();
+    expect(outcomes.filter((o) => o.ok)).toHaveLength(3);
+    expect(lines.filter((l) => l.includes('channel queue full'))).toHaveLength(1);
+    expect(lines.some((l) => l.includes('"refused":3'))).toBe(true);
+  });
+
+  it('a send that never ends (an alerter ignoring its signal) is given up at the deadline, retryably', async () => {
+    const signals: AbortSignal[] = [];
+    const alerter: Alerter = {
+      type: 'stuck',
+      channel: 'test:stuck',
+      info: () => ({}),
+      secrets: () => [],
+      send: (_content, signal) => (signals.push(signal), new Promise<SendOutcome>(() => {})),
+    };
+    const d = new ChannelDispatcher('test:stuck', {
+      now: () => Date.now(),
+      logger,
+      retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 1 },
+      sleep: async () => {},
+      sendDeadlineMs: 50,
+    });
+    const outcome = await new Promise<SendOutcome>((resolve) =>
+      d.enqueue({ alerter, content: alert(1), done: resolve }),
+    );
+    expect(outcome).toMatchObject({ ok: false, retryable: true, reason: 'stuck: no result within 50 ms' });
+    expect(signals).toHaveLength(2);
+    expect(signals.every((s) => s.aborted)).toBe(true);
+  });
+});

@@ -90,4 +90,18 @@ describe('HTTP endpoints', () => {
     obs.phase = 'stopping';
     expect((await get('/healthz')).status).toBe(503);
   });
+
+  it('silences and unreadable timestamps are counted per rule: pod names add no series', async () => {
+    const obs = new Observability();
+    obs.ruleLoaded({ name: 'crashloop', file: 'rules/c.yaml', type: 'frequency' });
+    const tally = emptyTally();
+    for (let i = 0; i < 500; i++) tally.realertKeys.set(`crashloop.pod-${i}`, 1);
+    obs.runFinished('crashloop', report({ rule: 'crashloop', tally, unreadable: 2 }), Date.now(), 10);
+    server = await startHttpServer(obs, 0, '127.0.0.1');
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const silenced = metrics.split('\n').filter((l) => l.startsWith('elastalert_alerts_silenced_total{'));
+    expect(silenced).toEqual(['elastalert_alerts_silenced_total{rule_name="crashloop"} 500']);
+    expect(metrics).not.toContain('pod-');
+    expect(metrics).toContain('esalert_rule_unreadable_timestamps_total{rule="crashloop"} 2');
+  });
 });

@@ -1,6 +1,6 @@
 /** Exponential realert arithmetic: ElastAlert 2's test_exponential_realert table (reference §9 case 5). */
 import { describe, expect, it } from 'vitest';
-import { nextAlertTime, silenceKey } from '../../../src/engine/realert.ts';
+import { nextAlertTime, pruneSilences, silenceKey } from '../../../src/engine/realert.ts';
 
 const UNTIL = Date.parse('2015-03-24T00:00:00Z');
 const S = 1000;
@@ -41,5 +41,32 @@ describe('nextAlertTime', () => {
   it('keys silences by realert_key and query key value', () => {
     expect(silenceKey('pods', 'api-1')).toBe('pods.api-1');
     expect(silenceKey('pods', undefined)).toBe('pods');
+  });
+});
+
+describe('pruneSilences', () => {
+  const DAY = 86_400_000;
+  const now = Date.parse('2024-06-01T00:00:00Z');
+  it('forgets silences that ended long ago or came from the store, and the earliest beyond the cap', () => {
+    const cache = new Map([
+      ['active', { until: now + DAY, exponent: 2 }],
+      ['recent', { until: now - DAY, exponent: 3 }],
+      ['old', { until: now - 31 * DAY, exponent: 1 }],
+      ['stored-ended', { until: now - 1000, exponent: 0, fromStore: true }],
+      ['stored-active', { until: now + 1000, exponent: 0, fromStore: true }],
+    ]);
+    expect(pruneSilences(cache, now)).toBe(2);
+    expect([...cache.keys()]).toEqual(['active', 'recent', 'stored-active']);
+    expect(pruneSilences(cache, now, { max: 2 })).toBe(1);
+    expect([...cache.keys()].sort()).toEqual(['active', 'stored-active']);
+  });
+
+  it('keeps a cache of 200,000 pod keys at the cap', () => {
+    const cache = new Map<string, { until: number; exponent: number }>();
+    for (let i = 0; i < 200_000; i++) cache.set(`crashloop.pod-${i}`, { until: now + i, exponent: 0 });
+    pruneSilences(cache, now);
+    expect(cache.size).toBe(100_000);
+    expect(cache.has('crashloop.pod-199999')).toBe(true);
+    expect(cache.has('crashloop.pod-0')).toBe(false);
   });
 });
