@@ -54,6 +54,8 @@ export interface AlerterDeps {
   logger: Logger;
   /** Directory of the rule file, for relative paths (smtp_auth_file). */
   ruleDir: string;
+  /** Environment variables, for options that name them (opsgenie_details: '$VAR'). */
+  env?: (name: string) => string | undefined;
 }
 
 export interface AlerterDefinition {

@@ -7,6 +7,30 @@ import { emailAlerter } from './email.ts';
 import { postAlerter } from './post.ts';
 import { post2Alerter } from './post2.ts';
 import { webhookAlerter } from './webhook.ts';
+// chat and incident-management channels
+import { alertaAlerter } from './alerta.ts';
+import { alertmanagerAlerter } from './alertmanager.ts';
+import { chatworkAlerter } from './chatwork.ts';
+import { datadogAlerter } from './datadog.ts';
+import { discordAlerter } from './discord.ts';
+import { flashdutyAlerter } from './flashduty.ts';
+import { gitterAlerter } from './gitter.ts';
+import { googleChatAlerter } from './googlechat.ts';
+import { larkAlerter } from './lark.ts';
+import { lineAlerter } from './line.ts';
+import { matrixHookshotAlerter } from './matrixhookshot.ts';
+import { mattermostAlerter } from './mattermost.ts';
+import { msPowerAutomateAlerter } from './ms-power-automate.ts';
+import { msTeamsAlerter } from './ms-teams.ts';
+import { opsgenieAlerter } from './opsgenie.ts';
+import { pagerDutyAlerter } from './pagerduty.ts';
+import { pagerTreeAlerter } from './pagertree.ts';
+import { rocketChatAlerter } from './rocketchat.ts';
+import { slackAlerter } from './slack.ts';
+import { telegramAlerter } from './telegram.ts';
+import { victorOpsAlerter } from './victorops.ts';
+import { webexWebhookAlerter } from './webex-webhook.ts';
+import { yzjAlerter } from './yzj.ts';
 import { wecomAlerter } from './wecom.ts';
 
 export const BUILTIN_ALERTERS: readonly AlerterDefinition[] = [
@@ -17,6 +41,29 @@ export const BUILTIN_ALERTERS: readonly AlerterDefinition[] = [
   emailAlerter,
   webhookAlerter,
   post2Alerter,
+  alertaAlerter,
+  alertmanagerAlerter,
+  chatworkAlerter,
+  datadogAlerter,
+  discordAlerter,
+  flashdutyAlerter,
+  gitterAlerter,
+  googleChatAlerter,
+  larkAlerter,
+  lineAlerter,
+  matrixHookshotAlerter,
+  mattermostAlerter,
+  msPowerAutomateAlerter,
+  msTeamsAlerter,
+  opsgenieAlerter,
+  pagerDutyAlerter,
+  pagerTreeAlerter,
+  rocketChatAlerter,
+  slackAlerter,
+  telegramAlerter,
+  victorOpsAlerter,
+  webexWebhookAlerter,
+  yzjAlerter,
 ];
 
 export class AlerterRegistry implements AlerterCatalog {
