@@ -57,8 +57,21 @@ function compileAll(option: string, values: Record<string, string | { field: str
   return out;
 }
 
+/** Python's json.dumps: ", " and ": " separators, non-ASCII characters escaped. */
+function pythonJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(pythonJson).join(', ')}]`;
+  if (v !== null && typeof v === 'object')
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${pythonJson(k)}: ${pythonJson(x)}`)
+      .join(', ')}}`;
+  return (JSON.stringify(v) ?? 'null').replace(
+    /[\u0080-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
 /** A value as a label holds it: text as is, anything else as JSON (null when missing). */
-const labelText = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v ?? null));
+const labelText = (v: unknown) => (typeof v === 'string' ? v : pythonJson(v ?? null));
 
 function renderAll(option: string, compiled: Compiled, match: Doc, values: Doc): Record<string, string> {
   const out: Record<string, string> = {};
