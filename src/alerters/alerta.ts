@@ -9,24 +9,15 @@ import { FormatError, pythonFormat } from '../alerts/python-format.ts';
 import { percentFormatMapping } from '../alerts/percent-format.ts';
 import type { Match } from '../ruletypes/rule-type.ts';
 import { type Doc, lookupField, pythonStr } from '../util/lookup.ts';
-import type { AlertContent, AlerterDefinition, SendOutcome } from './alerter.ts';
+import type { AlertContent, AlerterDefinition } from './alerter.ts';
 import { channelAlerter } from './channel-alerter.ts';
-import { retryAfterMs } from './http.ts';
 import { readOptions } from './options.ts';
-import {
-  detail,
-  failed,
-  isRetryableStatus,
-  isSuccess,
-  postJson,
-  type Reply,
-  replyObject,
-} from './send-request.ts';
-import { checkUrl, seconds, transport, url } from './transport.ts';
+import { postJson, statusHints } from './send-request.ts';
+import { checkUrl, required, seconds, transport } from './transport.ts';
 import { displayUrl, urlDigest, urlSecrets } from './url-secrets.ts';
 
 const schema = z.object({
-  alerta_api_url: url('the Alerta API endpoint for alerts, e.g. http://alerta:8080/api/alert'),
+  alerta_api_url: required('the Alerta API endpoint for alerts, e.g. http://alerta:8080/api/alert'),
   alerta_api_key: z.string().optional(),
   alerta_timeout: z.number().int().default(86400),
   alerta_use_match_timestamp: z.boolean().default(false),
@@ -137,21 +128,17 @@ export function alertaPayload(
   };
 }
 
-function readAlertaReply(r: Reply): SendOutcome | undefined {
-  if (isSuccess(r.status)) return undefined;
-  const text = detail(replyObject(r)?.message ?? r.body);
-  const hint =
-    r.status === 401 || r.status === 403
-      ? 'check alerta_api_key (an API key with write:alerts)'
-      : r.status === 404 || r.status === 405
-        ? 'check alerta_api_url (it ends with /alert)'
-        : r.status === 400
-          ? 'Alerta refused the alert'
-          : r.status === 429
-            ? 'Alerta is rate limiting'
-            : 'Alerta failed';
-  return failed(isRetryableStatus(r.status), `HTTP ${r.status} (${text}): ${hint}`, retryAfterMs(r.headers));
-}
+const readAlertaReply = statusHints(
+  {
+    400: 'Alerta refused the alert',
+    401: 'check alerta_api_key (an API key with write:alerts)',
+    403: 'check alerta_api_key (an API key with write:alerts)',
+    404: 'check alerta_api_url (it ends with /alert)',
+    405: 'check alerta_api_url (it ends with /alert)',
+    429: 'Alerta is rate limiting',
+  },
+  'Alerta failed',
+);
 
 export const alertaAlerter: AlerterDefinition = {
   name: 'alerta',

@@ -5,25 +5,17 @@
  * token made more than 300 requests in 5 minutes (x-ratelimit-reset: when it may go on).
  */
 import { z } from 'zod';
-import type { AlerterDefinition, SendOutcome } from './alerter.ts';
+import type { AlerterDefinition } from './alerter.ts';
 import { channelAlerter } from './channel-alerter.ts';
 import { cropChars, matchTextsBody } from './chat-text.ts';
 import { readOptions } from './options.ts';
-import {
-  detail,
-  failed,
-  isRetryableStatus,
-  isSuccess,
-  type Reply,
-  replyObject,
-  sendRequest,
-} from './send-request.ts';
-import { checkUrl, seconds, transport } from './transport.ts';
+import { failed, firstOf, type Reply, replyMessage, sendRequest, statusHints } from './send-request.ts';
+import { checkUrl, required, seconds, transport } from './transport.ts';
 import { retryAfterMs } from './http.ts';
 import { urlDigest } from './url-secrets.ts';
 
 const schema = z.object({
-  chatwork_apikey: z.string({ error: 'is required: the Chatwork API token' }).min(1, 'must not be empty'),
+  chatwork_apikey: required('the Chatwork API token'),
   chatwork_room_id: z.union([z.string().min(1, 'must not be empty'), z.number().int()], {
     error: 'is required: the room id (the number after "rid" in the room URL)',
   }),
@@ -43,19 +35,18 @@ function resetIn(r: Reply, now = Date.now()): number | undefined {
   return Number.isFinite(at) && at > 0 ? Math.max(0, at * 1000 - now) : retryAfterMs(r.headers);
 }
 
-function readChatworkReply(r: Reply): SendOutcome | undefined {
-  if (isSuccess(r.status)) return undefined;
-  const errors = replyObject(r)?.errors;
-  const text = detail(Array.isArray(errors) ? errors.join('; ') : r.body);
-  if (r.status === 429) return failed(true, `rate limited (HTTP 429: ${text})`, resetIn(r));
-  const hint =
-    r.status === 401
-      ? 'the API token is not valid: check chatwork_apikey'
-      : r.status === 403 || r.status === 404
-        ? 'the token may not post to this room, or it does not exist: check chatwork_room_id'
-        : 'Chatwork refused the message';
-  return failed(isRetryableStatus(r.status), `HTTP ${r.status} (${text}): ${hint}`);
-}
+const readChatworkReply = firstOf(
+  (r) =>
+    r.status === 429 ? failed(true, `rate limited (HTTP 429: ${replyMessage(r)})`, resetIn(r)) : undefined,
+  statusHints(
+    {
+      401: 'the API token is not valid: check chatwork_apikey',
+      403: 'the token may not post to this room: check chatwork_room_id',
+      404: 'no such room: check chatwork_room_id',
+    },
+    'Chatwork refused the message',
+  ),
+);
 
 export const chatworkAlerter: AlerterDefinition = {
   name: 'chatwork',

@@ -9,49 +9,46 @@ import type { AlerterDefinition, SendOutcome } from './alerter.ts';
 import { channelAlerter } from './channel-alerter.ts';
 import { readOptions } from './options.ts';
 import {
-  detail,
   failed,
-  isRetryableStatus,
-  isSuccess,
+  firstOf,
   postJson,
   type Reply,
-  replyObject,
+  replyMessage,
   secondsToMs,
+  statusHints,
 } from './send-request.ts';
-import { checkUrl, seconds, transport } from './transport.ts';
+import { checkUrl, required, seconds, transport } from './transport.ts';
 import { retryAfterMs } from './http.ts';
 import { urlDigest } from './url-secrets.ts';
 
 const schema = z.object({
-  datadog_api_key: z.string({ error: 'is required: a Datadog API key' }).min(1, 'must not be empty'),
-  datadog_app_key: z.string({ error: 'is required: a Datadog application key' }).min(1, 'must not be empty'),
+  datadog_api_key: required('a Datadog API key'),
+  datadog_app_key: required('a Datadog application key'),
   datadog_api_url: z.string().default('https://api.datadoghq.com/api/v1/events'),
   datadog_proxy: z.string().optional(),
   datadog_timeout: seconds(10),
 });
 
-function readDatadogReply(r: Reply): SendOutcome | undefined {
-  if (isSuccess(r.status)) return undefined;
-  const errors = replyObject(r)?.errors;
-  const text = detail(Array.isArray(errors) ? errors.join('; ') : r.body);
-  if (r.status === 429) {
-    const reset = r.headers['x-ratelimit-reset'];
-    return failed(
-      true,
-      `rate limited (HTTP 429: ${text})`,
-      secondsToMs(Array.isArray(reset) ? reset[0] : reset) ?? retryAfterMs(r.headers),
-    );
-  }
-  const hint =
-    r.status === 401 || r.status === 403
-      ? 'the keys are not valid for this site: check datadog_api_key, datadog_app_key, and datadog_api_url (e.g. https://api.datadoghq.eu/api/v1/events for EU)'
-      : r.status === 400
-        ? 'Datadog refused the event'
-        : r.status === 404
-          ? 'check datadog_api_url'
-          : 'Datadog failed';
-  return failed(isRetryableStatus(r.status), `HTTP ${r.status} (${text}): ${hint}`);
+/** 429 with X-RateLimit-Reset: seconds until the limit resets. */
+function readRateLimit(r: Reply): SendOutcome | undefined {
+  if (r.status !== 429) return undefined;
+  const reset = r.headers['x-ratelimit-reset'];
+  const wait = secondsToMs(Array.isArray(reset) ? reset[0] : reset) ?? retryAfterMs(r.headers);
+  return failed(true, `rate limited (HTTP 429: ${replyMessage(r)})`, wait);
 }
+
+const readDatadogReply = firstOf(
+  readRateLimit,
+  statusHints(
+    {
+      400: 'Datadog refused the event',
+      401: 'the keys are not valid for this site: check datadog_api_key, datadog_app_key, and datadog_api_url (e.g. https://api.datadoghq.eu/api/v1/events for EU)',
+      403: 'the keys are not valid for this site: check datadog_api_key, datadog_app_key, and datadog_api_url (e.g. https://api.datadoghq.eu/api/v1/events for EU)',
+      404: 'check datadog_api_url',
+    },
+    'Datadog failed',
+  ),
+);
 
 export const datadogAlerter: AlerterDefinition = {
   name: 'datadog',

@@ -11,12 +11,12 @@ import { channelAlerter } from './channel-alerter.ts';
 import { cropChars, matchTextsBody } from './chat-text.ts';
 import { readOptions } from './options.ts';
 import { detail, failed, postJson, type Reply, replyObject, secondsToMs } from './send-request.ts';
-import { checkUrl, seconds, transport, url } from './transport.ts';
+import { checkUrl, required, seconds, transport } from './transport.ts';
 import { displayUrl, urlDigest, urlSecrets } from './url-secrets.ts';
 import { retryAfterMs } from './http.ts';
 
 const schema = z.object({
-  discord_webhook_url: url('the webhook URL (https://discord.com/api/webhooks/<id>/<token>)'),
+  discord_webhook_url: required('the webhook URL (https://discord.com/api/webhooks/<id>/<token>)'),
   discord_emoji_title: z.string().default(':warning:'),
   discord_proxy: z.string().optional(),
   discord_proxy_login: z.string().optional(),

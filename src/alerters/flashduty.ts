@@ -12,15 +12,13 @@ import { channelAlerter } from './channel-alerter.ts';
 import { retryAfterMs } from './http.ts';
 import { readOptions } from './options.ts';
 import { detail, failed, isRetryableStatus, postJson, type Reply, replyObject } from './send-request.ts';
-import { seconds, transport } from './transport.ts';
+import { required, seconds, transport } from './transport.ts';
 import { displayUrl, urlDigest } from './url-secrets.ts';
 
 const LABELS = ['check', 'service', 'cluster', 'resource', 'metric', 'group', 'env', 'app'] as const;
 
 const schema = z.object({
-  flashduty_integration_key: z
-    .string({ error: 'is required: the integration key of a Flashduty standard alert integration' })
-    .min(1, 'must not be empty'),
+  flashduty_integration_key: required('the integration key of a Flashduty standard alert integration'),
   flashduty_title: z.string().default('ElastAlert Alert'),
   flashduty_description: z.string().optional(),
   flashduty_event_status: z.enum(['Info', 'Warning', 'Critical', 'Ok']).default('Info'),

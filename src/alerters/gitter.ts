@@ -7,11 +7,11 @@ import type { AlerterDefinition } from './alerter.ts';
 import { channelAlerter } from './channel-alerter.ts';
 import { readOptions } from './options.ts';
 import { postJson, statusHints } from './send-request.ts';
-import { checkUrl, seconds, transport, url } from './transport.ts';
+import { checkUrl, required, seconds, transport } from './transport.ts';
 import { displayUrl, lastPathPart, urlDigest, urlSecrets } from './url-secrets.ts';
 
 const schema = z.object({
-  gitter_webhook_url: url('the custom integration URL (https://webhooks.gitter.im/e/...)'),
+  gitter_webhook_url: required('the custom integration URL (https://webhooks.gitter.im/e/...)'),
   gitter_msg_level: z.enum(['info', 'error']).default('error'),
   gitter_proxy: z.string().optional(),
   gitter_timeout: seconds(10),

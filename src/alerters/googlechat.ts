@@ -10,7 +10,7 @@ import type { Doc } from '../util/lookup.ts';
 import type { AlertContent, AlerterDefinition } from './alerter.ts';
 import { channelAlerter } from './channel-alerter.ts';
 import { readOptions } from './options.ts';
-import { errorObjectReader, postJson, sendEach } from './send-request.ts';
+import { postJson, sendEach, statusHints } from './send-request.ts';
 import { checkUrl, seconds, transport } from './transport.ts';
 import { urlDigest, urlSecrets } from './url-secrets.ts';
 
@@ -55,13 +55,16 @@ export function googleChatPayload(o: GoogleChatOptions, content: Pick<AlertConte
   return { cards: [card] };
 }
 
-const readGoogleReply = errorObjectReader({
-  429: 'more than one message a second to this space',
-  400: 'Google Chat refused the message',
-  401: 'the webhook is not valid or was removed: check googlechat_webhook_url',
-  403: 'the webhook is not valid or was removed: check googlechat_webhook_url',
-  404: 'the webhook is not valid or was removed: check googlechat_webhook_url',
-});
+const readGoogleReply = statusHints(
+  {
+    429: 'more than one message a second to this space',
+    400: 'Google Chat refused the message',
+    401: 'the webhook is not valid or was removed: check googlechat_webhook_url',
+    403: 'the webhook is not valid or was removed: check googlechat_webhook_url',
+    404: 'the webhook is not valid or was removed: check googlechat_webhook_url',
+  },
+  'Google Chat failed',
+);
 
 export const googleChatAlerter: AlerterDefinition = {
   name: 'googlechat',

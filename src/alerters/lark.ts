@@ -10,14 +10,12 @@ import { channelAlerter } from './channel-alerter.ts';
 import { readOptions } from './options.ts';
 import { type ErrcodeMeaning, robotOutcome } from './robot-reply.ts';
 import { postJson } from './send-request.ts';
-import { seconds, transport } from './transport.ts';
+import { required, seconds, transport } from './transport.ts';
 import { displayUrl, lastPathPart, urlDigest, urlSecrets } from './url-secrets.ts';
 import { idOrUrl } from './webhook-id.ts';
 
 const schema = z.object({
-  lark_bot_id: z
-    .string({ error: 'is required: the bot id (the last part of its webhook URL), or the whole URL' })
-    .min(1, 'must not be empty'),
+  lark_bot_id: required('the bot id (the last part of its webhook URL), or the whole URL'),
   lark_msgtype: z.literal('text').default('text'),
   lark_proxy: z.string().optional(),
   lark_timeout: seconds(10),

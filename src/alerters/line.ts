@@ -6,30 +6,17 @@
  * message quota ("You have reached your monthly limit.", not retryable until next month).
  */
 import { z } from 'zod';
-import type { AlerterDefinition, SendOutcome } from './alerter.ts';
+import type { AlerterDefinition } from './alerter.ts';
 import { channelAlerter } from './channel-alerter.ts';
 import { cropChars, matchTextsBody } from './chat-text.ts';
-import { retryAfterMs } from './http.ts';
 import { readOptions } from './options.ts';
-import {
-  detail,
-  failed,
-  isRetryableStatus,
-  isSuccess,
-  postJson,
-  type Reply,
-  replyObject,
-} from './send-request.ts';
-import { checkUrl, seconds, transport } from './transport.ts';
+import { failed, firstOf, postJson, replyMessage, statusHints } from './send-request.ts';
+import { checkUrl, required, seconds, transport } from './transport.ts';
 import { urlDigest } from './url-secrets.ts';
 
 const schema = z.object({
-  line_channel_access_token: z
-    .string({ error: "is required: the channel's long-lived access token" })
-    .min(1, 'must not be empty'),
-  line_to: z
-    .string({ error: 'is required: the user, group or room id to push to' })
-    .min(1, 'must not be empty'),
+  line_channel_access_token: required("the channel's long-lived access token"),
+  line_to: required('the user, group or room id to push to'),
   line_api_url: z.string().default('https://api.line.me'),
   line_proxy: z.string().optional(),
   line_timeout: seconds(10),
@@ -37,27 +24,21 @@ const schema = z.object({
 
 const CROP_NOTE = '\n\n(message cropped due to LINE limit)';
 
-function readLineReply(r: Reply): SendOutcome | undefined {
-  if (isSuccess(r.status)) return undefined;
-  const message = detail(replyObject(r)?.message ?? r.body);
-  if (r.status === 429 && /monthly limit/i.test(message))
-    return failed(false, `HTTP 429 (${message}): the channel's monthly message quota is used up`);
-  const hint =
-    r.status === 401
-      ? 'the access token is not valid: check line_channel_access_token'
-      : r.status === 400
-        ? 'LINE refused the message: check line_to (a user, group or room id the bot can reach)'
-        : r.status === 403
-          ? 'the channel may not use the push API'
-          : r.status === 429
-            ? 'sending too fast'
-            : 'LINE failed';
-  return failed(
-    isRetryableStatus(r.status),
-    `HTTP ${r.status} (${message}): ${hint}`,
-    retryAfterMs(r.headers),
-  );
-}
+const readLineReply = firstOf(
+  (r) =>
+    r.status === 429 && /monthly limit/i.test(replyMessage(r))
+      ? failed(false, `HTTP 429 (${replyMessage(r)}): the channel's monthly message quota is used up`)
+      : undefined,
+  statusHints(
+    {
+      400: 'LINE refused the message: check line_to (a user, group or room id the bot can reach)',
+      401: 'the access token is not valid: check line_channel_access_token',
+      403: 'the channel may not use the push API',
+      429: 'sending too fast',
+    },
+    'LINE failed',
+  ),
+);
 
 export const lineAlerter: AlerterDefinition = {
   name: 'line',

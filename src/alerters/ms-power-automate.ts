@@ -11,7 +11,7 @@ import type { AlertContent, AlerterDefinition } from './alerter.ts';
 import { channelAlerter } from './channel-alerter.ts';
 import { discoverUrl } from './chat-text.ts';
 import { readOptions } from './options.ts';
-import { errorObjectReader, failed, postJson, sendEach } from './send-request.ts';
+import { failed, postJson, sendEach, statusHints } from './send-request.ts';
 import { caCerts, checkUrl, seconds, transport } from './transport.ts';
 import { urlDigest, urlSecrets } from './url-secrets.ts';
 import { redactText } from '../util/redact.ts';
@@ -101,13 +101,16 @@ export function powerAutomatePayload(
   };
 }
 
-const readReply = errorObjectReader({
-  400: 'the workflow refused the card',
-  401: 'the workflow URL is not valid (signature): copy it again into ms_power_automate_webhook_url',
-  403: 'the workflow URL is not valid (signature): copy it again into ms_power_automate_webhook_url',
-  404: 'no such workflow (deleted or turned off): check ms_power_automate_webhook_url',
-  429: 'the workflow is throttled',
-});
+const readReply = statusHints(
+  {
+    400: 'the workflow refused the card',
+    401: 'the workflow URL is not valid (signature): copy it again into ms_power_automate_webhook_url',
+    403: 'the workflow URL is not valid (signature): copy it again into ms_power_automate_webhook_url',
+    404: 'no such workflow (deleted or turned off): check ms_power_automate_webhook_url',
+    429: 'the workflow is throttled',
+  },
+  'Power Automate failed',
+);
 
 export const msPowerAutomateAlerter: AlerterDefinition = {
   name: 'ms_power_automate',

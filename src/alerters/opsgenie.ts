@@ -10,32 +10,21 @@ import { FormatError, pythonFormat } from '../alerts/python-format.ts';
 import { stringList } from '../config/fields.ts';
 import type { Match } from '../ruletypes/rule-type.ts';
 import { type Doc, lookupField, pythonStr } from '../util/lookup.ts';
-import type { AlertContent, AlerterDefinition, SendOutcome } from './alerter.ts';
+import type { AlertContent, AlerterDefinition } from './alerter.ts';
 import { channelAlerter } from './channel-alerter.ts';
 import { matchTextsBody } from './chat-text.ts';
 import { defaultEmailSubject } from './email.ts';
-import { retryAfterMs } from './http.ts';
 import { readOptions } from './options.ts';
 import { argValues } from '../alerts/alert-text.ts';
-import {
-  detail,
-  failed,
-  isRetryableStatus,
-  isSuccess,
-  postJson,
-  type Reply,
-  replyObject,
-} from './send-request.ts';
-import { checkUrl, seconds, transport } from './transport.ts';
+import { postJson, statusHints } from './send-request.ts';
+import { checkUrl, required, seconds, transport } from './transport.ts';
 import { displayUrl, urlDigest } from './url-secrets.ts';
 import type { Logger } from 'pino';
 
 const responderArgs = z.record(z.string(), z.string()).optional();
 
 const schema = z.object({
-  opsgenie_key: z
-    .string({ error: 'is required: the API key of an Opsgenie API integration' })
-    .min(1, 'must not be empty'),
+  opsgenie_key: required('the API key of an Opsgenie API integration'),
   opsgenie_account: z.string().optional(),
   opsgenie_addr: z.string().default('https://api.opsgenie.com/v2/alerts'),
   opsgenie_recipients: stringList.optional(),
@@ -187,22 +176,17 @@ export function opsgeniePayload(
   return post;
 }
 
-function readOpsgenieReply(r: Reply): SendOutcome | undefined {
-  if (isSuccess(r.status)) return undefined;
-  const j = replyObject(r);
-  const text = detail(j?.message ?? r.body);
-  const hint =
-    r.status === 401 || r.status === 403
-      ? 'the key is not valid for this account or region: check opsgenie_key and opsgenie_addr (api.eu.opsgenie.com for EU)'
-      : r.status === 422 || r.status === 400
-        ? 'Opsgenie could not process the alert'
-        : r.status === 429
-          ? 'Opsgenie is throttling this integration'
-          : r.status === 404
-            ? 'check opsgenie_addr'
-            : 'Opsgenie failed';
-  return failed(isRetryableStatus(r.status), `HTTP ${r.status} (${text}): ${hint}`, retryAfterMs(r.headers));
-}
+const readOpsgenieReply = statusHints(
+  {
+    400: 'Opsgenie could not process the alert',
+    401: 'the key is not valid for this account or region: check opsgenie_key and opsgenie_addr (api.eu.opsgenie.com for EU)',
+    403: 'the key is not valid for this account or region: check opsgenie_key and opsgenie_addr (api.eu.opsgenie.com for EU)',
+    404: 'check opsgenie_addr',
+    422: 'Opsgenie could not process the alert',
+    429: 'Opsgenie is throttling this integration',
+  },
+  'Opsgenie failed',
+);
 
 export const opsgenieAlerter: AlerterDefinition = {
   name: 'opsgenie',

@@ -9,28 +9,18 @@ import { argValues } from '../alerts/alert-text.ts';
 import { FormatError, pythonFormat } from '../alerts/python-format.ts';
 import type { Match } from '../ruletypes/rule-type.ts';
 import { type Doc, lookupField } from '../util/lookup.ts';
-import type { AlertContent, AlerterDefinition, SendOutcome } from './alerter.ts';
+import type { AlertContent, AlerterDefinition } from './alerter.ts';
 import { channelAlerter } from './channel-alerter.ts';
 import { retryAfterMs } from './http.ts';
 import { readOptions } from './options.ts';
-import {
-  detail,
-  failed,
-  isRetryableStatus,
-  isSuccess,
-  postJson,
-  type Reply,
-  replyObject,
-} from './send-request.ts';
-import { caCerts, checkUrl, seconds, transport } from './transport.ts';
+import { failed, firstOf, postJson, replyMessage, type ReplyReader, statusHints } from './send-request.ts';
+import { caCerts, checkUrl, required, seconds, transport } from './transport.ts';
 import { urlDigest } from './url-secrets.ts';
 
 const args = z.array(z.string()).optional();
 
 const schema = z.object({
-  pagerduty_service_key: z
-    .string({ error: "is required: the service's integration key (Events API)" })
-    .min(1, 'must not be empty'),
+  pagerduty_service_key: required("the service's integration key (Events API)"),
   pagerduty_client_name: z.string({ error: 'is required: the name of the monitoring client (e.g. esalert)' }),
   pagerduty_event_type: z.enum(['trigger', 'resolve', 'acknowledge', 'none']).default('trigger'),
   pagerduty_incident_key: z.string().default(''),
@@ -138,25 +128,23 @@ export function pagerDutyPayload(
   };
 }
 
-function readPagerDutyReply(version: 'v1' | 'v2') {
-  return (r: Reply): SendOutcome | undefined => {
-    if (isSuccess(r.status)) return undefined;
-    const j = replyObject(r);
-    const errors = Array.isArray(j?.errors) ? `: ${j.errors.join('; ')}` : '';
-    const text = detail(`${typeof j?.message === 'string' ? j.message : r.body}${errors}`);
+function readPagerDutyReply(version: 'v1' | 'v2'): ReplyReader {
+  return firstOf(
     // v1 answers 403 when it throttles
-    if (r.status === 429 || (version === 'v1' && r.status === 403))
-      return failed(true, `throttled (HTTP ${r.status}: ${text})`, retryAfterMs(r.headers));
-    const hint =
-      r.status === 400
-        ? /routing_key|service_key|integration/i.test(text)
-          ? 'check pagerduty_service_key (an Events API integration key for this API version)'
-          : 'PagerDuty refused the event'
-        : r.status === 401 || r.status === 403 || r.status === 404
-          ? 'check pagerduty_service_key and pagerduty_api_version'
-          : 'PagerDuty failed';
-    return failed(isRetryableStatus(r.status), `HTTP ${r.status} (${text}): ${hint}`);
-  };
+    (r) =>
+      r.status === 429 || (version === 'v1' && r.status === 403)
+        ? failed(true, `throttled (HTTP ${r.status}: ${replyMessage(r)})`, retryAfterMs(r.headers))
+        : undefined,
+    statusHints(
+      {
+        400: 'PagerDuty refused the event; when it names routing_key or service_key, check pagerduty_service_key (an Events API integration key for this API version)',
+        401: 'check pagerduty_service_key and pagerduty_api_version',
+        403: 'check pagerduty_service_key and pagerduty_api_version',
+        404: 'check pagerduty_service_key and pagerduty_api_version',
+      },
+      'PagerDuty failed',
+    ),
+  );
 }
 
 export const pagerDutyAlerter: AlerterDefinition = {

@@ -9,11 +9,11 @@ import type { AlertContent, AlerterDefinition } from './alerter.ts';
 import { channelAlerter } from './channel-alerter.ts';
 import { readOptions } from './options.ts';
 import { postJson, statusHints } from './send-request.ts';
-import { checkUrl, seconds, transport, url } from './transport.ts';
+import { checkUrl, required, seconds, transport } from './transport.ts';
 import { displayUrl, lastPathPart, urlDigest, urlSecrets } from './url-secrets.ts';
 
 const schema = z.object({
-  pagertree_integration_url: url('the integration URL PagerTree generated'),
+  pagertree_integration_url: required('the integration URL PagerTree generated'),
   pagertree_proxy: z.string().optional(),
   pagertree_timeout: seconds(10),
 });

@@ -78,14 +78,34 @@ export function firstOf(...readers: ReplyReader[]): ReplyReader {
   };
 }
 
-/** For failed statuses with a known cause (401: "check the key option"), the status, the reply and what to fix. */
-export function statusHints(hints: Readonly<Record<number, string>>): ReplyReader {
+/**
+ * What a failed reply says, in the forms vendors use: `{"message"}`, `{"errors": [...]}`,
+ * `{"error": "..."}`, `{"error": {"code"|"status", "message"}}` (Google, Azure), or the body.
+ */
+export function replyMessage(r: Reply): string {
+  const j = replyObject(r);
+  const e = j?.error as { message?: unknown; status?: unknown; code?: unknown } | string | undefined;
+  let text: unknown = r.body;
+  if (typeof j?.message === 'string') text = j.message;
+  else if (Array.isArray(j?.errors)) text = j.errors.join('; ');
+  else if (typeof e === 'string') text = e;
+  else if (e && typeof e === 'object')
+    text = [e.status ?? e.code, e.message].filter((x) => x !== undefined && x !== '').join(' ');
+  return detail(text);
+}
+
+/**
+ * Failed statuses and what to fix for each (401: "check the key option"); `fallback` for the
+ * others, or leave them to the HTTP status. The reason shows the status and the vendor's message.
+ */
+export function statusHints(hints: Readonly<Record<number, string>>, fallback?: string): ReplyReader {
   return (r) => {
-    const hint = isSuccess(r.status) ? undefined : hints[r.status];
+    const hint = isSuccess(r.status) ? undefined : (hints[r.status] ?? fallback);
     if (!hint) return undefined;
+    const message = replyMessage(r);
     return failed(
       isRetryableStatus(r.status),
-      `HTTP ${r.status}${r.body ? ` (${detail(r.body)})` : ''}: ${hint}`,
+      `HTTP ${r.status}${message ? ` (${message})` : ''}: ${hint}`,
       retryAfterMs(r.headers),
     );
   };
@@ -126,24 +146,6 @@ export async function sendEach<T>(
     if (!outcome.ok) return outcome;
   }
   return { ok: true };
-}
-
-/**
- * Replies of APIs that fail with `{"error": {"code", "message", "status"?}}` (Google, Azure):
- * the status, the API's own status name and message, and what to fix for the statuses in `hints`.
- */
-export function errorObjectReader(hints: Readonly<Record<number, string>>): ReplyReader {
-  return (r) => {
-    if (isSuccess(r.status)) return undefined;
-    const e = replyObject(r)?.error as { message?: unknown; status?: unknown; code?: unknown } | undefined;
-    const name = typeof e?.status === 'string' ? e.status : typeof e?.code === 'string' ? e.code : '';
-    const hint = hints[r.status];
-    return failed(
-      isRetryableStatus(r.status),
-      `HTTP ${r.status}${name ? ` ${name}` : ''} (${detail(e?.message ?? r.body)})${hint ? `: ${hint}` : ''}`,
-      retryAfterMs(r.headers),
-    );
-  };
 }
 
 /** ElastAlert 2's chat webhooks: one post to each URL for each channel override, `channel` set in the payload. */

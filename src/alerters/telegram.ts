@@ -22,7 +22,7 @@ import {
   replyObject,
   secondsToMs,
 } from './send-request.ts';
-import { seconds, transport } from './transport.ts';
+import { required, seconds, transport } from './transport.ts';
 import { urlDigest } from './url-secrets.ts';
 
 const chatId = z.union([z.string().min(1, 'must not be empty'), z.number()], {
@@ -30,9 +30,7 @@ const chatId = z.union([z.string().min(1, 'must not be empty'), z.number()], {
 });
 
 const schema = z.object({
-  telegram_bot_token: z
-    .string({ error: 'is required: the bot token from @BotFather (123456:ABC-DEF...)' })
-    .min(1, 'must not be empty'),
+  telegram_bot_token: required('the bot token from @BotFather (123456:ABC-DEF...)'),
   telegram_room_id: chatId,
   telegram_api_url: z.string().default('api.telegram.org'),
   telegram_proxy: z.string().optional(),

@@ -16,8 +16,9 @@ export const seconds = (defaultSeconds = 10) =>
 /** `<x>_ca_certs`: a CA bundle path, or true/false (the system CAs). */
 export const caCerts = z.union([z.string(), z.boolean()]).optional();
 
-/** A required URL option (one URL). */
-export const url = (what: string) => z.string({ error: `is required: ${what}` }).min(1, 'must not be empty');
+/** A required text option; `what` says what to put there. */
+export const required = (what: string) =>
+  z.string({ error: `is required: ${what}` }).min(1, 'must not be empty');
 
 export interface TransportSettings {
   timeoutS: number;

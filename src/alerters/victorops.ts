@@ -12,23 +12,19 @@ import { readOptions } from './options.ts';
 import {
   detail,
   failed,
+  firstOf,
   isRetryableStatus,
   postJson,
   type Reply,
   replyObject,
   statusHints,
-  firstOf,
 } from './send-request.ts';
-import { checkUrl, seconds, transport } from './transport.ts';
+import { checkUrl, required, seconds, transport } from './transport.ts';
 import { urlDigest } from './url-secrets.ts';
 
 const schema = z.object({
-  victorops_api_key: z
-    .string({ error: "is required: the REST endpoint's API key" })
-    .min(1, 'must not be empty'),
-  victorops_routing_key: z
-    .string({ error: 'is required: the routing key to send to' })
-    .min(1, 'must not be empty'),
+  victorops_api_key: required("the REST endpoint's API key"),
+  victorops_routing_key: required('the routing key to send to'),
   victorops_message_type: z.enum(['INFO', 'WARNING', 'ACKNOWLEDGEMENT', 'CRITICAL', 'RECOVERY'], {
     error: 'is required: one of INFO, WARNING, ACKNOWLEDGEMENT, CRITICAL, RECOVERY',
   }),

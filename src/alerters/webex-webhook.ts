@@ -8,14 +8,12 @@ import type { AlerterDefinition } from './alerter.ts';
 import { channelAlerter } from './channel-alerter.ts';
 import { readOptions } from './options.ts';
 import { postJson, statusHints } from './send-request.ts';
-import { seconds, transport } from './transport.ts';
+import { required, seconds, transport } from './transport.ts';
 import { displayUrl, lastPathPart, urlDigest, urlSecrets } from './url-secrets.ts';
 import { idOrUrl } from './webhook-id.ts';
 
 const schema = z.object({
-  webex_webhook_id: z
-    .string({ error: 'is required: the incoming webhook id (the last part of its URL)' })
-    .min(1, 'must not be empty'),
+  webex_webhook_id: required('the incoming webhook id (the last part of its URL)'),
   webex_webhook_msgtype: z.enum(['text', 'markdown']).default('text'),
   webex_webhook_proxy: z.string().optional(),
   webex_webhook_timeout: seconds(10),

@@ -10,11 +10,11 @@ import { OptionProblem } from './alerter.ts';
 import { channelAlerter } from './channel-alerter.ts';
 import { readOptions } from './options.ts';
 import { detail, failed, isRetryableStatus, postJson, type Reply, replyObject } from './send-request.ts';
-import { seconds, transport } from './transport.ts';
+import { required, seconds, transport } from './transport.ts';
 import { displayUrl, urlDigest } from './url-secrets.ts';
 
 const schema = z.object({
-  yzj_token: z.string({ error: "is required: the robot's yzjtoken" }).min(1, 'must not be empty'),
+  yzj_token: required("the robot's yzjtoken"),
   yzj_type: z.number().int().default(0),
   yzj_webhook_url: z.string().default('https://www.yunzhijia.com/gateway/robot/webhook/send'),
   yzj_custom_loc: z.string().optional(),
