@@ -16,7 +16,7 @@ import { matchTextsBody } from './chat-text.ts';
 import { defaultEmailSubject } from './email.ts';
 import { readOptions } from './options.ts';
 import { argValues } from '../alerts/alert-text.ts';
-import { postJson, statusHints } from './send-request.ts';
+import { failed, postJson, statusHints } from './send-request.ts';
 import { checkUrl, required, seconds, transport } from './transport.ts';
 import { displayUrl, urlDigest } from './url-secrets.ts';
 import type { Logger } from 'pino';
@@ -224,7 +224,11 @@ export const opsgenieAlerter: AlerterDefinition = {
       send: async (content, signal) => {
         const first = content.matches[0] ?? {};
         const target = hasPlaceholder ? formatWith('opsgenie_addr', o.opsgenie_addr, first) : o.opsgenie_addr;
-        if (hasPlaceholder) checkUrl('opsgenie_addr', target, 'https://api.opsgenie.com/v2/alerts');
+        if (hasPlaceholder && !/^https?:\/\/[^/]/i.test(target))
+          return failed(
+            false,
+            `opsgenie_addr: filled in from the match it is not an http(s) URL (${displayUrl(target)})`,
+          );
         const payload = opsgeniePayload(o, content, env, deps.logger);
         deps.logger.debug({ url: displayUrl(target) }, 'sending to Opsgenie');
         return postJson(target, payload, spec, signal);

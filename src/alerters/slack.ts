@@ -186,6 +186,8 @@ export const slackAlerter: AlerterDefinition = {
   optionNames: Object.keys(schema.shape),
   create(options, deps) {
     const o = readOptions(schema, options);
+    if (o.slack_attach_jira_ticket_url)
+      deps.logger.warn('slack_attach_jira_ticket_url has no effect: esalert alerters do not pass a Jira ticket to each other');
     const bot = o.slack_bot_token;
     let urls: string[];
     if (bot) {
