@@ -12,7 +12,7 @@ import { type ErrcodeMeaning, robotOutcome } from './robot-reply.ts';
 import { postJson } from './send-request.ts';
 import { required, seconds, transport } from './transport.ts';
 import { displayUrl, lastPathPart, urlDigest, urlSecrets } from './url-secrets.ts';
-import { idOrUrl } from './webhook-id.ts';
+import { idOrUrl } from './id-or-url.ts';
 
 const schema = z.object({
   lark_bot_id: required('the bot id (the last part of its webhook URL), or the whole URL'),

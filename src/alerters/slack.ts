@@ -187,7 +187,9 @@ export const slackAlerter: AlerterDefinition = {
   create(options, deps) {
     const o = readOptions(schema, options);
     if (o.slack_attach_jira_ticket_url)
-      deps.logger.warn('slack_attach_jira_ticket_url has no effect: esalert alerters do not pass a Jira ticket to each other');
+      deps.logger.warn(
+        'slack_attach_jira_ticket_url has no effect: esalert alerters do not pass a Jira ticket to each other',
+      );
     const bot = o.slack_bot_token;
     let urls: string[];
     if (bot) {

@@ -10,7 +10,7 @@ import { readOptions } from './options.ts';
 import { postJson, statusHints } from './send-request.ts';
 import { required, seconds, transport } from './transport.ts';
 import { displayUrl, lastPathPart, urlDigest, urlSecrets } from './url-secrets.ts';
-import { idOrUrl } from './webhook-id.ts';
+import { idOrUrl } from './id-or-url.ts';
 
 const schema = z.object({
   webex_webhook_id: required('the incoming webhook id (the last part of its URL)'),
