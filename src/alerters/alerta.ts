@@ -5,10 +5,10 @@
  * (accepted, e.g. during a blackout) with `{"status": "ok"}`, or `{"status": "error", "message"}`.
  */
 import { z } from 'zod';
-import { FormatError, pythonFormat } from '../alerts/python-format.ts';
-import { percentFormatMapping } from '../alerts/percent-format.ts';
-import type { Match } from '../ruletypes/rule-type.ts';
-import { type Doc, lookupField, pythonStr } from '../util/lookup.ts';
+import { FormatError, pythonFormat } from '../format/python-format.ts';
+import { percentFormatMapping } from '../format/percent-format.ts';
+import type { Match } from '../model/match.ts';
+import { type Doc, lookupField, pythonStr } from '../model/lookup.ts';
 import type { AlertContent, AlerterDefinition } from './alerter.ts';
 import { channelAlerter } from './channel-alerter.ts';
 import { readOptions } from './options.ts';

@@ -6,9 +6,9 @@
  * (set alertmanager_api_version: v2).
  */
 import { z } from 'zod';
-import { compileTemplate, type CompiledTemplate, TemplateError } from '../alerts/jinja.ts';
+import { compileTemplate, type CompiledTemplate, TemplateError } from '../format/jinja.ts';
 import { duration, stringList } from '../config/fields.ts';
-import { type Doc, lookupField } from '../util/lookup.ts';
+import { type Doc, lookupField } from '../model/lookup.ts';
 import type { AlertContent, AlerterDefinition } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';
 import { channelAlerter } from './channel-alerter.ts';

@@ -4,7 +4,7 @@
  * successful send is logged at debug level without the destination's secrets.
  */
 import type { Logger } from 'pino';
-import type { Doc } from '../util/lookup.ts';
+import type { Doc } from '../model/lookup.ts';
 import { redactDeep, redactText } from '../util/redact.ts';
 import type { AlertContent, Alerter, SendOutcome } from './alerter.ts';
 import { guarded } from './http.ts';

@@ -3,8 +3,8 @@
  * match's text only (no summary table), cropping by characters with a note, and the Kibana /
  * OpenSearch Discover links a match carries.
  */
-import type { Match } from '../ruletypes/rule-type.ts';
-import { lookupField } from '../util/lookup.ts';
+import type { Match } from '../model/match.ts';
+import { lookupField } from '../model/lookup.ts';
 import type { AlertContent } from './alerter.ts';
 
 const SEPARATOR = '\n----------------------------------------\n';

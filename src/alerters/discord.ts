@@ -5,7 +5,7 @@
  * with a numeric `code` (10015: the webhook was deleted).
  */
 import { z } from 'zod';
-import type { Doc } from '../util/lookup.ts';
+import type { Doc } from '../model/lookup.ts';
 import type { AlertContent, AlerterDefinition, SendOutcome } from './alerter.ts';
 import { channelAlerter } from './channel-alerter.ts';
 import { cropChars, matchTextsBody } from './chat-text.ts';

@@ -5,7 +5,7 @@
  * `{"request_id", "data"}`, or `{"request_id", "error": {"code", "message"}}`.
  */
 import { z } from 'zod';
-import type { Doc } from '../util/lookup.ts';
+import type { Doc } from '../model/lookup.ts';
 import type { AlertContent, AlerterDefinition, SendOutcome } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';
 import { channelAlerter } from './channel-alerter.ts';

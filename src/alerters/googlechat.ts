@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { stringList } from '../config/fields.ts';
-import type { Doc } from '../util/lookup.ts';
+import type { Doc } from '../model/lookup.ts';
 import type { AlertContent, AlerterDefinition } from './alerter.ts';
 import { channelAlerter } from './channel-alerter.ts';
 import { readOptions } from './options.ts';

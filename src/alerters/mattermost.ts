@@ -4,9 +4,9 @@
  * `{"id": ..., "message": ...}`.
  */
 import { z } from 'zod';
-import { FormatError, pythonFormat } from '../alerts/python-format.ts';
+import { FormatError, pythonFormat } from '../format/python-format.ts';
 import { stringList } from '../config/fields.ts';
-import { type Doc, lookupField, pythonStr } from '../util/lookup.ts';
+import { type Doc, lookupField, pythonStr } from '../model/lookup.ts';
 import type { AlertContent, AlerterDefinition } from './alerter.ts';
 import { channelAlerter } from './channel-alerter.ts';
 import { discoverAttachments } from './chat-text.ts';

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { stringList } from '../config/fields.ts';
-import { type Doc, lookupField } from '../util/lookup.ts';
+import { type Doc, lookupField } from '../model/lookup.ts';
 import type { AlertContent, AlerterDefinition } from './alerter.ts';
 import { channelAlerter } from './channel-alerter.ts';
 import { discoverUrl } from './chat-text.ts';

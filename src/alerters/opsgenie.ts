@@ -6,16 +6,16 @@
  * process, 429 when throttled.
  */
 import { z } from 'zod';
-import { FormatError, pythonFormat } from '../alerts/python-format.ts';
+import { FormatError, pythonFormat } from '../format/python-format.ts';
 import { stringList } from '../config/fields.ts';
-import type { Match } from '../ruletypes/rule-type.ts';
-import { type Doc, lookupField, pythonStr } from '../util/lookup.ts';
+import type { Match } from '../model/match.ts';
+import { type Doc, lookupField, pythonStr } from '../model/lookup.ts';
 import type { AlertContent, AlerterDefinition } from './alerter.ts';
 import { channelAlerter } from './channel-alerter.ts';
 import { matchTextsBody } from './chat-text.ts';
 import { defaultEmailSubject } from './email.ts';
 import { readOptions } from './options.ts';
-import { argValues } from '../alerts/alert-text.ts';
+import { argValues } from '../format/alert-text.ts';
 import { failed, postJson, statusHints } from './send-request.ts';
 import { checkUrl, required, seconds, transport } from './transport.ts';
 import { displayUrl, urlDigest } from './url-secrets.ts';

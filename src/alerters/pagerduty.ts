@@ -5,10 +5,10 @@
  * `{"status": "invalid event", "errors": [...]}`, and 429 (v2) or 403 (v1) when throttled.
  */
 import { z } from 'zod';
-import { argValues } from '../alerts/alert-text.ts';
-import { FormatError, pythonFormat } from '../alerts/python-format.ts';
-import type { Match } from '../ruletypes/rule-type.ts';
-import { type Doc, lookupField } from '../util/lookup.ts';
+import { argValues } from '../format/alert-text.ts';
+import { FormatError, pythonFormat } from '../format/python-format.ts';
+import type { Match } from '../model/match.ts';
+import { type Doc, lookupField } from '../model/lookup.ts';
 import type { AlertContent, AlerterDefinition } from './alerter.ts';
 import { channelAlerter } from './channel-alerter.ts';
 import { retryAfterMs } from './http.ts';

@@ -10,8 +10,8 @@
  */
 import { z } from 'zod';
 import { stringList } from '../config/fields.ts';
-import type { Match } from '../ruletypes/rule-type.ts';
-import { type Doc, lookupField } from '../util/lookup.ts';
+import type { Match } from '../model/match.ts';
+import { type Doc, lookupField } from '../model/lookup.ts';
 import type { AlertContent, AlerterDefinition, SendOutcome } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';
 import { channelAlerter } from './channel-alerter.ts';

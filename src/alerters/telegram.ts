@@ -6,7 +6,7 @@
  * supergroup. Telegram takes about one message a second per chat and 20 a minute per group.
  */
 import { z } from 'zod';
-import type { Doc } from '../util/lookup.ts';
+import type { Doc } from '../model/lookup.ts';
 import type { AlertContent, AlerterDefinition, SendOutcome } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';
 import { channelAlerter } from './channel-alerter.ts';

@@ -5,7 +5,7 @@
  * `{"result": "success", "entity_id": ...}` or `{"result": "failure", "message": ...}`.
  */
 import { z } from 'zod';
-import type { Doc } from '../util/lookup.ts';
+import type { Doc } from '../model/lookup.ts';
 import type { AlertContent, AlerterDefinition, SendOutcome } from './alerter.ts';
 import { channelAlerter } from './channel-alerter.ts';
 import { readOptions } from './options.ts';

@@ -19,7 +19,7 @@ import { rocketChatAlerter } from '../../../src/alerters/rocketchat.ts';
 import { telegramAlerter } from '../../../src/alerters/telegram.ts';
 import { webexWebhookAlerter } from '../../../src/alerters/webex-webhook.ts';
 import { yzjAlerter, yzjUrl } from '../../../src/alerters/yzj.ts';
-import type { Doc } from '../../../src/util/lookup.ts';
+import type { Doc } from '../../../src/model/lookup.ts';
 import { type Receiver, startReceiver } from '../../integration/support/http-receiver.ts';
 import { captureLog, deps } from './support/alert-content.ts';
 import { trySend } from './support/try-send.ts';

@@ -13,7 +13,7 @@ import { expandVars, opsgenieAlerter } from '../../../src/alerters/opsgenie.ts';
 import { pagerDutyAlerter } from '../../../src/alerters/pagerduty.ts';
 import { alertUuid, pagerTreeAlerter } from '../../../src/alerters/pagertree.ts';
 import { victorOpsAlerter } from '../../../src/alerters/victorops.ts';
-import type { Doc } from '../../../src/util/lookup.ts';
+import type { Doc } from '../../../src/model/lookup.ts';
 import { type Receiver, startReceiver } from '../../integration/support/http-receiver.ts';
 import { captureLog, deps } from './support/alert-content.ts';
 import { trySend } from './support/try-send.ts';

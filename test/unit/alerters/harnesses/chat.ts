@@ -5,7 +5,7 @@
  * error codes, Telegram's ok:false with retry_after, Discord's 429 body, Lark's code in HTTP 200,
  * Teams' "HTTP error 429" inside a 200...).
  */
-import type { Doc } from '../../../../src/util/lookup.ts';
+import type { Doc } from '../../../../src/model/lookup.ts';
 import { checkRequest, type HarnessFactory, oneOf, shape, TIMEOUT_S, vendorHarness } from './shared.ts';
 
 const SLACK_TOKEN = 'xQ3bF9kLm2Np7Rs4Tv6Wy8Za';

@@ -4,7 +4,7 @@
  * path, auth header, body shape) and answer as the vendor does, including its failure replies.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Doc } from '../../../../src/util/lookup.ts';
+import type { Doc } from '../../../../src/model/lookup.ts';
 import {
   type Received,
   type Receiver,

@@ -1,7 +1,7 @@
 /** Creates an alerter from options and sends one alert built the way the pipeline builds it. */
 import type { AlerterDefinition, AlerterDeps } from '../../../../src/alerters/alerter.ts';
-import type { Match } from '../../../../src/ruletypes/rule-type.ts';
-import type { Doc } from '../../../../src/util/lookup.ts';
+import type { Match } from '../../../../src/model/match.ts';
+import type { Doc } from '../../../../src/model/lookup.ts';
 import { alertContent, captureLog, deps, signal } from './alert-content.ts';
 
 export async function trySend(
