@@ -347,6 +347,8 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
         def.create(alerterOptions, {
           logger: ctx.logger.child({ rule: c.name, alerter: def.name }),
           ruleDir: dirname(file),
+          ruleFile: file,
+          env: ctx.env,
         }),
       );
     } catch (caught) {
