@@ -67,6 +67,8 @@ export interface AlerterDefinition {
   aliases?: string[];
   summary: string;
   optionNames: readonly string[];
+  /** Prefixes of further options it reads (Jira's arbitrary `jira_<field>` options). */
+  optionPrefixes?: readonly string[];
   /** Builds the alerter from the rule's options; throws a RULE_INVALID error naming the option to fix. */
   create(options: Doc, deps: AlerterDeps): Alerter;
 }
