@@ -27,9 +27,15 @@ export interface SignableRequest {
 }
 
 /** Lower-cased names, values trimmed with inner runs of spaces collapsed, sorted by name. */
-function canonicalHeaders(headers: Record<string, string>): { text: string; signed: string } {
+function canonicalHeaders(
+  headers: Record<string, string>,
+  lowerValues: boolean,
+): { text: string; signed: string } {
   const entries = Object.entries(headers)
-    .map(([k, v]) => [k.toLowerCase(), v.trim().replace(/ +/g, ' ')] as const)
+    .map(([k, v]) => {
+      const value = v.trim().replace(/ +/g, ' ');
+      return [k.toLowerCase(), lowerValues ? value.toLowerCase() : value] as const;
+    })
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return {
     text: entries.map(([k, v]) => `${k}:${v}\n`).join(''),
@@ -45,8 +51,9 @@ function canonicalQuery(url: URL): string {
     .join('&');
 }
 
-function canonicalRequest(r: SignableRequest, signedHeaders: Record<string, string>) {
-  const h = canonicalHeaders(signedHeaders);
+/** TC3 lower-cases header values as well as names; AWS only the names. */
+function canonicalRequest(r: SignableRequest, signedHeaders: Record<string, string>, lowerValues = false) {
+  const h = canonicalHeaders(signedHeaders, lowerValues);
   // the path as sent is encoded once; AWS (all services but S3) encodes each segment once more
   const path = r.url.pathname.split('/').map(uriEncode).join('/') || '/';
   const text = [r.method, path, canonicalQuery(r.url), h.text, h.signed, sha256Hex(r.body)].join('\n');
@@ -102,6 +109,7 @@ export function signTc3(
   const c = canonicalRequest(
     { ...r, url: new URL(r.url.origin + r.url.pathname) },
     { 'content-type': contentType, host: r.url.host },
+    true,
   );
   const day = new Date(o.timestamp * 1000).toISOString().slice(0, 10);
   const scope = `${day}/${o.service}/tc3_request`;

@@ -18,6 +18,7 @@ import type { Doc } from '../../../src/util/lookup.ts';
 import { type Receiver, startReceiver } from '../../integration/support/http-receiver.ts';
 import { alertContent, type CapturedLog, captureLog, deps } from './support/alert-content.ts';
 import { type SmtpReceiver, startSmtpReceiver } from './support/smtp-receiver.ts';
+import { PROTOCOL_HARNESSES } from './harnesses/protocol.ts';
 
 const TIMEOUT_S = 0.2;
 const SLOW_MS = 1000;
@@ -199,6 +200,7 @@ const HARNESSES: Record<string, () => Promise<Harness>> = {
       close: () => smtp.close(),
     };
   },
+  ...PROTOCOL_HARNESSES,
 };
 
 const TESTED = BUILTIN_ALERTERS.filter((d) => d.name !== 'debug');
