@@ -5,8 +5,8 @@
  */
 import type { Logger } from 'pino';
 import type { EnvLookup } from '../config/interpolate.ts';
-import type { Match } from '../ruletypes/rule-type.ts';
-import type { Doc } from '../util/lookup.ts';
+import type { Match } from '../model/match.ts';
+import type { Doc } from '../model/lookup.ts';
 
 export type SendOutcome =
   | { ok: true }

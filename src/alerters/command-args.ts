@@ -5,10 +5,10 @@
  * with `new_style_string_format`, the older `{match[field]}` form. The template is read once from
  * left to right: text that a value brings in is never read as a reference itself.
  */
-import { FormatError, pythonFormat } from '../alerts/python-format.ts';
-import { percentFormat } from '../alerts/percent-format.ts';
-import type { Match } from '../ruletypes/rule-type.ts';
-import type { Doc } from '../util/lookup.ts';
+import { FormatError, pythonFormat } from '../format/python-format.ts';
+import { percentFormat } from '../format/percent-format.ts';
+import type { Match } from '../model/match.ts';
+import type { Doc } from '../model/lookup.ts';
 
 export const MISSING_VALUE = '<MISSING VALUE>';
 

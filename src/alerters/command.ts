@@ -9,9 +9,9 @@
  */
 import { spawn } from 'node:child_process';
 import { z } from 'zod';
-import { FormatError } from '../alerts/python-format.ts';
+import { FormatError } from '../format/python-format.ts';
 import { errorMessage } from '../errors/esalert-error.ts';
-import { pythonJsonDumps } from '../util/python-json.ts';
+import { pythonJsonDumps } from '../format/python-json.ts';
 import type { AlerterDefinition, SendOutcome } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';
 import { formatCommandArg, shellQuote } from './command-args.ts';

@@ -5,9 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { FormatError, pythonFormat } from '../alerts/python-format.ts';
-import type { Match } from '../ruletypes/rule-type.ts';
-import { type Doc, lookupField, pythonStr } from '../util/lookup.ts';
+import { FormatError, pythonFormat } from '../format/python-format.ts';
+import type { Match } from '../model/match.ts';
+import { type Doc, lookupField, pythonStr } from '../model/lookup.ts';
 import type { AlertContent, AlerterDefinition } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';
 import { guarded, type HttpOptions, httpOutcome, httpSend } from './http.ts';

@@ -15,8 +15,8 @@ import {
   resolveEsConnection,
 } from '../config/es-connection.ts';
 import { errorMessage } from '../errors/esalert-error.ts';
-import type { Match } from '../ruletypes/rule-type.ts';
-import { type Doc, lookupField } from '../util/lookup.ts';
+import type { Match } from '../model/match.ts';
+import { type Doc, lookupField } from '../model/lookup.ts';
 import type { AlerterDefinition, SendOutcome } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';
 import { guarded, HttpFailure, type HttpOptions, type HttpResult, httpOutcome, httpSend } from './http.ts';

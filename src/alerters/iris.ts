@@ -5,8 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
-import type { Match } from '../ruletypes/rule-type.ts';
-import { type Doc, lookupField, pythonStr } from '../util/lookup.ts';
+import type { Match } from '../model/match.ts';
+import { type Doc, lookupField, pythonStr } from '../model/lookup.ts';
 import { strftime } from '../util/time.ts';
 import type { AlertContent, AlerterDefinition, SendOutcome } from './alerter.ts';
 import { guarded, type HttpOptions, type HttpResult, httpOutcome, httpSend } from './http.ts';

@@ -3,8 +3,8 @@
  * finds a ticket to bump, and how an arbitrary `jira_<field>` option becomes an issue field
  * according to the field's schema from GET /rest/api/2/field.
  */
-import type { Match } from '../ruletypes/rule-type.ts';
-import { type Doc, lookupField, pythonStr } from '../util/lookup.ts';
+import type { Match } from '../model/match.ts';
+import { type Doc, lookupField, pythonStr } from '../model/lookup.ts';
 import { prettyTimestamp } from '../util/time.ts';
 
 /** The options the Jira alerter itself reads; every other `jira_*` option names an issue field. */

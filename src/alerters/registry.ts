@@ -1,5 +1,4 @@
 /** Built-in alerters by name and alias. */
-import type { AlerterCatalog } from '../rules/load-rule.ts';
 import type { AlerterDefinition } from './alerter.ts';
 import { debugAlerter } from './debug.ts';
 import { dingtalkAlerter } from './dingtalk.ts';
@@ -24,6 +23,14 @@ import { stompAlerter } from './stomp.ts';
 import { tencentSmsAlerter } from './tencent-sms.ts';
 import { twilioAlerter } from './twilio.ts';
 import { zabbixAlerter } from './zabbix.ts';
+
+/** What rules can name: alerters by name and alias, and every option name they read. */
+export interface AlerterCatalog {
+  get(name: string): AlerterDefinition | undefined;
+  has(name: string): boolean;
+  names(): string[];
+  optionNames(): Iterable<string>;
+}
 
 export const BUILTIN_ALERTERS: readonly AlerterDefinition[] = [
   debugAlerter,

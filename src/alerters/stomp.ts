@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { lookupField, pythonStr } from '../util/lookup.ts';
-import { pythonJsonDumps } from '../util/python-json.ts';
+import { lookupField, pythonStr } from '../model/lookup.ts';
+import { pythonJsonDumps } from '../format/python-json.ts';
 import { redactText } from '../util/redact.ts';
 import { strftime } from '../util/time.ts';
 import type { AlertContent, AlerterDefinition, SendOutcome } from './alerter.ts';

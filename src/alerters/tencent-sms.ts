@@ -3,7 +3,7 @@
  * with TC3-HMAC-SHA256. Template parameters are read from the first match by JSON pointer (RFC 6901).
  */
 import { z } from 'zod';
-import { lookupField, pythonStr, type Doc } from '../util/lookup.ts';
+import { lookupField, pythonStr, type Doc } from '../model/lookup.ts';
 import { redactText } from '../util/redact.ts';
 import type { AlerterDefinition, SendOutcome } from './alerter.ts';
 import { guarded, httpOutcome, httpSend } from './http.ts';

@@ -5,8 +5,8 @@
  */
 import { inflateSync } from 'node:zlib';
 import { z } from 'zod';
-import type { Match } from '../ruletypes/rule-type.ts';
-import { lookupField, pythonStr } from '../util/lookup.ts';
+import type { Match } from '../model/match.ts';
+import { lookupField, pythonStr } from '../model/lookup.ts';
 import { strptime } from '../util/time.ts';
 import type { AlerterDefinition, SendOutcome } from './alerter.ts';
 import { type FrameParser, tcpOutcome, withTcpSession } from './tcp-session.ts';

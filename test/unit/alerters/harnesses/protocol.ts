@@ -7,7 +7,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Doc } from '../../../../src/util/lookup.ts';
+import type { Doc } from '../../../../src/model/lookup.ts';
 import { verifySigV4, verifyTc3 } from '../support/cloud-signatures.ts';
 import { checkGelf } from '../support/gelf-listener.ts';
 import { startStompBroker } from '../support/stomp-broker.ts';
