@@ -2,8 +2,9 @@
  * ElastAlert 2's `indexer`: writes each alert as a document into an Elasticsearch or OpenSearch
  * index (POST /<index>/_doc?refresh=true). The document is indexer_alert_config with its values
  * taken from the first match where they name a match field, as ElastAlert 2 builds it. The
- * connection comes from indexer_connection or from the config file named by indexer_config (ES_*
- * environment variables win, as in ElastAlert 2).
+ * connection comes from indexer_connection or from the config file named by indexer_config, and
+ * only from there: unlike ElastAlert 2, the ES_* environment variables (esalert's own connection
+ * and credentials) are not applied to it.
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
@@ -129,7 +130,8 @@ export const indexerAlerter: AlerterDefinition = {
   optionNames: Object.keys(schema.shape),
   create(options, deps) {
     const o = readOptions(schema, options);
-    const env = deps.env ?? (() => undefined);
+    // the rule's own settings only: esalert's ES_* credentials are not lent to a rule's writes
+    const env = () => undefined;
     if (!o.indexer_connection && !o.indexer_config)
       throw new OptionProblem(
         'indexer_connection',
