@@ -23,7 +23,7 @@ import { displayUrl, urlSecrets } from './url-secrets.ts';
 const fieldRef = z.union([z.string(), z.object({ field: z.string() }).transform((f) => f.field)]);
 
 const schema = z.object({
-  gelf_type: z.enum(['http', 'tcp', 'udp'], { error: 'must be http, tcp or udp' }),
+  gelf_type: z.enum(['http', 'tcp', 'udp']),
   gelf_endpoint: z.string().optional(),
   gelf_host: z.string().optional(),
   gelf_port: z.union([z.int().positive(), z.string().regex(/^\d+$/).transform(Number)]).optional(),

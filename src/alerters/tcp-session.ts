@@ -107,7 +107,7 @@ export async function withTcpSession<T>(
     async write(data) {
       check();
       await new Promise<void>((resolve, reject) => {
-        socket.write(data, (err) => (err ? reject(describe(err, where)) : resolve()));
+        socket.write(data, (err) => (err ? reject(failure ?? describe(err, where)) : resolve()));
       });
       check();
     },

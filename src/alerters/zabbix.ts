@@ -57,9 +57,9 @@ export const zabbixReply: FrameParser<string> = (buf) => {
 export function zabbixClock(value: unknown, timestampType: string, format: string): number | undefined {
   if (typeof value === 'number') return Math.floor(timestampType === 'unix_ms' ? value / 1000 : value);
   if (typeof value !== 'string') return undefined;
-  if (!value.includes(':') || !value.includes('-')) {
+  if (/^\s*-?\d+(\.\d+)?\s*$/.test(value)) {
     const n = Number(value);
-    return Number.isFinite(n) ? Math.floor(timestampType === 'unix_ms' ? n / 1000 : n) : undefined;
+    return Math.floor(timestampType === 'unix_ms' ? n / 1000 : n);
   }
   const ms = Date.parse(value);
   if (!Number.isNaN(ms)) return Math.floor(ms / 1000);
