@@ -30,10 +30,15 @@ export interface AwsClientOptions {
   /** An endpoint URL given in the rule (esalert option), else AWS_ENDPOINT_URL_<SERVICE>, else AWS's. */
   endpoint?: string | undefined;
   timeoutMs: number;
-  env: EnvLookup;
-  /** Names of the options for the key id, the secret and the profile, for hints. */
-  optionNames: { keyId: string; secret: string; profile: string; region: string };
+  env: EnvLookup | undefined;
 }
+
+/** The rule options that set an AWS alerter's credentials, named after its prefix. */
+const optionNames = (prefix: string) => ({
+  keyId: `${prefix}_aws_access_key_id`,
+  secret: `${prefix}_aws_secret_access_key`,
+  profile: `${prefix}_aws_profile`,
+});
 
 export interface AwsCall {
   /** Query protocol: the form fields; JSON protocol: the JSON text. */
@@ -100,7 +105,7 @@ export function awsError(result: HttpResult): { code?: string; message?: string 
 }
 
 function hint(code: string | undefined, o: AwsClientOptions, source: string): string {
-  const n = o.optionNames;
+  const n = optionNames(o.prefix);
   switch (code) {
     case 'InvalidClientTokenId':
     case 'UnrecognizedClientException':
@@ -146,6 +151,8 @@ export function awsOutcome(
 }
 
 export function createAwsClient(o: AwsClientOptions): AwsClient {
+  const env = o.env ?? (() => undefined);
+  const names = optionNames(o.prefix);
   const known = new Set<string>();
   const remember = (s: AwsSettings) => {
     known.add(s.credentials.secretAccessKey);
@@ -158,7 +165,7 @@ export function createAwsClient(o: AwsClientOptions): AwsClient {
   };
   if (o.secretAccessKey) known.add(o.secretAccessKey);
   const resolve = (): AwsSettings => {
-    const s = resolveAwsSettings(request, o.env);
+    const s = resolveAwsSettings(request, env);
     remember(s);
     return s;
   };
@@ -171,7 +178,7 @@ export function createAwsClient(o: AwsClientOptions): AwsClient {
   }
   const regionOf = (s: AwsSettings | undefined) => o.region ?? s?.region ?? 'us-east-1';
   const endpointFor = (region: string) =>
-    o.endpoint ?? awsEndpointFromEnv(o.env, o.prefix) ?? `https://${o.service}.${region}.amazonaws.com/`;
+    o.endpoint ?? awsEndpointFromEnv(env, o.prefix) ?? `https://${o.service}.${region}.amazonaws.com/`;
   const secrets = () => [...known].filter((s) => s.length >= 4);
   return {
     secrets,
@@ -185,7 +192,7 @@ export function createAwsClient(o: AwsClientOptions): AwsClient {
           return {
             ok: false,
             retryable: false,
-            reason: `${what}: ${err.message} (${o.optionNames.keyId}, ${o.optionNames.secret}, ${o.optionNames.profile})`,
+            reason: `${what}: ${err.message} (${names.keyId}, ${names.secret}, ${names.profile})`,
           };
         }
         const region = regionOf(settings);

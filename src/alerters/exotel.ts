@@ -4,9 +4,9 @@
  */
 import { z } from 'zod';
 import type { AlerterDefinition, SendOutcome } from './alerter.ts';
-import { guarded, type HttpOptions, httpOutcome, httpSend } from './http.ts';
+import { guarded, httpOutcome, httpSend } from './http.ts';
 import { readOptions } from './options.ts';
-import { basicAuth, hideSecrets, timeoutOption } from './vendor-http.ts';
+import { basicAuth, hideSecrets, timeoutOption, vendorHttp } from './vendor-http.ts';
 
 const phone = z.union([z.string(), z.number()]).transform(String);
 
@@ -39,14 +39,7 @@ export const exotelAlerter: AlerterDefinition = {
     const o = readOptions(schema, options);
     const url = `${o.exotel_api_url.replace(/\/+$/, '')}/v1/Accounts/${encodeURIComponent(o.exotel_account_sid)}/Sms/send.json`;
     const auth = basicAuth(o.exotel_account_sid, o.exotel_auth_token);
-    const http: HttpOptions = {
-      headers: {
-        'Content-Type': 'application/x-www-form-urlencoded',
-        Accept: 'application/json',
-        Authorization: auth.header,
-      },
-      timeoutMs: o.exotel_timeout * 1000,
-    };
+    const http = vendorHttp({ body: 'form', authorization: auth.header, timeoutSeconds: o.exotel_timeout });
     return {
       type: 'exotel',
       channel: `exotel:${o.exotel_account_sid}:${o.exotel_to_number}`,

@@ -5,7 +5,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import type { Match } from '../model/match.ts';
 import { lookupField, type Doc } from '../model/lookup.ts';
@@ -14,9 +13,9 @@ import { redactText } from '../util/redact.ts';
 import type { AlerterDefinition, SendOutcome } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';
 import { type GelfCompression, gelfDatagrams, sendGelfUdp } from './gelf-udp.ts';
-import { guarded, type HttpOptions, httpOutcome, httpSend } from './http.ts';
+import { guarded, httpOutcome, httpSend } from './http.ts';
 import { readOptions } from './options.ts';
-import { timeoutOption } from './vendor-http.ts';
+import { rulePath, timeoutOption, vendorHttp } from './vendor-http.ts';
 import { tcpOutcome, withTcpSession } from './tcp-session.ts';
 import { displayUrl, urlSecrets } from './url-secrets.ts';
 
@@ -78,12 +77,7 @@ export const gelfAlerter: AlerterDefinition = {
         o.gelf_host ? 'gelf_port' : 'gelf_host',
         `gelf_host and gelf_port are required with gelf_type ${o.gelf_type}`,
       );
-    const ca =
-      typeof o.gelf_ca_cert === 'string'
-        ? isAbsolute(o.gelf_ca_cert)
-          ? o.gelf_ca_cert
-          : join(deps.ruleDir, o.gelf_ca_cert)
-        : undefined;
+    const ca = typeof o.gelf_ca_cert === 'string' ? rulePath(deps.ruleDir, o.gelf_ca_cert) : undefined;
     const timeoutMs = o.gelf_timeout * 1000;
     const headerSecrets = Object.entries(o.gelf_http_headers)
       .filter(([k, v]) => SECRET_HEADER.test(k) && v.length >= 4)
@@ -99,12 +93,13 @@ export const gelfAlerter: AlerterDefinition = {
     const sendHttp = (json: string, signal: AbortSignal) =>
       guarded(async () => {
         const url = o.gelf_endpoint!;
-        const http: HttpOptions = {
-          headers: { 'Content-Type': 'application/json', ...o.gelf_http_headers },
-          timeoutMs,
+        const http = vendorHttp({
+          body: 'json',
+          headers: o.gelf_http_headers,
+          timeoutSeconds: o.gelf_timeout,
           ...(o.gelf_ca_cert !== undefined ? { caCerts: ca ?? o.gelf_ca_cert } : {}),
           ignoreSslErrors: o.gelf_http_ignore_ssl_errors,
-        };
+        });
         return httpOutcome(url, await httpSend(url, json, http, signal));
       });
     const sendTcp = async (json: string, signal: AbortSignal): Promise<SendOutcome> => {

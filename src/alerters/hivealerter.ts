@@ -10,9 +10,9 @@ import type { Match } from '../model/match.ts';
 import { type Doc, lookupField, pythonStr } from '../model/lookup.ts';
 import type { AlertContent, AlerterDefinition } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';
-import { guarded, type HttpOptions, httpOutcome, httpSend } from './http.ts';
+import { guarded, httpOutcome, httpSend } from './http.ts';
 import { readOptions } from './options.ts';
-import { hideSecrets, proxyUrl, timeoutOption } from './vendor-http.ts';
+import { hideSecrets, proxyUrl, timeoutOption, vendorHttp } from './vendor-http.ts';
 
 const schema = z.object({
   hive_connection: z.looseObject({
@@ -141,12 +141,13 @@ export const hivealerterAlerter: AlerterDefinition = {
     const scheme = new URL(url).protocol.replace(':', '');
     const proxy = proxyUrl(c.hive_proxies[scheme] ?? undefined);
     const secrets = c.hive_apikey.length >= 4 ? [c.hive_apikey] : [];
-    const http: HttpOptions = {
-      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${c.hive_apikey}` },
-      timeoutMs: o.hive_timeout * 1000,
+    const http = vendorHttp({
+      body: 'json',
+      authorization: `Bearer ${c.hive_apikey}`,
+      timeoutSeconds: o.hive_timeout,
       ignoreSslErrors: !c.hive_verify,
       ...(proxy ? { proxy } : {}),
-    };
+    });
     return {
       type: 'hivealerter',
       channel: `hivealerter:${c.hive_host}:${c.hive_port}`,

@@ -3,15 +3,14 @@
  * API (Bearer API key): POST /alerts/add, or POST /manage/cases/add then /case/ioc/add per IOC.
  */
 import { randomUUID } from 'node:crypto';
-import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import type { Match } from '../model/match.ts';
 import { type Doc, lookupField, pythonStr } from '../model/lookup.ts';
 import { strftime } from '../util/time.ts';
 import type { AlertContent, AlerterDefinition, SendOutcome } from './alerter.ts';
-import { guarded, type HttpOptions, type HttpResult, httpOutcome, httpSend } from './http.ts';
+import { guarded, type HttpResult, httpOutcome, httpSend } from './http.ts';
 import { readOptions } from './options.ts';
-import { hideSecrets, timeoutOption } from './vendor-http.ts';
+import { hideSecrets, rulePath, timeoutOption, vendorHttp } from './vendor-http.ts';
 
 const ioc = z.looseObject({
   ioc_value: z.string(),
@@ -114,19 +113,15 @@ export const irisAlerter: AlerterDefinition = {
     const base = /^https?:\/\//i.test(o.iris_host)
       ? o.iris_host.replace(/\/+$/, '')
       : `https://${o.iris_host}`;
-    const ca =
-      typeof o.iris_ca_cert === 'string'
-        ? isAbsolute(o.iris_ca_cert)
-          ? o.iris_ca_cert
-          : join(deps.ruleDir, o.iris_ca_cert)
-        : undefined;
+    const ca = typeof o.iris_ca_cert === 'string' ? rulePath(deps.ruleDir, o.iris_ca_cert) : undefined;
     const secrets = o.iris_api_token.length >= 4 ? [o.iris_api_token] : [];
-    const http: HttpOptions = {
-      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${o.iris_api_token}` },
-      timeoutMs: o.iris_timeout * 1000,
+    const http = vendorHttp({
+      body: 'json',
+      authorization: `Bearer ${o.iris_api_token}`,
+      timeoutSeconds: o.iris_timeout,
       ignoreSslErrors: o.iris_ignore_ssl_errors,
       ...(o.iris_ca_cert !== undefined ? { caCerts: ca ?? o.iris_ca_cert } : {}),
-    };
+    });
     const post = async (path: string, body: Doc, signal: AbortSignal) => {
       const url = `${base}${path}`;
       return { url, result: await httpSend(url, JSON.stringify(body), http, signal) };

@@ -5,10 +5,10 @@
 import { z } from 'zod';
 import type { AlerterDefinition } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';
-import { guarded, type HttpOptions, httpOutcome, httpSend } from './http.ts';
+import { guarded, httpOutcome, httpSend } from './http.ts';
 import { readOptions } from './options.ts';
 import { displayUrl, urlDigest, urlSecrets } from './url-secrets.ts';
-import { basicAuth, hideSecrets, proxyUrl, timeoutOption } from './vendor-http.ts';
+import { basicAuth, hideSecrets, proxyUrl, timeoutOption, vendorHttp } from './vendor-http.ts';
 
 const required = (what: string) =>
   z.union([z.string(), z.number(), z.boolean()], { error: `is required: ${what}` });
@@ -54,15 +54,13 @@ export const servicenowAlerter: AlerterDefinition = {
     const auth = basicAuth(o.username, o.password);
     const secrets = [...auth.secrets, ...urlSecrets(o.servicenow_rest_url)];
     const proxy = proxyUrl(o.servicenow_proxy);
-    const http: HttpOptions = {
-      headers: {
-        'Content-Type': 'application/json',
-        Accept: 'application/json;charset=utf-8',
-        Authorization: auth.header,
-      },
-      timeoutMs: o.servicenow_timeout * 1000,
+    const http = vendorHttp({
+      body: 'json',
+      headers: { Accept: 'application/json;charset=utf-8' },
+      authorization: auth.header,
+      timeoutSeconds: o.servicenow_timeout,
       ...(proxy ? { proxy } : {}),
-    };
+    });
     return {
       type: 'servicenow',
       channel: `servicenow:${urlDigest(o.servicenow_rest_url)}`,

@@ -52,13 +52,7 @@ export const sesAlerter: AlerterDefinition = {
       region: o.ses_aws_region,
       endpoint: o.ses_endpoint_url,
       timeoutMs: o.ses_timeout * 1000,
-      env: deps.env ?? (() => undefined),
-      optionNames: {
-        keyId: 'ses_aws_access_key_id',
-        secret: 'ses_aws_secret_access_key',
-        profile: 'ses_aws_profile',
-        region: 'ses_aws_region',
-      },
+      env: deps.env,
     });
     return {
       type: 'ses',

@@ -6,10 +6,10 @@ import { z } from 'zod';
 import { stringList } from '../config/fields.ts';
 import type { AlerterDefinition, SendOutcome } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';
-import { guarded, type HttpOptions, httpOutcome, httpSend } from './http.ts';
+import { guarded, httpOutcome, httpSend } from './http.ts';
 import { readOptions } from './options.ts';
 import { displayUrl, urlDigest, urlSecrets } from './url-secrets.ts';
-import { hideSecrets, timeoutOption } from './vendor-http.ts';
+import { hideSecrets, timeoutOption, vendorHttp } from './vendor-http.ts';
 
 const schema = z.object({
   smseagle_url: z.string({
@@ -53,10 +53,11 @@ export const smseagleAlerter: AlerterDefinition = {
       throw new OptionProblem('smseagle_url', 'must be a URL such as https://192.168.1.101');
     }
     const secrets = [o.smseagle_token, ...urlSecrets(url)].filter((s) => s.length >= 4);
-    const http: HttpOptions = {
-      headers: { 'content-type': 'application/json', 'access-token': o.smseagle_token },
-      timeoutMs: o.smseagle_timeout * 1000,
-    };
+    const http = vendorHttp({
+      body: 'json',
+      headers: { 'access-token': o.smseagle_token },
+      timeoutSeconds: o.smseagle_timeout,
+    });
     const call = o.smseagle_message_type !== 'sms';
     return {
       type: 'smseagle',

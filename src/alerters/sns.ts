@@ -54,13 +54,7 @@ export const snsAlerter: AlerterDefinition = {
       region: o.sns_aws_region ?? arn[1],
       endpoint: o.sns_endpoint_url,
       timeoutMs: o.sns_timeout * 1000,
-      env: deps.env ?? (() => undefined),
-      optionNames: {
-        keyId: 'sns_aws_access_key_id',
-        secret: 'sns_aws_secret_access_key',
-        profile: 'sns_aws_profile',
-        region: 'sns_aws_region',
-      },
+      env: deps.env,
     });
     return {
       type: 'sns',

@@ -69,13 +69,7 @@ export const sqsAlerter: AlerterDefinition = {
       region: o.sqs_aws_region ?? sqsUrlRegion(queue),
       endpoint: o.sqs_endpoint_url ?? `${queue.origin}/`,
       timeoutMs: o.sqs_timeout * 1000,
-      env: deps.env ?? (() => undefined),
-      optionNames: {
-        keyId: 'sqs_aws_access_key_id',
-        secret: 'sqs_aws_secret_access_key',
-        profile: 'sqs_aws_profile',
-        region: 'sqs_aws_region',
-      },
+      env: deps.env,
     });
     return {
       type: 'sqs',

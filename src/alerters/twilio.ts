@@ -6,9 +6,9 @@
 import { z } from 'zod';
 import type { AlerterDefinition, SendOutcome } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';
-import { guarded, type HttpOptions, httpOutcome, httpSend } from './http.ts';
+import { guarded, httpOutcome, httpSend } from './http.ts';
 import { readOptions } from './options.ts';
-import { basicAuth, hideSecrets, timeoutOption } from './vendor-http.ts';
+import { basicAuth, hideSecrets, timeoutOption, vendorHttp } from './vendor-http.ts';
 
 const phone = z.union([z.string(), z.number()]).transform(String);
 
@@ -60,14 +60,7 @@ export const twilioAlerter: AlerterDefinition = {
       );
     const url = `${o.twilio_api_url.replace(/\/+$/, '')}/2010-04-01/Accounts/${encodeURIComponent(o.twilio_account_sid)}/Messages.json`;
     const auth = basicAuth(o.twilio_account_sid, o.twilio_auth_token);
-    const http: HttpOptions = {
-      headers: {
-        'Content-Type': 'application/x-www-form-urlencoded',
-        Accept: 'application/json',
-        Authorization: auth.header,
-      },
-      timeoutMs: o.twilio_timeout * 1000,
-    };
+    const http = vendorHttp({ body: 'form', authorization: auth.header, timeoutSeconds: o.twilio_timeout });
     return {
       type: 'twilio',
       channel: `twilio:${o.twilio_account_sid}:${o.twilio_to_number}`,

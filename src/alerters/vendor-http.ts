@@ -1,7 +1,12 @@
-/** Small pieces the vendor API alerters share: Basic auth, proxies written as host:port, hiding secrets in reasons. */
+/**
+ * Small pieces the vendor API alerters share: request options, Basic auth, proxies written as
+ * host:port, paths relative to the rule file, hiding secrets in reasons.
+ */
+import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import { redactText } from '../util/redact.ts';
 import type { SendOutcome } from './alerter.ts';
+import type { HttpOptions } from './http.ts';
 
 /** An Authorization header for HTTP Basic auth, and the values in it that are secret. */
 export function basicAuth(user: string, password: string): { header: string; secrets: string[] } {
@@ -23,3 +28,35 @@ export function hideSecrets(secrets: readonly string[]): (outcome: SendOutcome) 
 /** A `*_timeout` option: seconds, greater than 0, with a default. */
 export const timeoutOption = (seconds: number) =>
   z.number().positive({ error: 'must be a number of seconds greater than 0' }).default(seconds);
+
+export interface VendorHttp extends Omit<HttpOptions, 'headers' | 'timeoutMs'> {
+  /** What the body is: JSON or an HTML form. */
+  body: 'json' | 'form';
+  authorization?: string;
+  timeoutSeconds: number;
+  headers?: Record<string, string>;
+}
+
+/** Request options for a vendor API that answers JSON. */
+export function vendorHttp({
+  body,
+  authorization,
+  timeoutSeconds,
+  headers,
+  ...rest
+}: VendorHttp): HttpOptions {
+  return {
+    headers: {
+      'Content-Type': body === 'json' ? 'application/json' : 'application/x-www-form-urlencoded',
+      Accept: 'application/json',
+      ...(authorization ? { Authorization: authorization } : {}),
+      ...headers,
+    },
+    timeoutMs: timeoutSeconds * 1000,
+    ...rest,
+  };
+}
+
+/** A file option's path: as written when absolute, else relative to the rule file's directory. */
+export const rulePath = (ruleDir: string, path: string): string =>
+  isAbsolute(path) ? path : join(ruleDir, path);

@@ -4,8 +4,7 @@
  * Every message is checked against the GELF 1.1 specification before it is kept.
  */
 import { createSocket } from 'node:dgram';
-import { createServer, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { listenTcp } from './tcp-listener.ts';
 import { gunzipSync, inflateSync } from 'node:zlib';
 
 /** What is wrong with a GELF 1.1 message, or undefined. */
@@ -66,23 +65,15 @@ function keep(l: GelfListener, text: string) {
 }
 
 export async function startGelfTcp(): Promise<GelfListener & { stall: boolean }> {
-  const sockets = new Set<Socket>();
   const l = {
     port: 0,
     messages: [],
     problems: [],
     arrivals: [],
     stall: false,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    close: () => listener.close(),
   } as GelfListener & { stall: boolean };
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
+  const listener = await listenTcp((socket) => {
     // a stalled input does not read: the sender's writes back up until its timeout
     if (l.stall) socket.pause();
     let buf = Buffer.alloc(0);
@@ -98,8 +89,7 @@ export async function startGelfTcp(): Promise<GelfListener & { stall: boolean }>
       if (buf.length) l.problems.push('a frame without its terminating null byte');
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  l.port = (server.address() as AddressInfo).port;
+  l.port = listener.port;
   return l;
 }
 

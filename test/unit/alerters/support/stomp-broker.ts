@@ -4,8 +4,7 @@
  * header escaping), answers receipts, and keeps the messages. It can be told to refuse a SEND
  * with an ERROR frame, to hang up after CONNECT, or to answer late.
  */
-import { createServer, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { listenTcp } from './tcp-listener.ts';
 
 export interface BrokerMessage {
   destination: string;
@@ -34,7 +33,6 @@ function frame(command: string, headers: Record<string, string>, body = ''): str
 }
 
 export async function startStompBroker(login: string, passcode: string): Promise<StompBroker> {
-  const sockets = new Set<Socket>();
   const b: StompBroker = {
     port: 0,
     messages: [],
@@ -42,16 +40,9 @@ export async function startStompBroker(login: string, passcode: string): Promise
     connects: [],
     next: undefined,
     delayMs: 1000,
-    close: () =>
-      new Promise((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    close: () => listener.close(),
   };
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
+  const listener = await listenTcp((socket) => {
     const mode = b.next;
     b.next = undefined;
     let connected = false;
@@ -144,7 +135,6 @@ export async function startStompBroker(login: string, passcode: string): Promise
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  b.port = (server.address() as AddressInfo).port;
+  b.port = listener.port;
   return b;
 }

@@ -4,8 +4,7 @@
  * answers as Zabbix does: {"response":"success","info":"processed: n; failed: n; total: n; ..."},
  * counting values for unknown host/key pairs as failed.
  */
-import { createServer, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { listenTcp } from './tcp-listener.ts';
 
 export interface SenderValue {
   host: string;
@@ -54,7 +53,6 @@ function checkRequest(doc: unknown): string | undefined {
 }
 
 export async function startZabbixServer(items: string[]): Promise<ZabbixServer> {
-  const sockets = new Set<Socket>();
   const z: ZabbixServer = {
     port: 0,
     requests: [],
@@ -63,16 +61,9 @@ export async function startZabbixServer(items: string[]): Promise<ZabbixServer> 
     next: undefined,
     failNext: false,
     delayMs: 1000,
-    close: () =>
-      new Promise((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    close: () => listener.close(),
   };
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
+  const listener = await listenTcp((socket) => {
     const mode = z.next;
     z.next = undefined;
     let buf = Buffer.alloc(0);
@@ -121,7 +112,6 @@ export async function startZabbixServer(items: string[]): Promise<ZabbixServer> 
       else answer();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  z.port = (server.address() as AddressInfo).port;
+  z.port = listener.port;
   return z;
 }
