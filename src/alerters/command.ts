@@ -116,6 +116,7 @@ const tail = (text: string, n = 300) => (text.length > n ? `…${text.slice(-n)}
 
 export const commandAlerter: AlerterDefinition = {
   name: 'command',
+  aliases: ['elastalert.alerters.command.CommandAlerter'],
   summary:
     'Runs a program (argv list, or a /bin/sh command line) with values from the match; code execution.',
   optionNames: Object.keys(schema.shape),

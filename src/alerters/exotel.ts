@@ -33,6 +33,7 @@ function exotelMessage(body: string): string {
 
 export const exotelAlerter: AlerterDefinition = {
   name: 'exotel',
+  aliases: ['elastalert.alerters.exotel.ExotelAlerter'],
   summary: 'Exotel SMS with the rule name and exotel_message_body (Basic auth).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {

@@ -63,6 +63,7 @@ export function gelfMessage(
 
 export const gelfAlerter: AlerterDefinition = {
   name: 'gelf',
+  aliases: ['elastalert.alerters.gelf.GelfAlerter'],
   summary: 'Graylog GELF input over HTTP, TCP or UDP (chunked, gzip/zlib).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {

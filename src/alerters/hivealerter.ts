@@ -118,6 +118,7 @@ export function hiveAlert(
 
 export const hivealerterAlerter: AlerterDefinition = {
   name: 'hivealerter',
+  aliases: ['elastalert.alerters.thehive.HiveAlerter'],
   summary: 'TheHive alert with tags, custom fields and observables from the matches (Bearer API key).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {

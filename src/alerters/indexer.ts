@@ -126,6 +126,7 @@ interface Target {
 
 export const indexerAlerter: AlerterDefinition = {
   name: 'indexer',
+  aliases: ['elastalert.alerters.indexer.IndexerAlerter'],
   summary: 'Writes the alert as a document into an Elasticsearch/OpenSearch index.',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {

@@ -105,6 +105,7 @@ function irisOutcome(url: string, r: HttpResult, what: string): SendOutcome {
 
 export const irisAlerter: AlerterDefinition = {
   name: 'iris',
+  aliases: ['elastalert.alerters.iris.IrisAlerter'],
   summary: 'DFIR-IRIS alert, or case with IOCs (Bearer API key).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {

@@ -114,6 +114,7 @@ class JiraCallFailed extends Error {
 
 export const jiraAlerter: AlerterDefinition = {
   name: 'jira',
+  aliases: ['elastalert.alerters.jira.JiraAlerter'],
   summary:
     'Jira issue per alert (REST API v2): components, labels, priority, watchers, arbitrary fields, bumping.',
   optionNames: [...JIRA_OWN_OPTIONS],

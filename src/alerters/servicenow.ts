@@ -39,6 +39,7 @@ const schema = z.object({
 
 export const servicenowAlerter: AlerterDefinition = {
   name: 'servicenow',
+  aliases: ['elastalert.alerters.servicenow.ServiceNowAlerter'],
   summary: 'ServiceNow incident through the Table API (Basic auth).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {

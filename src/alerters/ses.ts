@@ -36,6 +36,7 @@ function members(name: string, values: readonly string[]): [string, string][] {
 
 export const sesAlerter: AlerterDefinition = {
   name: 'ses',
+  aliases: ['elastalert.alerters.ses.SesAlerter'],
   summary: 'Amazon SES: the alert as an email (SigV4-signed SendEmail).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {

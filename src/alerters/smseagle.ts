@@ -37,6 +37,7 @@ const ENDPOINTS = {
 
 export const smseagleAlerter: AlerterDefinition = {
   name: 'smseagle',
+  aliases: ['elastalert.alerters.smseagle.SMSEagleAlerter'],
   summary: 'SMSEagle device: SMS, ring or text-to-speech call (API v2, access token).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {

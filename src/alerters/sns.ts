@@ -34,6 +34,7 @@ export function snsSubject(title: string): string | undefined {
 
 export const snsAlerter: AlerterDefinition = {
   name: 'sns',
+  aliases: ['elastalert.alerters.sns.SnsAlerter'],
   summary: 'Amazon SNS: publishes the alert to a topic (SigV4-signed Publish).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {

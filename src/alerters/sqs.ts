@@ -46,6 +46,7 @@ export function sqsUrlRegion(url: URL): string | undefined {
 
 export const sqsAlerter: AlerterDefinition = {
   name: 'sqs',
+  aliases: ['elastalert.alerters.sqs.SqsAlerter'],
   summary: 'Amazon SQS: sends the alert as a JSON message to a queue (SigV4-signed SendMessage).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {

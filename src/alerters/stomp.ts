@@ -118,6 +118,7 @@ async function expectFrame(session: TcpSession, wanted: string, step: string): P
 
 export const stompAlerter: AlerterDefinition = {
   name: 'stomp',
+  aliases: ['elastalert.alerters.stomp.StompAlerter'],
   summary: 'STOMP broker (ActiveMQ, RabbitMQ): the alert as a JSON message to a destination, with a receipt.',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {

@@ -77,6 +77,7 @@ interface SendSmsResponse {
 
 export const tencentSmsAlerter: AlerterDefinition = {
   name: 'tencent_sms',
+  aliases: ['elastalert.alerters.tencentsms.TencentSMSAlerter'],
   summary:
     'Tencent Cloud SMS (SendSms, TC3-HMAC-SHA256 signed) with a template and parameters from the match.',
   optionNames: Object.keys(schema.shape),

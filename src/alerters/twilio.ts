@@ -36,6 +36,7 @@ const HINTS: Record<number, string> = {
 
 export const twilioAlerter: AlerterDefinition = {
   name: 'twilio',
+  aliases: ['elastalert.alerters.twilio.TwilioAlerter'],
   summary: 'Twilio SMS or WhatsApp message with the rule name (Messages API, Basic auth).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {

@@ -83,6 +83,7 @@ export function zabbixCounts(info: string): { processed: number; failed: number;
 
 export const zabbixAlerter: AlerterDefinition = {
   name: 'zabbix',
+  aliases: ['elastalert.alerters.zabbix.ZabbixAlerter'],
   summary: 'Zabbix trapper item: the value 1 per match over the Zabbix sender protocol (TCP).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {
