@@ -27,6 +27,7 @@ import {
   jiraFieldValue,
 } from './jira-fields.ts';
 import { readOptions } from './options.ts';
+import { displayUrl, urlSecrets } from './url-secrets.ts';
 import { basicAuth, hideSecrets, timeoutOption } from './vendor-http.ts';
 
 const schema = z.looseObject({
@@ -132,7 +133,7 @@ export const jiraAlerter: AlerterDefinition = {
         'both jira_bump_in_statuses and jira_bump_not_in_statuses are set; use only one of them',
       );
     const auth = readAccount(deps.ruleDir, o.jira_account_file);
-    const secrets = auth.secrets;
+    const secrets = [...auth.secrets, ...urlSecrets(base)];
     const http = (method: HttpOptions['method']): HttpOptions => ({
       method,
       headers: { 'Content-Type': 'application/json', Accept: 'application/json', Authorization: auth.header },
@@ -385,8 +386,8 @@ export const jiraAlerter: AlerterDefinition = {
 
     return {
       type: 'jira',
-      channel: `jira:${base}/${o.jira_project}`,
-      info: () => ({ type: 'jira', jira_server: base, jira_project: o.jira_project }),
+      channel: `jira:${displayUrl(base)}/${o.jira_project}`,
+      info: () => ({ type: 'jira', jira_server: displayUrl(base), jira_project: o.jira_project }),
       secrets: () => [...secrets],
       send: (content, signal) =>
         guarded(async (): Promise<SendOutcome> => {
