@@ -31,6 +31,22 @@ import { victorOpsAlerter } from './victorops.ts';
 import { webexWebhookAlerter } from './webex-webhook.ts';
 import { yzjAlerter } from './yzj.ts';
 import { wecomAlerter } from './wecom.ts';
+import { commandAlerter } from './command.ts';
+import { exotelAlerter } from './exotel.ts';
+import { gelfAlerter } from './gelf.ts';
+import { hivealerterAlerter } from './hivealerter.ts';
+import { indexerAlerter } from './indexer.ts';
+import { irisAlerter } from './iris.ts';
+import { jiraAlerter } from './jira.ts';
+import { servicenowAlerter } from './servicenow.ts';
+import { sesAlerter } from './ses.ts';
+import { smseagleAlerter } from './smseagle.ts';
+import { snsAlerter } from './sns.ts';
+import { sqsAlerter } from './sqs.ts';
+import { stompAlerter } from './stomp.ts';
+import { tencentSmsAlerter } from './tencent-sms.ts';
+import { twilioAlerter } from './twilio.ts';
+import { zabbixAlerter } from './zabbix.ts';
 
 /** What rules can name: alerters by name and alias, and every option name they read. */
 export interface AlerterCatalog {
@@ -71,6 +87,23 @@ export const BUILTIN_ALERTERS: readonly AlerterDefinition[] = [
   victorOpsAlerter,
   webexWebhookAlerter,
   yzjAlerter,
+  // protocols, clouds, ticketing and SMS
+  commandAlerter,
+  exotelAlerter,
+  gelfAlerter,
+  hivealerterAlerter,
+  indexerAlerter,
+  irisAlerter,
+  jiraAlerter,
+  servicenowAlerter,
+  sesAlerter,
+  smseagleAlerter,
+  snsAlerter,
+  sqsAlerter,
+  stompAlerter,
+  tencentSmsAlerter,
+  twilioAlerter,
+  zabbixAlerter,
 ];
 
 export class AlerterRegistry implements AlerterCatalog {

@@ -26,6 +26,7 @@ import {
   SLOW_MS,
   TIMEOUT_S,
 } from './harnesses/shared.ts';
+import { PROTOCOL_HARNESSES } from './harnesses/protocol.ts';
 
 const MATCH = {
   '@timestamp': '2024-05-14T03:21:09Z',
@@ -161,6 +162,7 @@ const HARNESSES: Record<string, HarnessFactory> = {
       close: () => smtp.close(),
     };
   },
+  ...PROTOCOL_HARNESSES,
 };
 
 const TESTED = BUILTIN_ALERTERS.filter((d) => d.name !== 'debug');
