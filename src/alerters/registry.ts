@@ -1,19 +1,24 @@
-/** Built-in alerters by name and alias. */
+/** Built-in alerters by name and alias, and the community plugins' module paths they serve. */
 import type { AlerterCatalog } from '../rules/load-rule.ts';
 import type { AlerterDefinition } from './alerter.ts';
 import { debugAlerter } from './debug.ts';
 import { dingtalkAlerter } from './dingtalk.ts';
 import { emailAlerter } from './email.ts';
+import { feishuAlerter } from './feishu.ts';
+import { aliasDefinition, PLUGIN_ALIASES, type PluginAlias } from './plugin-aliases.ts';
 import { postAlerter } from './post.ts';
 import { post2Alerter } from './post2.ts';
 import { webhookAlerter } from './webhook.ts';
 import { wecomAlerter } from './wecom.ts';
+import { wecomAppAlerter } from './wecom-app.ts';
 
 export const BUILTIN_ALERTERS: readonly AlerterDefinition[] = [
   debugAlerter,
   postAlerter,
   dingtalkAlerter,
   wecomAlerter,
+  wecomAppAlerter,
+  feishuAlerter,
   emailAlerter,
   webhookAlerter,
   post2Alerter,
@@ -22,11 +27,24 @@ export const BUILTIN_ALERTERS: readonly AlerterDefinition[] = [
 export class AlerterRegistry implements AlerterCatalog {
   private readonly byName = new Map<string, AlerterDefinition>();
 
-  constructor(definitions: readonly AlerterDefinition[] = BUILTIN_ALERTERS) {
+  /** Plugin paths whose built-in alerter is not in this registry (they stay unknown names). */
+  readonly unresolvedPlugins: readonly PluginAlias[];
+
+  constructor(
+    definitions: readonly AlerterDefinition[] = BUILTIN_ALERTERS,
+    plugins: readonly PluginAlias[] = PLUGIN_ALIASES,
+  ) {
     for (const d of definitions) {
       this.byName.set(d.name, d);
       for (const a of d.aliases ?? []) this.byName.set(a, d);
     }
+    const unresolved: PluginAlias[] = [];
+    for (const p of plugins) {
+      const target = this.byName.get(p.target);
+      if (target && !this.byName.has(p.path)) this.byName.set(p.path, aliasDefinition(p, target));
+      else if (!target) unresolved.push(p);
+    }
+    this.unresolvedPlugins = unresolved;
   }
 
   get(name: string): AlerterDefinition | undefined {
