@@ -98,7 +98,8 @@ const CODES: Record<number, ErrcodeMeaning> = {
   },
   9499: {
     retryable: false,
-    explain: 'bad request: Feishu could not read the message (msg_type and content, or a card, are malformed)',
+    explain:
+      'bad request: Feishu could not read the message (msg_type and content, or a card, are malformed)',
   },
 };
 

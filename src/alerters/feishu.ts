@@ -144,7 +144,12 @@ export const feishuAlerter: AlerterDefinition = {
               : content.body;
           const card = o.feishu_card ? (fillCard(o.feishu_card, content.matches[0] ?? {}) as Doc) : undefined;
           const payload = feishuBotPayload(
-            { msgtype: o.feishu_msgtype, title: o.feishu_title ?? content.title, text, ...(card ? { card } : {}) },
+            {
+              msgtype: o.feishu_msgtype,
+              title: o.feishu_title ?? content.title,
+              text,
+              ...(card ? { card } : {}),
+            },
             o.feishu_secret,
             now,
           );

@@ -69,7 +69,8 @@ const DINGTALK = {
 /** gpYang's FeishuAlert: the webhook is feishualert_url (default the hook API) + feishualert_botid. */
 function adaptFeishuAlert(o: Doc): Doc {
   const out = { ...o };
-  const base = typeof o.feishualert_url === 'string' && o.feishualert_url ? o.feishualert_url : FEISHU_HOOK_API;
+  const base =
+    typeof o.feishualert_url === 'string' && o.feishualert_url ? o.feishualert_url : FEISHU_HOOK_API;
   const bot = o.feishualert_botid;
   delete out.feishualert_url;
   delete out.feishualert_botid;
@@ -99,13 +100,26 @@ function adaptImageFeishu(o: Doc): Doc {
 }
 
 export const PLUGIN_ALIASES: readonly PluginAlias[] = [
-  { path: 'elastalert_modules.dingtalk_alert.DingTalkAlerter', origin: 'xuyaoqiang, anjia0532 and forks', ...DINGTALK },
-  { path: 'elastalert.elastalert_modules.dingtalk_alert.DingTalkAlerter', origin: 'the same, installed inside the elastalert package', ...DINGTALK },
-  { path: 'elastalert_modules.dingtalk.DingTalkAlerter', origin: 'luohu1/elastalert-dingtalk-plugin', ...DINGTALK },
+  {
+    path: 'elastalert_modules.dingtalk_alert.DingTalkAlerter',
+    origin: 'xuyaoqiang, anjia0532 and forks',
+    ...DINGTALK,
+  },
+  {
+    path: 'elastalert.elastalert_modules.dingtalk_alert.DingTalkAlerter',
+    origin: 'the same, installed inside the elastalert package',
+    ...DINGTALK,
+  },
+  {
+    path: 'elastalert_modules.dingtalk.DingTalkAlerter',
+    origin: 'luohu1/elastalert-dingtalk-plugin',
+    ...DINGTALK,
+  },
   {
     path: 'elastalert_modules.wechat_qiye_alert.WeChatAlerter',
     target: 'wecom_app',
-    origin: 'anjia0532/elastalert-wechat-plugin and forks (corp_id...), anjia0532/elastalert-docker (wechat_corp_id...)',
+    origin:
+      'anjia0532/elastalert-wechat-plugin and forks (corp_id...), anjia0532/elastalert-docker (wechat_corp_id...)',
     rename: WECHAT_APP_RENAME,
   },
   {
@@ -158,7 +172,11 @@ export const PLUGIN_ALIASES: readonly PluginAlias[] = [
   // ElastAlert 2's own classes by module path (its loader accepts any importable path)
   { path: 'elastalert.alerters.dingtalk.DingTalkAlerter', target: 'dingtalk', origin: 'ElastAlert 2' },
   { path: 'elastalert.alerters.workwechat.WorkWechatAlerter', target: 'wecom', origin: 'ElastAlert 2' },
-  { path: 'elastalert.alerters.alertmanager.AlertmanagerAlerter', target: 'alertmanager', origin: 'ElastAlert 2' },
+  {
+    path: 'elastalert.alerters.alertmanager.AlertmanagerAlerter',
+    target: 'alertmanager',
+    origin: 'ElastAlert 2',
+  },
   { path: 'elastalert.alerters.lark.LarkAlerter', target: 'lark', origin: 'ElastAlert 2' },
 ];
 

@@ -30,10 +30,16 @@ const targets = z
   .union([z.string(), z.number(), z.array(z.union([z.string(), z.number()]))])
   .transform((v) => (Array.isArray(v) ? v.map(String).join('|') : String(v)));
 
+const AGENT_ID = "must be the application's AgentId, a number such as 1000002";
+
 const schema = z.object({
   wecom_app_corp_id: z.string().min(1, { error: 'must not be empty' }).optional(),
   wecom_app_secret: z.string().min(1, { error: 'must not be empty' }).optional(),
-  wecom_app_agent_id: z.union([z.number().int(), z.string().regex(/^\d+$/)]).optional(),
+  wecom_app_agent_id: z
+    .union([z.number().int({ error: AGENT_ID }), z.string().regex(/^\d+$/, { error: AGENT_ID })], {
+      error: AGENT_ID,
+    })
+    .optional(),
   wecom_app_to_user: targets.optional(),
   wecom_app_to_party: targets.optional(),
   wecom_app_to_tag: targets.optional(),
@@ -76,7 +82,8 @@ const SEND_CODES: Record<number, ErrcodeMeaning> = {
   },
   301002: {
     retryable: false,
-    explain: 'the secret belongs to another application: wecom_app_secret must be the Secret of wecom_app_agent_id',
+    explain:
+      'the secret belongs to another application: wecom_app_secret must be the Secret of wecom_app_agent_id',
   },
   48002: { retryable: false, explain: 'the application may not send messages (API forbidden)' },
   60020: {
@@ -103,7 +110,11 @@ function required<T>(value: T | undefined, option: string, what: string): T {
 }
 
 /** The message/send request body for an alert. */
-export function wecomAppPayload(o: WecomAppOptions, agentId: string, content: Pick<AlertContent, 'body'>): Doc {
+export function wecomAppPayload(
+  o: WecomAppOptions,
+  agentId: string,
+  content: Pick<AlertContent, 'body'>,
+): Doc {
   const text = truncateUtf8(content.body, WECOM_APP_MAX_BYTES);
   return {
     touser: o.wecom_app_to_user ?? '',
@@ -125,7 +136,9 @@ function skippedRecipients(result: HttpResult): string[] {
     .map((k) => `${k}: ${String(reply.body[k])}`);
 }
 
-export function createWecomAppDefinition(tokens: WecomTokenCache = createWecomTokenCache()): AlerterDefinition {
+export function createWecomAppDefinition(
+  tokens: WecomTokenCache = createWecomTokenCache(),
+): AlerterDefinition {
   return {
     name: 'wecom_app',
     summary: 'WeCom application messages to members, departments or tags, with a shared access token.',
@@ -134,7 +147,11 @@ export function createWecomAppDefinition(tokens: WecomTokenCache = createWecomTo
       const o = readOptions(schema, options);
       const app: WecomApp = {
         baseUrl: baseUrl(o),
-        corpId: required(o.wecom_app_corp_id, 'wecom_app_corp_id', 'the company id (My Company → Company ID)'),
+        corpId: required(
+          o.wecom_app_corp_id,
+          'wecom_app_corp_id',
+          'the company id (My Company → Company ID)',
+        ),
         secret: required(o.wecom_app_secret, 'wecom_app_secret', "the application's Secret"),
         agentId: String(required(o.wecom_app_agent_id, 'wecom_app_agent_id', "the application's AgentId")),
       };
@@ -163,7 +180,11 @@ export function createWecomAppDefinition(tokens: WecomTokenCache = createWecomTo
         const url = `${app.baseUrl}/cgi-bin/message/send?access_token=${encodeURIComponent(token)}`;
         return { url, result: await httpSend(url, body, http, signal) };
       };
-      const send = async (content: AlertContent, signal: AbortSignal, seen: string[]): Promise<SendOutcome> => {
+      const send = async (
+        content: AlertContent,
+        signal: AbortSignal,
+        seen: string[],
+      ): Promise<SendOutcome> => {
         const body = JSON.stringify(wecomAppPayload(o, app.agentId, content));
         let token = await tokens.get(app, http, signal);
         if (!token.ok) return token;

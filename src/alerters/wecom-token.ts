@@ -71,7 +71,12 @@ async function fetchToken(
   now: () => number,
 ): Promise<{ entry?: Entry; failure?: Extract<SendOutcome, { ok: false }> }> {
   const url = gettokenUrl(app);
-  const result = await httpSend(url, undefined, { ...http, method: 'GET' }, signal);
+  const result = await httpSend(
+    url,
+    undefined,
+    { ...http, method: 'GET', headers: { Accept: 'application/json' } },
+    signal,
+  );
   if (result.status < 200 || result.status >= 300) {
     const outcome = httpOutcome(url, result);
     return outcome.ok ? {} : { failure: { ...outcome, reason: `WeCom gettoken: ${outcome.reason}` } };

@@ -16,6 +16,7 @@ import type { Alerter, SendOutcome } from '../../../src/alerters/alerter.ts';
 import { BUILTIN_ALERTERS } from '../../../src/alerters/registry.ts';
 import type { Doc } from '../../../src/util/lookup.ts';
 import { type Receiver, startReceiver } from '../../integration/support/http-receiver.ts';
+import { PLUGIN_HARNESSES } from './harnesses/plugins.ts';
 import { alertContent, type CapturedLog, captureLog, deps } from './support/alert-content.ts';
 import { type SmtpReceiver, startSmtpReceiver } from './support/smtp-receiver.ts';
 
@@ -93,6 +94,7 @@ const httpFailures = {
 };
 
 const HARNESSES: Record<string, () => Promise<Harness>> = {
+  ...PLUGIN_HARNESSES,
   post: () =>
     httpHarness(
       (rx) => ({
