@@ -12,7 +12,7 @@ import type { AlertContent, AlerterDefinition, SendOutcome } from './alerter.ts'
 import { OptionProblem } from './alerter.ts';
 import { FEISHU_HOOK_API, feishuBotPayload, sendFeishuBot } from './feishu-bot.ts';
 import { guarded, type HttpOptions } from './http.ts';
-import { readOptions } from './options.ts';
+import { proxyOption, readOptions } from './options.ts';
 import { displayUrl, urlDigest, urlSecrets } from './url-secrets.ts';
 
 const clock = z.string().regex(/^\d{2}:\d{2}:\d{2}$/, { error: 'must be a time of day written HH:MM:SS' });
@@ -103,14 +103,7 @@ export const feishuAlerter: AlerterDefinition = {
   create(options, deps) {
     const o = readOptions(schema, options);
     const url = webhookUrl(o);
-    let proxy: string | undefined;
-    if (o.feishu_proxy) {
-      try {
-        proxy = new URL(o.feishu_proxy).toString();
-      } catch {
-        throw new OptionProblem('feishu_proxy', 'must be a URL such as http://proxy.example:3128');
-      }
-    }
+    const proxy = proxyOption(o.feishu_proxy, 'feishu_proxy');
     const secrets = [
       ...[o.feishu_bot_id, o.feishu_secret].filter((s): s is string => !!s && s.length >= 4),
       ...urlSecrets(url),

@@ -12,7 +12,7 @@ import { redactText } from '../util/redact.ts';
 import type { AlertContent, AlerterDefinition, SendOutcome } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';
 import { guarded, type HttpOptions, type HttpResult, httpSend } from './http.ts';
-import { readOptions } from './options.ts';
+import { proxyOption, readOptions } from './options.ts';
 import { type ErrcodeMeaning, readRobotReply, robotOutcome } from './robot-reply.ts';
 import { truncateUtf8 } from './text-limits.ts';
 import { createWecomTokenCache, type WecomApp, type WecomTokenCache } from './wecom-token.ts';
@@ -160,14 +160,7 @@ export function createWecomAppDefinition(
           'wecom_app has no recipient (wecom_app_to_user, wecom_app_to_party, wecom_app_to_tag): WeCom will refuse every message',
         );
       }
-      let proxy: string | undefined;
-      if (o.wecom_app_proxy) {
-        try {
-          proxy = new URL(o.wecom_app_proxy).toString();
-        } catch {
-          throw new OptionProblem('wecom_app_proxy', 'must be a URL such as http://proxy.example:3128');
-        }
-      }
+      const proxy = proxyOption(o.wecom_app_proxy, 'wecom_app_proxy');
       const secrets = [app.secret].filter((s) => s.length >= 4);
       const http: HttpOptions = {
         headers: { 'Content-Type': 'application/json', Accept: 'application/json;charset=utf-8' },
