@@ -103,14 +103,14 @@ const CODES: Record<number, ErrcodeMeaning> = {
   },
 };
 
-const FIELDS = { code: ['code', 'StatusCode'], message: ['msg', 'StatusMessage'] } as const;
 
 /** Classifies a bot's reply: HTTP status first, then `code` (or the older `StatusCode`). */
 export function feishuOutcome(url: string, result: Parameters<typeof robotOutcome>[1]): SendOutcome {
   return robotOutcome(url, result, {
     service: 'Feishu',
     codes: CODES,
-    fields: FIELDS,
+    codeFields: ['code', 'StatusCode'],
+    messageFields: ['msg', 'StatusMessage'],
     // 9499 also comes back for rate limiting, with "frequency limited" in msg
     classify: (_code, message) => (/frequency limit/i.test(message) ? CODES[11232] : undefined),
   });

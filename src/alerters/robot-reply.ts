@@ -1,7 +1,7 @@
 /**
- * Replies of chat robots that report failures inside HTTP 200 as {"errcode": n, "errmsg": "..."}
- * (DingTalk, WeCom) or {"code": n, "msg": "..."} (Feishu/Lark): each known code is classified as
- * retryable or permanent and explained; unknown non-zero codes are permanent.
+ * Replies of chat robots that report failures inside HTTP 200 with a code: DingTalk and WeCom
+ * {"errcode": n, "errmsg": "..."}, Lark {"code": n, "msg": "..."}. Each known code is classified
+ * as retryable or permanent and explained; unknown non-zero codes are permanent.
  */
 import { redactUrl } from '../util/redact.ts';
 import type { SendOutcome } from './alerter.ts';
@@ -18,13 +18,61 @@ export interface RobotReplyOptions {
   /** "DingTalk", "WeCom": starts every reason. */
   service: string;
   codes: Readonly<Record<number, ErrcodeMeaning>>;
-  /** Reply fields holding the code and its message, first present wins (default errcode / errmsg). */
-  fields?: { code: readonly string[]; message: readonly string[] };
+  /** Where the code is, first present wins (default errcode). */
+  codeFields?: readonly string[];
+  /** Where the message is (default errmsg). */
+  messageFields?: readonly string[];
   /** The meaning of a code that depends on its message (Feishu's 9499 "frequency limited"). */
   classify?(code: number, message: string): ErrcodeMeaning | undefined;
 }
 
-const DEFAULT_FIELDS = { code: ['errcode'], message: ['errmsg'] } as const;
+const shorten = (text: string, max = 300) => (text.length > max ? `${text.slice(0, max)}...` : text);
+
+/** Classifies a robot's HTTP reply: transport status first, then the errcode in the JSON body. */
+export function robotOutcome(url: string, result: HttpResult, o: RobotReplyOptions): SendOutcome {
+  const codeFields = o.codeFields ?? ['errcode'];
+  const messageFields = o.messageFields ?? ['errmsg'];
+  let reply: unknown;
+  try {
+    reply = JSON.parse(result.body);
+  } catch {
+    reply = undefined;
+  }
+  const fields = reply && typeof reply === 'object' ? (reply as Record<string, unknown>) : {};
+  const codeField = codeFields.find((f) => f in fields);
+  const success = result.status >= 200 && result.status < 300;
+  // a failed status counts, unless its body carries a code this robot explains (Lark's 429 code)
+  if (!success && !(codeField && o.codes[Number(fields[codeField])])) {
+    const outcome = httpOutcome(url, result);
+    return outcome.ok ? outcome : { ...outcome, reason: `${o.service}: ${outcome.reason}` };
+  }
+  if (!codeField) {
+    return {
+      ok: false,
+      retryable: false,
+      reason: `${o.service}: ${redactUrl(url)} answered HTTP ${result.status} without an ${codeFields[0]} (${result.body ? `body: ${shorten(result.body, 120)}` : 'empty body'}); is this the robot's webhook URL?`,
+    };
+  }
+  const raw = fields[codeField];
+  const message = messageFields.map((f) => fields[f]).find((m) => typeof m === 'string' && m);
+  const code = Number(raw);
+  if (code === 0) return { ok: true };
+  const meaning = o.classify?.(code, typeof message === 'string' ? message : '') ?? o.codes[code];
+  const detail = typeof message === 'string' ? ` (${messageFields[0]}: ${shorten(message)})` : '';
+  if (!meaning) {
+    return {
+      ok: false,
+      retryable: false,
+      reason: `${o.service} rejected the message with ${codeField} ${String(raw)}${detail}`,
+    };
+  }
+  return {
+    ok: false,
+    retryable: meaning.retryable,
+    ...(meaning.retryAfterMs !== undefined ? { retryAfterMs: meaning.retryAfterMs } : {}),
+    reason: `${o.service} ${codeField} ${code}: ${meaning.explain}${detail}`,
+  };
+}
 
 export interface RobotReply {
   code: number;
@@ -34,10 +82,11 @@ export interface RobotReply {
   body: Record<string, unknown>;
 }
 
-/** The code and message of a JSON reply body, or undefined when it carries no code. */
+/** The code and message of a JSON reply body (WeCom's gettoken and message/send), or undefined when it has no code. */
 export function readRobotReply(
   text: string,
-  fields: RobotReplyOptions['fields'] = DEFAULT_FIELDS,
+  codeFields: readonly string[] = ['errcode'],
+  messageFields: readonly string[] = ['errmsg'],
 ): RobotReply | undefined {
   let reply: unknown;
   try {
@@ -47,49 +96,13 @@ export function readRobotReply(
   }
   if (!reply || typeof reply !== 'object' || Array.isArray(reply)) return undefined;
   const body = reply as Record<string, unknown>;
-  const codeKey = fields.code.find((k) => k in body);
-  if (codeKey === undefined) return undefined;
-  const messageKey = fields.message.find((k) => typeof body[k] === 'string');
+  const codeField = codeFields.find((f) => f in body);
+  if (codeField === undefined) return undefined;
+  const message = messageFields.map((f) => body[f]).find((m) => typeof m === 'string' && m);
   return {
-    code: Number(body[codeKey]),
-    raw: body[codeKey],
-    message: messageKey ? (body[messageKey] as string) : '',
+    code: Number(body[codeField]),
+    raw: body[codeField],
+    message: (message as string | undefined) ?? '',
     body,
-  };
-}
-
-const shorten = (text: string, max = 300) => (text.length > max ? `${text.slice(0, max)}...` : text);
-
-/** Classifies a robot's HTTP reply: transport status first, then the errcode in the JSON body. */
-export function robotOutcome(url: string, result: HttpResult, o: RobotReplyOptions): SendOutcome {
-  if (result.status < 200 || result.status >= 300) {
-    const outcome = httpOutcome(url, result);
-    return outcome.ok ? outcome : { ...outcome, reason: `${o.service}: ${outcome.reason}` };
-  }
-  const fields = o.fields ?? DEFAULT_FIELDS;
-  const reply = readRobotReply(result.body, fields);
-  if (!reply) {
-    return {
-      ok: false,
-      retryable: false,
-      reason: `${o.service}: ${redactUrl(url)} answered HTTP ${result.status} without an ${fields.code[0]} (${result.body ? `body: ${shorten(result.body, 120)}` : 'empty body'}); is this the robot's webhook URL?`,
-    };
-  }
-  const { code, raw: errcode, message: errmsg } = reply;
-  if (code === 0) return { ok: true };
-  const meaning = o.classify?.(code, errmsg) ?? o.codes[code];
-  const detail = errmsg ? ` (${fields.message[0]}: ${shorten(errmsg)})` : '';
-  if (!meaning) {
-    return {
-      ok: false,
-      retryable: false,
-      reason: `${o.service} rejected the message with ${fields.code[0]} ${String(errcode)}${detail}`,
-    };
-  }
-  return {
-    ok: false,
-    retryable: meaning.retryable,
-    ...(meaning.retryAfterMs !== undefined ? { retryAfterMs: meaning.retryAfterMs } : {}),
-    reason: `${o.service} ${fields.code[0]} ${code}: ${meaning.explain}${detail}`,
   };
 }
