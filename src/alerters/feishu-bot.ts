@@ -103,7 +103,6 @@ const CODES: Record<number, ErrcodeMeaning> = {
   },
 };
 
-
 /** Classifies a bot's reply: HTTP status first, then `code` (or the older `StatusCode`). */
 export function feishuOutcome(url: string, result: Parameters<typeof robotOutcome>[1]): SendOutcome {
   return robotOutcome(url, result, {
