@@ -5,7 +5,7 @@
  * ElastAlert 2's `lark`) build their body with feishuBotPayload and send it with sendFeishuBot.
  */
 import { createHmac } from 'node:crypto';
-import type { Doc } from '../util/lookup.ts';
+import type { Doc } from '../model/lookup.ts';
 import type { SendOutcome } from './alerter.ts';
 import { type HttpOptions, httpSend } from './http.ts';
 import { type ErrcodeMeaning, robotOutcome } from './robot-reply.ts';

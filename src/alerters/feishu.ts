@@ -4,8 +4,8 @@
  * window, cards, and the bot's signing secret. The wire format lives in feishu-bot.ts.
  */
 import { z } from 'zod';
-import { pythonFormat } from '../alerts/python-format.ts';
-import { type Doc, lookupField, pythonStr } from '../util/lookup.ts';
+import { pythonFormat } from '../format/python-format.ts';
+import { type Doc, lookupField, pythonStr } from '../model/lookup.ts';
 import { redactText } from '../util/redact.ts';
 import { localTimeZone, strftime } from '../util/time.ts';
 import type { AlertContent, AlerterDefinition, SendOutcome } from './alerter.ts';

@@ -4,7 +4,7 @@
  * reads them, and a problem with a renamed option is reported under the name the rule wrote.
  * Built-in names keep working under a plugin path, so a rule can add e.g. feishu_secret.
  */
-import type { Doc } from '../util/lookup.ts';
+import type { Doc } from '../model/lookup.ts';
 import { type AlerterDefinition, OptionProblem } from './alerter.ts';
 import { FEISHU_HOOK_API } from './feishu-bot.ts';
 

@@ -11,7 +11,7 @@ import type {
   DiscoverSettings,
   KibanaDiscoverFormat,
 } from '../rules/discover-options.ts';
-import { type Doc, lookupField, pythonStr } from '../util/lookup.ts';
+import { type Doc, lookupField, pythonStr } from '../model/lookup.ts';
 import { pythonJsonDumps, pythonQuote, pythonQuotePlus, rison } from '../util/rison.ts';
 import { toIso } from '../util/time.ts';
 

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { type Problem, problemsFromZod } from '../config/fields.ts';
 import type { EnvLookup } from '../config/interpolate.ts';
 import type { YamlPath } from '../config/yaml-source.ts';
-import type { Doc } from '../util/lookup.ts';
+import type { Doc } from '../model/lookup.ts';
 
 /** Kibana versions whose Discover app took the 6.x global state (time mode, no filters). */
 const KIBANA6_VERSIONS = new Set(['5.6', '6.0', '6.1', '6.2', '6.3', '6.4', '6.5', '6.6', '6.7', '6.8']);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { feishuAlerter, formatFeishuBody } from '../../../src/alerters/feishu.ts';
 import { FEISHU_MAX_BYTES, feishuBotPayload, feishuSign } from '../../../src/alerters/feishu-bot.ts';
 import { AlerterRegistry } from '../../../src/alerters/registry.ts';
-import type { Doc } from '../../../src/util/lookup.ts';
+import type { Doc } from '../../../src/model/lookup.ts';
 import { alertContent, captureLog, deps, signal } from './support/alert-content.ts';
 import { type FeishuBotServer, startFeishuBotServer } from './support/feishu-bot-server.ts';
 

@@ -13,7 +13,7 @@ import { type PluginAlias, PLUGIN_ALIASES } from '../../../src/alerters/plugin-a
 import { AlerterRegistry, BUILTIN_ALERTERS } from '../../../src/alerters/registry.ts';
 import { catalogs } from '../../../src/app/app.ts';
 import { loadRuleFile } from '../../../src/rules/load-rule.ts';
-import type { Doc } from '../../../src/util/lookup.ts';
+import type { Doc } from '../../../src/model/lookup.ts';
 import { type Receiver, startReceiver } from '../../integration/support/http-receiver.ts';
 import { testConfig } from '../../support/config.ts';
 import { alertContent, captureLog, deps, signal } from './support/alert-content.ts';

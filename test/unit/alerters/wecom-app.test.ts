@@ -10,7 +10,7 @@ import { AlerterRegistry } from '../../../src/alerters/registry.ts';
 import { utf8Bytes } from '../../../src/alerters/text-limits.ts';
 import { createWecomAppDefinition } from '../../../src/alerters/wecom-app.ts';
 import { createWecomTokenCache } from '../../../src/alerters/wecom-token.ts';
-import type { Doc } from '../../../src/util/lookup.ts';
+import type { Doc } from '../../../src/model/lookup.ts';
 import { alertContent, captureLog, deps, signal } from './support/alert-content.ts';
 import { startWecomAppServer, type WecomAppServer } from './support/wecom-app-server.ts';
 

@@ -3,7 +3,7 @@
  * (wecom_app) against a WeCom API server that issues and checks access tokens, and Feishu bots
  * (feishu) against a webhook that verifies the signature. Spread into contract.test.ts.
  */
-import type { Doc } from '../../../../src/util/lookup.ts';
+import type { Doc } from '../../../../src/model/lookup.ts';
 import { startFeishuBotServer } from '../support/feishu-bot-server.ts';
 import { startWecomAppServer } from '../support/wecom-app-server.ts';
 
