@@ -7,7 +7,6 @@ import { startFeishuBotServer } from '../support/feishu-bot-server.ts';
 import { startWecomAppServer } from '../support/wecom-app-server.ts';
 import { type Harness, SLOW_MS, TIMEOUT_S } from './shared.ts';
 
-
 const WECOM_APP_SECRET = 'wecom-app-secret-Hj3kL9mN2pQ7rS1tU5vW';
 const FEISHU_HOOK_ID = '5f2e9c1a-7b3d-4e8f-a6c2-1d9b0e4f7a35';
 const FEISHU_SECRET = 'feishu-sign-secret-8Kq2Lw9Zx4';
