@@ -1,2 +1,2 @@
 /** Secrets carried by webhook URLs (util/url-secrets.ts, shared with the formatting of templates). */
-export { displayUrl, urlDigest, urlSecrets } from '../util/url-secrets.ts';
+export { displayUrl, lastPathPart, urlDigest, urlSecrets } from '../util/url-secrets.ts';

@@ -79,6 +79,7 @@ const globalSchema = z
     string_multi_field_name: z.string().default('.keyword'),
     jinja_root_name: z.string().default('_data'),
     allowed_file_paths: stringList.default([]),
+    allow_command_alerter: z.boolean({ error: 'must be true or false' }).default(false),
     allowed_module_paths: stringList.default([]),
     rule_env_vars: stringList.optional(),
     add_metadata_alert: z.boolean().default(false),
@@ -158,6 +159,7 @@ export const GLOBAL_ONLY_KEYS = new Set([
   'es_send_get_body_as',
   'allowed_file_paths',
   'allowed_module_paths',
+  'allow_command_alerter',
   'rule_env_vars',
   ...ES_CONNECTION_KEYS,
 ]);

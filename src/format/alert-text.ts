@@ -75,7 +75,7 @@ const pythonTruthy = (v: unknown) =>
  * Values for *_args: the match field, else a truthy top-level rule option of that name (from the
  * options templates may read), else the missing marker.
  */
-function argValues(raw: Doc, match: Match, args: unknown[]): unknown[] {
+export function argValues(raw: Doc, match: Match, args: unknown[]): unknown[] {
   const missing = missingValue(raw);
   const options = templateOptions(raw);
   return args.map((arg) => {

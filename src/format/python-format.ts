@@ -149,7 +149,9 @@ function resolveField(
       throw new FormatError(`Replacement index ${i} out of range for ${args.length} value(s)`);
     value = args[i];
   } else {
-    if (!Object.hasOwn(kwargs, head)) throw new FormatError(`no value named "${head}"`);
+    // own values, and names a mapping offers some other way (a Proxy), but never Object.prototype's
+    const known = Object.hasOwn(kwargs, head) || (head in kwargs && !(head in Object.prototype));
+    if (!known) throw new FormatError(`no value named "${head}"`);
     value = kwargs[head];
   }
   for (const part of (m[2] ?? '').matchAll(/\.([^.[]+)|\[([^\]]+)\]/g)) {

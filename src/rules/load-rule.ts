@@ -26,6 +26,7 @@ import type { Enhancement } from '../enhancements/enhancement.ts';
 import { findAlerterModule, findEnhancement, findRuleType } from '../modules/catalog.ts';
 import type { RuleTypeDefinition } from '../ruletypes/rule-type.ts';
 import type { Doc } from '../model/lookup.ts';
+import { type DiscoverSettings, readDiscoverOptions } from './discover-options.ts';
 import { ELASTALERT_OPTION_NAMES } from './elastalert-options.ts';
 import { COMMON_RULE_OPTIONS, commonRuleSchema, type RuleOptions, toRuleOptions } from './rule-options.ts';
 
@@ -60,6 +61,8 @@ export interface Rule {
   alerters: Alerter[];
   /** match_enhancements, in order. */
   enhancements: Enhancement[];
+  /** generate_kibana_discover_url / generate_opensearch_discover_url, when a link can be built. */
+  discover?: DiscoverSettings;
   /** The Jinja template of alert_text (or jinja_template_path) when alert_text_type is alert_text_jinja. */
   jinjaTemplate: string | undefined;
   /**
@@ -272,6 +275,8 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
   if (Array.isArray(c.query_key) && c.query_key.length > 1 && c.use_terms_query) {
     problems.push({ path: ['query_key'], message: 'use_terms_query works with a single query_key field' });
   }
+  const discover = readDiscoverOptions(raw, ctx.env);
+  problems.push(...discover.problems);
   const timeframeMs = (typeOptions as { timeframe?: number } | undefined)?.timeframe;
   if (c.scan_entire_timeframe && timeframeMs === undefined)
     problems.push({
@@ -353,7 +358,14 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
     const name = typeof spec === 'string' ? spec : Object.keys(spec)[0];
     const builtin = name ? ctx.catalogs.alerters.get(name) : undefined;
     const mod = name && !builtin ? findAlerterModule(name, modules) : undefined;
-    if (builtin) alerterDefs.set(name!, builtin);
+    // the command alerter runs programs on the esalert host: only when config.yaml allows it
+    if (builtin?.name === 'command' && ctx.global.raw.allow_command_alerter !== true)
+      problems.push({
+        path: ['alert'],
+        message:
+          'the command alerter runs programs on the esalert host, with its environment; config.yaml must allow it for every rule with allow_command_alerter: true (docs/security.md)',
+      });
+    else if (builtin) alerterDefs.set(name!, builtin);
     else if (mod && 'def' in mod) alerterDefs.set(name!, mod.def);
     else if (mod) problems.push({ path: ['alert'], message: mod.error });
     else {
@@ -395,6 +407,9 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
           logger: ctx.logger.child({ rule: c.name, alerter: def.name }),
           ruleDir,
           fileRoots: access.fileRoots,
+          ruleFile: file,
+          // what rule files may read of the environment (rule_env_vars): not ES_* nor config.yaml's
+          env: (name) => (access.envAllowed(name) ? ctx.env(name) : undefined),
         }),
       );
     } catch (caught) {
@@ -422,7 +437,10 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
   });
   if (problems.length > 0) throw problemsError('RULE_INVALID', fileLike, problems);
 
-  const warnings: string[] = [];
+  const warnings: string[] = discover.warnings.map((w) => {
+    const loc = locate(w.path);
+    return `${loc.file}:${loc.line ?? 1}: ${String(w.path[0])} ${w.message}`;
+  });
   const refs = new Set(
     options.alerts.flatMap((spec) => credentialReferences({ ...raw, ...spec.options }, raw)),
   );
@@ -440,6 +458,7 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
   ]);
   for (const key of own) {
     if (known.has(key) || key === 'rule_file') continue;
+    if ([...alerterDefs.values()].some((d) => d.optionPrefixes?.some((p) => key.startsWith(p)))) continue;
     const loc = locate([key]);
     const where = `${loc.file}:${loc.line ?? 1}`;
     if (ELASTALERT_OPTION_NAMES.has(key)) {
@@ -469,6 +488,7 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
     typeOptions,
     alerters,
     enhancements,
+    ...(discover.settings.kibana || discover.settings.opensearch ? { discover: discover.settings } : {}),
     jinjaTemplate,
     ...(hitFilter ? { hitFilter } : {}),
     warnings,

@@ -8,6 +8,7 @@
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { catalogs } from '../../../src/app/catalogs.ts';
@@ -17,6 +18,7 @@ import { loadRuleFile } from '../../../src/rules/load-rule.ts';
 import { testConfig } from '../../support/config.ts';
 
 const logger = pino({ level: 'silent' });
+const require = createRequire(import.meta.url);
 const ROOT = join(import.meta.dirname, '../../..');
 
 function layout() {
@@ -153,6 +155,48 @@ describe('modules a rule names', () => {
     expect(() =>
       load(rules, `alert: ["${join(mods, 'outside_alerter.ts')}"]\n`, { allowed_module_paths: [mods] }),
     ).toThrow(/must not load/);
+  });
+});
+
+describe('programs and the environment through alerters', () => {
+  it('the command alerter is a load error until config.yaml allows it', () => {
+    const { rules } = layout();
+    expect(() => load(rules, 'alert: [command]\ncommand: [/bin/true]\n')).toThrow(
+      /command alerter runs programs on the esalert host.*allow_command_alerter: true/,
+    );
+    const rule = load(rules, 'alert: [command]\ncommand: [/bin/true]\n', { allow_command_alerter: true });
+    expect(rule.alerters.map((a) => a.type)).toEqual(['command']);
+  });
+
+  it('alerters see the environment rule files see: no ES_* nor config.yaml variables', () => {
+    const top = mkdtempSync(join(tmpdir(), 'esalert-envmod-'));
+    mkdirSync(join(top, 'modules'));
+    mkdirSync(join(top, 'rules'));
+    writeFileSync(
+      join(top, 'modules', 'peek.ts'),
+      [
+        'export const seen: Record<string, unknown> = {};',
+        'export default {',
+        "  name: 'peek',",
+        '  create: (_o: unknown, deps: { env: (n: string) => string | undefined }) => {',
+        "    for (const n of ['ES_PASSWORD', 'AWS_REGION']) seen[n] = deps.env(n);",
+        "    return { type: 'peek', channel: 'peek', info: () => ({}), secrets: () => [], send: async () => ({ ok: true }) };",
+        '  },',
+        '};',
+        '',
+      ].join('\n'),
+    );
+    const file = join(top, 'rules', 'r.yaml');
+    writeFileSync(file, 'name: r\ntype: any\nindex: i\nalert: [modules/peek.ts]\n');
+    const env: Record<string, string> = { ES_PASSWORD: 'es-pass-123456', AWS_REGION: 'eu-west-1' };
+    loadRuleFile(file, {
+      global: testConfig({ rules_folder: join(top, 'rules') }),
+      env: (n) => env[n],
+      catalogs: { ...catalogs(), moduleDirs: [top] },
+      logger,
+    });
+    const peek = require(join(top, 'modules', 'peek.ts')) as { seen: Record<string, unknown> };
+    expect(peek.seen).toEqual({ ES_PASSWORD: undefined, AWS_REGION: 'eu-west-1' });
   });
 });
 
