@@ -4,6 +4,7 @@
  * successful send is logged at debug level without the destination's secrets.
  */
 import type { Logger } from 'pino';
+import type { TextFormat } from '../format/escape.ts';
 import type { Doc } from '../model/lookup.ts';
 import { redactDeep, redactText } from '../util/redact.ts';
 import type { AlertContent, Alerter, SendOutcome } from './alerter.ts';
@@ -20,6 +21,8 @@ export interface ChannelSpec {
   logger: Logger;
   ratePerMinute?: number;
   messageLimitBytes?: number;
+  /** How the service renders the body (markdown, html): event text is escaped for it. */
+  textFormat?: TextFormat;
   send(content: AlertContent, signal: AbortSignal): Promise<SendOutcome>;
 }
 
@@ -37,6 +40,7 @@ export function channelAlerter(spec: ChannelSpec): Alerter {
     channel,
     ...(spec.ratePerMinute !== undefined ? { ratePerMinute: spec.ratePerMinute } : {}),
     ...(spec.messageLimitBytes !== undefined ? { messageLimitBytes: spec.messageLimitBytes } : {}),
+    ...(spec.textFormat ? { textFormat: spec.textFormat } : {}),
     info: () => info,
     secrets: () => secrets,
     async send(content, signal) {

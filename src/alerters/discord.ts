@@ -97,6 +97,7 @@ export const discordAlerter: AlerterDefinition = {
     const spec = { service: 'Discord', http: t.http, read: readDiscordReply };
     return channelAlerter({
       type: 'discord',
+      textFormat: 'markdown',
       service: 'Discord',
       channel: `discord:${urlDigest(target)}`,
       info: { type: 'discord', discord_webhook_url: displayUrl(target) },

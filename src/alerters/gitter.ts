@@ -39,6 +39,7 @@ export const gitterAlerter: AlerterDefinition = {
     };
     return channelAlerter({
       type: 'gitter',
+      textFormat: 'markdown',
       service: 'Gitter',
       channel: `gitter:${urlDigest(target)}`,
       info: { type: 'gitter', gitter_webhook_url: displayUrl(target) },

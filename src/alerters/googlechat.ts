@@ -87,6 +87,7 @@ export const googleChatAlerter: AlerterDefinition = {
     const spec = { service: 'Google Chat', http: t.http, read: readGoogleReply };
     return channelAlerter({
       type: 'googlechat',
+      textFormat: 'markdown',
       service: 'Google Chat',
       channel: `googlechat:${urlDigest(urls.join('\n'))}`,
       info: { type: 'googlechat', googlechat_webhook_url: urls },

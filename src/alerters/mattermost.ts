@@ -164,6 +164,7 @@ export const mattermostAlerter: AlerterDefinition = {
     const channels = o.mattermost_channel_override;
     return channelAlerter({
       type: 'mattermost',
+      textFormat: 'markdown',
       service: 'Mattermost',
       channel: `mattermost:${urlDigest([...urls, ...channels].join('\n'))}`,
       info: {

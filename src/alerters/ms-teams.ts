@@ -133,6 +133,7 @@ export const msTeamsAlerter: AlerterDefinition = {
     };
     return channelAlerter({
       type: 'ms_teams',
+      textFormat: 'markdown',
       service: 'MS Teams',
       channel: `ms_teams:${urlDigest(urls.join('\n'))}`,
       info: { type: 'ms_teams', ms_teams_webhook_url: urls },

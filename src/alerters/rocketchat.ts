@@ -121,6 +121,7 @@ export const rocketChatAlerter: AlerterDefinition = {
     const channels = o.rocket_chat_channel_override;
     return channelAlerter({
       type: 'rocketchat',
+      textFormat: 'markdown',
       service: 'Rocket.Chat',
       channel: `rocketchat:${urlDigest([...urls, ...channels].join('\n'))}`,
       info: {

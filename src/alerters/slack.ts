@@ -229,6 +229,8 @@ export const slackAlerter: AlerterDefinition = {
     const channels = o.slack_channel_override;
     return channelAlerter({
       type: 'slack',
+      // the text is mrkdwn: <url|links>, <@mentions> and <!channel> from events are broken up
+      textFormat: 'markdown',
       service: 'Slack',
       channel: `slack:${urlDigest([...urls, ...channels].join('\n'))}`,
       info: { type: 'slack', slack_username_override: o.slack_username_override },

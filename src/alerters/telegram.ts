@@ -126,6 +126,7 @@ export const telegramAlerter: AlerterDefinition = {
     const isGroup = room.startsWith('-') || room.startsWith('@');
     return channelAlerter({
       type: 'telegram',
+      textFormat: o.telegram_parse_mode === 'html' ? 'html' : 'markdown',
       service: 'Telegram',
       channel: `telegram:${urlDigest(`${target}\n${room}`)}`,
       info: { type: 'telegram', telegram_room_id: o.telegram_room_id },

@@ -47,6 +47,7 @@ export const webexWebhookAlerter: AlerterDefinition = {
     const key = o.webex_webhook_msgtype === 'markdown' ? 'markdown' : 'text';
     return channelAlerter({
       type: 'webex_webhook',
+      ...(o.webex_webhook_msgtype === 'markdown' ? { textFormat: 'markdown' as const } : {}),
       service: 'Webex',
       channel: `webex_webhook:${urlDigest(target)}`,
       info: {

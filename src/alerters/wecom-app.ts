@@ -203,6 +203,7 @@ export function createWecomAppDefinition(
       return {
         type: 'wecom_app',
         channel,
+        ...(o.wecom_app_msgtype === 'markdown' ? { textFormat: 'markdown' as const } : {}),
         info: () => ({
           type: 'wecom_app',
           wecom_app_corp_id: app.corpId,

@@ -8,7 +8,8 @@
  *   even when the receiver echoes it back;
  * - lists every credential header it sends (any option named *_headers gets an Authorization and
  *   an X-Api-Key added here) in secrets(), and never shows them, even when the receiver echoes the
- *   whole request (headers, body, URL) in an error reply.
+ *   whole request (headers, body, URL) in an error reply;
+ * - when its channel renders markdown or HTML (textFormat), delivers event text escaped.
  * A new alerter without a harness here fails the suite, and so does one missing from docs/alerters.md.
  */
 import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -305,6 +306,28 @@ describe.each(TESTED.map((d) => [d.name, d] as const))('%s', (name, definition) 
       expect(shown).not.toContain(s);
       expect(shown).not.toContain(encodeURIComponent(s));
     }
+  });
+
+  // An alerter whose channel renders markdown or HTML says so (textFormat); the alert text it is
+  // given then escapes event text, and what reaches the service carries no link, image, mention
+  // or tag an event wrote.
+  it('event text reaches a rich format escaped', async (ctx) => {
+    const alerter = create();
+    if (!alerter.textFormat) return ctx.skip();
+    const hostile = {
+      ...MATCH,
+      event: {
+        ...MATCH.event,
+        reason: 'see [login](https://evil.example/x) <@all> <b>x</b> ![p](https://t.example/p)',
+      },
+    };
+    const before = h.received().length;
+    const content = alertContent({ ...RULE, ...h.options }, [hostile], () => '', alerter.textFormat);
+    expect(await alerter.send(content, new AbortController().signal)).toEqual({ ok: true });
+    const arrived = JSON.stringify(h.received().slice(before));
+    expect(arrived).toContain('evil.example');
+    for (const raw of ['](https://evil.example', '<@all>', '<b>x</b>', '![p]'])
+      expect(arrived).not.toContain(raw);
   });
 });
 
