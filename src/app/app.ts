@@ -21,7 +21,7 @@ import { pruneSilences } from '../engine/realert.ts';
 import { type EngineDeps, runRule } from '../engine/run-rule.ts';
 import { createRuntimeRule, type RuntimeRule } from '../engine/runtime-rule.ts';
 import { EsalertError, errorMessage } from '../errors/esalert-error.ts';
-import { connectElasticsearch, type EsConnection } from '../query/es-client.ts';
+import { connectElasticsearch, type EsConnection, type EsRequestEvent } from '../query/es-client.ts';
 import { createEsSearchPort } from '../query/es-search-port.ts';
 import { loadDocuments, spanWindow, timeSpan } from '../query/memory/load-documents.ts';
 import { createMemorySearchPort, type MemoryDocument } from '../query/memory/memory-search-port.ts';
@@ -52,6 +52,8 @@ export interface RunOptions {
   end?: string;
   debug?: boolean;
   pinRules?: boolean;
+  /** Log every Elasticsearch request (--es-debug). */
+  esDebug?: boolean;
   /** How often the rules folders are checked for changes (at most run_every; default 10 s). */
   reloadEveryMs?: number;
   /**
@@ -120,11 +122,18 @@ async function connectResolved(
   options: EsConnectionOptions,
   deps: AppDeps,
   signal: AbortSignal,
+  esDebug = false,
 ): Promise<EsConnection> {
   deps.secrets.add(...connectionSecrets(options));
+  // --es-debug: every request and its status (the body as sent; the logger masks secrets)
+  const onRequest = (e: EsRequestEvent) =>
+    deps.logger.info(
+      { es: { method: e.method, path: e.path, status: e.status, body: e.body, error: e.error } },
+      `Elasticsearch ${e.method} ${e.path} -> ${e.status ?? e.error ?? '?'}`,
+    );
   for (let attempt = 0; ; attempt++) {
     try {
-      const conn = await connectElasticsearch(options, { signal });
+      const conn = await connectElasticsearch(options, { signal, ...(esDebug ? { onRequest } : {}) });
       deps.logger.info(
         { version: conn.server.version, nodes: options.nodes.length },
         `connected to Elasticsearch ${conn.server.version}`,
@@ -197,7 +206,7 @@ export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
     const id = JSON.stringify(options);
     let c = connections.get(id);
     if (!c) {
-      c = connectResolved(options, deps, lifetime.signal);
+      c = connectResolved(options, deps, lifetime.signal, opts.esDebug === true);
       connections.set(id, c);
     }
     return c;

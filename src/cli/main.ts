@@ -47,9 +47,9 @@ export function normalizeArgv(argv: string[]): string[] {
   });
 }
 
-function logLevel(o: { debug?: boolean; verbose?: boolean; logLevel?: string }): LogLevel {
+function logLevel(o: { debug?: boolean; verbose?: boolean; esDebug?: boolean; logLevel?: string }): LogLevel {
   if (o.logLevel) return o.logLevel as LogLevel;
-  return o.debug || o.verbose ? 'info' : 'warn';
+  return o.debug || o.verbose || o.esDebug ? 'info' : 'warn';
 }
 
 function seconds(value: string, flag: string): number {
@@ -81,7 +81,7 @@ program
   .option('--verbose', 'log each run (info level), send real alerts')
   .option('--debug', 'log alerts instead of sending them, write nothing to the writeback index')
   .option('--pin-rules', 'do not reload rules when their files change')
-  .option('--es-debug', 'accepted for compatibility (Elasticsearch requests are logged at debug level)')
+  .option('--es-debug', 'log every Elasticsearch request: method, path, status and body (info level)')
   .option(
     '--http-port <port>',
     'serve /metrics, /healthz, /readyz and /api/rules on this port (ElastAlert 2: --prometheus_port)',
@@ -123,6 +123,7 @@ program
       verbose?: boolean;
       debug?: boolean;
       pinRules?: boolean;
+      esDebug?: boolean;
       logFormat: string;
       logLevel?: string;
       silence?: string;
@@ -201,6 +202,7 @@ program
             ...(o.end ? { end: o.end } : {}),
             debug: Boolean(o.debug),
             pinRules: Boolean(o.pinRules),
+            esDebug: Boolean(o.esDebug),
             drainMs: seconds(o.shutdownTimeout, '--shutdown-timeout') * 1000,
             ...(o.data ? { data: o.data } : {}),
             ...(meter && line

@@ -165,8 +165,36 @@ async function detectServer(client: Client, signal?: AbortSignal): Promise<Serve
   return parseServerVersion(version);
 }
 
+/** One request to Elasticsearch and its answer (--es-debug). */
+export interface EsRequestEvent {
+  method: string;
+  path: string;
+  status: number | undefined;
+  /** The request body (a query, a document), as sent. */
+  body: unknown;
+  error?: string;
+}
+
 export interface ConnectOptions {
   signal?: AbortSignal;
+  /** Called after each request (--es-debug logs them). */
+  onRequest?: (event: EsRequestEvent) => void;
+}
+
+/** Reports every request of `client` to `onRequest` (its diagnostic events; headers are left out). */
+function watchRequests(client: Client, onRequest: (event: EsRequestEvent) => void): void {
+  client.diagnostic.on('response', (err, result) => {
+    const params = result?.meta?.request?.params;
+    const query = params?.querystring ? `?${String(params.querystring)}` : '';
+    const body: unknown = params?.body;
+    onRequest({
+      method: params?.method ?? '?',
+      path: `${params?.path ?? '?'}${query}`,
+      status: result?.statusCode ?? undefined,
+      body: typeof body === 'string' ? body : body === undefined ? undefined : String(body),
+      ...(err ? { error: errorMessage(err) } : {}),
+    });
+  });
 }
 
 /** Connects, detects the server version (unless overridden) and returns a client speaking its dialect. */
@@ -175,6 +203,7 @@ export async function connectElasticsearch(
   connect: ConnectOptions = {},
 ): Promise<EsConnection> {
   const probe = new Client(clientOptions(options));
+  if (connect.onRequest) watchRequests(probe, connect.onRequest);
   let server: ServerInfo;
   try {
     server = options.versionOverride
@@ -196,5 +225,6 @@ export async function connectElasticsearch(
   // 9.x and later: a client without our plain-JSON override sends its own compatible-with headers.
   await probe.close();
   const client = new Client({ ...clientOptions(options), headers: {} });
+  if (connect.onRequest) watchRequests(client, connect.onRequest);
   return { client, server, close: () => client.close() };
 }

@@ -2,10 +2,11 @@
  * Timestamps against the real Elasticsearch: epoch milliseconds (numbers, as a `date` field with
  * the default format takes them) are read like ISO 8601, and a document whose timestamp cannot
  * be read (a keyword field holding text a range query still selects) is skipped with a warning
- * and counted; the rule goes on with the rest of the window.
+ * and counted; the rule goes on with the rest of the window. And --es-debug sees every request.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EsConnection } from '../../src/query/es-client.ts';
+import { resolveEsConnection } from '../../src/config/es-connection.ts';
+import { connectElasticsearch, type EsConnection, type EsRequestEvent } from '../../src/query/es-client.ts';
 import { connectTestEs, esHostPort, uniqueName } from './helpers.ts';
 import { runRuleOnce } from './support/run-once.ts';
 import { makeWorkspace, type Workspace } from './support/workspace.ts';
@@ -75,5 +76,23 @@ describe('document timestamps', () => {
     expect(report.unreadable).toBe(1);
     expect(report.matches.map((m) => m.match.msg).sort()).toEqual(['good', 'good too']);
     expect(report.completedTo).toBe('2024-06-01T10:10:00Z');
+  });
+
+  it('--es-debug: every request is reported with its method, path, status and body', async () => {
+    const events: EsRequestEvent[] = [];
+    const conn = await connectElasticsearch(
+      resolveEsConnection(esHostPort(), () => undefined),
+      {
+        onRequest: (e) => events.push(e),
+      },
+    );
+    try {
+      await conn.client.search({ index: dates, query: { term: { msg: 'iso' } } });
+    } finally {
+      await conn.close();
+    }
+    const search = events.find((e) => e.path.startsWith(`/${dates}/_search`));
+    expect(search).toMatchObject({ method: 'POST', status: 200 });
+    expect(String(search!.body)).toContain('"term"');
   });
 });
