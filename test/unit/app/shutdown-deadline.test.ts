@@ -2,23 +2,19 @@
  * One shutdown deadline: stop() returns within --shutdown-timeout (drainMs) even when a custom
  * module alerter never answers and ignores its abort signal; the alert stays unsent.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { startApp } from '../../../src/app/app.ts';
 import { SecretRegistry } from '../../../src/app/logger.ts';
 import { systemClock } from '../../../src/model/clock.ts';
+import { moduleWorkspace } from '../../support/module-workspace.ts';
 
 describe('stop()', () => {
   it('ends within the shutdown timeout though an alerter hangs', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'esalert-shutdown-'));
-    mkdirSync(join(dir, 'rules'));
-    mkdirSync(join(dir, 'modules'));
-    writeFileSync(
-      join(dir, 'modules', 'hang.ts'),
-      [
+    const { dir } = moduleWorkspace({
+      'hang.ts': [
         'export default {',
         "  name: 'hang',",
         '  create: () => ({',
@@ -26,9 +22,8 @@ describe('stop()', () => {
         '    send: () => new Promise(() => {}),',
         '  }),',
         '};',
-        '',
-      ].join('\n'),
-    );
+      ],
+    });
     writeFileSync(
       join(dir, 'config.yaml'),
       `rules_folder: ${join(dir, 'rules')}\nes_host: localhost\nwriteback_index: wb\nrun_every: {minutes: 1}\nbuffer_time: {minutes: 15}\n`,

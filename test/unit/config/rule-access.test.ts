@@ -16,6 +16,7 @@ import { resolveEsConnection, ruleConnection } from '../../../src/config/es-conn
 import { loadGlobalConfig } from '../../../src/config/global-config.ts';
 import { loadRuleFile } from '../../../src/rules/load-rule.ts';
 import { testConfig } from '../../support/config.ts';
+import { moduleWorkspace } from '../../support/module-workspace.ts';
 
 const logger = pino({ level: 'silent' });
 const require = createRequire(import.meta.url);
@@ -169,12 +170,8 @@ describe('programs and the environment through alerters', () => {
   });
 
   it('alerters see the environment rule files see: no ES_* nor config.yaml variables', () => {
-    const top = mkdtempSync(join(tmpdir(), 'esalert-envmod-'));
-    mkdirSync(join(top, 'modules'));
-    mkdirSync(join(top, 'rules'));
-    writeFileSync(
-      join(top, 'modules', 'peek.ts'),
-      [
+    const { dir: top } = moduleWorkspace({
+      'peek.ts': [
         'export const seen: Record<string, unknown> = {};',
         'export default {',
         "  name: 'peek',",
@@ -183,9 +180,8 @@ describe('programs and the environment through alerters', () => {
         "    return { type: 'peek', channel: 'peek', info: () => ({}), secrets: () => [], send: async () => ({ ok: true }) };",
         '  },',
         '};',
-        '',
-      ].join('\n'),
-    );
+      ],
+    });
     const file = join(top, 'rules', 'r.yaml');
     writeFileSync(file, 'name: r\ntype: any\nindex: i\nalert: [modules/peek.ts]\n');
     const env: Record<string, string> = { ES_PASSWORD: 'es-pass-123456', AWS_REGION: 'eu-west-1' };
