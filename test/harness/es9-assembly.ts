@@ -21,35 +21,10 @@ import {
 import { join } from 'node:path';
 import { cacheDir, mavenVersions, newestRelease } from './cache.ts';
 import { compileRootInfoModule, javaSourceDir, run } from './java-build.ts';
+import { mvn, resolveInto } from './maven.ts';
 import type { JavaInstall } from './java.ts';
 
 const RECIPE_VERSION = '1';
-
-function pom(group: string, artifact: string, version: string): string {
-  return `<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>dev.esalert.harness</groupId><artifactId>resolve-${artifact}</artifactId><version>1</version>
-  <packaging>pom</packaging>
-  <dependencies>
-    <dependency><groupId>${group}</groupId><artifactId>${artifact}</artifactId><version>${version}</version></dependency>
-  </dependencies>
-</project>
-`;
-}
-
-function mvn(args: string[], cwd: string): void {
-  run('mvn', ['-q', '-B', `-Dmaven.repo.local=${join(cacheDir(), 'm2')}`, ...args], cwd);
-}
-
-/** Copies the runtime closure of one artifact into `dest`. */
-function resolveInto(work: string, group: string, artifact: string, version: string, dest: string): void {
-  const file = join(work, `${artifact}.pom.xml`);
-  writeFileSync(file, pom(group, artifact, version));
-  mvn(
-    ['-f', file, 'dependency:copy-dependencies', `-DoutputDirectory=${dest}`, '-DincludeScope=runtime'],
-    work,
-  );
-}
 
 const LOG4J2 = `status = error
 appender.console.type = Console
