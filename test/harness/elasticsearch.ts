@@ -242,6 +242,11 @@ export const SERVER_VERSIONS: Record<ServerId, string | undefined> = {
   os3: '3.9.0',
 };
 
+/** The version ESALERT_<ID>_VERSION pins (e.g. ESALERT_OS2_VERSION=2.19.5; ESALERT_ES8_VERSION as before). */
+export function serverVersionFromEnv(id: ServerId, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env[`ESALERT_${id.toUpperCase()}_VERSION`] ?? SERVER_VERSIONS[id];
+}
+
 /** "es7" from "es7", "7", "opensearch-2", "os3"... (the names ESALERT_ES_VERSIONS and --dist/--version take). */
 export function parseServerId(spec: string): ServerId | undefined {
   const s = spec.trim().toLowerCase();

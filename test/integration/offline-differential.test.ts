@@ -8,7 +8,6 @@
  * or a listed expression that stops differing, fails the test.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { estypes } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyze } from '../../src/query/memory/analysis.ts';
 import { type MemorySearchPort, createMemorySearchPort } from '../../src/query/memory-search-port.ts';
@@ -1000,8 +999,7 @@ type Outcome = { error: string } | { ids: string[] };
 async function esOutcome(conn: EsConnection, query: object): Promise<{ error?: string; count?: number }> {
   try {
     return {
-      count: (await conn.client.count({ index: INDEX, query: query as estypes.QueryDslQueryContainer }))
-        .count,
+      count: (await conn.client.count({ index: INDEX, query: query as EsQuery })).count,
     };
   } catch (err) {
     const e = err as {
@@ -1014,11 +1012,11 @@ async function esOutcome(conn: EsConnection, query: object): Promise<{ error?: s
 
 async function esIds(conn: EsConnection, query: object): Promise<string[]> {
   const ids: string[] = [];
-  let after: estypes.SortResults | undefined;
+  let after: unknown[] | undefined;
   for (;;) {
     const res = await conn.client.search({
       index: INDEX,
-      query: query as estypes.QueryDslQueryContainer,
+      query: query as EsQuery,
       size: 10_000,
       _source: false,
       sort: ['_doc'],
@@ -1038,7 +1036,7 @@ async function countAmong(conn: EsConnection, query: object, ids: string[]): Pro
       index: INDEX,
       query: {
         bool: {
-          filter: [query as estypes.QueryDslQueryContainer, { ids: { values: ids.slice(i, i + 10_000) } }],
+          filter: [query as EsQuery, { ids: { values: ids.slice(i, i + 10_000) } }],
         },
       },
     });
@@ -1178,7 +1176,7 @@ describe('the in-memory search backend agrees with Elasticsearch', () => {
     try {
       const esPages: unknown[][] = [];
       const memPages: unknown[][] = [];
-      let esAfter: estypes.SortResults | undefined;
+      let esAfter: unknown[] | undefined;
       let memAfter: unknown[] | undefined;
       for (let page = 0; page < 4; page++) {
         const es = await conn.client.search({
@@ -1237,7 +1235,7 @@ describe('the in-memory search backend agrees with Elasticsearch', () => {
         sum_other_doc_count: number;
       };
       const memAgg = mem.aggregations!.counts as typeof esAgg;
-      expect(mem.total).toBe((es.hits.total as estypes.SearchTotalHits).value);
+      expect(mem.total).toBe((es.hits.total as { value: number }).value);
       expect(memAgg.buckets.map((b) => [b.key, b.doc_count])).toEqual(
         esAgg.buckets.map((b) => [b.key, b.doc_count]),
       );
@@ -1259,12 +1257,12 @@ describe('the in-memory search backend agrees with Elasticsearch', () => {
       try {
         const res = await conn.client.search({
           index: INDEX,
-          query: query as estypes.QueryDslQueryContainer,
+          query: query as EsQuery,
           size: 0,
           track_total_hits: true,
-          aggs: aggs as Record<string, estypes.AggregationsAggregationContainer>,
+          aggs: aggs as Record<string, unknown>,
         });
-        es = { aggregations: res.aggregations, total: (res.hits.total as estypes.SearchTotalHits).value };
+        es = { aggregations: res.aggregations, total: (res.hits.total as { value: number }).value };
       } catch (err) {
         const e = err as {
           meta?: {
