@@ -554,3 +554,25 @@ export async function startElasticsearch(dist: EsDistribution, opts: StartOption
     ...(credentials ? { credentials } : {}),
   };
 }
+
+/**
+ * Starts the server a command line names (`--server os2 --version 2.19.6`, ids as parseServerId
+ * reads them), for the benchmarks and `npm run es:up`.
+ */
+export async function startServer(
+  spec: string,
+  version?: string,
+  opts: StartOptions = {},
+): Promise<RunningEs> {
+  const id = parseServerId(spec);
+  if (!id) throw new Error(`unknown server "${spec}": use one of ${SERVER_IDS.join(', ')}`);
+  const dist = await ensureServer(id, version ?? serverVersionFromEnv(id), opts.log ?? defaultLog);
+  if (!dist) throw new Error(`${missingJava(id) ?? id}; none found`);
+  return startElasticsearch(dist, opts);
+}
+
+/** "OpenSearch 2.19.6" for the server at `url` (GET /). */
+export async function runningServerName(url: string): Promise<string> {
+  const info = (await (await fetch(url)).json()) as { version: { number: string; distribution?: string } };
+  return serverName(info.version.distribution === 'opensearch' ? 'opensearch' : 'elasticsearch', info.version.number);
+}
