@@ -5,8 +5,10 @@ import { type ServerId, SERVER_IDS, missingJava, parseServerId } from './test/ha
  * One integration project per server: Elasticsearch 7.17, 8.x, 9.x and OpenSearch 2.x, 3.x. Each
  * starts its own node (test/harness/global-setup.ts). ESALERT_ES_VERSIONS picks some, e.g. "8" or
  * "es7,os2"; a server this machine has no Java for is left out, and the harness says so.
- * ESALERT_SERVERS_IN_PARALLEL=1 runs the projects' files together instead of one server after another.
+ * By default the servers are tested one after another (a test file at a time);
+ * ESALERT_SERVERS_IN_PARALLEL=N runs the files of all servers together, N at a time.
  */
+const parallel = Number(process.env.ESALERT_SERVERS_IN_PARALLEL ?? 0);
 const integration = (id: ServerId, order: number) => ({
   test: {
     name: id,
@@ -15,7 +17,7 @@ const integration = (id: ServerId, order: number) => ({
     provide: { server: id },
     testTimeout: 120_000,
     hookTimeout: 180_000,
-    sequence: { groupOrder: process.env.ESALERT_SERVERS_IN_PARALLEL === '1' ? 1 : order },
+    sequence: { groupOrder: parallel > 0 ? 1 : order },
   },
 });
 
@@ -37,6 +39,7 @@ const servers = SERVER_IDS.filter((id) => {
 
 export default defineConfig({
   test: {
+    ...(parallel > 0 ? { maxWorkers: parallel } : {}),
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], sequence: { groupOrder: 0 } } },
       ...servers.map((id, i) => integration(id, i + 1)),

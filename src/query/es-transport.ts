@@ -35,14 +35,14 @@ export interface TransportResponse<T> {
   body: T;
 }
 
-/** An HTTP error answer. Shaped like the official client's ResponseError (meta.statusCode, body). */
+/** An HTTP error answer. Shaped like the official client's ResponseError (meta.statusCode, meta.body, body). */
 export class ResponseError extends Error {
-  readonly meta: { statusCode: number };
+  readonly meta: { statusCode: number; body: unknown };
   readonly body: unknown;
   constructor(statusCode: number, body: unknown, what: string) {
     super(`${what}: HTTP ${statusCode}`);
     this.name = 'ResponseError';
-    this.meta = { statusCode };
+    this.meta = { statusCode, body };
     this.body = body;
   }
   get statusCode(): number {
