@@ -574,5 +574,8 @@ export async function startServer(
 /** "OpenSearch 2.19.6" for the server at `url` (GET /). */
 export async function runningServerName(url: string): Promise<string> {
   const info = (await (await fetch(url)).json()) as { version: { number: string; distribution?: string } };
-  return serverName(info.version.distribution === 'opensearch' ? 'opensearch' : 'elasticsearch', info.version.number);
+  return serverName(
+    info.version.distribution === 'opensearch' ? 'opensearch' : 'elasticsearch',
+    info.version.number,
+  );
 }

@@ -7,20 +7,11 @@
  * class (org.opensearch.bootstrap.OpenSearch), as bin/opensearch does.
  */
 import { spawnSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir, mavenVersions, newestRelease } from './cache.ts';
 import type { JavaInstall } from './java.ts';
-import { mvn, resolveInto } from './maven.ts';
+import { buildOnce, log4j2Config, mvn, resolveInto } from './maven.ts';
 
 const RECIPE_VERSION = '1';
 
@@ -73,21 +64,6 @@ function optionalDependencies(pomFile: string): { group: string; artifact: strin
   return out;
 }
 
-const LOG4J2 = `status = error
-appender.console.type = Console
-appender.console.name = console
-appender.console.layout.type = PatternLayout
-appender.console.layout.pattern = [%d{ISO8601}][%-5p][%-25c{1.}] [%node_name]%marker %m%n
-appender.file.type = File
-appender.file.name = file
-appender.file.fileName = \${sys:opensearch.logs.base_path}\${sys:file.separator}\${sys:opensearch.logs.cluster_name}.log
-appender.file.layout.type = PatternLayout
-appender.file.layout.pattern = [%d{ISO8601}][%-5p][%-25c{1.}] [%node_name]%marker %m%n
-rootLogger.level = info
-rootLogger.appenderRef.console.ref = console
-rootLogger.appenderRef.file.ref = file
-`;
-
 export async function assembleOpenSearch(opts: {
   java: JavaInstall;
   major: 2 | 3;
@@ -97,89 +73,78 @@ export async function assembleOpenSearch(opts: {
   const version =
     opts.version ?? newestRelease(await mavenVersions('org.opensearch', 'opensearch'), opts.major);
   if (!version) throw new Error(`no ${opts.major}.x org.opensearch:opensearch on Maven Central`);
-  const root = join(cacheDir(), 'es');
-  const home = join(root, `opensearch-${version}-assembled-${RECIPE_VERSION}`);
-  if (existsSync(join(home, '.complete'))) return { version, home };
-
-  opts.log(`assembling OpenSearch ${version} from Maven Central`);
-  mkdirSync(root, { recursive: true });
-  const staging = mkdtempSync(join(root, 'assemble-'));
-  const work = join(staging, 'work');
-  const out = join(staging, 'home');
-  try {
-    mkdirSync(work, { recursive: true });
-    const lib = join(out, 'lib');
-    resolveInto(work, 'org.opensearch', 'opensearch', version, lib);
-    const serverPom = join(
-      cacheDir(),
-      'm2',
-      'org',
-      'opensearch',
-      'opensearch',
-      version,
-      `opensearch-${version}.pom`,
-    );
-    const extra = [
-      ...optionalDependencies(serverPom),
-      { group: 'org.opensearch', artifact: 'opensearch-plugin-classloader', version },
-      // 3.x: the server refers to the agent's policy classes even when no agent is attached
-      ...(opts.major >= 3
-        ? [{ group: 'org.opensearch', artifact: 'opensearch-agent-bootstrap', version }]
-        : []),
-    ];
-    for (const d of extra) {
-      mvn(
-        ['dependency:copy', `-Dartifact=${d.group}:${d.artifact}:${d.version}`, `-DoutputDirectory=${lib}`],
-        work,
+  const home = buildOnce(
+    `opensearch-${version}-assembled-${RECIPE_VERSION}`,
+    opts.log,
+    `OpenSearch ${version}`,
+    (out, work) => {
+      const lib = join(out, 'lib');
+      resolveInto(work, 'org.opensearch', 'opensearch', version, lib);
+      const serverPom = join(
+        cacheDir(),
+        'm2',
+        'org',
+        'opensearch',
+        'opensearch',
+        version,
+        `opensearch-${version}.pom`,
       );
-    }
-    const inLib = new Set(readdirSync(lib));
-    for (const m of MODULES) {
-      const dir = join(out, 'modules', m.dir);
-      resolveInto(work, 'org.opensearch.plugin', m.artifact, version, dir);
-      for (const jar of readdirSync(dir)) {
-        // shared with the server, or (3.x netty) native builds for other platforms
-        if (inLib.has(jar) || /-(osx|windows|linux)-(x86_64|aarch_64)\.jar$/.test(jar))
-          rmSync(join(dir, jar));
+      const extra = [
+        ...optionalDependencies(serverPom),
+        { group: 'org.opensearch', artifact: 'opensearch-plugin-classloader', version },
+        // 3.x: the server refers to the agent's policy classes even when no agent is attached
+        ...(opts.major >= 3
+          ? [{ group: 'org.opensearch', artifact: 'opensearch-agent-bootstrap', version }]
+          : []),
+      ];
+      for (const d of extra) {
+        mvn(
+          ['dependency:copy', `-Dartifact=${d.group}:${d.artifact}:${d.version}`, `-DoutputDirectory=${lib}`],
+          work,
+        );
       }
-      const jar = join(dir, `${m.artifact}-${version}.jar`);
-      const entries = new Set(
-        spawnSync('unzip', ['-Z1', jar], { encoding: 'utf8', maxBuffer: 64 << 20 }).stdout.split('\n'),
-      );
-      const classname = m.classnames.find((c) => entries.has(`${c.replaceAll('.', '/')}.class`));
-      if (!classname) throw new Error(`${jar} has none of ${m.classnames.join(', ')}`);
-      writeFileSync(
-        join(dir, 'plugin-descriptor.properties'),
-        [
-          `description=${m.description}`,
-          `version=${version}`,
-          `name=${m.dir}`,
-          `classname=${classname}`,
-          `java.version=${opts.major === 2 ? '11' : '21'}`,
-          `opensearch.version=${version}`,
-          'custom.foldername=',
-          `extended.plugins=${m.extends ?? ''}`,
-          'has.native.controller=false',
-          '',
-        ].join('\n'),
-      );
-      // 2.x runs under the Java security manager; a test node trusts its own modules.
-      writeFileSync(
-        join(dir, 'plugin-security.policy'),
-        'grant {\n  permission java.security.AllPermission;\n};\n',
-      );
-    }
-    mkdirSync(join(out, 'config'), { recursive: true });
-    writeFileSync(join(out, 'config', 'log4j2.properties'), LOG4J2);
-    writeFileSync(join(out, 'config', 'jvm.options'), '');
-    // the bootstrap grants itself access to bin/ and plugins/ and fails when they are missing
-    for (const d of ['bin', 'plugins']) mkdirSync(join(out, d), { recursive: true });
-    spawnSync('chmod', ['-R', 'a+rX', out]);
-    writeFileSync(join(out, '.complete'), `${new Date().toISOString()}\n`);
-    rmSync(home, { recursive: true, force: true });
-    renameSync(out, home);
-  } finally {
-    rmSync(staging, { recursive: true, force: true });
-  }
+      const inLib = new Set(readdirSync(lib));
+      for (const m of MODULES) {
+        const dir = join(out, 'modules', m.dir);
+        resolveInto(work, 'org.opensearch.plugin', m.artifact, version, dir);
+        for (const jar of readdirSync(dir)) {
+          // shared with the server, or (3.x netty) native builds for other platforms
+          if (inLib.has(jar) || /-(osx|windows|linux)-(x86_64|aarch_64)\.jar$/.test(jar))
+            rmSync(join(dir, jar));
+        }
+        const jar = join(dir, `${m.artifact}-${version}.jar`);
+        const entries = new Set(
+          spawnSync('unzip', ['-Z1', jar], { encoding: 'utf8', maxBuffer: 64 << 20 }).stdout.split('\n'),
+        );
+        const classname = m.classnames.find((c) => entries.has(`${c.replaceAll('.', '/')}.class`));
+        if (!classname) throw new Error(`${jar} has none of ${m.classnames.join(', ')}`);
+        writeFileSync(
+          join(dir, 'plugin-descriptor.properties'),
+          [
+            `description=${m.description}`,
+            `version=${version}`,
+            `name=${m.dir}`,
+            `classname=${classname}`,
+            `java.version=${opts.major === 2 ? '11' : '21'}`,
+            `opensearch.version=${version}`,
+            'custom.foldername=',
+            `extended.plugins=${m.extends ?? ''}`,
+            'has.native.controller=false',
+            '',
+          ].join('\n'),
+        );
+        // 2.x runs under the Java security manager; a test node trusts its own modules.
+        writeFileSync(
+          join(dir, 'plugin-security.policy'),
+          'grant {\n  permission java.security.AllPermission;\n};\n',
+        );
+      }
+      mkdirSync(join(out, 'config'), { recursive: true });
+      writeFileSync(join(out, 'config', 'log4j2.properties'), log4j2Config('opensearch'));
+      writeFileSync(join(out, 'config', 'jvm.options'), '');
+      // the bootstrap grants itself access to bin/ and plugins/ and fails when they are missing
+      for (const d of ['bin', 'plugins']) mkdirSync(join(out, d), { recursive: true });
+    },
+  );
   return { version, home };
 }
