@@ -4,7 +4,7 @@
  * official Elasticsearch client (parameters flat, split into query string and body here). Server
  * differences are the dialect's (server-dialect.ts); HTTP is the transport's (es-transport.ts).
  */
-import type { Doc } from '../util/lookup.ts';
+import type { Doc } from '../model/lookup.ts';
 import { type EsTransport, type QueryValue, type RequestOptions, ResponseError } from './es-transport.ts';
 import type { ServerDialect, ServerInfo } from './server-dialect.ts';
 

@@ -4,7 +4,7 @@
  * (its id prefixed with SCROLL_ID_PREFIX), and the page after the first is the scroll's second page
  * (its first repeats the page the reader already has: same query, sort and size).
  */
-import type { Doc } from '../util/lookup.ts';
+import type { Doc } from '../model/lookup.ts';
 import type { EsClient } from './es-api.ts';
 import { toEsError } from './es-client.ts';
 import type { SearchRequest, SearchResponse } from './search-port.ts';

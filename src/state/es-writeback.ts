@@ -1,7 +1,7 @@
 /** The writeback store in Elasticsearch, with ElastAlert 2's index names and mappings. */
 import { EsalertError } from '../errors/esalert-error.ts';
 import { type EsClient as Client, errors as esErrors, toEsError } from '../query/es-client.ts';
-import type { Doc } from '../util/lookup.ts';
+import type { Doc } from '../model/lookup.ts';
 import { parseTimestamp, toIso } from '../util/time.ts';
 import {
   type AlertDoc,
