@@ -3,7 +3,7 @@
  * them (`eventrouter-%{+YYYY-MM-dd}`), or the dotted `eventrouter-YYYY.MM.DD` variant, with
  * Elasticsearch's dynamic mapping (text + .keyword), as a user's cluster has them.
  */
-import type { EsClient as Client } from '../../src/query/es-client.ts';
+import { type EsClient as Client, errors } from '../../src/query/es-client.ts';
 import type { CorpusDoc } from './kube.ts';
 
 export type IndexStyle = 'dashed' | 'dotted';
@@ -51,14 +51,22 @@ export async function loadCorpus(
   const flushBytes = options.flushBytes ?? 5_000_000;
   const concurrency = options.concurrency ?? 3;
   const inFlight = new Set<Promise<void>>();
-  /** One bulk request; documents refused with 429 are sent again, up to 3 times. */
+  /**
+   * One bulk request; documents refused with 429, and the whole request when it timed out, are sent
+   * again, up to 3 times (each is a `create` with its _id: one that made it the first time answers
+   * 409 and counts as loaded).
+   */
   const send = async (ops: unknown[]) => {
     for (let attempt = 0; ops.length > 0; attempt++) {
-      const res = await client.bulk({ operations: ops, refresh: false });
+      const res = await client.bulk({ operations: ops, refresh: false }).catch((err: unknown) => {
+        if (attempt < 3 && err instanceof errors.ConnectionError) return undefined;
+        throw err;
+      });
+      if (!res) continue;
       const again: unknown[] = [];
       res.items.forEach((item, i) => {
         const r = Object.values(item)[0]!;
-        if (r.status < 300) return;
+        if (r.status < 300 || (r.status === 409 && attempt > 0)) return;
         if (r.status === 429 && attempt < 3) again.push(ops[2 * i], ops[2 * i + 1]);
         else {
           failed++;

@@ -27,7 +27,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    const conn = await connectElasticsearch({ nodes: [es.url], requestTimeoutMs: 60_000 });
+    // generous: a loaded machine can take minutes over one bulk request
+    const conn = await connectElasticsearch({ nodes: [es.url], requestTimeoutMs: 300_000 });
     const corpus = generateCorpus(DEFAULT_CORPUS);
     const loaded = await loadCorpus(conn.client, corpus.docs(), { prefix: 'eventrouter-' });
     await conn.close();
