@@ -28,6 +28,7 @@ export interface ShardStatistics {
 export interface SearchHitResult<T> {
   _index: string;
   _id: string;
+  _type?: string;
   _score?: number | null;
   _source?: T;
   fields?: Record<string, unknown>;

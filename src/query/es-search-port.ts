@@ -70,6 +70,7 @@ export function createEsSearchPort(client: Client, options: EsSearchPortOptions 
           hits: res.hits.hits.map((h) => ({
             _id: h._id!,
             _index: h._index,
+            ...(h._type !== undefined ? { _type: h._type } : {}),
             ...(h._source !== undefined ? { _source: h._source as Record<string, unknown> } : {}),
             ...(h.fields ? { fields: h.fields } : {}),
             ...(h.sort ? { sort: h.sort as unknown[] } : {}),

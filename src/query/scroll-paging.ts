@@ -21,6 +21,7 @@ function toResponse(
     hits: res.hits.hits.map((h) => ({
       _id: h._id,
       _index: h._index,
+      ...(h._type !== undefined ? { _type: h._type } : {}),
       ...(h._source != null ? { _source: h._source as Doc } : {}),
       ...(h.fields ? { fields: h.fields } : {}),
       ...(h.sort ? { sort: h.sort } : {}),
