@@ -6,7 +6,47 @@ import { emailAlerter } from './email.ts';
 import { postAlerter } from './post.ts';
 import { post2Alerter } from './post2.ts';
 import { webhookAlerter } from './webhook.ts';
+// chat and incident-management channels
+import { alertaAlerter } from './alerta.ts';
+import { alertmanagerAlerter } from './alertmanager.ts';
+import { chatworkAlerter } from './chatwork.ts';
+import { datadogAlerter } from './datadog.ts';
+import { discordAlerter } from './discord.ts';
+import { flashdutyAlerter } from './flashduty.ts';
+import { gitterAlerter } from './gitter.ts';
+import { googleChatAlerter } from './googlechat.ts';
+import { larkAlerter } from './lark.ts';
+import { lineAlerter } from './line.ts';
+import { matrixHookshotAlerter } from './matrixhookshot.ts';
+import { mattermostAlerter } from './mattermost.ts';
+import { msPowerAutomateAlerter } from './ms-power-automate.ts';
+import { msTeamsAlerter } from './ms-teams.ts';
+import { opsgenieAlerter } from './opsgenie.ts';
+import { pagerDutyAlerter } from './pagerduty.ts';
+import { pagerTreeAlerter } from './pagertree.ts';
+import { rocketChatAlerter } from './rocketchat.ts';
+import { slackAlerter } from './slack.ts';
+import { telegramAlerter } from './telegram.ts';
+import { victorOpsAlerter } from './victorops.ts';
+import { webexWebhookAlerter } from './webex-webhook.ts';
+import { yzjAlerter } from './yzj.ts';
 import { wecomAlerter } from './wecom.ts';
+import { commandAlerter } from './command.ts';
+import { exotelAlerter } from './exotel.ts';
+import { gelfAlerter } from './gelf.ts';
+import { hivealerterAlerter } from './hivealerter.ts';
+import { indexerAlerter } from './indexer.ts';
+import { irisAlerter } from './iris.ts';
+import { jiraAlerter } from './jira.ts';
+import { servicenowAlerter } from './servicenow.ts';
+import { sesAlerter } from './ses.ts';
+import { smseagleAlerter } from './smseagle.ts';
+import { snsAlerter } from './sns.ts';
+import { sqsAlerter } from './sqs.ts';
+import { stompAlerter } from './stomp.ts';
+import { tencentSmsAlerter } from './tencent-sms.ts';
+import { twilioAlerter } from './twilio.ts';
+import { zabbixAlerter } from './zabbix.ts';
 
 /** What rules can name: alerters by name and alias, and every option name they read. */
 export interface AlerterCatalog {
@@ -24,6 +64,46 @@ export const BUILTIN_ALERTERS: readonly AlerterDefinition[] = [
   emailAlerter,
   webhookAlerter,
   post2Alerter,
+  alertaAlerter,
+  alertmanagerAlerter,
+  chatworkAlerter,
+  datadogAlerter,
+  discordAlerter,
+  flashdutyAlerter,
+  gitterAlerter,
+  googleChatAlerter,
+  larkAlerter,
+  lineAlerter,
+  matrixHookshotAlerter,
+  mattermostAlerter,
+  msPowerAutomateAlerter,
+  msTeamsAlerter,
+  opsgenieAlerter,
+  pagerDutyAlerter,
+  pagerTreeAlerter,
+  rocketChatAlerter,
+  slackAlerter,
+  telegramAlerter,
+  victorOpsAlerter,
+  webexWebhookAlerter,
+  yzjAlerter,
+  // protocols, clouds, ticketing and SMS
+  commandAlerter,
+  exotelAlerter,
+  gelfAlerter,
+  hivealerterAlerter,
+  indexerAlerter,
+  irisAlerter,
+  jiraAlerter,
+  servicenowAlerter,
+  sesAlerter,
+  smseagleAlerter,
+  snsAlerter,
+  sqsAlerter,
+  stompAlerter,
+  tencentSmsAlerter,
+  twilioAlerter,
+  zabbixAlerter,
 ];
 
 export class AlerterRegistry implements AlerterCatalog {

@@ -341,6 +341,8 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
         def.create(alerterOptions, {
           logger: ctx.logger.child({ rule: c.name, alerter: def.name }),
           ruleDir: dirname(file),
+          ruleFile: file,
+          env: ctx.env,
         }),
       );
     } catch (caught) {
@@ -377,6 +379,7 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
   ]);
   for (const key of own) {
     if (known.has(key) || key === 'rule_file') continue;
+    if ([...alerterDefs.values()].some((d) => d.optionPrefixes?.some((p) => key.startsWith(p)))) continue;
     const loc = locate([key]);
     const where = `${loc.file}:${loc.line ?? 1}`;
     if (ELASTALERT_OPTION_NAMES.has(key)) {
