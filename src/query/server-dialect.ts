@@ -6,7 +6,7 @@
  * | difference                 | Elasticsearch                          | OpenSearch                                  |
  * | -------------------------- | -------------------------------------- | ------------------------------------------- |
  * | point in time              | POST /{index}/_pit (7.10+), DELETE /_pit {id} | POST /{index}/_search/point_in_time (2.4+), DELETE /_search/point_in_time {pit_id: [id]} |
- * | PIT tiebreaker sort        | _shard_doc (7.12+)                     | none: _id                                   |
+ * | PIT tiebreaker sort        | _shard_doc (7.12+)                     | none: _doc, then _id                        |
  * | no PIT (ES < 7.10, OS < 2.4, or the endpoint is missing) | scroll | scroll                                      |
  * | date_histogram interval    | fixed_interval (7.2+), interval before | fixed_interval                              |
  * | compatibility headers      | plain application/json on every version: the versioned media types (compatible-with=N) are only needed by clients that send them | plain application/json |
@@ -128,14 +128,18 @@ export function createServerDialect(
       let out = body;
       const sort = body.sort;
       if (Array.isArray(sort) && !shardDoc && sort.some(isShardDocSort)) {
-        // No _shard_doc: _id breaks ties instead; the lowest tiebreaker (-1) becomes the empty string.
+        // No _shard_doc: _doc (index order inside the point in time, as a scroll returns ties) then
+        // _id (unique across shards) break ties instead. The lowest tiebreaker (-1) becomes [-1, ""];
+        // a search_after taken from a hit already has both values.
         const at = sort.findIndex(isShardDocSort);
         const after = body.search_after;
         out = {
           ...out,
-          sort: sort.map((s) => (isShardDocSort(s) ? { _id: { order: 'asc' } } : s)),
-          ...(Array.isArray(after) && typeof after[at] === 'number'
-            ? { search_after: after.map((v, i) => (i === at ? '' : v)) }
+          sort: sort.flatMap((s) =>
+            isShardDocSort(s) ? [{ _doc: { order: 'asc' } }, { _id: { order: 'asc' } }] : [s],
+          ),
+          ...(Array.isArray(after) && after.length === sort.length && typeof after[at] === 'number'
+            ? { search_after: [...after.slice(0, at), after[at], '', ...after.slice(at + 1)] }
             : {}),
         };
       }

@@ -82,11 +82,11 @@ describe('the Elasticsearch/OpenSearch client', () => {
       search_after: [5, -1],
     });
     expect(seen[0]!.url).toBe('/_search');
-    // OpenSearch has no _shard_doc: _id breaks ties
+    // OpenSearch has no _shard_doc: _doc then _id break ties
     expect(json(seen[0]!)).toEqual({
       pit: { id: 'p1', keep_alive: '1m' },
-      sort: [{ '@timestamp': { order: 'asc' } }, { _id: { order: 'asc' } }],
-      search_after: [5, ''],
+      sort: [{ '@timestamp': { order: 'asc' } }, { _doc: { order: 'asc' } }, { _id: { order: 'asc' } }],
+      search_after: [5, -1, ''],
     });
   });
 

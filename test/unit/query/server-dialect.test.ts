@@ -89,18 +89,18 @@ describe('the server dialect', () => {
     expect(es('9.1.0').searchBody(paged)).toEqual(paged);
   });
 
-  it('breaks ties by _id where _shard_doc is missing (OpenSearch, Elasticsearch 7.10-7.11)', () => {
+  it('breaks ties by _doc, then _id, where _shard_doc is missing (OpenSearch, Elasticsearch 7.10-7.11)', () => {
     const expected = {
-      sort: [{ '@timestamp': { order: 'asc' } }, { _id: { order: 'asc' } }],
-      search_after: [1715644800000, ''],
+      sort: [{ '@timestamp': { order: 'asc' } }, { _doc: { order: 'asc' } }, { _id: { order: 'asc' } }],
+      search_after: [1715644800000, -1, ''],
       size: 100,
     };
     expect(os('2.19.6').searchBody(paged)).toEqual(expected);
     expect(es('7.10.2').searchBody(paged)).toEqual(expected);
-    // later pages carry the _id the server returned
-    expect(os('3.1.0').searchBody({ ...paged, search_after: [1715644800000, 'doc-7'] }).search_after).toEqual(
-      [1715644800000, 'doc-7'],
-    );
+    // later pages carry the tiebreakers the server returned
+    expect(
+      os('3.1.0').searchBody({ ...paged, search_after: [1715644800000, 12, 'doc-7'] }).search_after,
+    ).toEqual([1715644800000, 12, 'doc-7']);
   });
 
   it('says fixed_interval as `interval` before Elasticsearch 7.2, at any depth', () => {
