@@ -47,7 +47,11 @@ const OPENSEARCH_DIFFERENCES: Record<string, string> = {
 const SERVER_DIFFERENCES: Partial<Record<string, Record<string, string>>> = {
   es7: SEVEN_X_DIFFERENCES,
   os2: OPENSEARCH_DIFFERENCES,
-  os3: OPENSEARCH_DIFFERENCES,
+  os3: {
+    ...OPENSEARCH_DIFFERENCES,
+    '_exists_:event.reportingInstance':
+      'OpenSearch 3 counts a text field holding an empty string as missing (_count: 22554 of 39748)',
+  },
 };
 const serverDifferences = (): Record<string, string> => SERVER_DIFFERENCES[testEs().id] ?? {};
 
@@ -1166,27 +1170,31 @@ describe('the in-memory search backend agrees with Elasticsearch', () => {
     return differences;
   }
 
-  it('on at least 200 query_string expressions over the Kubernetes event corpus', async () => {
-    const expressions = queryStringExpressions(testEs().corpus.manifest);
-    expect(expressions.length).toBeGreaterThanOrEqual(200);
-    const started = performance.now();
-    const differences = await compare(
-      expressions.map((q) => ({ label: q, query: { query_string: { query: q } } })),
-    );
-    const { refused, empty, some, all } = differences.stats;
-    process.stderr.write(
-      `[offline-differential] ${expressions.length} query_string expressions in ${((performance.now() - started) / 1000).toFixed(1)}s: ` +
-        `${some} select some documents, ${all} all, ${empty} none, ${refused} refused as invalid; ` +
-        `${differences.size} differ (${Object.keys(KNOWN_DIFFERENCES).length} known)\n`,
-    );
-    const known = { ...KNOWN_DIFFERENCES, ...serverDifferences() };
-    const unexpected = [...differences].filter(([q]) => !(q in known));
-    const fixed = Object.keys(known).filter((q) => expressions.includes(q) && !differences.has(q));
-    expect(unexpected.map(([q, why]) => `${q}  =>  ${why}`)).toEqual([]);
-    expect(fixed, 'listed as known differences but now agree: remove them from KNOWN_DIFFERENCES').toEqual(
-      [],
-    );
-  });
+  it(
+    'on at least 200 query_string expressions over the Kubernetes event corpus',
+    { timeout: 600_000 },
+    async () => {
+      const expressions = queryStringExpressions(testEs().corpus.manifest);
+      expect(expressions.length).toBeGreaterThanOrEqual(200);
+      const started = performance.now();
+      const differences = await compare(
+        expressions.map((q) => ({ label: q, query: { query_string: { query: q } } })),
+      );
+      const { refused, empty, some, all } = differences.stats;
+      process.stderr.write(
+        `[offline-differential] ${expressions.length} query_string expressions in ${((performance.now() - started) / 1000).toFixed(1)}s: ` +
+          `${some} select some documents, ${all} all, ${empty} none, ${refused} refused as invalid; ` +
+          `${differences.size} differ (${Object.keys(KNOWN_DIFFERENCES).length} known)\n`,
+      );
+      const known = { ...KNOWN_DIFFERENCES, ...serverDifferences() };
+      const unexpected = [...differences].filter(([q]) => !(q in known));
+      const fixed = Object.keys(known).filter((q) => expressions.includes(q) && !differences.has(q));
+      expect(unexpected.map(([q, why]) => `${q}  =>  ${why}`)).toEqual([]);
+      expect(fixed, 'listed as known differences but now agree: remove them from KNOWN_DIFFERENCES').toEqual(
+        [],
+      );
+    },
+  );
 
   it('on the DSL clauses rule filters use', async () => {
     const differences = await compare(dslQueries().map((q) => ({ label: JSON.stringify(q), query: q })));
