@@ -1,8 +1,10 @@
-/** Built-in alerters by name and alias. */
+/** Built-in alerters by name and alias, and the community plugins' module paths they serve. */
 import type { AlerterDefinition } from './alerter.ts';
 import { debugAlerter } from './debug.ts';
 import { dingtalkAlerter } from './dingtalk.ts';
 import { emailAlerter } from './email.ts';
+import { feishuAlerter } from './feishu.ts';
+import { aliasDefinition, PLUGIN_ALIASES, type PluginAlias } from './plugin-aliases.ts';
 import { postAlerter } from './post.ts';
 import { post2Alerter } from './post2.ts';
 import { webhookAlerter } from './webhook.ts';
@@ -47,6 +49,7 @@ import { stompAlerter } from './stomp.ts';
 import { tencentSmsAlerter } from './tencent-sms.ts';
 import { twilioAlerter } from './twilio.ts';
 import { zabbixAlerter } from './zabbix.ts';
+import { wecomAppAlerter } from './wecom-app.ts';
 
 /** What rules can name: alerters by name and alias, and every option name they read. */
 export interface AlerterCatalog {
@@ -61,6 +64,8 @@ export const BUILTIN_ALERTERS: readonly AlerterDefinition[] = [
   postAlerter,
   dingtalkAlerter,
   wecomAlerter,
+  wecomAppAlerter,
+  feishuAlerter,
   emailAlerter,
   webhookAlerter,
   post2Alerter,
@@ -109,11 +114,24 @@ export const BUILTIN_ALERTERS: readonly AlerterDefinition[] = [
 export class AlerterRegistry implements AlerterCatalog {
   private readonly byName = new Map<string, AlerterDefinition>();
 
-  constructor(definitions: readonly AlerterDefinition[] = BUILTIN_ALERTERS) {
+  /** Plugin paths whose built-in alerter is not in this registry (they stay unknown names). */
+  readonly unresolvedPlugins: readonly PluginAlias[];
+
+  constructor(
+    definitions: readonly AlerterDefinition[] = BUILTIN_ALERTERS,
+    plugins: readonly PluginAlias[] = PLUGIN_ALIASES,
+  ) {
     for (const d of definitions) {
       this.byName.set(d.name, d);
       for (const a of d.aliases ?? []) this.byName.set(a, d);
     }
+    const unresolved: PluginAlias[] = [];
+    for (const p of plugins) {
+      const target = this.byName.get(p.target);
+      if (target && !this.byName.has(p.path)) this.byName.set(p.path, aliasDefinition(p, target));
+      else if (!target) unresolved.push(p);
+    }
+    this.unresolvedPlugins = unresolved;
   }
 
   get(name: string): AlerterDefinition | undefined {

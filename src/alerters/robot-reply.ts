@@ -22,6 +22,8 @@ export interface RobotReplyOptions {
   codeFields?: readonly string[];
   /** Where the message is (default errmsg). */
   messageFields?: readonly string[];
+  /** The meaning of a code that depends on its message (Feishu's 9499 "frequency limited"). */
+  classify?(code: number, message: string): ErrcodeMeaning | undefined;
 }
 
 const shorten = (text: string, max = 300) => (text.length > max ? `${text.slice(0, max)}...` : text);
@@ -55,7 +57,7 @@ export function robotOutcome(url: string, result: HttpResult, o: RobotReplyOptio
   const message = messageFields.map((f) => fields[f]).find((m) => typeof m === 'string' && m);
   const code = Number(raw);
   if (code === 0) return { ok: true };
-  const meaning = o.codes[code];
+  const meaning = o.classify?.(code, typeof message === 'string' ? message : '') ?? o.codes[code];
   const detail = typeof message === 'string' ? ` (${messageFields[0]}: ${shorten(message)})` : '';
   if (!meaning) {
     return {
@@ -69,5 +71,38 @@ export function robotOutcome(url: string, result: HttpResult, o: RobotReplyOptio
     retryable: meaning.retryable,
     ...(meaning.retryAfterMs !== undefined ? { retryAfterMs: meaning.retryAfterMs } : {}),
     reason: `${o.service} ${codeField} ${code}: ${meaning.explain}${detail}`,
+  };
+}
+
+export interface RobotReply {
+  code: number;
+  /** The code as the reply wrote it. */
+  raw: unknown;
+  message: string;
+  body: Record<string, unknown>;
+}
+
+/** The code and message of a JSON reply body (WeCom's gettoken and message/send), or undefined when it has no code. */
+export function readRobotReply(
+  text: string,
+  codeFields: readonly string[] = ['errcode'],
+  messageFields: readonly string[] = ['errmsg'],
+): RobotReply | undefined {
+  let reply: unknown;
+  try {
+    reply = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!reply || typeof reply !== 'object' || Array.isArray(reply)) return undefined;
+  const body = reply as Record<string, unknown>;
+  const codeField = codeFields.find((f) => f in body);
+  if (codeField === undefined) return undefined;
+  const message = messageFields.map((f) => body[f]).find((m) => typeof m === 'string' && m);
+  return {
+    code: Number(body[codeField]),
+    raw: body[codeField],
+    message: (message as string | undefined) ?? '',
+    body,
   };
 }

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alerter, SendOutcome } from '../../../src/alerters/alerter.ts';
 import { BUILTIN_ALERTERS } from '../../../src/alerters/registry.ts';
 import type { Doc } from '../../../src/model/lookup.ts';
+import { PLUGIN_HARNESSES } from './harnesses/plugins.ts';
 import { alertContent, type CapturedLog, captureLog, deps } from './support/alert-content.ts';
 import { type SmtpReceiver, startSmtpReceiver } from './support/smtp-receiver.ts';
 import { CHAT_HARNESSES } from './harnesses/chat.ts';
@@ -56,6 +57,7 @@ const SMTP_PASSWORD = 'smtp-password-correct-horse';
 
 const HARNESSES: Record<string, HarnessFactory> = {
   ...CHAT_HARNESSES,
+  ...PLUGIN_HARNESSES,
   post: () =>
     httpHarness(
       (rx) => ({

@@ -22,7 +22,6 @@ import {
 import { startZabbixServer } from '../support/zabbix-server.ts';
 import { type Harness, SLOW_MS, TIMEOUT_S } from './shared.ts';
 
-
 const AWS_KEY_ID = 'AKIAESALERTEXAMPLE01';
 const AWS_SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYesalertKEY';
 const TENCENT_ID = 'AKIDesalertExampleSecretId0001';
