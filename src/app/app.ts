@@ -21,7 +21,12 @@ import { pruneSilences } from '../engine/realert.ts';
 import { type EngineDeps, runRule } from '../engine/run-rule.ts';
 import { createRuntimeRule, type RuntimeRule } from '../engine/runtime-rule.ts';
 import { EsalertError, errorMessage } from '../errors/esalert-error.ts';
-import { connectElasticsearch, type EsConnection, type EsRequestEvent } from '../query/es-client.ts';
+import {
+  connectElasticsearch,
+  describeServer,
+  type EsConnection,
+  type EsRequestEvent,
+} from '../query/es-client.ts';
 import { createEsSearchPort } from '../query/es-search-port.ts';
 import { loadDocuments, spanWindow, timeSpan } from '../query/memory/load-documents.ts';
 import { createMemorySearchPort, type MemoryDocument } from '../query/memory/memory-search-port.ts';
@@ -135,8 +140,13 @@ async function connectResolved(
     try {
       const conn = await connectElasticsearch(options, { signal, ...(esDebug ? { onRequest } : {}) });
       deps.logger.info(
-        { version: conn.server.version, nodes: options.nodes.length },
-        `connected to Elasticsearch ${conn.server.version}`,
+        {
+          version: conn.server.version,
+          distribution: conn.server.distribution,
+          detected: conn.detected,
+          nodes: options.nodes.length,
+        },
+        `connected to ${describeServer(conn.server)}${conn.detected === 'override' ? ' (as ES_VERSION says)' : ''}`,
       );
       return conn;
     } catch (err) {
