@@ -22,7 +22,7 @@ import { type EngineDeps, runRule } from '../src/engine/run-rule.ts';
 import { createRuntimeRule, type RuntimeRule } from '../src/engine/runtime-rule.ts';
 import { connectElasticsearch, type EsConnection } from '../src/query/es-client.ts';
 import { createEsSearchPort } from '../src/query/es-search-port.ts';
-import { loadRules } from '../src/rules/load-rules.ts';
+import { loadRules } from '../src/compile/load-rules.ts';
 import { createEsWriteback } from '../src/state/es-writeback.ts';
 import { generateCorpus } from '../test/corpus/generator.ts';
 import { loadCorpus } from '../test/corpus/load.ts';

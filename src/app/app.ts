@@ -20,7 +20,7 @@ import { loadDocuments, spanWindow, timeSpan } from '../query/memory/load-docume
 import { createMemorySearchPort, type MemoryDocument } from '../query/memory/memory-search-port.ts';
 import type { SearchPort } from '../query/search-port.ts';
 import type { Rule } from '../rules/load-rule.ts';
-import { loadRules, type LoadedRules } from '../rules/load-rules.ts';
+import { loadRules, type LoadedRules } from '../compile/load-rules.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
 import { createEsWriteback } from '../state/es-writeback.ts';
 import { createMemoryWriteback } from '../state/memory-writeback.ts';

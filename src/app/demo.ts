@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { EnvLookup } from '../config/interpolate.ts';
 import { loadDocuments, spanWindow, timeSpan } from '../query/memory/load-documents.ts';
 import { createMemorySearchPort } from '../query/memory/memory-search-port.ts';
-import { findRuleFiles, loadRuleFiles } from '../rules/load-rules.ts';
+import { findRuleFiles, loadRuleFiles } from '../compile/load-rules.ts';
 import { prettyTimestamp } from '../util/time.ts';
 import { catalogs } from './catalogs.ts';
 import { FakeClock } from '../model/clock.ts';

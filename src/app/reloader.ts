@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { EsalertError, errorMessage } from '../errors/esalert-error.ts';
 import { displayPath, hashFiles, loadRuleFile, type Rule, type RuleLoadContext } from '../rules/load-rule.ts';
-import { findRuleFiles, type LoadedRules } from '../rules/load-rules.ts';
+import { findRuleFiles, type LoadedRules } from '../compile/load-rules.ts';
 import type { Observability } from '../http/observability.ts';
 
 interface Known {

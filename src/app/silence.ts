@@ -8,7 +8,7 @@ import { ruleSilenceKey, silenceKey } from '../engine/realert.ts';
 import { EsalertError } from '../errors/esalert-error.ts';
 import type { Rule } from '../rules/load-rule.ts';
 import { loadRuleFile } from '../rules/load-rule.ts';
-import { loadRules } from '../rules/load-rules.ts';
+import { loadRules } from '../compile/load-rules.ts';
 import { createEsWriteback } from '../state/es-writeback.ts';
 import type { WritebackStore } from '../state/writeback.ts';
 import { toIso } from '../util/time.ts';

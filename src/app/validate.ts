@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { EnvLookup } from '../config/interpolate.ts';
 import { EsalertError } from '../errors/esalert-error.ts';
 import { displayPath } from '../rules/load-rule.ts';
-import { findRuleFiles, loadRuleFiles } from '../rules/load-rules.ts';
+import { findRuleFiles, loadRuleFiles } from '../compile/load-rules.ts';
 import { catalogs } from './catalogs.ts';
 import { loadToolConfig } from './tool-config.ts';
 

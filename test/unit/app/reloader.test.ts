@@ -8,7 +8,7 @@ import { stringify } from 'yaml';
 import { catalogs } from '../../../src/app/catalogs.ts';
 import { RuleReloader } from '../../../src/app/reloader.ts';
 import type { Rule } from '../../../src/rules/load-rule.ts';
-import { loadRules } from '../../../src/rules/load-rules.ts';
+import { loadRules } from '../../../src/compile/load-rules.ts';
 import { testConfig } from '../../support/config.ts';
 
 const rule = (name: string, reason: string, extra: Record<string, unknown> = {}) =>

@@ -73,13 +73,18 @@ export const LAYERS: readonly Layer[] = [
     holds: 'rule files -> rules',
   },
   {
+    folder: 'compile',
+    mayImport: ['rules', 'config', 'errors'],
+    holds: 'rules + registries -> runnable rules',
+  },
+  {
     folder: 'state',
     mayImport: ['query', 'model', 'errors', 'util'],
     holds: 'the writeback stores, Elasticsearch and in memory',
   },
   {
     folder: 'engine',
-    mayImport: ['rules', 'ruletypes', 'query', 'state', 'model', 'errors', 'util'],
+    mayImport: ['compile', 'rules', 'ruletypes', 'query', 'state', 'model', 'errors', 'util'],
     holds: 'one run of one rule',
   },
   {
@@ -94,6 +99,7 @@ export const LAYERS: readonly Layer[] = [
     mayImport: [
       'alerts',
       'scheduler',
+      'compile',
       'engine',
       'http',
       'state',

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { catalogs } from '../../../src/app/app.ts';
 import { type GlobalConfig, parseGlobalConfig } from '../../../src/config/global-config.ts';
 import { loadRuleFile } from '../../../src/rules/load-rule.ts';
-import { loadRules } from '../../../src/rules/load-rules.ts';
+import { loadRules } from '../../../src/compile/load-rules.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures/rules');
 const logger = pino({ level: 'silent' });

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { EsalertError, errorMessage } from '../errors/esalert-error.ts';
-import { displayPath, loadRuleFile, type Rule, type RuleLoadContext } from './load-rule.ts';
+import { displayPath, loadRuleFile, type Rule, type RuleLoadContext } from '../rules/load-rule.ts';
 
 const isYaml = (name: string) => name.endsWith('.yaml') || name.endsWith('.yml');
 
