@@ -15,7 +15,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AlertContent, Alerter, SendOutcome } from '../alerters/alerter.ts';
-import { resolveRuleReferences } from '../alerters/options.ts';
 import type { Clock } from '../model/clock.ts';
 import type { MatchSink, SinkOutcome } from '../engine/run-rule.ts';
 import type { RuntimeRule } from '../engine/runtime-rule.ts';
@@ -82,23 +81,12 @@ export function alertId(ruleName: string, match: Match, tsField: string, seq: nu
   return createHash('sha1').update(identity).digest('base64url').slice(0, 20);
 }
 
-/** Per rule and alerter: the options the alert text is built from. */
-const textOptions = new WeakMap<object, Doc[]>();
-
 /**
  * The rule's options with the alerter's inline options over them, `$name$` references resolved
  * against the result, as ElastAlert 2's Alerter holds them (its subject and body read these).
  */
 function optionsFor(rt: RuntimeRule, index: number): Doc {
-  let cached = textOptions.get(rt.rule);
-  if (!cached) textOptions.set(rt.rule, (cached = []));
-  let options = cached[index];
-  if (!options) {
-    const spec = rt.rule.options.alerts[index];
-    const merged = spec ? { ...rt.rule.raw, ...spec.options } : rt.rule.raw;
-    options = cached[index] = resolveRuleReferences(merged, merged);
-  }
-  return options;
+  return rt.rule.alertOptions[index] ?? rt.rule.alertOptions[0]!;
 }
 
 function contentFor(
@@ -176,7 +164,7 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
     };
     const matchTime = lookupField(match, rt.rule.options.timestampField);
     if (matchTime !== undefined) doc.match_time = matchTime;
-    if (rt.rule.raw.include_match_in_root === true) {
+    if (rt.rule.options.includeMatchInRoot) {
       for (const [k, v] of Object.entries(match)) if (!k.startsWith('_')) doc[k] = redactDeep(v, secrets);
     }
     return doc;

@@ -19,7 +19,7 @@ import { createEsSearchPort } from '../query/es-search-port.ts';
 import { loadDocuments, spanWindow, timeSpan } from '../query/memory/load-documents.ts';
 import { createMemorySearchPort, type MemoryDocument } from '../query/memory/memory-search-port.ts';
 import type { SearchPort } from '../query/search-port.ts';
-import type { Rule } from '../rules/load-rule.ts';
+import type { CompiledRule } from '../compile/compiled-rule.ts';
 import { loadRules, type LoadedRules } from '../compile/load-rules.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
 import { createEsWriteback } from '../state/es-writeback.ts';
@@ -156,9 +156,13 @@ const ES_KEYS = [
   'es_conn_timeout',
 ] as const;
 
-function connectionKeyOf(raw: Record<string, unknown>): { id: string; keys: EsConnectionKeys } {
+function connectionKeyOf(raw: EsConnectionKeys | Record<string, unknown>): {
+  id: string;
+  keys: EsConnectionKeys;
+} {
   const keys: Record<string, unknown> = {};
-  for (const k of ES_KEYS) if (raw[k] !== undefined) keys[k] = raw[k];
+  for (const k of ES_KEYS)
+    if ((raw as Record<string, unknown>)[k] !== undefined) keys[k] = (raw as Record<string, unknown>)[k];
   return { id: JSON.stringify(keys), keys: keys as EsConnectionKeys };
 }
 
@@ -198,7 +202,7 @@ export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
 
   const lifetime = new AbortController();
   const connections = new Map<string, Promise<EsConnection>>();
-  const connect = (raw: Record<string, unknown>) => {
+  const connect = (raw: EsConnectionKeys | Record<string, unknown>) => {
     const { id, keys } = connectionKeyOf(raw);
     let c = connections.get(id);
     if (!c) {
@@ -262,7 +266,7 @@ export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
             if (!a)
               debugAlerters.set(
                 rt.rule.name,
-                (a = [debugAlerter.create(rt.rule.raw, { logger, ruleDir: '.' })]),
+                (a = [debugAlerter.create(rt.rule.definition.raw, { logger, ruleDir: '.' })]),
               );
             return a;
           },
@@ -292,14 +296,14 @@ export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
   });
 
   /** Schedules a rule; a rule of the same name is replaced, keeping its state when its logic is unchanged. */
-  const installRule = async (rule: Rule) => {
+  const installRule = async (rule: CompiledRule) => {
     const previous = rules.get(rule.name);
     const rt = createRuntimeRule(rule, previous);
     if (!previous) rt.state.initialStarttime = startAt;
     for (const a of rule.alerters) deps.secrets.add(...a.secrets());
-    ports.set(rule.name, offline ?? createEsSearchPort((await connect(rule.raw)).client));
+    ports.set(rule.name, offline ?? createEsSearchPort((await connect(rule.connection)).client));
     rules.set(rule.name, rt);
-    obs?.ruleLoaded({ name: rule.name, file: rule.file, type: String(rule.raw.type) });
+    obs?.ruleLoaded({ name: rule.name, file: rule.file, type: rule.definition.common.type });
     let failures = 0;
     let finished = false;
     const log = logger.child({ rule: rt.rule.name });

@@ -12,7 +12,7 @@ import type { GlobalConfig } from '../config/global-config.ts';
 import { type RunOptions, type RunReport, runRule } from '../engine/run-rule.ts';
 import { createRuntimeRule } from '../engine/runtime-rule.ts';
 import type { SearchPort } from '../query/search-port.ts';
-import type { Rule } from '../rules/load-rule.ts';
+import type { CompiledRule } from '../compile/compiled-rule.ts';
 import { createMemoryWriteback, type MemoryWriteback } from '../state/memory-writeback.ts';
 import type { WritebackStore } from '../state/writeback.ts';
 import { parseTimestamp } from '../util/time.ts';
@@ -55,7 +55,7 @@ export function recordingAlerter(sent: AlertContent[]): Alerter {
 }
 
 export async function dryRun(
-  rule: Rule,
+  rule: CompiledRule,
   port: SearchPort,
   window: { start: number; end: number },
   o: DryRunOptions,

@@ -6,8 +6,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { ruleSilenceKey, silenceKey } from '../engine/realert.ts';
 import { EsalertError } from '../errors/esalert-error.ts';
-import type { Rule } from '../rules/load-rule.ts';
-import { loadRuleFile } from '../rules/load-rule.ts';
+import type { CompiledRule } from '../compile/compiled-rule.ts';
+import { loadRuleFile } from '../compile/compile-rule.ts';
 import { loadRules } from '../compile/load-rules.ts';
 import { createEsWriteback } from '../state/es-writeback.ts';
 import type { WritebackStore } from '../state/writeback.ts';
@@ -52,7 +52,7 @@ export function findRule(
   config: GlobalConfig,
   deps: Pick<AppDeps, 'env' | 'logger'>,
   configFile?: string,
-): Rule {
+): CompiledRule {
   const ctx = { global: config, env: deps.env, catalogs: catalogs(configFile), logger: deps.logger };
   if (existsSync(ref) && statSync(ref).isFile()) return loadRuleFile(ref, ctx);
   const loaded = loadRules(ctx);
@@ -67,7 +67,7 @@ export function findRule(
 }
 
 /** The silence key: `<name>._silence` for the whole rule, `<realert_key>.<value>` for one query_key value. */
-export function silenceKeyFor(rule: Rule, queryKeyValue?: string): string {
+export function silenceKeyFor(rule: CompiledRule, queryKeyValue?: string): string {
   return queryKeyValue === undefined
     ? ruleSilenceKey(rule.name)
     : silenceKey(rule.options.realertKey, queryKeyValue);
@@ -90,7 +90,7 @@ export async function openSilences(configFile: string | undefined, deps: AppDeps
 
 export async function setSilence(
   ctx: SilenceContext,
-  rule: Rule,
+  rule: CompiledRule,
   durationMs: number,
   now: number,
   queryKeyValue?: string,
@@ -104,7 +104,7 @@ export async function setSilence(
 export async function listSilences(
   ctx: SilenceContext,
   now: number,
-  o: { rule?: Rule; all?: boolean },
+  o: { rule?: CompiledRule; all?: boolean },
 ): Promise<{ id: string; key: string; until: string; exponent: number }[]> {
   const filter = {
     ...(o.rule ? { key: ruleSilenceKey(o.rule.name), prefix: `${o.rule.options.realertKey}.` } : {}),
@@ -117,7 +117,7 @@ export async function listSilences(
 export async function liftSilences(
   ctx: SilenceContext,
   now: number,
-  target: { id: string } | { rule: Rule; queryKeyValue?: string },
+  target: { id: string } | { rule: CompiledRule; queryKeyValue?: string },
 ): Promise<string[]> {
   if ('id' in target) return (await ctx.store.deleteSilence(target.id)) ? [target.id] : [];
   const key = silenceKeyFor(target.rule, target.queryKeyValue);

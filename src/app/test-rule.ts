@@ -19,7 +19,7 @@ import { indexFor } from '../query/index-names.ts';
 import { loadDocuments, spanWindow, timeSpan } from '../query/memory/load-documents.ts';
 import { createMemorySearchPort } from '../query/memory/memory-search-port.ts';
 import type { SearchPort } from '../query/search-port.ts';
-import { loadRuleFile, type Rule } from '../rules/load-rule.ts';
+import type { CompiledRule } from '../compile/compiled-rule.ts';
 import { createEsWriteback } from '../state/es-writeback.ts';
 import type { WritebackStore } from '../state/writeback.ts';
 import { type Doc, lookupField } from '../model/lookup.ts';
@@ -30,6 +30,7 @@ import { loadToolConfig } from './tool-config.ts';
 import { dryRun } from './dry-run.ts';
 import type { Clock } from '../model/clock.ts';
 import type { SecretRegistry } from './logger.ts';
+import { loadRuleFile } from '../compile/compile-rule.ts';
 
 export interface TestRuleOptions {
   rule: string;
@@ -77,8 +78,8 @@ export function fieldNames(doc: Doc, prefix = ''): string[] {
 }
 
 /** Fields the rule uses (query_key, compare_key, alert_text_args, templates...) that a sample document does not have. */
-export function missingFields(rule: Rule, sample: Doc): { option: string; field: string }[] {
-  const raw = rule.raw;
+export function missingFields(rule: CompiledRule, sample: Doc): { option: string; field: string }[] {
+  const raw = rule.definition.raw;
   const o = rule.options;
   const wanted: { option: string; field: string }[] = [];
   const add = (option: string, v: unknown) => {
@@ -114,7 +115,7 @@ export function missingFields(rule: Rule, sample: Doc): { option: string; field:
 
 function window(
   o: TestRuleOptions,
-  rule: Rule,
+  rule: CompiledRule,
   deps: TestRuleDeps,
   dataRange: [number, number] | undefined,
 ): [number, number] {
@@ -146,7 +147,7 @@ export async function testRule(o: TestRuleOptions, deps: TestRuleDeps): Promise<
   };
   const config = loadToolConfig(o.config, deps.env);
   const cats = catalogs(o.config);
-  let rule: Rule;
+  let rule: CompiledRule;
   try {
     rule = loadRuleFile(o.rule, { global: config, env: deps.env, catalogs: cats, logger: deps.logger });
   } catch (err) {
@@ -179,7 +180,7 @@ export async function testRule(o: TestRuleOptions, deps: TestRuleDeps): Promise<
     dataRange = timeSpan(docs, rule.options.timestampField);
     port = createMemorySearchPort(docs);
   } else {
-    const options = resolveEsConnection(rule.raw, deps.env);
+    const options = resolveEsConnection(rule.connection, deps.env);
     const conn = await connectElasticsearch(options);
     deps.secrets.add(...connectionSecrets(options));
     port = createEsSearchPort(conn.client);

@@ -479,7 +479,6 @@ async function enrichMatch(
   deps: EngineDeps,
   first: boolean,
 ): Promise<Match | undefined> {
-  const raw = rt.rule.raw;
   const top = topCountOptions(rt);
   if (top) {
     const qk = rt.rule.options.queryKey ? lookupField(match, rt.rule.options.queryKey) : undefined;
@@ -490,22 +489,12 @@ async function enrichMatch(
       ),
     );
   }
-  const params = raw.include_rule_params_in_matches;
-  if (Array.isArray(params) && (first || raw.include_rule_params_in_first_match_only !== true)) {
-    for (const p of params) match[`rule_param_${String(p)}`] = raw[String(p)] ?? null;
-  }
+  const params = rt.rule.options.ruleParams;
+  if (params && (first || !params.firstMatchOnly)) Object.assign(match, params.values);
   let current: Match = match;
-  const ctx = {
-    rule: {
-      name: rt.rule.name,
-      timestampField: rt.rule.options.timestampField,
-      timezone: rt.rule.options.timezone,
-      options: raw,
-    },
-  };
   for (const e of rt.rule.enhancements) {
     try {
-      const next = await e.process(current, ctx);
+      const next = await e.process(current, rt.rule.enhancementContext);
       if (next === null) return undefined;
       if (next !== undefined) current = next;
     } catch (err) {

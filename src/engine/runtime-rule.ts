@@ -2,7 +2,7 @@
  * A loaded rule plus what the engine keeps for it between runs: the rule type instance (its
  * windows), where the next query starts, and the _ids already processed in overlapping windows.
  */
-import type { Rule } from '../rules/load-rule.ts';
+import type { CompiledRule } from '../compile/compiled-rule.ts';
 import type { RuleTypeContext, RuleTypeInstance } from '../ruletypes/rule-type.ts';
 import { type TimestampCodec, timestampCodec } from '../query/timestamps.ts';
 
@@ -27,13 +27,13 @@ export interface RunState {
 }
 
 export interface RuntimeRule {
-  rule: Rule;
+  rule: CompiledRule;
   ruleType: RuleTypeInstance;
   codec: TimestampCodec;
   state: RunState;
 }
 
-export function ruleTypeContext(rule: Rule): RuleTypeContext {
+export function ruleTypeContext(rule: CompiledRule): RuleTypeContext {
   const o = rule.options;
   return {
     timestampField: o.timestampField,
@@ -58,7 +58,7 @@ export function newRunState(): RunState {
   };
 }
 
-export function createRuntimeRule(rule: Rule, carryOver?: RuntimeRule): RuntimeRule {
+export function createRuntimeRule(rule: CompiledRule, carryOver?: RuntimeRule): RuntimeRule {
   const o = rule.options;
   const sameLogic = carryOver && carryOver.rule.hash === rule.hash;
   return {

@@ -18,12 +18,13 @@ import { runRule } from '../../src/engine/run-rule.ts';
 import { createRuntimeRule } from '../../src/engine/runtime-rule.ts';
 import type { EsConnection } from '../../src/query/es-client.ts';
 import { createEsSearchPort } from '../../src/query/es-search-port.ts';
-import { loadRuleFile, type Rule } from '../../src/rules/load-rule.ts';
+import type { CompiledRule } from '../../src/compile/compiled-rule.ts';
 import { createMemoryWriteback } from '../../src/state/memory-writeback.ts';
 import { lookupField } from '../../src/model/lookup.ts';
 import { toIso } from '../../src/util/time.ts';
 import { connectTestEs, esHostPort, testEs } from './helpers.ts';
 import { makeWorkspace, type Workspace } from './support/workspace.ts';
+import { loadRuleFile } from '../../src/compile/compile-rule.ts';
 
 const silent = pino({ level: 'silent' });
 const MINUTE = 60_000;
@@ -73,7 +74,7 @@ describe('aggregation against the corpus', () => {
       { env: () => undefined },
     );
 
-  function load(rule: Record<string, unknown>, global: GlobalConfig): Rule {
+  function load(rule: Record<string, unknown>, global: GlobalConfig): CompiledRule {
     const file = ws.writeRule(`${String(rule.name)}.yaml`, {
       type: 'any',
       index: INDEX,

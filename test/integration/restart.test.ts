@@ -13,7 +13,7 @@ import { runRule, type EngineDeps } from '../../src/engine/run-rule.ts';
 import { createRuntimeRule } from '../../src/engine/runtime-rule.ts';
 import { connectElasticsearch, type EsConnection } from '../../src/query/es-client.ts';
 import { createEsSearchPort } from '../../src/query/es-search-port.ts';
-import { loadRuleFile } from '../../src/rules/load-rule.ts';
+import { loadRuleFile } from '../../src/compile/compile-rule.ts';
 import { createMemoryWriteback } from '../../src/state/memory-writeback.ts';
 import { connectTestEs, esHostPort, testEs, uniqueName } from './helpers.ts';
 import { type Gateway, startGateway } from './support/es-gateway.ts';

@@ -14,7 +14,7 @@ import { createRuntimeRule } from '../../src/engine/runtime-rule.ts';
 import type { EsConnection } from '../../src/query/es-client.ts';
 import { createEsSearchPort } from '../../src/query/es-search-port.ts';
 import type { SearchPort } from '../../src/query/search-port.ts';
-import { loadRuleFile } from '../../src/rules/load-rule.ts';
+import { loadRuleFile } from '../../src/compile/compile-rule.ts';
 import { toIso } from '../../src/util/time.ts';
 import { generateAll } from '../corpus/generator.ts';
 import type { EventrouterDoc } from '../corpus/kube.ts';

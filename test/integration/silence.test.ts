@@ -12,7 +12,7 @@ import { type EngineDeps, runRule } from '../../src/engine/run-rule.ts';
 import { createRuntimeRule } from '../../src/engine/runtime-rule.ts';
 import type { EsConnection } from '../../src/query/es-client.ts';
 import { createEsSearchPort } from '../../src/query/es-search-port.ts';
-import { loadRuleFile } from '../../src/rules/load-rule.ts';
+import { loadRuleFile } from '../../src/compile/compile-rule.ts';
 import { createEsWriteback } from '../../src/state/es-writeback.ts';
 import { createMemoryWriteback } from '../../src/state/memory-writeback.ts';
 import { connectTestEs, esHostPort, testEs, uniqueName } from './helpers.ts';

@@ -10,7 +10,7 @@ import { FakeClock } from '../../../src/model/clock.ts';
 import { type RunOptions, type RunReport, runRule } from '../../../src/engine/run-rule.ts';
 import { createRuntimeRule } from '../../../src/engine/runtime-rule.ts';
 import { createEsSearchPort } from '../../../src/query/es-search-port.ts';
-import { loadRuleFile } from '../../../src/rules/load-rule.ts';
+import { loadRuleFile } from '../../../src/compile/compile-rule.ts';
 import { createMemoryWriteback, type MemoryWriteback } from '../../../src/state/memory-writeback.ts';
 import { testConfig } from '../../support/config.ts';
 import { esHostPort } from '../helpers.ts';

@@ -57,25 +57,24 @@ export const LAYERS: readonly Layer[] = [
   },
   {
     folder: 'rules',
+    mayImport: ['format', 'query', 'k8s', 'config', 'model', 'errors', 'util'],
+    holds: 'rule files -> plain, typed rule definitions with file:line',
+  },
+  {
+    folder: 'compile',
     mayImport: [
+      'rules',
       'alerters',
       'ruletypes',
       'enhancements',
       'modules',
-      'format',
-      'query',
       'k8s',
       'config',
       'model',
       'errors',
       'util',
     ],
-    holds: 'rule files -> rules',
-  },
-  {
-    folder: 'compile',
-    mayImport: ['rules', 'config', 'errors'],
-    holds: 'rules + registries -> runnable rules',
+    holds: 'rule definitions + registries -> runnable rules',
   },
   {
     folder: 'state',
@@ -84,12 +83,12 @@ export const LAYERS: readonly Layer[] = [
   },
   {
     folder: 'engine',
-    mayImport: ['compile', 'rules', 'ruletypes', 'query', 'state', 'model', 'errors', 'util'],
+    mayImport: ['compile', 'ruletypes', 'query', 'state', 'model', 'errors', 'util'],
     holds: 'one run of one rule',
   },
   {
     folder: 'alerts',
-    mayImport: ['engine', 'alerters', 'format', 'state', 'k8s', 'model', 'errors', 'util'],
+    mayImport: ['engine', 'compile', 'alerters', 'format', 'state', 'k8s', 'model', 'errors', 'util'],
     holds: 'the alert path',
   },
   { folder: 'scheduler', mayImport: ['model'], holds: 'when rules run' },

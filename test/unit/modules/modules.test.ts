@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogs } from '../../../src/app/app.ts';
 import { loadModuleExport, resolveModule } from '../../../src/modules/load-module.ts';
-import { loadRuleFile } from '../../../src/rules/load-rule.ts';
+import { loadRuleFile } from '../../../src/compile/compile-rule.ts';
 import { ownerOf } from '../../../modules/owner_workload.ts';
 import { testConfig } from '../../support/config.ts';
 import { type Receiver, startReceiver } from '../../integration/support/http-receiver.ts';

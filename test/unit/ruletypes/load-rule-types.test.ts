@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { catalogs } from '../../../src/app/app.ts';
 import { createRuntimeRule } from '../../../src/engine/runtime-rule.ts';
-import { loadRuleFile } from '../../../src/rules/load-rule.ts';
+import { loadRuleFile } from '../../../src/compile/compile-rule.ts';
 import { testConfig } from '../../support/config.ts';
 
 function load(rule: Record<string, unknown>) {
