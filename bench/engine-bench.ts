@@ -24,6 +24,7 @@ import { connectElasticsearch, type EsConnection } from '../src/query/es-client.
 import { createEsSearchPort } from '../src/query/es-search-port.ts';
 import { loadRules } from '../src/compile/load-rules.ts';
 import { createEsWriteback } from '../src/state/es-writeback.ts';
+import { writebackStores } from '../src/state/writeback.ts';
 import { generateCorpus } from '../test/corpus/generator.ts';
 import { loadCorpus } from '../test/corpus/load.ts';
 import { ensureEs8, startElasticsearch } from '../test/harness/elasticsearch.ts';
@@ -120,18 +121,17 @@ async function phase(
   const pipeline = createAlertPipeline({
     clock,
     logger: silent,
-    writeback,
+    stores: writebackStores(writeback),
     alertTimeLimitMs: 2 * 86_400_000,
     maxAggregation: 10_000,
   });
   const engine: EngineDeps = {
     clock,
     logger: silent,
-    writeback,
+    stores: writebackStores(writeback),
     sink: pipeline,
     search: () => port,
     globals: { runEveryMs: 60_000, oldQueryLimitMs: 7 * 86_400_000 },
-    silenceCache: new Map(),
   };
   let hits = 0;
   let matches = 0;

@@ -24,7 +24,8 @@ import { loadRules, type LoadedRules } from '../compile/load-rules.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
 import { createEsWriteback } from '../state/es-writeback.ts';
 import { createMemoryWriteback } from '../state/memory-writeback.ts';
-import type { SilenceEntry, WritebackStore } from '../state/writeback.ts';
+import { debugStores } from '../state/debug-stores.ts';
+import { type Stores, type WritebackStore, writebackStores } from '../state/writeback.ts';
 import { parseTimestamp, toIso } from '../util/time.ts';
 import type { Clock } from '../model/clock.ts';
 import type { SecretRegistry } from './logger.ts';
@@ -125,20 +126,6 @@ export async function connectWithRetry(
   }
 }
 
-/** A store that reads but never writes (--debug, as ElastAlert 2 skips writeback in debug mode). */
-function readOnly(store: WritebackStore): WritebackStore {
-  return {
-    ...store,
-    ensureIndices: async () => {},
-    writeStatus: async () => {},
-    writeSilence: async () => {},
-    writeError: async () => {},
-    createAlert: async () => 'created',
-    updateAlert: async () => {},
-    deleteAlert: async () => {},
-  };
-}
-
 const ES_KEYS = [
   'es_host',
   'es_port',
@@ -222,8 +209,11 @@ export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
       };
     }
   }
-  const esWriteback = memory ? memory : createEsWriteback(mainConn!.client, config.writebackIndex);
-  const writeback = opts.debug ? readOnly(esWriteback) : esWriteback;
+  const writeback: WritebackStore = memory ?? createEsWriteback(mainConn!.client, config.writebackIndex);
+  // --debug writes nothing to the writeback (as ElastAlert 2): its alerts are kept in memory
+  const stores: Stores = opts.debug
+    ? debugStores(writeback, createMemoryWriteback())
+    : writebackStores(writeback);
   if (!opts.debug) await writeback.ensureIndices();
 
   const loaded = loadRules({ global: config, env: deps.env, catalogs: cats, logger }, opts.rule);
@@ -248,11 +238,10 @@ export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
     renderJinja: createJinjaRenderer(),
     clock,
     logger,
-    writeback,
+    stores,
     alertTimeLimitMs: offline ? PAST_DATA_LIMIT_MS : config.alertTimeLimitMs,
     maxAggregation: config.maxAggregation,
     retry: config.alertRetry,
-    noWriteback: Boolean(opts.debug),
     ...(obs
       ? {
           onSent: (rule: string, alerter: string) => obs.alertDelivered(rule, alerter),
@@ -261,7 +250,7 @@ export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
       : {}),
     ...(opts.debug
       ? {
-          overrideAlerters: (rt: RuntimeRule) => {
+          alerters: (rt: RuntimeRule) => {
             let a = debugAlerters.get(rt.rule.name);
             if (!a)
               debugAlerters.set(
@@ -273,15 +262,13 @@ export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
         }
       : {}),
   });
-  const silenceCache = new Map<string, SilenceEntry>();
   const engine: EngineDeps = {
     clock,
     logger,
-    writeback,
+    stores,
     sink: pipeline,
     search: (rt) => ports.get(rt.rule.name)!,
     globals: { runEveryMs: config.runEveryMs, oldQueryLimitMs: config.oldQueryLimitMs },
-    silenceCache,
   };
 
   const scheduler = new Scheduler({

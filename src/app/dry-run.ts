@@ -14,7 +14,7 @@ import { createRuntimeRule } from '../engine/runtime-rule.ts';
 import type { SearchPort } from '../query/search-port.ts';
 import type { CompiledRule } from '../compile/compiled-rule.ts';
 import { createMemoryWriteback, type MemoryWriteback } from '../state/memory-writeback.ts';
-import type { WritebackStore } from '../state/writeback.ts';
+import { type SilenceStore, type Stores, writebackStores } from '../state/writeback.ts';
 import { parseTimestamp } from '../util/time.ts';
 import type { Clock } from '../model/clock.ts';
 
@@ -28,7 +28,7 @@ export interface DryRunOptions {
   /** Really send through the rule's alerters (test-rule --alert). */
   alert?: boolean;
   /** Read silences from here too (the live writeback index). */
-  silences?: Pick<WritebackStore, 'silence'>;
+  silences?: Pick<SilenceStore, 'silence'>;
   run?: Pick<RunOptions, 'recordQueries' | 'onProgress' | 'signal'>;
 }
 
@@ -62,21 +62,30 @@ export async function dryRun(
 ): Promise<DryRun> {
   const store = createMemoryWriteback();
   const sent: AlertContent[] = [];
-  const writeback: WritebackStore = o.silences
-    ? { ...store, silence: async (key) => (await store.silence(key)) ?? o.silences!.silence(key) }
-    : store;
+  const live = o.silences;
+  const stores: Stores = {
+    ...writebackStores(store),
+    ...(live
+      ? {
+          silences: {
+            ...store,
+            silence: async (key: string) => (await store.silence(key)) ?? live.silence(key),
+          },
+        }
+      : {}),
+  };
   // Aggregates are released by moving this clock past their alert time.
   let shift = 0;
   const clock: Clock = { now: () => o.clock.now() + shift, setTimer: (fn, ms) => o.clock.setTimer(fn, ms) };
   const pipeline = createAlertPipeline({
     clock,
     logger: o.logger,
-    writeback,
+    stores,
     // what a live run would have sent when it was due, however long ago that is for past data
     alertTimeLimitMs: PAST_DATA_LIMIT_MS,
     maxAggregation: o.config.maxAggregation,
     renderJinja: createJinjaRenderer(),
-    ...(o.alert ? {} : { overrideAlerters: () => [recordingAlerter(sent)] }),
+    ...(o.alert ? {} : { alerters: () => [recordingAlerter(sent)] }),
     retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
   });
   const rt = createRuntimeRule(rule);
@@ -86,11 +95,10 @@ export async function dryRun(
     {
       clock,
       logger: o.logger,
-      writeback,
+      stores,
       sink: pipeline,
       search: () => port,
       globals: { runEveryMs: o.config.runEveryMs, oldQueryLimitMs: o.config.oldQueryLimitMs },
-      silenceCache: new Map(),
     },
     { ...o.run, start: window.start },
   );

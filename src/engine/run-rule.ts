@@ -1,6 +1,6 @@
 /**
  * One run of one rule: choose the window, query it segment by segment, feed the rule type, then
- * pass each match through silence/realert to the alert pipeline, and record the run.
+ * hand each match on to the alert path (src/alerts/), and record the run.
  *
  * A query that fails ends the run: the segments already queried count (their matches are
  * handled and the status records where they end), the failed segment and everything after it is
@@ -15,26 +15,31 @@ import { readHits, toRuleHits } from '../query/hits-reader.ts';
 import { indexFor } from '../query/index-names.ts';
 import type { SearchPort } from '../query/search-port.ts';
 import type { Match, TermsBucket } from '../model/match.ts';
-import type { SilenceEntry, WritebackStore } from '../state/writeback.ts';
-import { lookupField, pythonStr } from '../model/lookup.ts';
+import type { Stores } from '../state/writeback.ts';
 import { parseTimestamp, toIso } from '../util/time.ts';
-import { nextAlertTime, ruleSilenceKey, silenceKey } from './realert.ts';
-import { topCountOptions, topCounts } from './top-counts.ts';
 import type { RuntimeRule } from './runtime-rule.ts';
 
-/** Where matches go once they passed silence/realert: the alert pipeline (alert now or aggregate). */
-/** What became of an accepted match: alerted now, added to an aggregation sent at alertTime, or already alerted before. */
-export interface SinkOutcome {
-  outcome: 'alerted' | 'aggregated' | 'already-alerted';
-  alertTime?: string;
+/** What became of a match: alerted, aggregated, alerted before, dropped by an enhancement, or silenced. */
+export type MatchOutcome =
+  | {
+      match: Match;
+      outcome: 'alerted' | 'aggregated' | 'already-alerted';
+      /** aggregated: when the aggregate is sent */
+      alertTime?: string;
+      silence?: { key: string; until: string };
+    }
+  | { match: Match; outcome: 'dropped'; reason: string }
+  | { match: Match; outcome: 'silenced'; key: string; until: string };
+
+/** One run's way out for its matches, in order. */
+export interface RunSink {
+  accept(match: Match): Promise<MatchOutcome>;
 }
 
+/** Where matches go: the alert path (src/alerts/), which silences, enriches, records and sends them. */
 export interface MatchSink {
-  accept(
-    rt: RuntimeRule,
-    match: Match,
-    decision: { silence?: { key: string; entry: SilenceEntry } },
-  ): Promise<SinkOutcome>;
+  /** The matches of one run of a rule; top counts query the run's search port. */
+  startRun(rt: RuntimeRule, run: { search: SearchPort; logger: Logger }): RunSink;
 }
 
 export interface EngineGlobals {
@@ -45,12 +50,11 @@ export interface EngineGlobals {
 export interface EngineDeps {
   clock: Clock;
   logger: Logger;
-  writeback: WritebackStore;
+  /** Where runs resume from and what they record (the live writeback, or memory). */
+  stores: Pick<Stores, 'status' | 'ruleState' | 'errors'>;
   sink: MatchSink;
   search(rt: RuntimeRule): SearchPort;
   globals: EngineGlobals;
-  /** Silence entries by key, shared by all rules (realert_key may be shared). */
-  silenceCache: Map<string, SilenceEntry>;
 }
 
 export interface SegmentReport {
@@ -63,17 +67,6 @@ export interface SegmentReport {
   pages: number;
   truncated: boolean;
 }
-
-export type MatchOutcome =
-  | {
-      match: Match;
-      outcome: 'alerted' | 'aggregated' | 'already-alerted';
-      /** aggregated: when the aggregate is sent */
-      alertTime?: string;
-      silence?: { key: string; until: string };
-    }
-  | { match: Match; outcome: 'dropped'; reason: string }
-  | { match: Match; outcome: 'silenced'; key: string; until: string };
 
 export interface MatchTally {
   matches: number;
@@ -106,8 +99,6 @@ export interface RunOptions {
   start?: number;
   /** Keep the per-segment queries in the report (explain). */
   recordQueries?: boolean;
-  /** Do not write status documents (dry runs). */
-  dryRun?: boolean;
   /**
    * Count the matches by outcome (`report.tally`) without keeping them in `report.matches`: a
    * long-running service needs the counts only, and a catch-up can find millions of matches.
@@ -124,11 +115,16 @@ export interface RunOptions {
 }
 
 /** ElastAlert 2's set_starttime: resume from the status index on the first run, else from the buffer or the previous end. */
-async function chooseStart(rt: RuntimeRule, end: number, deps: EngineDeps): Promise<number> {
+async function chooseStart(
+  rt: RuntimeRule,
+  end: number,
+  deps: EngineDeps,
+  signal: AbortSignal | undefined,
+): Promise<number> {
   const s = rt.state;
   const o = rt.rule.options;
   if (s.starttime === undefined && !o.scanEntireTimeframe) {
-    const last = await deps.writeback.lastStatus(rt.rule.name);
+    const last = await deps.stores.status.lastStatus(rt.rule.name, signal);
     const lastEnd = last ? parseTimestamp(last.endtime) : undefined;
     if (lastEnd !== undefined) {
       if (deps.clock.now() - lastEnd < deps.globals.oldQueryLimitMs) {
@@ -286,8 +282,8 @@ async function prepareRuleType(rt: RuntimeRule, deps: EngineDeps, options: RunOp
   if (rt.state.prepared) return;
   const t = rt.ruleType;
   let restored = false;
-  if (t.importState && !options.dryRun) {
-    const saved = await deps.writeback.loadRuleState(rt.rule.name);
+  if (t.importState) {
+    const saved = await deps.stores.ruleState.loadRuleState(rt.rule.name, options.signal);
     if (saved && saved.fingerprint === stateFingerprint(rt)) {
       t.importState(saved.state);
       rt.state.savedState = JSON.stringify(saved.state);
@@ -315,7 +311,7 @@ async function saveRuleTypeState(rt: RuntimeRule, deps: EngineDeps): Promise<voi
   if (state === undefined) return;
   const json = JSON.stringify(state);
   if (json === rt.state.savedState) return;
-  await deps.writeback.saveRuleState(rt.rule.name, stateFingerprint(rt), state);
+  await deps.stores.ruleState.saveRuleState(rt.rule.name, stateFingerprint(rt), state);
   rt.state.savedState = json;
 }
 
@@ -469,95 +465,11 @@ async function queryAggregatedSegments(
 }
 
 /**
- * What ElastAlert 2 adds to a match before alerting: top_count_keys, include_rule_params_in_matches, then the
- * match_enhancements in order (an enhancement returning null drops the match; one that throws
- * is logged and skipped, as ElastAlert 2 does with EAException).
- */
-async function enrichMatch(
-  rt: RuntimeRule,
-  match: Match,
-  deps: EngineDeps,
-  first: boolean,
-): Promise<Match | undefined> {
-  const top = topCountOptions(rt);
-  if (top) {
-    const qk = rt.rule.options.queryKey ? lookupField(match, rt.rule.options.queryKey) : undefined;
-    Object.assign(
-      match,
-      await topCounts(deps.search(rt), top, match, qk, (key, err) =>
-        deps.logger.error({ rule: rt.rule.name, key, err: errorMessage(err) }, 'top_count_keys query failed'),
-      ),
-    );
-  }
-  const params = rt.rule.options.ruleParams;
-  if (params && (first || !params.firstMatchOnly)) Object.assign(match, params.values);
-  let current: Match = match;
-  for (const e of rt.rule.enhancements) {
-    try {
-      const next = await e.process(current, rt.rule.enhancementContext);
-      if (next === null) return undefined;
-      if (next !== undefined) current = next;
-    } catch (err) {
-      deps.logger.error(
-        { enhancement: e.name, err: errorMessage(err) },
-        'match enhancement failed; the match is kept as it was',
-      );
-    }
-  }
-  return current;
-}
-
-/** The query key value that keys silences: flatline's `key`, else the match's query_key field. */
-function queryKeyValue(rt: RuntimeRule, match: Match): string | undefined {
-  const own = rt.ruleType.silenceKeyValue?.(match);
-  if (own !== undefined) return own;
-  const qk = rt.rule.options.queryKey;
-  if (!qk) return undefined;
-  const v = lookupField(match, qk);
-  return v === undefined ? undefined : pythonStr(v);
-}
-
-async function silencedUntil(
-  key: string,
-  deps: EngineDeps,
-  checked: Set<string>,
-): Promise<number | undefined> {
-  const now = deps.clock.now();
-  const cached = deps.silenceCache.get(key);
-  // A silence this process set stands until it ends; one read from the store is read again once
-  // per run, so lifting it (`esalert silence lift`) takes effect without a restart.
-  if (cached && now < cached.until && (!cached.fromStore || checked.has(key))) return cached.until;
-  if (checked.has(key)) return undefined;
-  checked.add(key);
-  const stored = await deps.writeback.silence(key);
-  if (!stored) {
-    if (cached?.fromStore) deps.silenceCache.delete(key);
-    return undefined;
-  }
-  // keep the exponent we computed ourselves if we have one (ElastAlert 2 does the same)
-  const own = cached && !cached.fromStore && cached.until >= stored.until;
-  deps.silenceCache.set(
-    key,
-    own ? cached : { until: stored.until, exponent: cached?.exponent ?? stored.exponent, fromStore: true },
-  );
-  return now < stored.until ? stored.until : undefined;
-}
-
-/**
  * At most this many matches are held before they are handled: a catch-up or backfill that finds
  * more handles them in batches as its segments complete, so memory stays bounded (ElastAlert 2
  * holds every match of the run; docs/deviations.md).
  */
 export const MATCH_BATCH = 10_000;
-
-/** What a run's batches of matches share. */
-interface MatchHandling {
-  /** The next match is the run's first (include_rule_params_in_first_match_only). */
-  first: boolean;
-  /** The silences read from the store during this run. */
-  checked: Set<string>;
-  slim: boolean;
-}
 
 export function emptyTally(): MatchTally {
   return {
@@ -577,59 +489,16 @@ function noteOutcome(report: RunReport, m: MatchOutcome, slim: boolean): void {
 }
 
 async function handleMatches(
-  rt: RuntimeRule,
   matches: Match[],
   hits: number,
-  deps: EngineDeps,
+  sink: RunSink,
   report: RunReport,
-  handling: MatchHandling,
+  slim: boolean,
 ): Promise<void> {
-  const o = rt.rule.options;
-  const { checked } = handling;
   for (const match of matches) {
     match.num_hits = hits;
     match.num_matches = matches.length;
-    const key = silenceKey(o.realertKey, queryKeyValue(rt, match));
-    const until =
-      (await silencedUntil(key, deps, checked)) ??
-      (await silencedUntil(ruleSilenceKey(rt.rule.name), deps, checked));
-    if (until !== undefined) {
-      deps.logger.debug({ key, until: toIso(until) }, 'match suppressed: silenced');
-      noteOutcome(report, { match, outcome: 'silenced', key, until: toIso(until) }, handling.slim);
-      continue;
-    }
-    let silence: { key: string; entry: SilenceEntry } | undefined;
-    if (o.realertMs > 0) {
-      const entry = nextAlertTime(
-        o.realertMs,
-        o.exponentialRealertMs,
-        deps.silenceCache.get(key),
-        deps.clock.now(),
-      );
-      deps.silenceCache.set(key, entry);
-      silence = { key, entry };
-    }
-    const enriched = await enrichMatch(rt, match, deps, handling.first);
-    handling.first = false;
-    if (!enriched) {
-      noteOutcome(
-        report,
-        { match, outcome: 'dropped', reason: 'a match enhancement dropped it' },
-        handling.slim,
-      );
-      continue;
-    }
-    const sunk = await deps.sink.accept(rt, enriched, silence ? { silence } : {});
-    noteOutcome(
-      report,
-      {
-        match,
-        outcome: sunk.outcome,
-        ...(sunk.alertTime ? { alertTime: sunk.alertTime } : {}),
-        ...(silence ? { silence: { key, until: toIso(silence.entry.until) } } : {}),
-      },
-      handling.slim,
-    );
+    noteOutcome(report, await sink.accept(match), slim);
   }
 }
 
@@ -649,7 +518,7 @@ export async function runRule(
 ): Promise<RunReport> {
   const started = deps.clock.now();
   const o = rt.rule.options;
-  let start = options.start ?? (await chooseStart(rt, end, deps));
+  let start = options.start ?? (await chooseStart(rt, end, deps, options.signal));
   // bucket_interval: align to bucket boundaries (sync) or tell the histogram where buckets start
   let offsetSeconds: number | undefined;
   const bucket = rt.ruleType.aggregationQuery?.bucketInterval;
@@ -689,13 +558,14 @@ export async function runRule(
     report.end = toIso(segments.at(-1)![1]);
   }
   let completed: number | undefined;
-  const handling: MatchHandling = { first: true, checked: new Set(), slim: options.slimReport === true };
+  const sink = deps.sink.startRun(rt, { search: deps.search(rt), logger: deps.logger });
+  const slim = options.slimReport === true;
   const pending: Match[] = [];
-  /** Handles the rule type's matches once at least `min` are waiting. */
+  /** Hands the rule type's matches on once at least `min` are waiting. */
   const handlePending = async (min: number) => {
     for (const m of rt.ruleType.takeMatches()) pending.push(m);
     if (pending.length === 0 || pending.length < min) return;
-    await handleMatches(rt, pending.splice(0), report.hits, deps, report, handling);
+    await handleMatches(pending.splice(0), report.hits, sink, report, slim);
   };
   // ElastAlert 2 garbage-collects an aggregation rule after each segment but one that ends the run's
   // window exactly (so never in a normal one-segment run); other rules after every segment.
@@ -759,35 +629,31 @@ export async function runRule(
   if (completed !== undefined) {
     report.completedTo = toIso(completed);
     rt.state.previousEndtime = completed;
-    if (!options.dryRun) {
-      await saveRuleTypeState(rt, deps);
-      await deps.writeback.writeStatus({
-        rule_name: rt.rule.name,
-        starttime: report.start,
-        endtime: report.completedTo,
-        matches: report.tally.matches,
-        hits: report.hits,
-        time_taken: report.timeTakenMs / 1000,
-        '@timestamp': toIso(deps.clock.now()),
-      });
-    }
+    await saveRuleTypeState(rt, deps);
+    await deps.stores.status.writeStatus({
+      rule_name: rt.rule.name,
+      starttime: report.start,
+      endtime: report.completedTo,
+      matches: report.tally.matches,
+      hits: report.hits,
+      time_taken: report.timeTakenMs / 1000,
+      '@timestamp': toIso(deps.clock.now()),
+    });
   }
   if (report.error) {
     deps.logger.error(
       { err: report.error.message, window: [report.start, report.end] },
       `error running rule ${rt.rule.name}`,
     );
-    if (!options.dryRun) {
-      await deps.writeback
-        .writeError(
-          `Error running rule ${rt.rule.name}: ${report.error.message}`,
-          { rule: rt.rule.name },
-          toIso(deps.clock.now()),
-        )
-        .catch((e: unknown) =>
-          deps.logger.error({ err: errorMessage(e) }, 'could not record the error in the writeback index'),
-        );
-    }
+    await deps.stores.errors
+      .writeError(
+        `Error running rule ${rt.rule.name}: ${report.error.message}`,
+        { rule: rt.rule.name },
+        toIso(deps.clock.now()),
+      )
+      .catch((e: unknown) =>
+        deps.logger.error({ err: errorMessage(e) }, 'could not record the error in the writeback index'),
+      );
   }
   // forget _ids older than the overlap can bring back
   const horizon = deps.clock.now() - o.bufferTimeMs - o.queryDelayMs;

@@ -20,6 +20,7 @@ import type { EsConnection } from '../../src/query/es-client.ts';
 import { createEsSearchPort } from '../../src/query/es-search-port.ts';
 import type { CompiledRule } from '../../src/compile/compiled-rule.ts';
 import { createMemoryWriteback } from '../../src/state/memory-writeback.ts';
+import { writebackStores } from '../../src/state/writeback.ts';
 import { lookupField } from '../../src/model/lookup.ts';
 import { toIso } from '../../src/util/time.ts';
 import { connectTestEs, esHostPort, testEs } from './helpers.ts';
@@ -428,10 +429,10 @@ describe('aggregation against the corpus', () => {
         createAlertPipeline({
           clock,
           logger: silent,
-          writeback,
+          stores: writebackStores(writeback),
           alertTimeLimitMs: global.alertTimeLimitMs,
           maxAggregation: global.maxAggregation,
-          overrideAlerters: () => [recordingAlerter(sent)],
+          alerters: () => [recordingAlerter(sent)],
           retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
         });
       let pipeline = start();
@@ -447,11 +448,10 @@ describe('aggregation against the corpus', () => {
           {
             clock,
             logger: silent,
-            writeback,
+            stores: writebackStores(writeback),
             sink: pipeline,
             search: () => port,
             globals: { runEveryMs: STEP, oldQueryLimitMs: 7 * 24 * HOUR },
-            silenceCache: new Map(),
           },
           { start: end - STEP },
         );

@@ -15,6 +15,7 @@ import { connectElasticsearch, type EsConnection } from '../../src/query/es-clie
 import { createEsSearchPort } from '../../src/query/es-search-port.ts';
 import { loadRuleFile } from '../../src/compile/compile-rule.ts';
 import { createMemoryWriteback } from '../../src/state/memory-writeback.ts';
+import { writebackStores } from '../../src/state/writeback.ts';
 import { connectTestEs, esHostPort, testEs, uniqueName } from './helpers.ts';
 import { type Gateway, startGateway } from './support/es-gateway.ts';
 import { type Receiver, startReceiver } from './support/http-receiver.ts';
@@ -205,18 +206,17 @@ describe('restarts and failures', () => {
     const sink = createAlertPipeline({
       clock,
       logger: silent,
-      writeback,
+      stores: writebackStores(writeback),
       alertTimeLimitMs: 86_400_000,
       maxAggregation: 10_000,
     });
     const engine: EngineDeps = {
       clock,
       logger: silent,
-      writeback,
+      stores: writebackStores(writeback),
       sink,
       search: () => createEsSearchPort(conn.client),
       globals: { runEveryMs: 60_000, oldQueryLimitMs: 7 * 86_400_000 },
-      silenceCache: new Map(),
     };
     const rt = createRuntimeRule(rule);
     const start = Date.parse(manifest().start);

@@ -12,6 +12,7 @@ import { createRuntimeRule } from '../../../src/engine/runtime-rule.ts';
 import { createEsSearchPort } from '../../../src/query/es-search-port.ts';
 import { loadRuleFile } from '../../../src/compile/compile-rule.ts';
 import { createMemoryWriteback, type MemoryWriteback } from '../../../src/state/memory-writeback.ts';
+import { writebackStores } from '../../../src/state/writeback.ts';
 import { testConfig } from '../../support/config.ts';
 import { esHostPort } from '../helpers.ts';
 import type { Workspace } from './workspace.ts';
@@ -44,7 +45,7 @@ export async function runRuleOnce(
   const sink = createAlertPipeline({
     clock,
     logger: silent,
-    writeback,
+    stores: writebackStores(writeback),
     alertTimeLimitMs: 86_400_000,
     maxAggregation: 10_000,
   });
@@ -54,11 +55,10 @@ export async function runRuleOnce(
     {
       clock,
       logger: silent,
-      writeback,
+      stores: writebackStores(writeback),
       sink,
       search: () => port,
       globals: { runEveryMs: MINUTE, oldQueryLimitMs: 7 * 86_400_000 },
-      silenceCache: new Map(),
     },
     options,
   );
