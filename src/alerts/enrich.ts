@@ -9,7 +9,7 @@
  */
 import type { Logger } from 'pino';
 import type { RuntimeRule } from '../engine/runtime-rule.ts';
-import { topCountOptions, topCounts } from '../engine/top-counts.ts';
+import { topCountOptions, topCounts } from './top-counts.ts';
 import { errorMessage } from '../errors/esalert-error.ts';
 import { lookupField } from '../model/lookup.ts';
 import type { Match } from '../model/match.ts';

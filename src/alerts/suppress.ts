@@ -9,7 +9,7 @@
  */
 import type { Logger } from 'pino';
 import type { RuntimeRule } from '../engine/runtime-rule.ts';
-import { ruleSilenceKey, silenceKey, nextAlertTime } from '../engine/realert.ts';
+import { ruleSilenceKey, silenceKey, nextAlertTime } from './realert.ts';
 import type { Clock } from '../model/clock.ts';
 import { lookupField, pythonStr } from '../model/lookup.ts';
 import type { Match } from '../model/match.ts';

@@ -4,7 +4,7 @@
  * what ElastAlert 2's `--silence` writes, so either engine honours the other's.
  */
 import { existsSync, statSync } from 'node:fs';
-import { ruleSilenceKey, silenceKey } from '../engine/realert.ts';
+import { ruleSilenceKey, silenceKey } from '../alerts/realert.ts';
 import { EsalertError } from '../errors/esalert-error.ts';
 import type { CompiledRule } from '../compile/compiled-rule.ts';
 import { loadRuleFile } from '../compile/compile-rule.ts';

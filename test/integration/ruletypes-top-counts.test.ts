@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { catalogs } from '../../src/app/app.ts';
-import { type TopCountOptions, topCountOptions, topCounts } from '../../src/engine/top-counts.ts';
+import { type TopCountOptions, topCountOptions, topCounts } from '../../src/alerts/top-counts.ts';
 import { createRuntimeRule } from '../../src/engine/runtime-rule.ts';
 import type { EsConnection } from '../../src/query/es-client.ts';
 import { createEsSearchPort } from '../../src/query/es-search-port.ts';

@@ -9,7 +9,7 @@ import type { SearchPort } from '../query/search-port.ts';
 import type { Match } from '../model/match.ts';
 import { type Doc, lookupField, pythonStr } from '../model/lookup.ts';
 import { parseTimestamp } from '../util/time.ts';
-import type { RuntimeRule } from './runtime-rule.ts';
+import type { RuntimeRule } from '../engine/runtime-rule.ts';
 
 const MINUTE = 60_000;
 
