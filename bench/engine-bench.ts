@@ -15,7 +15,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { catalogs } from '../src/app/app.ts';
+import { catalogs } from '../src/app/catalogs.ts';
 import { FakeClock } from '../src/model/clock.ts';
 import { createAlertPipeline } from '../src/alerts/pipeline.ts';
 import { type EngineDeps, runRule } from '../src/engine/run-rule.ts';

@@ -24,12 +24,14 @@ import { createEsWriteback } from '../state/es-writeback.ts';
 import type { WritebackStore } from '../state/writeback.ts';
 import { type Doc, lookupField } from '../model/lookup.ts';
 import { parseTimestamp, toIso } from '../util/time.ts';
-import { parseCliTime } from './app.ts';
+import { parseCliTime } from '../config/cli-time.ts';
 import { catalogs } from './catalogs.ts';
 import { loadToolConfig } from './tool-config.ts';
 import { dryRun } from './dry-run.ts';
 import type { Clock } from '../model/clock.ts';
-import type { SecretRegistry } from './logger.ts';
+import { createLogger, SecretRegistry } from './logger.ts';
+import { systemClock } from '../model/clock.ts';
+import { redactText } from '../util/redact.ts';
 import { loadRuleFile } from '../compile/compile-rule.ts';
 
 export interface TestRuleOptions {
@@ -348,3 +350,22 @@ export async function testRule(o: TestRuleOptions, deps: TestRuleDeps): Promise<
 }
 
 export { EsalertError };
+
+/**
+ * test-rule as the command line runs it: on the system clock, with warnings logged as text and
+ * every secret the run learns scrubbed from what it prints.
+ */
+export function runTestRule(
+  o: TestRuleOptions,
+  deps: Pick<TestRuleDeps, 'env' | 'out' | 'progress'>,
+): Promise<number> {
+  const secrets = new SecretRegistry();
+  return testRule(o, {
+    env: deps.env,
+    clock: systemClock,
+    logger: createLogger({ level: 'warn', format: 'text' }, secrets),
+    secrets,
+    out: (line) => deps.out(redactText(line, secrets.list())),
+    ...(deps.progress ? { progress: deps.progress } : {}),
+  });
+}

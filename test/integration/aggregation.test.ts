@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertContent } from '../../src/alerters/alerter.ts';
 import { createAlertPipeline } from '../../src/alerts/pipeline.ts';
-import { catalogs } from '../../src/app/app.ts';
+import { catalogs } from '../../src/app/catalogs.ts';
 import { FakeClock } from '../../src/model/clock.ts';
 import { dryRun, recordingAlerter } from '../../src/app/dry-run.ts';
 import { type GlobalConfig, parseGlobalConfig } from '../../src/config/global-config.ts';

@@ -8,7 +8,7 @@ import { startApp } from '../../src/app/app.ts';
 import { FakeClock } from '../../src/model/clock.ts';
 import { SecretRegistry } from '../../src/app/logger.ts';
 import { createAlertPipeline } from '../../src/alerts/pipeline.ts';
-import { catalogs } from '../../src/app/app.ts';
+import { catalogs } from '../../src/app/catalogs.ts';
 import { runRule, type EngineDeps } from '../../src/engine/run-rule.ts';
 import { createRuntimeRule } from '../../src/engine/runtime-rule.ts';
 import { connectElasticsearch, type EsConnection } from '../../src/query/es-client.ts';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { catalogs } from '../../src/app/app.ts';
+import { catalogs } from '../../src/app/catalogs.ts';
 import { type TopCountOptions, topCountOptions, topCounts } from '../../src/alerts/top-counts.ts';
 import { createRuntimeRule } from '../../src/engine/runtime-rule.ts';
 import type { EsConnection } from '../../src/query/es-client.ts';

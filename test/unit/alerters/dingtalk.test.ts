@@ -14,7 +14,7 @@ import { OptionProblem, type Alerter } from '../../../src/alerters/alerter.ts';
 import { dingtalkAlerter, dingtalkSign, signedUrl } from '../../../src/alerters/dingtalk.ts';
 import { AlerterRegistry } from '../../../src/alerters/registry.ts';
 import { utf8Bytes } from '../../../src/alerters/text-limits.ts';
-import { catalogs } from '../../../src/app/app.ts';
+import { catalogs } from '../../../src/app/catalogs.ts';
 import { loadRuleFile } from '../../../src/compile/compile-rule.ts';
 import type { Doc } from '../../../src/model/lookup.ts';
 import { type Receiver, startReceiver } from '../../integration/support/http-receiver.ts';

@@ -102,7 +102,11 @@ export const LAYERS: readonly Layer[] = [
     ],
     holds: 'the alert path',
   },
-  { folder: 'scheduler', mayImport: ['model'], holds: 'when rules run' },
+  {
+    folder: 'scheduler',
+    mayImport: ['engine', 'model', 'errors', 'util'],
+    holds: 'when rules run: the per-rule job, no overlap, concurrency cap',
+  },
   { folder: 'http', mayImport: ['engine', 'util'], holds: 'metrics, health, the API' },
   {
     folder: 'app',
@@ -131,7 +135,7 @@ export const LAYERS: readonly Layer[] = [
   },
   {
     folder: 'cli',
-    mayImport: ['app', 'http', 'state', 'config', 'model', 'errors', 'util'],
+    mayImport: ['app', 'config', 'errors'],
     holds: 'argv -> command, exit codes',
   },
 ];

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { catalogs } from '../../../src/app/app.ts';
+import { catalogs } from '../../../src/app/catalogs.ts';
 import { loadModuleExport, resolveModule } from '../../../src/modules/load-module.ts';
 import { loadRuleFile } from '../../../src/compile/compile-rule.ts';
 import { ownerOf } from '../../../modules/owner_workload.ts';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { catalogs } from '../../../src/app/app.ts';
+import { catalogs } from '../../../src/app/catalogs.ts';
 import { type GlobalConfig, parseGlobalConfig } from '../../../src/config/global-config.ts';
 import { loadRuleFile } from '../../../src/compile/compile-rule.ts';
 import { loadRules } from '../../../src/compile/load-rules.ts';
