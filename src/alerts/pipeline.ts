@@ -14,7 +14,7 @@
  */
 import type { Logger } from 'pino';
 import type { Alerter } from '../alerters/alerter.ts';
-import type { MatchOutcome, MatchSink } from '../engine/run-rule.ts';
+import type { MatchSink } from '../engine/run-rule.ts';
 import type { RuntimeRule } from '../engine/runtime-rule.ts';
 import type { JinjaRenderer } from '../format/alert-text.ts';
 import type { Clock } from '../model/clock.ts';
@@ -31,6 +31,7 @@ import { createOutbox } from './outbox.ts';
 import { createRealertSilence } from './realert-silence.ts';
 import { createRecord } from './record.ts';
 import { createSuppress } from './suppress.ts';
+import type { MatchOutcome } from '../engine/run-report.ts';
 
 export type { RetryPolicy } from './channel-dispatcher.ts';
 

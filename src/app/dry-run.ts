@@ -9,7 +9,7 @@ import type { AlertContent, Alerter } from '../alerters/alerter.ts';
 import { createJinjaRenderer } from '../format/jinja.ts';
 import { createAlertPipeline } from '../alerts/pipeline.ts';
 import type { GlobalConfig } from '../config/global-config.ts';
-import { type RunOptions, type RunReport, runRule } from '../engine/run-rule.ts';
+import { type RunOptions, runRule } from '../engine/run-rule.ts';
 import { createRuntimeRule } from '../engine/runtime-rule.ts';
 import type { SearchPort } from '../query/search-port.ts';
 import type { CompiledRule } from '../compile/compiled-rule.ts';
@@ -17,6 +17,7 @@ import { createMemoryWriteback, type MemoryWriteback } from '../state/memory-wri
 import { type SilenceStore, type Stores, writebackStores } from '../state/writeback.ts';
 import { parseTimestamp } from '../util/time.ts';
 import type { Clock } from '../model/clock.ts';
+import type { RunReport } from '../engine/run-report.ts';
 
 /** Over past data (test-rule, --data) every pending alert is due, so the time limit is a century. */
 export const PAST_DATA_LIMIT_MS = 100 * 365 * 86_400_000;

@@ -5,11 +5,12 @@
  * failed runs of a backfill. The run itself is the engine's.
  */
 import type { Logger } from 'pino';
-import { type EngineDeps, type RunReport, runRule } from '../engine/run-rule.ts';
+import { type EngineDeps, runRule } from '../engine/run-rule.ts';
 import type { RuntimeRule } from '../engine/runtime-rule.ts';
 import type { Clock } from '../model/clock.ts';
 import { parseTimestamp } from '../util/time.ts';
 import type { Job } from './scheduler.ts';
+import type { RunReport } from '../engine/run-report.ts';
 
 /** Failed runs of a backfill after which a rule is given up. */
 export const BACKFILL_FAILURES = 5;

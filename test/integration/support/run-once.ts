@@ -7,7 +7,7 @@ import type { Client } from '@elastic/elasticsearch';
 import { createAlertPipeline } from '../../../src/alerts/pipeline.ts';
 import { catalogs } from '../../../src/app/catalogs.ts';
 import { FakeClock } from '../../../src/model/clock.ts';
-import { type RunOptions, type RunReport, runRule } from '../../../src/engine/run-rule.ts';
+import { type RunOptions, runRule } from '../../../src/engine/run-rule.ts';
 import { createRuntimeRule } from '../../../src/engine/runtime-rule.ts';
 import { createEsSearchPort } from '../../../src/query/es-search-port.ts';
 import { loadRuleFile } from '../../../src/compile/compile-rule.ts';
@@ -16,6 +16,7 @@ import { writebackStores } from '../../../src/state/writeback.ts';
 import { testConfig } from '../../support/config.ts';
 import { esHostPort } from '../helpers.ts';
 import type { Workspace } from './workspace.ts';
+import type { RunReport } from '../../../src/engine/run-report.ts';
 
 const silent = pino({ level: 'silent' });
 const MINUTE = 60_000;

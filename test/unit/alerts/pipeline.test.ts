@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { AlertContent, Alerter, SendOutcome } from '../../../src/alerters/alerter.ts';
 import { recordingAlerter } from '../../../src/app/dry-run.ts';
 import { createAlertPipeline, type PipelineDeps } from '../../../src/alerts/pipeline.ts';
-import type { MatchOutcome } from '../../../src/engine/run-rule.ts';
+import type { MatchOutcome } from '../../../src/engine/run-report.ts';
 import { createRuntimeRule, type RuntimeRule } from '../../../src/engine/runtime-rule.ts';
 import { FakeClock } from '../../../src/model/clock.ts';
 import type { Match } from '../../../src/model/match.ts';
