@@ -27,7 +27,7 @@ import { createEsWriteback } from '../src/state/es-writeback.ts';
 import { writebackStores } from '../src/state/writeback.ts';
 import { generateCorpus } from '../test/corpus/generator.ts';
 import { loadCorpus } from '../test/corpus/load.ts';
-import { ensureEs8, startElasticsearch } from '../test/harness/elasticsearch.ts';
+import { startServer } from '../test/harness/elasticsearch.ts';
 import { makeWorkspace } from '../test/integration/support/workspace.ts';
 import { testConfig } from '../test/support/config.ts';
 import { BENCH_RULES } from './rule-set.ts';
@@ -38,6 +38,8 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '60' },
     url: { type: 'string' },
     heap: { type: 'string', default: '2048' },
+    server: { type: 'string', default: 'es8' },
+    'server-version': { type: 'string' },
   },
 });
 const docs = Number(args.docs);
@@ -71,7 +73,7 @@ async function setupEs(): Promise<{ url: string; stop: () => Promise<void>; vers
     await conn.close();
     return { url: args.url, stop: async () => {}, version };
   }
-  const es = await startElasticsearch(await ensureEs8(), { heapMb: Number(args.heap), log });
+  const es = await startServer(args.server, args['server-version'], { heapMb: Number(args.heap), log });
   return { url: es.url, stop: es.stop, version: es.version };
 }
 

@@ -1,7 +1,7 @@
 /**
  * What ElastAlert 2 adds to a match that passed silence and realert, before it is alerted or
- * aggregated: top_count_keys, include_rule_params_in_matches, then the match_enhancements in
- * order.
+ * aggregated: top_count_keys, the Discover links (kibana_discover_url, opensearch_discover_url),
+ * include_rule_params_in_matches, then the match_enhancements in order.
  *
  * Failure policy: nothing here stops a match. A top_count_keys query that fails gives that key
  * {} and is logged; an enhancement that throws is logged and skipped, as ElastAlert 2 does with
@@ -9,6 +9,7 @@
  */
 import type { Logger } from 'pino';
 import type { RuntimeRule } from '../engine/runtime-rule.ts';
+import { discoverUrls } from '../engine/discover-url.ts';
 import { topCountOptions, topCounts } from './top-counts.ts';
 import { errorMessage } from '../errors/esalert-error.ts';
 import { lookupField } from '../model/lookup.ts';
@@ -34,6 +35,29 @@ export async function enrich(rt: RuntimeRule, match: Match, run: EnrichRun): Pro
       match,
       await topCounts(run.search, top, match, qk, (key, err) =>
         run.logger.error({ rule: rt.rule.name, key, err: errorMessage(err) }, 'top_count_keys query failed'),
+      ),
+    );
+  }
+  const discover = rt.rule.discover;
+  const matchTime = discover ? rt.codec.read(lookupField(match, rt.rule.options.timestampField)) : undefined;
+  if (discover && matchTime === undefined) {
+    run.logger.warn(
+      { rule: rt.rule.name, field: rt.rule.options.timestampField },
+      'the match has no readable timestamp: no Discover link',
+    );
+  } else if (discover && matchTime !== undefined) {
+    const o = rt.rule.options;
+    Object.assign(
+      match,
+      discoverUrls(
+        discover,
+        {
+          filters: o.filters,
+          queryKeys: o.compoundQueryKey ?? (o.queryKey ? [o.queryKey] : []),
+          timeframeMs: o.timeframeMs,
+          matchTime,
+        },
+        match,
       ),
     );
   }

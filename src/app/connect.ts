@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { connectionSecrets, type EsConnectionKeys, resolveEsConnection } from '../config/es-connection.ts';
 import type { EnvLookup } from '../config/interpolate.ts';
 import { EsalertError } from '../errors/esalert-error.ts';
-import { connectElasticsearch, type EsConnection } from '../query/es-client.ts';
+import { connectElasticsearch, describeServer, type EsConnection } from '../query/es-client.ts';
 import type { SecretRegistry } from './logger.ts';
 
 export interface ConnectDeps {
@@ -34,8 +34,13 @@ export async function connectWithRetry(
     try {
       const conn = await connectElasticsearch(options, { signal });
       deps.logger.info(
-        { version: conn.server.version, nodes: options.nodes.length },
-        `connected to Elasticsearch ${conn.server.version}`,
+        {
+          version: conn.server.version,
+          distribution: conn.server.distribution,
+          detected: conn.detected,
+          nodes: options.nodes.length,
+        },
+        `connected to ${describeServer(conn.server)}${conn.detected === 'override' ? ' (as ES_VERSION says)' : ''}`,
       );
       return conn;
     } catch (err) {

@@ -19,6 +19,7 @@ import { isResyncNoop, RESYNC_FIELDS, resyncNoopExclusion } from '../k8s/event-f
 import type { Doc } from '../model/lookup.ts';
 import type { RuleOptions } from '../model/rule-options.ts';
 import { findAlerterModule, findEnhancement, findRuleType } from '../modules/catalog.ts';
+import { readDiscoverOptions } from '../rules/discover-options.ts';
 import { ELASTALERT_OPTION_NAMES } from '../rules/elastalert-options.ts';
 import { type ReadRule, readRuleFile } from '../rules/load-rule.ts';
 import { COMMON_RULE_OPTIONS, toRuleOptions } from '../rules/rule-options.ts';
@@ -79,6 +80,8 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
   if (Array.isArray(c.query_key) && c.query_key.length > 1 && c.use_terms_query) {
     problems.push({ path: ['query_key'], message: 'use_terms_query works with a single query_key field' });
   }
+  const discover = readDiscoverOptions(raw, ctx.env);
+  problems.push(...discover.problems);
   const timeframeMs = (typeOptions as { timeframe?: number } | undefined)?.timeframe;
   if (c.scan_entire_timeframe && timeframeMs === undefined)
     problems.push({
@@ -149,6 +152,8 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
         alerterDef.create(alerterOptions, {
           logger: ctx.logger.child({ rule: c.name, alerter: alerterDef.name }),
           ruleDir: def.dir,
+          ruleFile: def.files[0]!,
+          env: ctx.env,
         }),
       );
     } catch (caught) {
@@ -176,7 +181,10 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
   });
   if (problems.length > 0) throw problemsError('RULE_INVALID', fileLike, problems);
 
-  const warnings: string[] = [];
+  const warnings: string[] = discover.warnings.map((w) => {
+    const loc = def.locate(w.path);
+    return `${loc.file}:${loc.line ?? 1}: ${String(w.path[0])} ${w.message}`;
+  });
   const known = new Set<string>([
     ...COMMON_RULE_OPTIONS,
     ...type.optionNames,
@@ -186,6 +194,7 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
   ]);
   for (const key of def.ownKeys) {
     if (known.has(key) || key === 'rule_file') continue;
+    if ([...alerterDefs.values()].some((d) => d.optionPrefixes?.some((p) => key.startsWith(p)))) continue;
     const loc = def.locate([key]);
     const where = `${loc.file}:${loc.line ?? 1}`;
     if (ELASTALERT_OPTION_NAMES.has(key)) {
@@ -214,6 +223,7 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
       return resolveRuleReferences(merged, merged);
     }),
     enhancements,
+    ...(discover.settings.kibana || discover.settings.opensearch ? { discover: discover.settings } : {}),
     enhancementContext: {
       rule: {
         name: def.name,

@@ -10,6 +10,7 @@ import type { Enhancement, EnhancementContext } from '../enhancements/enhancemen
 import type { SourceLocation } from '../errors/esalert-error.ts';
 import type { Doc } from '../model/lookup.ts';
 import type { RuleOptions } from '../model/rule-options.ts';
+import type { DiscoverSettings } from '../model/discover-settings.ts';
 import type { RuleDefinition } from '../rules/load-rule.ts';
 import type { RuleTypeDefinition } from '../ruletypes/rule-type.ts';
 
@@ -37,6 +38,8 @@ export interface CompiledRule {
   /** match_enhancements, in order, and what they are told about the rule. */
   enhancements: Enhancement[];
   enhancementContext: EnhancementContext;
+  /** generate_kibana_discover_url / generate_opensearch_discover_url, when a link can be built. */
+  discover?: DiscoverSettings;
   /** The Jinja template of alert_text (or jinja_template_path) when alert_text_type is alert_text_jinja. */
   jinjaTemplate: string | undefined;
   /**

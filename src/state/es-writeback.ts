@@ -1,8 +1,6 @@
 /** The writeback store in Elasticsearch, with ElastAlert 2's index names and mappings. */
-import type { Client } from '@elastic/elasticsearch';
-import { errors as esErrors } from '@elastic/elasticsearch';
 import { EsalertError } from '../errors/esalert-error.ts';
-import { toEsError } from '../query/es-client.ts';
+import { type EsClient as Client, errors as esErrors, toEsError } from '../query/es-client.ts';
 import type { Doc } from '../model/lookup.ts';
 import { parseTimestamp, toIso } from '../util/time.ts';
 import {

@@ -5,7 +5,6 @@
  * per-pod counts, alert times from the aggregation window, the match time or a cron schedule,
  * summary_table_max_rows, realert inside an aggregation and max_aggregation.
  */
-import type { estypes } from '@elastic/elasticsearch';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertContent } from '../../src/alerters/alerter.ts';
@@ -17,6 +16,7 @@ import { type GlobalConfig, parseGlobalConfig } from '../../src/config/global-co
 import { runRule } from '../../src/engine/run-rule.ts';
 import { createRuntimeRule } from '../../src/engine/runtime-rule.ts';
 import type { EsConnection } from '../../src/query/es-client.ts';
+import type { EsQuery } from '../../src/query/filters.ts';
 import { createEsSearchPort } from '../../src/query/es-search-port.ts';
 import type { CompiledRule } from '../../src/compile/compiled-rule.ts';
 import { createMemoryWriteback } from '../../src/state/memory-writeback.ts';
@@ -106,7 +106,7 @@ describe('aggregation against the corpus', () => {
 
   // --- what Elasticsearch says ---
 
-  const inWindow = (query: string, w: { start: number; end: number }): estypes.QueryDslQueryContainer => ({
+  const inWindow = (query: string, w: { start: number; end: number }): EsQuery => ({
     bool: {
       filter: [
         { query_string: { query } },

@@ -3,7 +3,7 @@
  * writeback kept in memory: for tests of what a run queries and hands on.
  */
 import { pino } from 'pino';
-import type { Client } from '@elastic/elasticsearch';
+import type { EsClient as Client } from '../../../src/query/es-client.ts';
 import { createAlertPipeline } from '../../../src/alerts/pipeline.ts';
 import { catalogs } from '../../../src/app/catalogs.ts';
 import { FakeClock } from '../../../src/model/clock.ts';
