@@ -4,7 +4,12 @@
  * unreachable (it may start after us).
  */
 import type { Logger } from 'pino';
-import { connectionSecrets, type EsConnectionKeys, resolveEsConnection } from '../config/es-connection.ts';
+import {
+  connectionSecrets,
+  ES_CONNECTION_KEYS,
+  type EsConnectionKeys,
+  resolveEsConnection,
+} from '../config/es-connection.ts';
 import type { EnvLookup } from '../config/interpolate.ts';
 import { EsalertError } from '../errors/esalert-error.ts';
 import { connectElasticsearch, describeServer, type EsConnection } from '../query/es-client.ts';
@@ -53,29 +58,13 @@ export async function connectWithRetry(
   }
 }
 
-const ES_KEYS = [
-  'es_host',
-  'es_port',
-  'es_hosts',
-  'use_ssl',
-  'verify_certs',
-  'ca_certs',
-  'client_cert',
-  'client_key',
-  'es_username',
-  'es_password',
-  'es_api_key',
-  'es_bearer',
-  'es_url_prefix',
-  'es_conn_timeout',
-] as const;
-
+/** The connection keys of a rule or config.yaml, and an id that is the same for the same keys. */
 function connectionKeyOf(raw: EsConnectionKeys | Record<string, unknown>): {
   id: string;
   keys: EsConnectionKeys;
 } {
   const keys: Record<string, unknown> = {};
-  for (const k of ES_KEYS)
+  for (const k of ES_CONNECTION_KEYS)
     if ((raw as Record<string, unknown>)[k] !== undefined) keys[k] = (raw as Record<string, unknown>)[k];
   return { id: JSON.stringify(keys), keys: keys as EsConnectionKeys };
 }

@@ -14,8 +14,8 @@ import type { Match } from '../../../src/model/match.ts';
 import { createMemorySearchPort } from '../../../src/query/memory/memory-search-port.ts';
 import { debugStores } from '../../../src/state/debug-stores.ts';
 import { createMemoryWriteback, type MemoryWriteback } from '../../../src/state/memory-writeback.ts';
-import { writebackStores } from '../../../src/state/writeback.ts';
 import { compileTestRule } from '../../support/compiled-rule.ts';
+import { memoryAlertPath } from '../../support/memory-alert-path.ts';
 
 const silent = pino({ level: 'silent' });
 const T0 = Date.parse('2024-05-14T10:00:00Z');
@@ -53,17 +53,9 @@ function setup(
   } = {},
 ) {
   const clock = new FakeClock(T0 + MINUTE);
-  const store = o.store ?? createMemoryWriteback();
-  const sent: AlertContent[] = [];
-  const pipeline = createAlertPipeline({
-    clock,
-    logger: silent,
-    stores: writebackStores(store),
-    alertTimeLimitMs: 86_400_000,
-    maxAggregation: 100,
-    retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
-    alerters: o.alerters ?? (() => [recordingAlerter(sent)]),
-    ...o.deps,
+  const { store, sent, pipeline } = memoryAlertPath(clock, {
+    ...o,
+    deps: { retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 }, ...o.deps },
   });
   /** One run of `rt` over `matches`: what became of each. */
   const run = async (rt: RuntimeRule, matches: Match[]): Promise<MatchOutcome['outcome'][]> => {

@@ -4,9 +4,6 @@
  */
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { AlertContent } from '../../../src/alerters/alerter.ts';
-import { createAlertPipeline } from '../../../src/alerts/pipeline.ts';
-import { recordingAlerter } from '../../../src/app/dry-run.ts';
 import type { EngineDeps } from '../../../src/engine/run-rule.ts';
 import { createRuntimeRule, type RuntimeRule } from '../../../src/engine/runtime-rule.ts';
 import { ManualClock } from '../../../src/model/clock.ts';
@@ -14,10 +11,10 @@ import { createMemorySearchPort, type MemoryDocument } from '../../../src/query/
 import type { SearchPort } from '../../../src/query/search-port.ts';
 import { BACKFILL_FAILURES, createRuleJob } from '../../../src/scheduler/rule-job.ts';
 import { Scheduler } from '../../../src/scheduler/scheduler.ts';
-import { createMemoryWriteback } from '../../../src/state/memory-writeback.ts';
 import { writebackStores } from '../../../src/state/writeback.ts';
 import { toIso } from '../../../src/util/time.ts';
 import { compileTestRule } from '../../support/compiled-rule.ts';
+import { memoryAlertPath } from '../../support/memory-alert-path.ts';
 
 const silent = pino({ level: 'silent' });
 const MINUTE = 60_000;
@@ -32,16 +29,7 @@ function backoffs(pod: string, from: number, n: number, everyMs: number): Memory
 }
 
 function setup(port: SearchPort, clock: ManualClock, extra: Record<string, unknown> = {}) {
-  const store = createMemoryWriteback();
-  const sent: AlertContent[] = [];
-  const pipeline = createAlertPipeline({
-    clock,
-    logger: silent,
-    stores: writebackStores(store),
-    alertTimeLimitMs: 86_400_000,
-    maxAggregation: 100,
-    alerters: () => [recordingAlerter(sent)],
-  });
+  const { store, sent, pipeline } = memoryAlertPath(clock);
   const rt: RuntimeRule = createRuntimeRule(
     compileTestRule({
       name: 'crashloop',
