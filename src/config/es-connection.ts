@@ -156,10 +156,11 @@ const CREDENTIAL_KEYS = [
  * describe config.yaml's cluster, are not sent to it. ES_VERSION still applies.
  */
 export function ruleConnection(
-  rule: Record<string, unknown>,
+  ruleKeys: EsConnectionKeys | Record<string, unknown>,
   global: Record<string, unknown>,
   env: EnvLookup,
 ): { keys: EsConnectionKeys; env: EnvLookup; sameCluster: boolean } {
+  const rule = ruleKeys as Record<string, unknown>;
   const keys: Record<string, unknown> = {};
   for (const k of ES_CONNECTION_KEYS) if (rule[k] !== undefined) keys[k] = rule[k];
   const same = (k: string) => JSON.stringify(rule[k]) === JSON.stringify(global[k]);

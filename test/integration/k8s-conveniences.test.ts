@@ -14,7 +14,7 @@ import type { EsConnection } from '../../src/query/es-client.ts';
 import { RESYNC_FIELDS } from '../../src/k8s/event-filters.ts';
 import { buildBaseQuery, type EsQuery } from '../../src/query/filters.ts';
 import { createMemorySearchPort, type MemorySearchPort } from '../../src/query/memory/memory-search-port.ts';
-import { loadRuleFile, type Rule } from '../../src/rules/load-rule.ts';
+import type { CompiledRule } from '../../src/compile/compiled-rule.ts';
 import type { Doc } from '../../src/model/lookup.ts';
 import { generateAll } from '../corpus/generator.ts';
 import type { CorpusDoc, EventrouterDoc } from '../corpus/kube.ts';
@@ -23,6 +23,7 @@ import { connectTestEs, esHostPort, testEs } from './helpers.ts';
 import { runCli } from './support/cli.ts';
 import { testConfig } from '../support/config.ts';
 import { makeWorkspace, type Workspace } from './support/workspace.ts';
+import { loadRuleFile } from '../../src/compile/compile-rule.ts';
 
 const HOUR = 3_600_000;
 
@@ -106,7 +107,7 @@ describe('Kubernetes filters and resync skipping over the event corpus', () => {
       ws.config,
     );
   let seq = 0;
-  const loadRule = (options: Record<string, unknown>): Rule =>
+  const loadRule = (options: Record<string, unknown>): CompiledRule =>
     loadRuleFile(
       ws.writeRule(`case-${seq++}.yaml`, {
         name: `case-${seq}`,
@@ -117,10 +118,10 @@ describe('Kubernetes filters and resync skipping over the event corpus', () => {
       }),
       { global: global(), env: () => undefined, catalogs: catalogs(), logger: pino({ level: 'silent' }) },
     );
-  const windowQuery = (rule: Rule): EsQuery =>
+  const windowQuery = (rule: CompiledRule): EsQuery =>
     buildBaseQuery(rule.options.filters, { field: '@timestamp', gt: from, lte: to });
   /** The _ids a rule that reads hits hands its rule type: its query's hits, less those its hitFilter drops. */
-  const esIds = async (rule: Rule) => {
+  const esIds = async (rule: CompiledRule) => {
     const res = await es.client.search<Doc>({
       index: 'eventrouter-*',
       query: windowQuery(rule),
@@ -135,7 +136,7 @@ describe('Kubernetes filters and resync skipping over the event corpus', () => {
       .map((h) => h._id!)
       .sort();
   };
-  const memoryIds = (rule: Rule) => {
+  const memoryIds = (rule: CompiledRule) => {
     const byId = new Map(docs.map((d) => [d._id, d._source as unknown as Doc]));
     return memory
       .ids('eventrouter-*', windowQuery(rule))

@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { catalogs } from '../../../src/app/catalogs.ts';
 import { resolveEsConnection, ruleConnection } from '../../../src/config/es-connection.ts';
 import { loadGlobalConfig } from '../../../src/config/global-config.ts';
-import { loadRuleFile } from '../../../src/rules/load-rule.ts';
+import { loadRuleFile } from '../../../src/compile/compile-rule.ts';
 import { testConfig } from '../../support/config.ts';
 import { moduleWorkspace } from '../../support/module-workspace.ts';
 
@@ -62,14 +62,15 @@ function load(
 describe('files a rule names', () => {
   it('imports inside the rules folder load; outside, through .. or a link, they are refused', () => {
     const { rules, secrets } = layout();
-    expect(load(rules, 'import: base.yaml\n').raw.owner).toBe('team-a');
+    expect(load(rules, 'import: base.yaml\n').definition.raw.owner).toBe('team-a');
     for (const target of [join(secrets, 'base.yaml'), '../secrets/base.yaml', 'link.yaml']) {
       expect(() => load(rules, `import: ${target}\n`)).toThrow(
         /import .* is outside the rules folders.*allowed_file_paths/,
       );
     }
     expect(
-      load(rules, `import: ${join(secrets, 'base.yaml')}\n`, { allowed_file_paths: [secrets] }).raw.owner,
+      load(rules, `import: ${join(secrets, 'base.yaml')}\n`, { allowed_file_paths: [secrets] }).definition.raw
+        .owner,
     ).toBe('secret-team');
   });
 
@@ -77,9 +78,9 @@ describe('files a rule names', () => {
     const { rules, secrets } = layout();
     const token = join(secrets, 'token');
     expect(() => load(rules, `owner: \${file:${token}}\n`)).toThrow(/is outside the rules folders/);
-    expect(load(rules, `owner: \${file:${token}}\n`, { allowed_file_paths: [secrets] }).raw.owner).toBe(
-      'secret-token-123456',
-    );
+    expect(
+      load(rules, `owner: \${file:${token}}\n`, { allowed_file_paths: [secrets] }).definition.raw.owner,
+    ).toBe('secret-token-123456');
     const jinja = 'alert_text_type: alert_text_jinja\njinja_template_path: ';
     expect(load(rules, `${jinja}sub/body.j2\n`).jinjaTemplate).toBe('body {{ x }}');
     expect(() => load(rules, `${jinja}${join(secrets, 'body.j2')}\n`)).toThrow(
@@ -119,9 +120,9 @@ describe('environment variables in rule files', () => {
       /may not read the environment variable ES_PASSWORD.*rule_env_vars/,
     );
     expect(() => load(rules, 'owner: "x $ES_PASSWORD"\n', {}, env)).toThrow(/ES_PASSWORD/);
-    expect(load(rules, 'owner: ${DINGTALK_TOKEN}\n', {}, env).raw.owner).toBe('dt-123456');
+    expect(load(rules, 'owner: ${DINGTALK_TOKEN}\n', {}, env).definition.raw.owner).toBe('dt-123456');
     // unset variables stay as written, as ElastAlert 2's expandvars leaves them
-    expect(load(rules, 'owner: ${ES_NOTSET}\n', {}, env).raw.owner).toBe('${ES_NOTSET}');
+    expect(load(rules, 'owner: ${ES_NOTSET}\n', {}, env).definition.raw.owner).toBe('${ES_NOTSET}');
   });
 
   it('variables config.yaml reads are refused; rule_env_vars lists what rules may read', () => {

@@ -1,0 +1,114 @@
+/**
+ * Connections to Elasticsearch: one per set of connection keys (config.yaml's, or a rule's own),
+ * shared by every rule that uses it, each retried with backoff while Elasticsearch is
+ * unreachable (it may start after us).
+ */
+import type { Logger } from 'pino';
+import {
+  connectionSecrets,
+  type EsConnectionKeys,
+  type EsConnectionOptions,
+  resolveEsConnection,
+  ruleConnection,
+} from '../config/es-connection.ts';
+import type { EnvLookup } from '../config/interpolate.ts';
+import { EsalertError } from '../errors/esalert-error.ts';
+import { timerDelay } from '../model/clock.ts';
+import {
+  connectElasticsearch,
+  describeServer,
+  type EsConnection,
+  type EsRequestEvent,
+} from '../query/es-client.ts';
+import type { SecretRegistry } from './logger.ts';
+
+export interface ConnectDeps {
+  env: EnvLookup;
+  logger: Logger;
+  secrets: SecretRegistry;
+  /** Log every request and its answer (--es-debug). */
+  esDebug?: boolean;
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, timerDelay(ms));
+    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+
+/** Connects, retrying with backoff while Elasticsearch is unreachable (it may start after us). */
+export async function connectWithRetry(
+  keys: EsConnectionKeys,
+  deps: ConnectDeps,
+  signal: AbortSignal,
+): Promise<EsConnection> {
+  return connectResolved(resolveEsConnection(keys, deps.env), deps, signal);
+}
+
+async function connectResolved(
+  options: EsConnectionOptions,
+  deps: ConnectDeps,
+  signal: AbortSignal,
+): Promise<EsConnection> {
+  deps.secrets.add(...connectionSecrets(options));
+  // --es-debug: every request and its status (the body as sent; the logger masks secrets)
+  const onRequest = (e: EsRequestEvent) =>
+    deps.logger.info(
+      { es: { method: e.method, path: e.path, status: e.status, body: e.body, error: e.error } },
+      `Elasticsearch ${e.method} ${e.path} -> ${e.status ?? e.error ?? '?'}`,
+    );
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const conn = await connectElasticsearch(options, { signal, ...(deps.esDebug ? { onRequest } : {}) });
+      deps.logger.info(
+        {
+          version: conn.server.version,
+          distribution: conn.server.distribution,
+          detected: conn.detected,
+          nodes: options.nodes.length,
+        },
+        `connected to ${describeServer(conn.server)}${conn.detected === 'override' ? ' (as ES_VERSION says)' : ''}`,
+      );
+      return conn;
+    } catch (err) {
+      if (!(err instanceof EsalertError) || err.code !== 'ES_UNREACHABLE' || signal.aborted) throw err;
+      const wait = Math.min(30_000, 1000 * 2 ** attempt);
+      deps.logger.warn({ err: err.message, retryInMs: wait }, 'Elasticsearch is unreachable; retrying');
+      await sleep(wait, signal);
+      if (signal.aborted) throw err;
+    }
+  }
+}
+
+export interface ConnectionPool {
+  /** The connection for these keys, made on first use. */
+  connect(keys: EsConnectionKeys | Record<string, unknown>): Promise<EsConnection>;
+  /** Stops connecting and closes every connection. */
+  close(): Promise<void>;
+}
+
+/**
+ * `global` is config.yaml's mapping: a rule that names another cluster gets neither its
+ * credentials nor the ES_* environment variables (ruleConnection).
+ */
+export function createConnectionPool(deps: ConnectDeps, global: Record<string, unknown>): ConnectionPool {
+  const lifetime = new AbortController();
+  const connections = new Map<string, Promise<EsConnection>>();
+  return {
+    connect(raw) {
+      const rc = ruleConnection(raw, global, deps.env);
+      const options = resolveEsConnection(rc.keys, rc.env);
+      const id = JSON.stringify(options);
+      let c = connections.get(id);
+      if (!c) {
+        c = connectResolved(options, deps, lifetime.signal);
+        connections.set(id, c);
+      }
+      return c;
+    },
+    async close() {
+      lifetime.abort();
+      for (const c of connections.values()) await (await c.catch(() => undefined))?.close();
+    },
+  };
+}
