@@ -105,16 +105,19 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
   filters.push(...def.k8sFilters);
 
   const alerterDefs = new Map<string, AlerterDefinition>();
-  for (const spec of typeof c.alert === 'string' ? [c.alert] : c.alert) {
+  /** Where the rule names the command alerter, if it does. */
+  let commandAt: YamlPath | undefined;
+  for (const [i, spec] of (typeof c.alert === 'string' ? [c.alert] : c.alert).entries()) {
     const name = typeof spec === 'string' ? spec : Object.keys(spec)[0];
+    const at: YamlPath = typeof c.alert === 'string' ? ['alert'] : ['alert', i];
     const builtin = name ? ctx.catalogs.alerters.get(name) : undefined;
     const mod = name && !builtin ? findAlerterModule(name, modules) : undefined;
-    // the command alerter runs programs on the esalert host: only when config.yaml allows it
-    if (builtin?.name === 'command' && ctx.global.raw.allow_command_alerter !== true)
+    // the command alerter runs programs on the esalert host: refused when config.yaml forbids it
+    if (builtin?.name === 'command') commandAt ??= at;
+    if (builtin?.name === 'command' && !access.commandAlerter)
       problems.push({
-        path: ['alert'],
-        message:
-          'the command alerter runs programs on the esalert host, with its environment; config.yaml must allow it for every rule with allow_command_alerter: true (docs/security.md)',
+        path: at,
+        message: `the command alerter runs programs on the esalert host, with its environment, and config.yaml forbids it (allow_command_alerter: false${configLine(ctx.global)}); use an HTTP alerter such as post2, or ask the operators (docs/security.md)`,
       });
     else if (builtin) alerterDefs.set(name!, builtin);
     else if (mod && 'def' in mod) alerterDefs.set(name!, mod.def);
@@ -203,6 +206,12 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
     const loc = def.locate(w.path);
     return `${loc.file}:${loc.line ?? 1}: ${String(w.path[0])} ${w.message}`;
   });
+  if (commandAt) {
+    const loc = def.locate(commandAt);
+    warnings.push(
+      `${loc.file}:${loc.line ?? 1}: alert command runs programs on the esalert host with its environment (code execution: whoever may edit this rule can run anything esalert can and read its credentials); set allow_command_alerter: false in config.yaml to forbid it (docs/security.md)`,
+    );
+  }
   const refs = new Set(
     options.alerts.flatMap((spec) => credentialReferences({ ...raw, ...spec.options }, raw)),
   );
@@ -302,6 +311,11 @@ function skipResyncNoops(
   }
   if (options.include) options.include = [...new Set([...options.include, ...RESYNC_FIELDS])];
   return (doc) => !isResyncNoop(doc);
+}
+
+/** Where config.yaml says allow_command_alerter, for the error that cites it. */
+function configLine(g: GlobalConfig): string {
+  return g.file ? ` in ${g.file}` : '';
 }
 
 function defaultsOf(g: GlobalConfig) {

@@ -79,7 +79,7 @@ const globalSchema = z
     string_multi_field_name: z.string().default('.keyword'),
     jinja_root_name: z.string().default('_data'),
     allowed_file_paths: stringList.default([]),
-    allow_command_alerter: z.boolean({ error: 'must be true or false' }).default(false),
+    allow_command_alerter: z.boolean({ error: 'must be true or false' }).default(true),
     allowed_module_paths: stringList.default([]),
     rule_env_vars: stringList.optional(),
     add_metadata_alert: z.boolean().default(false),
@@ -266,6 +266,7 @@ export function parseGlobalConfig(
     rulesFolders,
     allowedFilePaths: dirsFrom(c.allowed_file_paths),
     allowedModulePaths: dirsFrom(c.allowed_module_paths),
+    allowCommandAlerter: c.allow_command_alerter,
     ...(c.rule_env_vars ? { ruleEnvVars: c.rule_env_vars } : {}),
     ...(options.configVariables ? { configVariables: options.configVariables } : {}),
   });

@@ -8,7 +8,9 @@
  *   (`modules/` or `elastalert_modules/` in the working directory or beside config.yaml) or a
  *   directory listed in allowed_module_paths;
  * - `${VAR}` in a rule file reads only variables rule_env_vars allows; by default every variable
- *   except Elasticsearch's (ES_*) and the ones config.yaml itself reads.
+ *   except Elasticsearch's (ES_*) and the ones config.yaml itself reads;
+ * - the command alerter (programs on the esalert host, with its environment) is allowed, as in
+ *   ElastAlert 2, unless allow_command_alerter is false.
  * Symbolic links are followed before the check, so a link cannot point out of an allowed folder.
  */
 import { realpathSync } from 'node:fs';
@@ -23,6 +25,8 @@ export interface RuleAccess {
   moduleRoots: readonly string[];
   /** Whether rule files may read environment variable `name`. */
   envAllowed(name: string): boolean;
+  /** Whether rules may use the command alerter (allow_command_alerter). */
+  commandAlerter: boolean;
 }
 
 /** The real path of `path`, or of its nearest existing ancestor joined with the rest. */
@@ -76,6 +80,8 @@ export interface RuleAccessSettings {
   ruleEnvVars?: readonly string[];
   /** Variables config.yaml reads (never readable by rules unless rule_env_vars names them). */
   configVariables?: ReadonlySet<string>;
+  /** allow_command_alerter (default true, as ElastAlert 2 allows it). */
+  allowCommandAlerter?: boolean;
 }
 
 export function createRuleAccess(s: RuleAccessSettings): RuleAccess {
@@ -88,6 +94,7 @@ export function createRuleAccess(s: RuleAccessSettings): RuleAccess {
       patterns
         ? patterns.some((p) => p.test(name))
         : !CONNECTION_VARIABLE.test(name) && !configVariables.has(name),
+    commandAlerter: s.allowCommandAlerter ?? true,
   };
 }
 

@@ -71,6 +71,41 @@ describe('esalert validate', () => {
     expect(json.rules.map((r) => r.name)).toEqual(['r']);
   });
 
+  it('an ElastAlert 2 rule with the command alerter passes, with one warning per rule; allow_command_alerter: false refuses it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'esalert-validate-command-'));
+    const rule = (name: string, command: string) =>
+      `name: ${name}\ntype: any\nindex: logs-*\nalert:\n  - command\n${command}pipe_match_json: true\n`;
+    writeFileSync(join(dir, 'list.yaml'), rule('list', 'command: ["/usr/local/bin/notify", "%(host)s"]\n'));
+    writeFileSync(
+      join(dir, 'shell.yaml'),
+      rule('shell', 'command: "/usr/local/bin/notify --host %(host)s"\n'),
+    );
+    const allowed = validateRules({ paths: [dir] }, deps);
+    expect(allowed.errors).toEqual([]);
+    expect(allowed.rules.map((r) => r.name).sort()).toEqual(['list', 'shell']);
+    const warned = allowed.warnings.filter((w) =>
+      w.includes('alert command runs programs on the esalert host'),
+    );
+    expect(warned.map((w) => /(\w+\.yaml):(\d+):/.exec(w)?.slice(1, 3).join(':')).sort()).toEqual([
+      'list.yaml:5',
+      'shell.yaml:5',
+    ]);
+    expect(warned[0]).toMatch(/allow_command_alerter: false in config\.yaml to forbid it/);
+
+    const config = join(dir, 'locked.yaml');
+    writeFileSync(config, `rules_folder: ${dir}\nallow_command_alerter: false\n`);
+    const locked = validateRules({ paths: [join(dir, 'list.yaml'), join(dir, 'shell.yaml')], config }, deps);
+    expect(locked.rules).toEqual([]);
+    expect(locked.errors.map((e) => e.message)).toEqual([
+      expect.stringMatching(
+        /list\.yaml:5(:\d+)?: .*command alerter runs programs .*allow_command_alerter: false/,
+      ),
+      expect.stringMatching(
+        /shell\.yaml:5(:\d+)?: .*command alerter runs programs .*allow_command_alerter: false/,
+      ),
+    ]);
+  });
+
   it('a path that does not exist is an error', () => {
     const report = validateRules({ paths: ['/nonexistent/rules'] }, deps);
     expect(report.errors[0]!.message).toBe('/nonexistent/rules: no such file or folder');

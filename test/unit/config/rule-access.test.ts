@@ -161,13 +161,29 @@ describe('modules a rule names', () => {
 });
 
 describe('programs and the environment through alerters', () => {
-  it('the command alerter is a load error until config.yaml allows it', () => {
+  it('the command alerter loads by default, as in ElastAlert 2, with a warning at its line', () => {
     const { rules } = layout();
-    expect(() => load(rules, 'alert: [command]\ncommand: [/bin/true]\n')).toThrow(
-      /command alerter runs programs on the esalert host.*allow_command_alerter: true/,
-    );
-    const rule = load(rules, 'alert: [command]\ncommand: [/bin/true]\n', { allow_command_alerter: true });
+    const rule = load(rules, 'alert: [command]\ncommand: [/bin/true]\n');
     expect(rule.alerters.map((a) => a.type)).toEqual(['command']);
+    const warnings = rule.warnings.filter((w) => w.includes('alert command'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(
+      /rule-\w+\.yaml:4: alert command runs programs on the esalert host with its environment \(code execution.*allow_command_alerter: false/,
+    );
+    const explicit = load(rules, 'alert: [command]\ncommand: [/bin/true]\n', { allow_command_alerter: true });
+    expect(explicit.alerters.map((a) => a.type)).toEqual(['command']);
+    // a rule without it gets no such warning
+    expect(load(rules, '').warnings.filter((w) => w.includes('alert command'))).toEqual([]);
+  });
+
+  it('allow_command_alerter: false refuses a rule that uses it, at its line, with the reason', () => {
+    const { rules } = layout();
+    expect(() =>
+      load(rules, 'alert:\n  - debug\n  - command\ncommand: [/bin/true]\n', { allow_command_alerter: false }),
+    ).toThrow(
+      /rule-\w+\.yaml:6(:\d+)?: .*command alerter runs programs on the esalert host.*forbids it \(allow_command_alerter: false/,
+    );
+    expect(load(rules, '', { allow_command_alerter: false }).alerters.map((a) => a.type)).toEqual(['debug']);
   });
 
   it('alerters see the environment rule files see: no ES_* nor config.yaml variables', () => {
