@@ -6,14 +6,14 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import type { Doc } from '../model/lookup.ts';
-import { redactText } from '../util/redact.ts';
-import type { AlertContent, AlerterDefinition, SendOutcome } from './alerter.ts';
+import type { AlertContent, AlerterDefinition } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';
 import { guarded, type HttpOptions, httpSend } from './http.ts';
 import { readOptions } from './options.ts';
 import { type ErrcodeMeaning, robotOutcome } from './robot-reply.ts';
 import { truncateUtf8 } from './text-limits.ts';
 import { displayUrl, urlDigest, urlSecrets } from './url-secrets.ts';
+import { hideSecrets } from './vendor-http.ts';
 
 /** DingTalk documents no size for custom robots; its newer robot API caps messages at 15000 bytes. */
 export const DINGTALK_MAX_BYTES = 15_000;
@@ -184,8 +184,7 @@ export const dingtalkAlerter: AlerterDefinition = {
       ...(proxy ? { proxy } : {}),
     };
     const channel = `dingtalk:${urlDigest(base)}`;
-    const hide = (outcome: SendOutcome): SendOutcome =>
-      outcome.ok ? outcome : { ...outcome, reason: redactText(outcome.reason, secrets) };
+    const hide = hideSecrets(secrets);
     return {
       type: 'dingtalk',
       channel,

@@ -6,14 +6,14 @@
 import { z } from 'zod';
 import { pythonFormat } from '../format/python-format.ts';
 import { type Doc, lookupField, pythonStr } from '../model/lookup.ts';
-import { redactText } from '../util/redact.ts';
 import { localTimeZone, strftime } from '../util/time.ts';
-import type { AlertContent, AlerterDefinition, SendOutcome } from './alerter.ts';
+import type { AlertContent, AlerterDefinition } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';
 import { FEISHU_HOOK_API, feishuBotPayload, sendFeishuBot } from './feishu-bot.ts';
 import { guarded, type HttpOptions } from './http.ts';
 import { proxyOption, readOptions } from './options.ts';
 import { displayUrl, urlDigest, urlSecrets } from './url-secrets.ts';
+import { hideSecrets } from './vendor-http.ts';
 
 const clock = z.string().regex(/^\d{2}:\d{2}:\d{2}$/, { error: 'must be a time of day written HH:MM:SS' });
 
@@ -115,8 +115,7 @@ export const feishuAlerter: AlerterDefinition = {
       ...(proxy ? { proxy } : {}),
     };
     const channel = `feishu:${urlDigest(url)}`;
-    const hide = (outcome: SendOutcome): SendOutcome =>
-      outcome.ok ? outcome : { ...outcome, reason: redactText(outcome.reason, secrets) };
+    const hide = hideSecrets(secrets);
     return {
       type: 'feishu',
       channel,

@@ -9,13 +9,12 @@ import { z } from 'zod';
 import type { Match } from '../model/match.ts';
 import { lookupField, type Doc } from '../model/lookup.ts';
 import { pythonJsonDumps } from '../format/python-json.ts';
-import { redactText } from '../util/redact.ts';
 import type { AlerterDefinition, SendOutcome } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';
 import { type GelfCompression, gelfDatagrams, sendGelfUdp } from './gelf-udp.ts';
 import { guarded, httpOutcome, httpSend } from './http.ts';
 import { readOptions } from './options.ts';
-import { rulePath, timeoutOption, vendorHttp } from './vendor-http.ts';
+import { hideSecrets, rulePath, timeoutOption, vendorHttp } from './vendor-http.ts';
 import { tcpOutcome, withTcpSession } from './tcp-session.ts';
 import { displayUrl, urlSecrets } from './url-secrets.ts';
 
@@ -84,8 +83,7 @@ export const gelfAlerter: AlerterDefinition = {
       .filter(([k, v]) => SECRET_HEADER.test(k) && v.length >= 4)
       .flatMap(([, v]) => [v, ...v.split(/\s+/).filter((p) => p.length >= 8)]);
     const secrets = [...new Set([...headerSecrets, ...(o.gelf_endpoint ? urlSecrets(o.gelf_endpoint) : [])])];
-    const hide = (out: SendOutcome): SendOutcome =>
-      out.ok ? out : { ...out, reason: redactText(out.reason, secrets) };
+    const hide = hideSecrets(secrets);
     const target =
       o.gelf_type === 'http'
         ? displayUrl(o.gelf_endpoint!)

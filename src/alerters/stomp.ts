@@ -7,12 +7,11 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { lookupField, pythonStr } from '../model/lookup.ts';
 import { pythonJsonDumps } from '../format/python-json.ts';
-import { redactText } from '../util/redact.ts';
 import { strftime } from '../util/time.ts';
-import type { AlertContent, AlerterDefinition, SendOutcome } from './alerter.ts';
+import type { AlertContent, AlerterDefinition } from './alerter.ts';
 import { type FrameParser, type TcpSession, TcpFailure, tcpOutcome, withTcpSession } from './tcp-session.ts';
 import { readOptions } from './options.ts';
-import { timeoutOption } from './vendor-http.ts';
+import { hideSecrets, timeoutOption } from './vendor-http.ts';
 
 const schema = z.object({
   stomp_hostname: z.string().default('localhost'),
@@ -125,8 +124,7 @@ export const stompAlerter: AlerterDefinition = {
     const o = readOptions(schema, options);
     const where = `STOMP ${o.stomp_hostname}:${o.stomp_hostport}`;
     const secrets = o.stomp_password.length >= 4 ? [o.stomp_password] : [];
-    const hide = (out: SendOutcome): SendOutcome =>
-      out.ok ? out : { ...out, reason: redactText(out.reason, secrets) };
+    const hide = hideSecrets(secrets);
     return {
       type: 'stomp',
       channel: `stomp:${o.stomp_hostname}:${o.stomp_hostport}${o.stomp_destination}`,

@@ -4,11 +4,10 @@
  */
 import { z } from 'zod';
 import { lookupField, pythonStr, type Doc } from '../model/lookup.ts';
-import { redactText } from '../util/redact.ts';
 import type { AlerterDefinition, SendOutcome } from './alerter.ts';
 import { guarded, httpOutcome, httpSend } from './http.ts';
 import { readOptions } from './options.ts';
-import { timeoutOption } from './vendor-http.ts';
+import { hideSecrets, timeoutOption } from './vendor-http.ts';
 import { signTc3 } from './signing.ts';
 
 const schema = z.object({
@@ -86,8 +85,7 @@ export const tencentSmsAlerter: AlerterDefinition = {
     const url = new URL(o.tencent_sms_api_url);
     const where = `Tencent SMS ${url.host}`;
     const secrets = [o.tencent_sms_secret_key].filter((s) => s.length >= 4);
-    const hide = (out: SendOutcome): SendOutcome =>
-      out.ok ? out : { ...out, reason: redactText(out.reason, secrets) };
+    const hide = hideSecrets(secrets);
     return {
       type: 'tencent_sms',
       channel: `tencent_sms:${o.tencent_sms_sdk_appid}:${o.tencent_sms_to_number.join(',')}`,

@@ -5,14 +5,14 @@
  */
 import { z } from 'zod';
 import type { Doc } from '../model/lookup.ts';
-import { redactText } from '../util/redact.ts';
 import { compileTemplate, parseRenderedJson, TemplateError, type CompiledTemplate } from '../format/jinja.ts';
-import type { AlertContent, AlerterDefinition, SendOutcome } from './alerter.ts';
+import type { AlertContent, AlerterDefinition } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';
 import { headerSecrets } from './header-secrets.ts';
 import { guarded, type HttpOptions, httpOutcome, httpSend, warnUnverified } from './http.ts';
 import { readOptions } from './options.ts';
 import { displayUrl, urlDigest, urlSecrets } from './url-secrets.ts';
+import { hideSecrets } from './vendor-http.ts';
 
 const schema = z.object({
   webhook_url: z.string({ error: 'is required: the URL to send alerts to' }),
@@ -95,8 +95,7 @@ export const webhookAlerter: AlerterDefinition = {
     };
     warnUnverified(deps.logger, 'webhook', http);
     const channel = `webhook:${urlDigest(o.webhook_url)}`;
-    const hide = (outcome: SendOutcome): SendOutcome =>
-      outcome.ok ? outcome : { ...outcome, reason: redactText(outcome.reason, secrets) };
+    const hide = hideSecrets(secrets);
     const render = (content: AlertContent): string => {
       if (!template) return defaultWebhookBody(content);
       const text = template.render(webhookValues(content));

@@ -5,14 +5,14 @@
  */
 import { z } from 'zod';
 import type { Doc } from '../model/lookup.ts';
-import { redactText } from '../util/redact.ts';
-import type { AlertContent, AlerterDefinition, SendOutcome } from './alerter.ts';
+import type { AlertContent, AlerterDefinition } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';
 import { guarded, type HttpOptions, httpSend } from './http.ts';
 import { proxyOption, readOptions } from './options.ts';
 import { type ErrcodeMeaning, robotOutcome } from './robot-reply.ts';
 import { truncateUtf8 } from './text-limits.ts';
 import { displayUrl, urlDigest, urlSecrets } from './url-secrets.ts';
+import { hideSecrets } from './vendor-http.ts';
 
 const API = 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=';
 
@@ -138,8 +138,7 @@ export const wecomAlerter: AlerterDefinition = {
       ...(proxy ? { proxy } : {}),
     };
     const channel = `wecom:${urlDigest(url)}`;
-    const hide = (outcome: SendOutcome): SendOutcome =>
-      outcome.ok ? outcome : { ...outcome, reason: redactText(outcome.reason, secrets) };
+    const hide = hideSecrets(secrets);
     return {
       type: 'wecom',
       channel,
