@@ -83,6 +83,8 @@ export function displayPath(file: string): string {
 
 interface Merged {
   value: Doc;
+  /** What reading the files found worth a warning (keys written twice). */
+  warnings: string[];
   /** Which file each top-level key came from. */
   origin: Map<string, YamlSource>;
   /** For merged filters: which file and index each filter item came from. */
@@ -101,7 +103,7 @@ function readRuleYaml(file: string, env: EnvLookup): YamlSource {
 }
 
 function mergeImports(file: string, env: EnvLookup): Merged {
-  const merged: Merged = { value: {}, origin: new Map(), filterOrigin: [], files: [] };
+  const merged: Merged = { value: {}, origin: new Map(), filterOrigin: [], files: [], warnings: [] };
   const stack: string[] = [];
   const seen = new Set<string>();
   let current = file;
@@ -125,6 +127,7 @@ function mergeImports(file: string, env: EnvLookup): Merged {
       throw err;
     }
     merged.files.push(current);
+    merged.warnings.push(...(source.warnings ?? []));
     const loaded = source.value as Doc;
     const ownFilter = merged.value.filter;
     if (Array.isArray(loaded.filter) && Array.isArray(ownFilter)) {
@@ -374,7 +377,7 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
   });
   if (problems.length > 0) throw problemsError('RULE_INVALID', fileLike, problems);
 
-  const warnings: string[] = [];
+  const warnings: string[] = [...merged.warnings];
   const known = new Set<string>([
     ...COMMON_RULE_OPTIONS,
     ...type.optionNames,
