@@ -22,6 +22,8 @@ export default defineConfig({
   test: {
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      // PyYAML from PyPI (network on the first run only): ElastAlert 2's YAML reader, compared
+      { test: { name: 'pyyaml', include: ['test/pyyaml/**/*.test.ts'], testTimeout: 120_000 } },
       ...(versions.includes('8') ? [integration(8)] : []),
       ...(withEs9 ? [integration(9)] : []),
     ],
