@@ -7,14 +7,12 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative } from 'node:path';
-import { type Problem, problemsError, problemsFromZod, suggest } from '../config/fields.ts';
+import { type Problem, problemLine, problemsError, problemsFromZod, suggest } from '../config/fields.ts';
 import type { GlobalConfig } from '../config/global-config.ts';
-import { GLOBAL_ONLY_KEYS } from '../config/global-config.ts';
 import type { EnvLookup } from '../config/interpolate.ts';
 import { readYamlFile, type YamlPath, type YamlSource } from '../config/yaml-source.ts';
-import { EsalertError, errorMessage, type SourceLocation } from '../errors/esalert-error.ts';
+import { EsalertError, type SourceLocation } from '../errors/esalert-error.ts';
 import { checkTemplate } from '../alerts/jinja.ts';
-import { pythonFormat } from '../alerts/python-format.ts';
 import { findQueryStrings, normalizeFilters, queryStringProblem } from '../query/filters.ts';
 import { isResyncNoop, k8sEventFilters, RESYNC_FIELDS, resyncNoopExclusion } from '../k8s/event-filters.ts';
 import type { Logger } from 'pino';
@@ -24,8 +22,10 @@ import type { Enhancement } from '../engine/enhancement.ts';
 import { findAlerterModule, findEnhancement, findRuleType } from '../modules/catalog.ts';
 import type { RuleTypeDefinition } from '../ruletypes/rule-type.ts';
 import type { Doc } from '../util/lookup.ts';
-import { ELASTALERT_OPTION_NAMES } from './elastalert-options.ts';
-import { COMMON_RULE_OPTIONS, commonRuleSchema, type RuleOptions, toRuleOptions } from './rule-options.ts';
+import { commonRuleSchema, type RuleOptions, toRuleOptions } from './rule-options.ts';
+import { formatProblem } from './format-check.ts';
+import { ignoredOptions, type IgnoredOptions, knownRuleOptions } from './ignored-options.ts';
+import { convertLenientOptions } from './lenient-options.ts';
 
 export interface AlerterCatalog {
   get(name: string): AlerterDefinition | undefined;
@@ -73,6 +73,8 @@ export interface Rule {
    */
   hitFilter?: (doc: Doc) => boolean;
   warnings: string[];
+  /** Options of the file esalert does not read (each also has a warning). */
+  ignoredOptions: IgnoredOptions;
   locate(path: YamlPath): SourceLocation;
 }
 
@@ -201,6 +203,8 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
   const fileLike = { file: shown, locate };
   const problems: Problem[] = [];
 
+  const lenient = convertLenientOptions(raw);
+  Object.assign(raw, lenient.raw);
   const common = commonRuleSchema.safeParse(raw);
   if (!common.success) throw problemsError('RULE_INVALID', fileLike, problemsFromZod(common.error, raw));
   const c = common.data;
@@ -230,14 +234,21 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
       path: ['use_terms_query'],
       message: 'needs query_key (the field whose values are counted)',
     });
+  // Checks that cannot stop the rule from running: ElastAlert 2 loads such a rule too
+  const notes: Problem[] = [...lenient.notes];
   if (Array.isArray(c.query_key) && c.query_key.length > 1 && c.use_terms_query) {
-    problems.push({ path: ['query_key'], message: 'use_terms_query works with a single query_key field' });
+    notes.push({
+      path: ['query_key'],
+      message:
+        'has several fields, but use_terms_query counts one field: ElastAlert 2 (and esalert) count the field named by all of them joined with ",", which never exists, so the rule never alerts',
+    });
   }
-  const timeframeMs = (typeOptions as { timeframe?: number } | undefined)?.timeframe;
-  if (c.scan_entire_timeframe && timeframeMs === undefined)
+  // ElastAlert 2 reads `timeframe` for every rule type (scan_entire_timeframe, top_count_keys)
+  const timeframeMs = (typeOptions as { timeframe?: number } | undefined)?.timeframe ?? c.timeframe;
+  if (c.scan_entire_timeframe && !timeframeMs)
     problems.push({
       path: ['scan_entire_timeframe'],
-      message: 'can only be used with a rule type that has a timeframe',
+      message: 'needs a timeframe (e.g. timeframe: {minutes: 10}): the window to scan',
     });
 
   // alert_text / alert_subject with positional args: the placeholders must fit the args
@@ -253,20 +264,15 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
       c.alert_text_type === 'alert_text_jinja'
     )
       continue;
-    try {
-      if (args)
-        pythonFormat(
-          text,
-          args.map(() => ''),
-        );
-      else if (c.alert_text_kw)
-        pythonFormat(text, [], Object.fromEntries(Object.values(c.alert_text_kw).map((k) => [k, ''])));
-    } catch (err) {
-      problems.push({
+    const kw =
+      textKey === 'alert_text' && !args && c.alert_text_kw ? Object.values(c.alert_text_kw) : undefined;
+    if (!args && !kw) continue;
+    const problem = formatProblem(text, args?.length ?? 0, kw ?? []);
+    if (problem)
+      notes.push({
         path: [textKey],
-        message: `${errorMessage(err)}: it has to match ${argsKey}${args ? ` (${args.length} value(s))` : ''}; write literal braces as {{ and }}`,
+        message: `${problem}: every alert of this rule fails until its placeholders match ${args ? argsKey : 'alert_text_kw'}; write literal braces as {{ and }}`,
       });
-    }
   }
 
   // Jinja alert texts are compiled at load: a template error is reported now, not at alert time.
@@ -287,13 +293,16 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
     }
     const problem = jinjaTemplate !== undefined ? checkTemplate(jinjaTemplate) : undefined;
     if (problem)
-      problems.push({
+      notes.push({
         path: [path ? 'jinja_template_path' : 'alert_text'],
-        message: `invalid Jinja template: ${problem}`,
+        message: `does not compile as a Jinja template (${problem}): every alert of this rule fails until it is fixed`,
       });
     const subjectProblem = c.alert_subject !== undefined ? checkTemplate(c.alert_subject) : undefined;
     if (subjectProblem)
-      problems.push({ path: ['alert_subject'], message: `invalid Jinja template: ${subjectProblem}` });
+      notes.push({
+        path: ['alert_subject'],
+        message: `does not compile as a Jinja template (${subjectProblem}): every alert of this rule fails until it is fixed`,
+      });
   }
 
   const filters = normalizeFilters(c.filter);
@@ -378,21 +387,20 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
   if (problems.length > 0) throw problemsError('RULE_INVALID', fileLike, problems);
 
   const warnings: string[] = [...merged.warnings];
-  const known = new Set<string>([
-    ...COMMON_RULE_OPTIONS,
-    ...type.optionNames,
-    ...ctx.catalogs.alerters.optionNames(),
-    ...GLOBAL_ONLY_KEYS,
-  ]);
+  for (const note of notes) warnings.push(problemLine(fileLike, note));
+  const known = knownRuleOptions([type], ctx.catalogs.alerters.optionNames());
+  const ignored = ignoredOptions(own, known);
   for (const key of own) {
-    if (known.has(key) || key === 'rule_file') continue;
     const loc = locate([key]);
-    const where = `${loc.file}:${loc.line ?? 1}`;
-    if (ELASTALERT_OPTION_NAMES.has(key)) {
-      warnings.push(`${where}: option "${key}" is not supported by esalert yet and is ignored`);
-    } else {
+    if (ignored.unsupported.includes(key))
+      warnings.push(
+        `${loc.file}:${loc.line ?? 1}: option "${key}" is not supported by esalert yet and is ignored`,
+      );
+    else if (ignored.unknown.includes(key)) {
       const hint = suggest(key, known);
-      warnings.push(`${where}: unknown option "${key}" is ignored${hint ? `; did you mean "${hint}"?` : ''}`);
+      warnings.push(
+        `${loc.file}:${loc.line ?? 1}: unknown option "${key}" is ignored${hint ? `; did you mean "${hint}"?` : ''}`,
+      );
     }
   }
   if (c.use_strftime_index) {
@@ -418,6 +426,7 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
     jinjaTemplate,
     ...(hitFilter ? { hitFilter } : {}),
     warnings,
+    ignoredOptions: ignored,
     locate,
   };
 }

@@ -63,7 +63,8 @@ export const commonRuleSchema = z
     buffer_time: duration.optional(),
     run_every: duration.optional(),
     query_delay: duration.default(0),
-    timeframe: z.unknown().optional(),
+    /** Every rule type may have one (ElastAlert 2 converts it for all): scan_entire_timeframe, top_count_keys. */
+    timeframe: duration.optional(),
     max_query_size: positiveInt.optional(),
     max_scrolling_count: nonNegativeInt.optional(),
     scroll_keepalive: z.string().optional(),

@@ -71,6 +71,56 @@ describe('esalert validate', () => {
     expect(json.rules.map((r) => r.name)).toEqual(['r']);
   });
 
+  it('summarizes a folder brought over from ElastAlert 2: loads, warnings, refusals and ignored options', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'esalert-migrate-'));
+    const rule = (name: string, extra: string) =>
+      writeFileSync(join(dir, `${name}.yaml`), `name: ${name}\ntype: any\nindex: x\nalert: debug\n${extra}`);
+    rule('clean', '');
+    rule('kibana', 'generate_kibana_discover_url: true\nkibana_discover_app_url: http://kibana\n');
+    rule('kibana-typo', 'generate_kibana_discover_url: true\ncatagory: ops\n');
+    rule('twice', 'realert: {minutes: 1}\nrealert: {minutes: 2}\n');
+    writeFileSync(
+      join(dir, 'slack1.yaml'),
+      'name: s1\ntype: any\nindex: x\nalert: [slackk]\nslack_channel_override: "#ops"\n',
+    );
+    writeFileSync(join(dir, 'slack2.yaml'), 'name: s2\ntype: any\nindex: x\nalert: slackk\n');
+    const { summary, results } = validateRules({ paths: [dir] }, deps);
+    expect(results.map((r) => [r.file.replace(/.*\//, ''), r.status])).toEqual([
+      ['clean.yaml', 'loads'],
+      ['kibana-typo.yaml', 'warnings'],
+      ['kibana.yaml', 'warnings'],
+      ['slack1.yaml', 'refused'],
+      ['slack2.yaml', 'refused'],
+      ['twice.yaml', 'warnings'],
+    ]);
+    expect([summary.files, summary.loads, summary.loadsWithWarnings, summary.refused]).toEqual([6, 1, 3, 2]);
+    expect(summary.refusals.map((t) => [t.name, t.files.length])).toEqual([
+      ['alert: unknown alerter "slackk"', 2],
+    ]);
+    expect(summary.warnings.map((t) => [t.name, t.files.length])).toEqual([
+      ['key "realert" is written twice (also on line N); the last one is used', 1],
+    ]);
+    const options = (tallies: { name: string; files: string[] }[]) =>
+      tallies.map((t) => [t.name, t.files.length]);
+    expect(options(summary.unsupportedOptions)).toEqual(
+      expect.arrayContaining([['generate_kibana_discover_url', 2]]),
+    );
+    // a refused file's options are counted too
+    expect(summary.unsupportedOptions.find((t) => t.name === 'slack_channel_override')?.files).toHaveLength(
+      1,
+    );
+    expect(options(summary.unknownOptions)).toEqual([['catagory', 1]]);
+
+    const text = cli([dir]).stdout;
+    expect(text).toContain(
+      'Migration summary: 6 rule file(s)\n  1 load\n  3 load with warnings, saying (files):',
+    );
+    expect(text).toMatch(/ {4}\s+2 {2}alert: unknown alerter "slackk" \(.*slack1\.yaml, .*slack2\.yaml\)/);
+    expect(text).toMatch(
+      /ElastAlert 2 options esalert does not support yet, ignored \(files using them\):\n(?: +\d+ {2}\w+\n)* +2 {2}generate_kibana_discover_url\n/,
+    );
+  }, 60_000);
+
   it('a path that does not exist is an error', () => {
     const report = validateRules({ paths: ['/nonexistent/rules'] }, deps);
     expect(report.errors[0]!.message).toBe('/nonexistent/rules: no such file or folder');
