@@ -4,7 +4,7 @@
  * brace, an invalid format spec) makes every alert fail; a spec that needs a number (`{2:.2f}`)
  * is fine, because the field may well hold one.
  */
-import { pythonFormat } from '../alerts/python-format.ts';
+import { pythonFormat } from '../format/python-format.ts';
 import { errorMessage } from '../errors/esalert-error.ts';
 
 /** The error of formatting `text` whatever the values are, or undefined when some values format. */

@@ -5,7 +5,7 @@
  * a warning, so that such a rule loads and behaves as it does in ElastAlert 2.
  */
 import type { Problem } from '../config/fields.ts';
-import { type Doc, pythonStr } from '../util/lookup.ts';
+import { type Doc, pythonStr } from '../model/lookup.ts';
 
 /** Flags ElastAlert 2 reads with `if rule.get(...)` and its schema does not type. */
 const TRUTHY_FLAGS = [
