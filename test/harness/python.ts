@@ -6,7 +6,7 @@
  * installs (which pyenv's shims do not expose unless selected). ESALERT_PYTHON picks one.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { cacheDir } from './cache.ts';
@@ -61,9 +61,35 @@ function run(cmd: string, args: string[]): string {
   return r.stdout;
 }
 
+/** Sleeps the thread: ensureVenv is synchronous, like the spawnSync calls it waits for. */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Whether the process that made `lock` still works on it; a lock without a pid yet counts as busy for 10 s. */
+function lockHolder(lock: string): 'busy' | 'gone' | 'released' {
+  try {
+    const pid = Number(readFileSync(lock, 'utf8'));
+    if (pid) return isAlive(pid) ? 'busy' : 'gone';
+    return Date.now() - statSync(lock).mtimeMs < 10_000 ? 'busy' : 'gone';
+  } catch {
+    return 'released';
+  }
+}
+
 /**
  * A virtualenv `<name>-py<version>` in the cache with `requirements` pip-installed from PyPI, made
- * once (a run interrupted before `.complete` is started over). Returns its python executable.
+ * once (a run interrupted before `.complete` is started over). Test runs on the same machine may
+ * ask for it at the same time: one makes it, holding `<venv>.lock`, the others wait for it.
  */
 export function ensureVenv(
   name: string,
@@ -73,12 +99,31 @@ export function ensureVenv(
 ): { venv: string; python: string } {
   const venv = join(cacheDir(), `${name}-py${py.version}`);
   const python = join(venv, 'bin', 'python');
-  if (!existsSync(join(venv, '.complete'))) {
-    log(`creating ${venv} with Python ${py.version} (${py.python})`);
-    rmSync(venv, { recursive: true, force: true });
-    run(py.python, ['-m', 'venv', venv]);
-    run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...requirements]);
-    writeFileSync(join(venv, '.complete'), run(python, ['-m', 'pip', 'freeze']));
+  const complete = join(venv, '.complete');
+  const lock = `${venv}.lock`;
+  const deadline = Date.now() + 15 * 60_000;
+  while (!existsSync(complete)) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+    } catch {
+      const holder = lockHolder(lock);
+      if (holder === 'released') continue;
+      if (holder === 'busy' && Date.now() < deadline) {
+        sleepSync(1000);
+        continue;
+      }
+      rmSync(lock, { force: true }); // its maker is gone
+      continue;
+    }
+    try {
+      log(`creating ${venv} with Python ${py.version} (${py.python})`);
+      rmSync(venv, { recursive: true, force: true });
+      run(py.python, ['-m', 'venv', venv]);
+      run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...requirements]);
+      writeFileSync(complete, run(python, ['-m', 'pip', 'freeze']));
+    } finally {
+      rmSync(lock, { force: true });
+    }
   }
   return { venv, python };
 }
