@@ -23,6 +23,7 @@ import type { Enhancement } from '../enhancements/enhancement.ts';
 import { findAlerterModule, findEnhancement, findRuleType } from '../modules/catalog.ts';
 import type { RuleTypeDefinition } from '../ruletypes/rule-type.ts';
 import type { Doc } from '../model/lookup.ts';
+import { type DiscoverSettings, readDiscoverOptions } from './discover-options.ts';
 import { commonRuleSchema, type RuleOptions, toRuleOptions } from './rule-options.ts';
 import { formatProblem } from './format-check.ts';
 import { ignoredOptions, type IgnoredOptions, knownRuleOptions } from './ignored-options.ts';
@@ -59,6 +60,8 @@ export interface Rule {
   alerters: Alerter[];
   /** match_enhancements, in order. */
   enhancements: Enhancement[];
+  /** generate_kibana_discover_url / generate_opensearch_discover_url, when a link can be built. */
+  discover?: DiscoverSettings;
   /** The Jinja template of alert_text (or jinja_template_path) when alert_text_type is alert_text_jinja. */
   jinjaTemplate: string | undefined;
   /**
@@ -237,6 +240,8 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
         'has several fields, but use_terms_query counts one field: ElastAlert 2 (and esalert) count the field named by all of them joined with ",", which never exists, so the rule never alerts',
     });
   }
+  const discover = readDiscoverOptions(raw, ctx.env);
+  problems.push(...discover.problems);
   // ElastAlert 2 reads `timeframe` for every rule type (scan_entire_timeframe, top_count_keys)
   const timeframeMs = (typeOptions as { timeframe?: number } | undefined)?.timeframe ?? c.timeframe;
   if (c.scan_entire_timeframe && !timeframeMs)
@@ -353,6 +358,8 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
         def.create(alerterOptions, {
           logger: ctx.logger.child({ rule: c.name, alerter: def.name }),
           ruleDir: dirname(file),
+          ruleFile: file,
+          env: ctx.env,
         }),
       );
     } catch (caught) {
@@ -380,10 +387,22 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
   });
   if (problems.length > 0) throw problemsError('RULE_INVALID', fileLike, problems);
 
-  const warnings: string[] = [...merged.warnings];
+  const warnings: string[] = [
+    ...merged.warnings,
+    ...discover.warnings.map((w) => {
+      const loc = locate(w.path);
+      return `${loc.file}:${loc.line ?? 1}: ${String(w.path[0])} ${w.message}`;
+    }),
+  ];
   for (const note of notes) warnings.push(problemLine(fileLike, note));
   const known = knownRuleOptions([type], ctx.catalogs.alerters.optionNames());
-  const ignored = ignoredOptions(own, known);
+  // options an alerter of this rule reads by prefix (its own option family)
+  const byPrefix = (key: string) =>
+    [...alerterDefs.values()].some((d) => d.optionPrefixes?.some((p) => key.startsWith(p)));
+  const ignored = ignoredOptions(
+    [...own].filter((key) => !byPrefix(key)),
+    known,
+  );
   for (const key of own) {
     const loc = locate([key]);
     if (ignored.unsupported.includes(key))
@@ -417,6 +436,7 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
     typeOptions,
     alerters,
     enhancements,
+    ...(discover.settings.kibana || discover.settings.opensearch ? { discover: discover.settings } : {}),
     jinjaTemplate,
     ...(hitFilter ? { hitFilter } : {}),
     warnings,
