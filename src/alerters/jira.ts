@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../config/yaml-source.ts';
 import { z } from 'zod';
 import { stringList } from '../config/fields.ts';
 import { errorMessage } from '../errors/esalert-error.ts';
@@ -63,7 +63,7 @@ function readAccount(ruleDir: string, file: string): JiraAuth {
   const path = isAbsolute(file) ? file : join(ruleDir, file);
   let doc: unknown;
   try {
-    doc = parseYaml(readFileSync(path, 'utf8'));
+    doc = parseYaml(path, readFileSync(path, 'utf8')).value; // as ElastAlert 2 reads it (PyYAML)
   } catch (err) {
     throw new OptionProblem(
       'jira_account_file',

@@ -84,11 +84,9 @@ export function flowScalarValue(source: string): string {
           pos += 1;
           const hex = source.slice(pos, pos + length);
           if (!/^[0-9A-Fa-f]+$/.test(hex) || hex.length !== length)
-            throw new ScalarError(
-              `expected escape sequence of ${length} hexadecimal numbers, but found ${JSON.stringify(hex)}`,
-            );
+            throw new ScalarError(`expected ${length} hexadecimal digits after \\${esc}`);
           const code = parseInt(hex, 16);
-          if (code > 0x10ffff) throw new ScalarError(`escape \\${esc}${hex} is not a Unicode code point`);
+          if (code > 0x10ffff) throw new ScalarError(`the escape \\${esc} is beyond Unicode`);
           out.push(String.fromCodePoint(code));
           pos += length;
         } else if (BREAKS.includes(esc)) {

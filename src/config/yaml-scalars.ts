@@ -83,7 +83,7 @@ function pyInt(text: string, base: 2 | 8 | 10 | 16): number | bigint {
   }
   if (base !== 10) s = s.replace(PREFIX[base]!, '');
   // int('08') in base 10 is 8, but a base-10 literal with leading zeros must be all zeros
-  if (!DIGITS[base]!.test(s)) throw new ScalarError(`invalid literal for int() with base ${base}: '${text}'`);
+  if (!DIGITS[base]!.test(s)) throw new ScalarError(`not an integer in base ${base}`);
   const prefix = base === 2 ? '0b' : base === 8 ? '0o' : base === 16 ? '0x' : '';
   return normalizeInt(sign * BigInt(`${prefix}${s}`));
 }
@@ -97,7 +97,7 @@ const PY_FLOAT_TEXT = /^[-+]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9
 /** Python's float(text). */
 function pyFloat(text: string): number {
   const s = text.replace(STRIP, '');
-  if (!PY_FLOAT_TEXT.test(s)) throw new ScalarError(`could not convert string to float: '${text}'`);
+  if (!PY_FLOAT_TEXT.test(s)) throw new ScalarError('not a float');
   const lower = s.toLowerCase().replace(/^[-+]/, '');
   const negative = s.startsWith('-');
   if (lower.startsWith('inf')) return negative ? -Infinity : Infinity;
@@ -164,7 +164,7 @@ const BOOL_VALUES: Record<string, boolean> = {
 
 export function constructBool(raw: string): boolean {
   const v = BOOL_VALUES[raw.toLowerCase()];
-  if (v === undefined) throw new ScalarError(`'${raw}' is not a boolean (yes/no/true/false/on/off)`);
+  if (v === undefined) throw new ScalarError('not a boolean (yes/no/true/false/on/off)');
   return v;
 }
 
@@ -259,7 +259,7 @@ function daysIn(year: number, month: number): number {
 /** PyYAML's construct_yaml_timestamp, with datetime's range checks. */
 export function constructTimestamp(raw: string): YamlTimestamp {
   const m = TIMESTAMP_PARTS.exec(raw);
-  if (!m) throw new ScalarError(`'${raw}' is not a timestamp`);
+  if (!m) throw new ScalarError('not a timestamp (YYYY-MM-DD or YYYY-MM-DD hh:mm:ss)');
   const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
   if (year < 1) throw new ScalarError(`year ${year} is out of range`);
   if (month < 1 || month > 12) throw new ScalarError('month must be in 1..12');

@@ -95,6 +95,13 @@ describe('parseYaml reads what PyYAML reads', () => {
     expect(fails('a: 2023-02-29\n')).toThrow(/r\.yaml:1:4: invalid YAML: day is out of range for month/);
   });
 
+  it('never quotes the value it refuses (it may be a secret)', () => {
+    expect(fails('password: !!int hunter2\n')).toThrow(
+      /^r\.yaml:1:\d+: invalid YAML: not an integer in base 10$/,
+    );
+    expect(fails('password: !!bool hunter2\n')).toThrow(/^[^h]*$/);
+  });
+
   it('refuses a file that is not UTF-8, naming the line', () => {
     const dir = mkdtempSync(join(tmpdir(), 'esalert-yaml-'));
     const file = join(dir, 'latin1.yaml');
