@@ -1,7 +1,7 @@
 /** The rule types and alerters rules can name, and where user modules are looked up. */
 import { dirname, resolve } from 'node:path';
 import { AlerterRegistry } from '../alerters/registry.ts';
-import type { RuleCatalogs } from '../rules/load-rule.ts';
+import type { RuleCatalogs } from '../compile/compile-rule.ts';
 import { knownRuleOptions } from '../rules/ignored-options.ts';
 import { BUILTIN_RULE_TYPES } from '../ruletypes/registry.ts';
 
@@ -13,5 +13,5 @@ export function catalogs(configFile?: string): RuleCatalogs {
 
 export function knownRuleOptionNames(c: RuleCatalogs): Set<string> {
   // config.yaml may hold any rule option as a default for every rule
-  return knownRuleOptions(c.ruleTypes.values(), c.alerters.optionNames());
+  return knownRuleOptions(c.alerters.optionNames(), ...[...c.ruleTypes.values()].map((t) => t.optionNames));
 }

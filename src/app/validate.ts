@@ -10,10 +10,11 @@ import { readYamlFile } from '../config/yaml-source.ts';
 import { EsalertError } from '../errors/esalert-error.ts';
 import { ignoredOptions, type IgnoredOptions } from '../rules/ignored-options.ts';
 import { displayPath } from '../rules/load-rule.ts';
-import { findRuleFiles, loadRuleFiles } from '../rules/load-rules.ts';
+import { loadRuleFiles } from '../compile/load-rules.ts';
 import { catalogs, knownRuleOptionNames } from './catalogs.ts';
 import { type FileResult, type MigrationSummary, summarize } from './migration-summary.ts';
 import { loadToolConfig } from './tool-config.ts';
+import { findRuleFiles } from '../rules/find-rule-files.ts';
 
 export interface ValidateOptions {
   /** Rule files or folders; none means the config's rules_folder. */
@@ -66,7 +67,12 @@ export function validateRules(o: ValidateOptions, deps: { env: EnvLookup; logger
   });
   const results = new Map<string, FileResult>();
   for (const r of [...loaded.rules, ...loaded.disabled]) {
-    report.rules.push({ name: r.name, file: r.file, type: String(r.raw.type), enabled: r.options.isEnabled });
+    report.rules.push({
+      name: r.name,
+      file: r.file,
+      type: r.definition.common.type,
+      enabled: r.options.isEnabled,
+    });
     report.warnings.push(...r.warnings);
     const status = r.warnings.length ? 'warnings' : 'loads';
     results.set(r.file, { file: r.file, status, messages: r.warnings, ignored: r.ignoredOptions });

@@ -3,7 +3,6 @@
  * yet, and names neither knows (typos, or notes users keep in their rules).
  */
 import { GLOBAL_ONLY_KEYS } from '../config/global-config.ts';
-import type { RuleTypeDefinition } from '../ruletypes/rule-type.ts';
 import { ELASTALERT_OPTION_NAMES } from './elastalert-options.ts';
 import { COMMON_RULE_OPTIONS } from './rule-options.ts';
 
@@ -14,18 +13,13 @@ export interface IgnoredOptions {
   unknown: string[];
 }
 
-/** Every option esalert reads in a rule of `types` (all of them when the type is not known). */
-export function knownRuleOptions(
-  types: Iterable<RuleTypeDefinition<never>>,
-  alerterOptionNames: Iterable<string>,
-): Set<string> {
-  const known = new Set<string>([
-    ...COMMON_RULE_OPTIONS,
-    ...alerterOptionNames,
-    ...GLOBAL_ONLY_KEYS,
-    'rule_file',
-  ]);
-  for (const type of types) for (const name of type.optionNames) known.add(name);
+/**
+ * Every option esalert reads in a rule: the common ones and those of `families` (the option
+ * names of its rule type, alerters and enhancements; of all of them for config.yaml's defaults).
+ */
+export function knownRuleOptions(...families: Iterable<string>[]): Set<string> {
+  const known = new Set<string>([...COMMON_RULE_OPTIONS, ...GLOBAL_ONLY_KEYS, 'rule_file']);
+  for (const names of families) for (const name of names) known.add(name);
   return known;
 }
 

@@ -8,9 +8,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { catalogs } from '../../../src/app/app.ts';
+import { catalogs } from '../../../src/app/catalogs.ts';
 import { parseGlobalConfig } from '../../../src/config/global-config.ts';
-import { loadRuleFile } from '../../../src/rules/load-rule.ts';
+import { loadRuleFile } from '../../../src/compile/compile-rule.ts';
 
 const DIR = join(import.meta.dirname, '../../fixtures/rules/migration');
 const files = readdirSync(DIR).filter((f) => f.endsWith('.yaml'));
