@@ -194,6 +194,11 @@ export function readRuleFile(file: string, ctx: RuleReadContext): ReadRule {
   const c = common.data;
   // Checks that cannot stop the rule from running: ElastAlert 2 loads such a rule too
   const notes: Problem[] = [...lenient.notes];
+  if (c.top_count_keys && c.top_count_number <= 0)
+    notes.push({
+      path: ['top_count_number'],
+      message: `${c.top_count_number} asks for no terms: every top_events_<key> is empty (ElastAlert 2 asks Elasticsearch for ${c.top_count_number} terms, is refused, and leaves them empty)`,
+    });
 
   // alert_text / alert_subject with positional args: the placeholders must fit the args
   for (const [textKey, argsKey] of [

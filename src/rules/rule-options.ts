@@ -90,7 +90,8 @@ export const commonRuleSchema = z
     category: z.string().default(''),
     description: z.string().default(''),
     top_count_keys: z.array(z.string()).optional(),
-    top_count_number: positiveInt.default(5),
+    // ElastAlert 2's schema takes any integer; 0 or less gives no top counts (a warning says so)
+    top_count_number: z.int({ error: 'must be a whole number' }).default(5),
     raw_count_keys: z.boolean().default(true),
     string_multi_field_name: z.string().optional(),
     include_rule_params_in_matches: z

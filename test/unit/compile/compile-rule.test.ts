@@ -78,7 +78,6 @@ describe('rule definitions', () => {
 describe('options the engine and the alert path read are checked at load', () => {
   it.each([
     ['top_count_number: five', /top_count_number must be a whole number/],
-    ['top_count_number: 0', /top_count_number must be greater than 0/],
     ['raw_count_keys: "no"', /raw_count_keys must be true or false/],
     [
       'include_rule_params_in_matches: owner',
