@@ -147,11 +147,9 @@ export const alertaAlerter: AlerterDefinition = {
   create(options, deps) {
     const o = readOptions(schema, options);
     const target = checkUrl('alerta_api_url', o.alerta_api_url, 'http://alerta.example:8080/api/alert');
-    const t = transport({
-      timeoutS: o.alerta_request_timeout,
-      proxy: o.alerta_proxy,
-      proxyOption: 'alerta_proxy',
-      ignoreSslErrors: o.alerta_api_skip_ssl,
+    const t = transport(o, 'alerta', deps, {
+      timeout: 'alerta_request_timeout',
+      ignore_ssl_errors: 'alerta_api_skip_ssl',
     });
     const spec = {
       service: 'Alerta',

@@ -60,13 +60,7 @@ export const chatworkAlerter: AlerterDefinition = {
       '',
     );
     const target = `${base}/rooms/${encodeURIComponent(room)}/messages`;
-    const t = transport({
-      timeoutS: o.chatwork_timeout,
-      proxy: o.chatwork_proxy,
-      proxyOption: 'chatwork_proxy',
-      proxyLogin: o.chatwork_proxy_login,
-      proxyPass: o.chatwork_proxy_pass,
-    });
+    const t = transport(o, 'chatwork', deps);
     const spec = {
       service: 'Chatwork',
       http: {

@@ -57,11 +57,7 @@ export const datadogAlerter: AlerterDefinition = {
   create(options, deps) {
     const o = readOptions(schema, options);
     const target = checkUrl('datadog_api_url', o.datadog_api_url, 'https://api.datadoghq.com/api/v1/events');
-    const t = transport({
-      timeoutS: o.datadog_timeout,
-      proxy: o.datadog_proxy,
-      proxyOption: 'datadog_proxy',
-    });
+    const t = transport(o, 'datadog', deps);
     const spec = {
       service: 'Datadog',
       http: {

@@ -87,13 +87,7 @@ export const discordAlerter: AlerterDefinition = {
       o.discord_webhook_url,
       'https://discord.com/api/webhooks/<id>/<token>',
     );
-    const t = transport({
-      timeoutS: o.discord_timeout,
-      proxy: o.discord_proxy,
-      proxyOption: 'discord_proxy',
-      proxyLogin: o.discord_proxy_login,
-      proxyPass: o.discord_proxy_password,
-    });
+    const t = transport(o, 'discord', deps, { proxy_pass: 'discord_proxy_password' });
     const spec = { service: 'Discord', http: t.http, read: readDiscordReply };
     return channelAlerter({
       type: 'discord',

@@ -82,11 +82,7 @@ export const flashdutyAlerter: AlerterDefinition = {
         'must be a URL such as https://api.flashcat.cloud/event/push/alert/standard',
       );
     }
-    const t = transport({
-      timeoutS: o.flashduty_timeout,
-      proxy: o.flashduty_proxy,
-      proxyOption: 'flashduty_proxy',
-    });
+    const t = transport(o, 'flashduty', deps);
     const spec = { service: 'Flashduty', http: t.http, read: readFlashdutyReply };
     return channelAlerter({
       type: 'flashduty',

@@ -28,7 +28,7 @@ export const gitterAlerter: AlerterDefinition = {
       o.gitter_webhook_url,
       'https://webhooks.gitter.im/e/<token>',
     );
-    const t = transport({ timeoutS: o.gitter_timeout, proxy: o.gitter_proxy, proxyOption: 'gitter_proxy' });
+    const t = transport(o, 'gitter', deps);
     const spec = {
       service: 'Gitter',
       http: t.http,

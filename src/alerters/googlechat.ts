@@ -79,11 +79,7 @@ export const googleChatAlerter: AlerterDefinition = {
         'https://chat.googleapis.com/v1/spaces/<space>/messages?key=...&token=...',
       ),
     );
-    const t = transport({
-      timeoutS: o.googlechat_timeout,
-      proxy: o.googlechat_proxy,
-      proxyOption: 'googlechat_proxy',
-    });
+    const t = transport(o, 'googlechat', deps);
     const spec = { service: 'Google Chat', http: t.http, read: readGoogleReply };
     return channelAlerter({
       type: 'googlechat',

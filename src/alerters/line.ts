@@ -48,7 +48,7 @@ export const lineAlerter: AlerterDefinition = {
     const o = readOptions(schema, options);
     const base = checkUrl('line_api_url', o.line_api_url, 'https://api.line.me').replace(/\/+$/, '');
     const target = `${base}/v2/bot/message/push`;
-    const t = transport({ timeoutS: o.line_timeout, proxy: o.line_proxy, proxyOption: 'line_proxy' });
+    const t = transport(o, 'line', deps);
     const spec = {
       service: 'LINE',
       http: { ...t.http, headers: { Authorization: `Bearer ${o.line_channel_access_token}` } },

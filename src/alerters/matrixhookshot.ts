@@ -59,13 +59,7 @@ export const matrixHookshotAlerter: AlerterDefinition = {
     const urls = o.matrixhookshot_webhook_url.map((u) =>
       checkUrl('matrixhookshot_webhook_url', u, 'https://hookshot.example.com/webhook/<id>'),
     );
-    const t = transport({
-      timeoutS: o.matrixhookshot_timeout,
-      proxy: o.matrixhookshot_proxy,
-      proxyOption: 'matrixhookshot_proxy',
-      caCerts: o.matrixhookshot_ca_certs,
-      ignoreSslErrors: o.matrixhookshot_ignore_ssl_errors,
-    });
+    const t = transport(o, 'matrixhookshot', deps);
     const spec = { service: 'Matrix Hookshot', http: t.http, read: readHookshotReply };
     return channelAlerter({
       type: 'matrixhookshot',

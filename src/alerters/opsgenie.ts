@@ -197,11 +197,7 @@ export const opsgenieAlerter: AlerterDefinition = {
     if (o.opsgenie_default_receipients)
       deps.logger.warn('opsgenie_default_receipients is deprecated: use opsgenie_default_recipients');
     const env = deps.env ?? (() => undefined);
-    const t = transport({
-      timeoutS: o.opsgenie_timeout,
-      proxy: o.opsgenie_proxy,
-      proxyOption: 'opsgenie_proxy',
-    });
+    const t = transport(o, 'opsgenie', deps);
     const spec = {
       service: 'Opsgenie',
       http: { ...t.http, headers: { Authorization: `GenieKey ${o.opsgenie_key}` } },

@@ -38,11 +38,7 @@ export const pagerTreeAlerter: AlerterDefinition = {
       o.pagertree_integration_url,
       'https://api.pagertree.com/integration/int_xxxxxxxx',
     );
-    const t = transport({
-      timeoutS: o.pagertree_timeout,
-      proxy: o.pagertree_proxy,
-      proxyOption: 'pagertree_proxy',
-    });
+    const t = transport(o, 'pagertree', deps);
     const spec = {
       service: 'PagerTree',
       http: t.http,

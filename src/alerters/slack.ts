@@ -209,13 +209,7 @@ export const slackAlerter: AlerterDefinition = {
         checkUrl('slack_webhook_url', u, 'https://hooks.slack.com/services/T000/B000/XXXX'),
       );
     }
-    const t = transport({
-      timeoutS: o.slack_timeout,
-      proxy: o.slack_proxy,
-      proxyOption: 'slack_proxy',
-      caCerts: o.slack_ca_certs,
-      ignoreSslErrors: o.slack_ignore_ssl_errors,
-    });
+    const t = transport(o, 'slack', deps);
     const spec = {
       service: 'Slack',
       http: {

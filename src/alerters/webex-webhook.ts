@@ -30,11 +30,7 @@ export const webexWebhookAlerter: AlerterDefinition = {
       o.webex_webhook_id,
       'https://webexapis.com/v1/webhooks/incoming/',
     );
-    const t = transport({
-      timeoutS: o.webex_webhook_timeout,
-      proxy: o.webex_webhook_proxy,
-      proxyOption: 'webex_webhook_proxy',
-    });
+    const t = transport(o, 'webex_webhook', deps);
     const spec = {
       service: 'Webex',
       http: { ...t.http, headers: { Accept: 'application/json;charset=utf-8' } },

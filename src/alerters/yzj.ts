@@ -62,7 +62,7 @@ export const yzjAlerter: AlerterDefinition = {
   create(options, deps) {
     const o = readOptions(schema, options);
     const target = yzjUrl(o);
-    const t = transport({ timeoutS: o.yzj_timeout, proxy: o.yzj_proxy, proxyOption: 'yzj_proxy' });
+    const t = transport(o, 'yzj', deps);
     const spec = {
       service: 'YZJ',
       http: { ...t.http, headers: { Accept: 'application/json;charset=utf-8' } },
