@@ -142,6 +142,7 @@ const readAlertaReply = statusHints(
 
 export const alertaAlerter: AlerterDefinition = {
   name: 'alerta',
+  aliases: ['elastalert.alerters.alerta.AlertaAlerter'],
   summary: 'Alerta alerts via its /alert API (ElastAlert 2 alerta_*).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {

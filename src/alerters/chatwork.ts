@@ -50,6 +50,7 @@ const readChatworkReply = firstOf(
 
 export const chatworkAlerter: AlerterDefinition = {
   name: 'chatwork',
+  aliases: ['elastalert.alerters.chatwork.ChatworkAlerter'],
   summary: 'Chatwork room messages with an API token (ElastAlert 2 chatwork_*).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {

@@ -52,6 +52,7 @@ const readDatadogReply = firstOf(
 
 export const datadogAlerter: AlerterDefinition = {
   name: 'datadog',
+  aliases: ['elastalert.alerters.datadog.DatadogAlerter'],
   summary: 'Datadog events via the v1 Events API (ElastAlert 2 datadog_*).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {

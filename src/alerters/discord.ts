@@ -78,6 +78,7 @@ function readDiscordReply(r: Reply): SendOutcome | undefined {
 
 export const discordAlerter: AlerterDefinition = {
   name: 'discord',
+  aliases: ['elastalert.alerters.discord.DiscordAlerter'],
   summary: 'Discord webhooks: the title as content, the match texts in an embed (ElastAlert 2 discord_*).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {

@@ -67,6 +67,7 @@ function readFlashdutyReply(r: Reply): SendOutcome | undefined {
 
 export const flashdutyAlerter: AlerterDefinition = {
   name: 'flashduty',
+  aliases: ['elastalert.alerters.flashduty.FlashdutyAlerter'],
   summary: 'Flashduty standard alert events (ElastAlert 2 flashduty_*).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {

@@ -19,6 +19,7 @@ const schema = z.object({
 
 export const gitterAlerter: AlerterDefinition = {
   name: 'gitter',
+  aliases: ['elastalert.alerters.gitter.GitterAlerter'],
   summary: 'Gitter activity webhooks (ElastAlert 2 gitter_*).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {

@@ -68,6 +68,7 @@ const readGoogleReply = statusHints(
 
 export const googleChatAlerter: AlerterDefinition = {
   name: 'googlechat',
+  aliases: ['elastalert.alerters.googlechat.GoogleChatAlerter'],
   summary: 'Google Chat incoming webhooks, text or card (ElastAlert 2 googlechat_*).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {

@@ -42,6 +42,7 @@ const readLineReply = firstOf(
 
 export const lineAlerter: AlerterDefinition = {
   name: 'line',
+  aliases: ['elastalert.alerters.line.LineMessageAPIAlerter'],
   summary: 'LINE Messaging API push messages (ElastAlert 2 line_*).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {

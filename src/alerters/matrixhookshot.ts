@@ -52,6 +52,7 @@ function readHookshotReply(r: Reply): SendOutcome | undefined {
 
 export const matrixHookshotAlerter: AlerterDefinition = {
   name: 'matrixhookshot',
+  aliases: ['elastalert.alerters.matrixhookshot.MatrixHookshotAlerter'],
   summary: 'Matrix Hookshot webhooks (ElastAlert 2 matrixhookshot_*).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {

@@ -138,6 +138,7 @@ export function mattermostPayload(
 
 export const mattermostAlerter: AlerterDefinition = {
   name: 'mattermost',
+  aliases: ['elastalert.alerters.mattermost.MattermostAlerter'],
   summary: 'Mattermost incoming webhooks (ElastAlert 2 mattermost_*).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {

@@ -114,6 +114,7 @@ const readReply = statusHints(
 
 export const msPowerAutomateAlerter: AlerterDefinition = {
   name: 'ms_power_automate',
+  aliases: ['elastalert.alerters.powerautomate.MsPowerAutomateAlerter'],
   summary: 'Microsoft Power Automate workflows (Teams Adaptive Cards), ElastAlert 2 ms_power_automate_*.',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {

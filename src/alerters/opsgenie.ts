@@ -190,6 +190,7 @@ const readOpsgenieReply = statusHints(
 
 export const opsgenieAlerter: AlerterDefinition = {
   name: 'opsgenie',
+  aliases: ['elastalert.alerters.opsgenie.OpsGenieAlerter'],
   summary: 'Opsgenie alerts via the Alert API v2 (ElastAlert 2 opsgenie_*).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {

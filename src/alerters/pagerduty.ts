@@ -149,6 +149,7 @@ function readPagerDutyReply(version: 'v1' | 'v2'): ReplyReader {
 
 export const pagerDutyAlerter: AlerterDefinition = {
   name: 'pagerduty',
+  aliases: ['elastalert.alerters.pagerduty.PagerDutyAlerter'],
   summary: 'PagerDuty Events API v1 or v2 (ElastAlert 2 pagerduty_*).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {

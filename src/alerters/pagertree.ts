@@ -29,6 +29,7 @@ export function alertUuid(content: Pick<AlertContent, 'ruleName' | 'matches'>): 
 
 export const pagerTreeAlerter: AlerterDefinition = {
   name: 'pagertree',
+  aliases: ['elastalert.alerters.pagertree.PagerTreeAlerter'],
   summary: 'PagerTree integrations: creates an incident per alert (ElastAlert 2 pagertree_*).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {

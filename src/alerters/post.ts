@@ -27,6 +27,7 @@ const schema = z.object({
 
 export const postAlerter: AlerterDefinition = {
   name: 'post',
+  aliases: ['elastalert.alerters.httppost.HTTPPostAlerter'],
   summary: 'POSTs each match as JSON to one or more URLs (ElastAlert 2 http_post_*).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {

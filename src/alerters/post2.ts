@@ -58,6 +58,7 @@ function renderObject(option: string, t: JsonTemplate, values: Doc): Doc {
 
 export const post2Alerter: AlerterDefinition = {
   name: 'post2',
+  aliases: ['elastalert.alerters.httppost2.HTTPPost2Alerter'],
   summary: 'POSTs each match as JSON built from Jinja templates (ElastAlert 2 http_post2_*).',
   // jinja_root_name: the name the template values are also reachable under (ElastAlert 2's option).
   optionNames: [...Object.keys(schema.shape), 'jinja_root_name'],

@@ -96,6 +96,7 @@ function readRocketReply(r: Reply) {
 
 export const rocketChatAlerter: AlerterDefinition = {
   name: 'rocketchat',
+  aliases: ['elastalert.alerters.rocketchat.RocketChatAlerter'],
   summary: 'Rocket.Chat incoming webhooks (ElastAlert 2 rocket_chat_*).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {

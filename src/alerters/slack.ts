@@ -182,6 +182,7 @@ function readApiReply(r: Reply): SendOutcome | undefined {
 
 export const slackAlerter: AlerterDefinition = {
   name: 'slack',
+  aliases: ['elastalert.alerters.slack.SlackAlerter'],
   summary: 'Slack incoming webhooks (ElastAlert 2 slack_*), or chat.postMessage with slack_bot_token.',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {

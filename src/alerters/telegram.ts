@@ -99,6 +99,7 @@ function readTelegramReply(r: Reply): SendOutcome | undefined {
 
 export const telegramAlerter: AlerterDefinition = {
   name: 'telegram',
+  aliases: ['elastalert.alerters.telegram.TelegramAlerter'],
   summary: 'Telegram bot messages (sendMessage) to a chat or channel (ElastAlert 2 telegram_*).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {

@@ -62,6 +62,7 @@ function readVictorOpsReply(r: Reply): SendOutcome | undefined {
 
 export const victorOpsAlerter: AlerterDefinition = {
   name: 'victorops',
+  aliases: ['elastalert.alerters.victorops.VictorOpsAlerter'],
   summary: 'Splunk On-Call (VictorOps) REST endpoint incidents (ElastAlert 2 victorops_*).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {

@@ -21,6 +21,7 @@ const schema = z.object({
 
 export const webexWebhookAlerter: AlerterDefinition = {
   name: 'webex_webhook',
+  aliases: ['elastalert.alerters.webex_webhook.WebexWebhookAlerter'],
   summary: 'Webex incoming webhooks, text or markdown (ElastAlert 2 webex_webhook_*).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {

@@ -57,6 +57,7 @@ function readYzjReply(r: Reply): SendOutcome | undefined {
 
 export const yzjAlerter: AlerterDefinition = {
   name: 'yzj',
+  aliases: ['elastalert.alerters.yzj.YzjAlerter'],
   summary: 'YZJ (Yunzhijia) group robots (ElastAlert 2 yzj_*).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {

@@ -87,7 +87,8 @@ export const zabbixAlerter: AlerterDefinition = {
   name: 'zabbix',
   aliases: ['elastalert.alerters.zabbix.ZabbixAlerter'],
   summary: 'Zabbix trapper item: the value 1 per match over the Zabbix sender protocol (TCP).',
-  optionNames: Object.keys(schema.shape),
+  // timestamp_strptime: how ElastAlert 2's zabbix alerter reads timestamp_field with timestamp_type custom
+  optionNames: [...Object.keys(schema.shape), 'timestamp_strptime'],
   create(options, deps) {
     const o = readOptions(schema, options);
     const tsField = typeof options.timestamp_field === 'string' ? options.timestamp_field : '@timestamp';
