@@ -4,7 +4,7 @@
  * (test/fixtures/elastalert2-alerter-options.json) lists, per alerter of ElastAlert 2's registry,
  * the options its schema, its documentation and its code name; scripts/elastalert2-alerter-options.ts
  * generates it from ElastAlert 2's sources. An option is known when the alerter lists it
- * (optionNames, optionPrefixes) or when a rule may hold it anyway, as the rule loader sees it: a
+ * (optionNames, optionPrefixes) or when a rule may hold it anyway, as compile/compile-rule.ts sees it: a
  * rule option (COMMON_RULE_OPTIONS) or a config.yaml key rules inherit (GLOBAL_ONLY_KEYS).
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,10 +14,10 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { AlerterDefinition } from '../../../src/alerters/alerter.ts';
 import { AlerterRegistry } from '../../../src/alerters/registry.ts';
-import { catalogs } from '../../../src/app/app.ts';
+import { catalogs } from '../../../src/app/catalogs.ts';
+import { loadRules } from '../../../src/compile/load-rules.ts';
 import { GLOBAL_ONLY_KEYS, parseGlobalConfig } from '../../../src/config/global-config.ts';
 import { ELASTALERT_OPTION_NAMES } from '../../../src/rules/elastalert-options.ts';
-import { loadRules } from '../../../src/rules/load-rules.ts';
 import { COMMON_RULE_OPTIONS } from '../../../src/rules/rule-options.ts';
 
 interface OptionTable {
