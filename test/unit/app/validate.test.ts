@@ -76,8 +76,8 @@ describe('esalert validate', () => {
     const rule = (name: string, extra: string) =>
       writeFileSync(join(dir, `${name}.yaml`), `name: ${name}\ntype: any\nindex: x\nalert: debug\n${extra}`);
     rule('clean', '');
-    rule('counts', 'summary_table_fields: [host]\nsummary_prefix: "x"\nsummary_suffix: "y"\n');
-    rule('counts-typo', 'summary_table_fields: [host]\nsummary_prefix: "x"\ncatagory: ops\n');
+    rule('counts', 'jinja_filters: [my.filters]\nmax_scrolling: 3\n');
+    rule('counts-typo', 'jinja_filters: [my.filters]\ncatagory: ops\n');
     rule('twice', 'realert: {minutes: 1}\nrealert: {minutes: 2}\n');
     writeFileSync(
       join(dir, 'slack1.yaml'),
@@ -103,9 +103,9 @@ describe('esalert validate', () => {
     const options = (tallies: { name: string; files: string[] }[]) =>
       tallies.map((t) => [t.name, t.files.length]);
     expect(options(summary.unsupportedOptions)).toEqual([
-      ['summary_prefix', 2],
+      ['jinja_filters', 2],
       ['kibana_username', 1], // a refused file's options are counted too
-      ['summary_suffix', 1],
+      ['max_scrolling', 1],
     ]);
     expect(options(summary.unknownOptions)).toEqual([['catagory', 1]]);
 
@@ -115,7 +115,7 @@ describe('esalert validate', () => {
     );
     expect(text).toMatch(/ {4}\s+2 {2}alert: unknown alerter "slackk" \(.*slack1\.yaml, .*slack2\.yaml\)/);
     expect(text).toMatch(
-      /ElastAlert 2 options esalert does not support yet, ignored \(files using them\):\n(?: +\d+ {2}\w+\n)* +2 {2}summary_prefix\n/,
+      /ElastAlert 2 options esalert does not support yet, ignored \(files using them\):\n(?: +\d+ {2}\w+\n)* +2 {2}jinja_filters\n/,
     );
   }, 60_000);
 
