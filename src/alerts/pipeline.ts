@@ -21,7 +21,13 @@ import type { MatchSink, SinkOutcome } from '../engine/run-rule.ts';
 import type { RuntimeRule } from '../engine/runtime-rule.ts';
 import { errorMessage } from '../errors/esalert-error.ts';
 import type { Match } from '../model/match.ts';
-import type { AlertDoc, SilenceEntry, WritebackStore } from '../state/writeback.ts';
+import {
+  ATTEMPTS_KEPT,
+  type AlertDoc,
+  type DeliveryAttempt,
+  type SilenceEntry,
+  type WritebackStore,
+} from '../state/writeback.ts';
 import { type Doc, lookupField, pythonStr } from '../model/lookup.ts';
 import { redactDeep, redactText } from '../util/redact.ts';
 import { parseTimestamp, toIso } from '../util/time.ts';
@@ -101,7 +107,8 @@ function optionsFor(rt: RuntimeRule, index: number): Doc {
   return options;
 }
 
-function contentFor(
+/** What the rule's alerter number `index` is given for these matches: title, body, options. */
+export function contentFor(
   rt: RuntimeRule,
   index: number,
   matches: Match[],
@@ -203,14 +210,16 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
 
   /**
    * Queues the alert for every alerter of the rule that has not got it yet; when all are done,
-   * records alert_sent (true only when every alerter got it).
+   * records alert_sent (true only when every alerter got it) and each attempt's outcome.
    */
   function deliver(
     rt: RuntimeRule,
     id: string | undefined,
     matches: Match[],
     delivered: string[],
+    earlier: DeliveryAttempt[] = [],
   ): Promise<boolean> {
+    const attempts = [...earlier];
     const alerters = alertersOf(rt);
     const todo = alerters
       .map((alerter, i) => ({ alerter, i, key: `${i}:${alerter.type}` }))
@@ -221,6 +230,14 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
       ({ alerter, i, key }) =>
         new Promise<void>((resolve) => {
           const done = (outcome: SendOutcome) => {
+            attempts.push({
+              at: toIso(now()),
+              alerter: key,
+              ok: outcome.ok,
+              ...(outcome.ok
+                ? {}
+                : { error: redactText(outcome.reason, alerter.secrets()), retryable: outcome.retryable }),
+            });
             if (outcome.ok) {
               delivered.push(key);
               deps.onSent?.(rt.rule.name, alerter.type);
@@ -259,11 +276,16 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
         await record(
           id,
           ok
-            ? { alert_sent: true, esalert_delivered: delivered }
+            ? {
+                alert_sent: true,
+                esalert_delivered: delivered,
+                esalert_attempts: attempts.slice(-ATTEMPTS_KEPT),
+              }
             : {
                 alert_sent: false,
                 alert_exception: lastError ?? 'not delivered',
                 esalert_delivered: delivered,
+                esalert_attempts: attempts.slice(-ATTEMPTS_KEPT),
               },
         );
         inFlight.delete(id);
@@ -432,7 +454,13 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
         const members = await deps.writeback.aggregateMembers(p.id, deps.maxAggregation);
         const matches = [p.doc.match_body, ...members.map((m) => m.doc.match_body)];
         started++;
-        void deliver(rt, p.id, matches, [...(p.doc.esalert_delivered ?? [])]).then(async (ok) => {
+        void deliver(
+          rt,
+          p.id,
+          matches,
+          [...(p.doc.esalert_delivered ?? [])],
+          p.doc.esalert_attempts ?? [],
+        ).then(async (ok) => {
           if (!ok) return;
           for (const m of members) await record(m.id, { alert_sent: true });
           const slots = aggregates.get(rt.rule.name);

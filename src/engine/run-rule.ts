@@ -519,7 +519,7 @@ async function enrichMatch(
 }
 
 /** The query key value that keys silences: flatline's `key`, else the match's query_key field. */
-function queryKeyValue(rt: RuntimeRule, match: Match): string | undefined {
+export function queryKeyValue(rt: RuntimeRule, match: Match): string | undefined {
   const own = rt.ruleType.silenceKeyValue?.(match);
   if (own !== undefined) return own;
   const qk = rt.rule.options.queryKey;
