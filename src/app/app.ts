@@ -24,6 +24,9 @@ import { loadRules, type LoadedRules } from '../rules/load-rules.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
 import { createEsWriteback } from '../state/es-writeback.ts';
 import { createMemoryWriteback } from '../state/memory-writeback.ts';
+import { createEsHistory } from '../state/es-history.ts';
+import { createMemoryHistory } from '../state/memory-history.ts';
+import type { HistoryReader } from '../state/history.ts';
 import type { SilenceEntry, WritebackStore } from '../state/writeback.ts';
 import { parseTimestamp, toIso } from '../util/time.ts';
 import type { Clock } from '../model/clock.ts';
@@ -75,6 +78,18 @@ export interface App {
   loaded: LoadedRules;
   scheduler: Scheduler;
   pipeline: AlertPipeline;
+  /** The writeback store runs write through (it writes nothing with --debug). */
+  writeback: WritebackStore;
+  /** Where silences set by people go: written so that the next search sees them. */
+  silenceStore: Pick<WritebackStore, 'writeSilence' | 'deleteSilence' | 'listSilences'>;
+  /** The writeback read back for people (the console). */
+  history: HistoryReader;
+  /** The search port a rule queries; without a rule, the main connection's (offline: the file's). */
+  searchPort(rule?: string): SearchPort | undefined;
+  /** Why nothing may be written (--debug), if so. */
+  readOnlyReason: string | undefined;
+  /** Drops what this process remembers of a silence key, so that a lifted silence ends at once. */
+  forgetSilence(key: string): void;
   /** Resolves when a backfill (--end) finished; never for a continuous run. */
   finished: Promise<void>;
   stop(): Promise<void>;
@@ -220,6 +235,11 @@ export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
   }
   const esWriteback = memory ? memory : createEsWriteback(mainConn!.client, config.writebackIndex);
   const writeback = opts.debug ? readOnly(esWriteback) : esWriteback;
+  const history = memory ? createMemoryHistory(memory) : createEsHistory(mainConn!.client, config.writebackIndex);
+  const silenceStore = memory
+    ? memory
+    : createEsWriteback(mainConn!.client, config.writebackIndex, { refresh: 'wait_for' });
+  const mainPort = offline ?? createEsSearchPort(mainConn!.client);
   if (!opts.debug) await writeback.ensureIndices();
 
   const loaded = loadRules({ global: config, env: deps.env, catalogs: cats, logger }, opts.rule);
@@ -471,5 +491,19 @@ export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
     endAt === undefined
       ? new Promise<void>(() => {})
       : scheduler.finished().then(flush).then(releaseAggregates);
-  return { config, rules, loaded, scheduler, pipeline, finished, stop };
+  return {
+    config,
+    rules,
+    loaded,
+    scheduler,
+    pipeline,
+    writeback,
+    silenceStore,
+    history,
+    searchPort: (rule) => (rule === undefined ? mainPort : ports.get(rule)),
+    readOnlyReason: opts.debug ? 'esalert runs with --debug: it writes nothing to the writeback index' : undefined,
+    forgetSilence: (key) => silenceCache.delete(key),
+    finished,
+    stop,
+  };
 }

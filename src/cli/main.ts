@@ -17,6 +17,8 @@ import { silenceCommand, silenceRule } from './silence.ts';
 import { demoCommand } from './demo.ts';
 import { testCommand } from './test.ts';
 import { validateCommand } from './validate.ts';
+import { createConsoleSource } from '../app/console/console-source.ts';
+import { httpAuthSecrets } from '../config/http-auth.ts';
 
 const env = (name: string) => process.env[name];
 
@@ -84,7 +86,7 @@ program
   .option('--es-debug', 'accepted for compatibility (Elasticsearch requests are logged at debug level)')
   .option(
     '--http-port <port>',
-    'serve /metrics, /healthz, /readyz and /api/rules on this port (ElastAlert 2: --prometheus_port)',
+    'serve the console (/), its API (/api/), /metrics, /healthz and /readyz on this port (ElastAlert 2: --prometheus_port)',
   )
   .option('--http-host <host>', 'address the HTTP server listens on', '0.0.0.0')
   .option(
@@ -184,7 +186,7 @@ program
           server = await startHttpServer(observability, port, o.httpHost);
           logger.info(
             { url: server.url },
-            `serving /metrics, /healthz, /readyz and /api/rules on ${server.url}`,
+            `serving /metrics, /healthz, /readyz, /api/rules and the console on ${server.url}`,
           );
         }
         app = await startApp(
@@ -214,6 +216,13 @@ program
           },
           { env, clock: systemClock, logger, secrets, ...(observability ? { observability } : {}) },
         );
+        if (server && observability) {
+          secrets.add(...httpAuthSecrets(app.config.httpAuth));
+          server.attachConsole({
+            source: createConsoleSource(app, { observability, clock: systemClock, logger, secrets }),
+            auth: app.config.httpAuth,
+          });
+        }
         await app.finished;
         line?.clear();
         if (meter) process.stderr.write(`backfill done: ${meter.text()}\n`);
