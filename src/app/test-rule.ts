@@ -103,8 +103,13 @@ export function missingFields(rule: Rule, sample: Doc): { option: string; field:
     for (const m of t.matchAll(/\{\{\s*([A-Za-z_@][\w.@]*)/g))
       wanted.push({ option: 'template', field: m[1]! });
   const root = typeof raw.jinja_root_name === 'string' ? raw.jinja_root_name : '_data';
+  // fields esalert adds to every match of this rule
+  const added = new Set([
+    ...(rule.discover?.kibana ? ['kibana_discover_url'] : []),
+    ...(rule.discover?.opensearch ? ['opensearch_discover_url'] : []),
+  ]);
   return wanted.filter(({ field }) => {
-    if (field.startsWith(`${root}.`) || field in raw) return false;
+    if (field.startsWith(`${root}.`) || field in raw || added.has(field)) return false;
     return (
       lookupField(sample, field) === undefined &&
       lookupField(sample, field.replace(/\.keyword$/, '')) === undefined

@@ -19,6 +19,7 @@ import type { SilenceEntry, WritebackStore } from '../state/writeback.ts';
 import { lookupField, pythonStr } from '../model/lookup.ts';
 import { parseTimestamp, toIso } from '../util/time.ts';
 import { nextAlertTime, ruleSilenceKey, silenceKey } from './realert.ts';
+import { discoverUrls } from './discover-url.ts';
 import { topCountOptions, topCounts } from './top-counts.ts';
 import type { RuntimeRule } from './runtime-rule.ts';
 
@@ -469,7 +470,8 @@ async function queryAggregatedSegments(
 }
 
 /**
- * What ElastAlert 2 adds to a match before alerting: top_count_keys, include_rule_params_in_matches, then the
+ * What ElastAlert 2 adds to a match before alerting: top_count_keys, the Discover links
+ * (kibana_discover_url, opensearch_discover_url), include_rule_params_in_matches, then the
  * match_enhancements in order (an enhancement returning null drops the match; one that throws
  * is logged and skipped, as ElastAlert 2 does with EAException).
  */
@@ -487,6 +489,29 @@ async function enrichMatch(
       match,
       await topCounts(deps.search(rt), top, match, qk, (key, err) =>
         deps.logger.error({ rule: rt.rule.name, key, err: errorMessage(err) }, 'top_count_keys query failed'),
+      ),
+    );
+  }
+  const discover = rt.rule.discover;
+  const matchTime = discover ? rt.codec.read(lookupField(match, rt.rule.options.timestampField)) : undefined;
+  if (discover && matchTime === undefined) {
+    deps.logger.warn(
+      { rule: rt.rule.name, field: rt.rule.options.timestampField },
+      'the match has no readable timestamp: no Discover link',
+    );
+  } else if (discover && matchTime !== undefined) {
+    const o = rt.rule.options;
+    Object.assign(
+      match,
+      discoverUrls(
+        discover,
+        {
+          filters: o.filters,
+          queryKeys: o.compoundQueryKey ?? (o.queryKey ? [o.queryKey] : []),
+          timeframeMs: o.timeframeMs,
+          matchTime,
+        },
+        match,
       ),
     );
   }

@@ -25,6 +25,7 @@ import type { Enhancement } from '../enhancements/enhancement.ts';
 import { findAlerterModule, findEnhancement, findRuleType } from '../modules/catalog.ts';
 import type { RuleTypeDefinition } from '../ruletypes/rule-type.ts';
 import type { Doc } from '../model/lookup.ts';
+import { type DiscoverSettings, readDiscoverOptions } from './discover-options.ts';
 import { ELASTALERT_OPTION_NAMES } from './elastalert-options.ts';
 import { COMMON_RULE_OPTIONS, commonRuleSchema, type RuleOptions, toRuleOptions } from './rule-options.ts';
 
@@ -59,6 +60,8 @@ export interface Rule {
   alerters: Alerter[];
   /** match_enhancements, in order. */
   enhancements: Enhancement[];
+  /** generate_kibana_discover_url / generate_opensearch_discover_url, when a link can be built. */
+  discover?: DiscoverSettings;
   /** The Jinja template of alert_text (or jinja_template_path) when alert_text_type is alert_text_jinja. */
   jinjaTemplate: string | undefined;
   /**
@@ -224,6 +227,8 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
   if (Array.isArray(c.query_key) && c.query_key.length > 1 && c.use_terms_query) {
     problems.push({ path: ['query_key'], message: 'use_terms_query works with a single query_key field' });
   }
+  const discover = readDiscoverOptions(raw, ctx.env);
+  problems.push(...discover.problems);
   const timeframeMs = (typeOptions as { timeframe?: number } | undefined)?.timeframe;
   if (c.scan_entire_timeframe && timeframeMs === undefined)
     problems.push({
@@ -341,6 +346,8 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
         def.create(alerterOptions, {
           logger: ctx.logger.child({ rule: c.name, alerter: def.name }),
           ruleDir: dirname(file),
+          ruleFile: file,
+          env: ctx.env,
         }),
       );
     } catch (caught) {
@@ -368,7 +375,10 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
   });
   if (problems.length > 0) throw problemsError('RULE_INVALID', fileLike, problems);
 
-  const warnings: string[] = [];
+  const warnings: string[] = discover.warnings.map((w) => {
+    const loc = locate(w.path);
+    return `${loc.file}:${loc.line ?? 1}: ${String(w.path[0])} ${w.message}`;
+  });
   const known = new Set<string>([
     ...COMMON_RULE_OPTIONS,
     ...type.optionNames,
@@ -377,6 +387,7 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
   ]);
   for (const key of own) {
     if (known.has(key) || key === 'rule_file') continue;
+    if ([...alerterDefs.values()].some((d) => d.optionPrefixes?.some((p) => key.startsWith(p)))) continue;
     const loc = locate([key]);
     const where = `${loc.file}:${loc.line ?? 1}`;
     if (ELASTALERT_OPTION_NAMES.has(key)) {
@@ -406,6 +417,7 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): Rule {
     typeOptions,
     alerters,
     enhancements,
+    ...(discover.settings.kibana || discover.settings.opensearch ? { discover: discover.settings } : {}),
     jinjaTemplate,
     ...(hitFilter ? { hitFilter } : {}),
     warnings,

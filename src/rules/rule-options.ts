@@ -7,6 +7,7 @@ import { duration, nonNegativeInt, positiveInt } from '../config/fields.ts';
 import { k8sOptionsShape } from '../k8s/k8s-options.ts';
 import { Cron } from '../util/cron.ts';
 import { isValidTimeZone } from '../util/time.ts';
+import { DISCOVER_OPTION_NAMES } from './discover-options.ts';
 
 const MINUTE = 60_000;
 
@@ -279,4 +280,8 @@ export function toRuleOptions(
 }
 
 /** Every option name this module reads (for unknown-option warnings). */
-export const COMMON_RULE_OPTIONS: readonly string[] = [...Object.keys(commonRuleSchema.shape), 'import'];
+export const COMMON_RULE_OPTIONS: readonly string[] = [
+  ...Object.keys(commonRuleSchema.shape),
+  'import',
+  ...DISCOVER_OPTION_NAMES,
+];

@@ -15,12 +15,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alerter, SendOutcome } from '../../../src/alerters/alerter.ts';
 import { BUILTIN_ALERTERS } from '../../../src/alerters/registry.ts';
 import type { Doc } from '../../../src/model/lookup.ts';
-import { type Receiver, startReceiver } from '../../integration/support/http-receiver.ts';
+import { PLUGIN_HARNESSES } from './harnesses/plugins.ts';
 import { alertContent, type CapturedLog, captureLog, deps } from './support/alert-content.ts';
 import { type SmtpReceiver, startSmtpReceiver } from './support/smtp-receiver.ts';
-
-const TIMEOUT_S = 0.2;
-const SLOW_MS = 1000;
+import { CHAT_HARNESSES } from './harnesses/chat.ts';
+import {
+  type Harness,
+  type HarnessFactory,
+  httpFailures,
+  httpHarness,
+  SLOW_MS,
+  TIMEOUT_S,
+} from './harnesses/shared.ts';
+import { PROTOCOL_HARNESSES } from './harnesses/protocol.ts';
 
 const MATCH = {
   '@timestamp': '2024-05-14T03:21:09Z',
@@ -39,24 +46,6 @@ const RULE: Doc = {
   alert_text_type: 'alert_text_only',
 };
 
-/** How to drive one alerter against its receiver. */
-interface Harness {
-  /** Options (besides RULE) that point the alerter at the receiver, with secrets in them. */
-  options: Doc;
-  /** Options that make it give up after TIMEOUT_S. */
-  timeout: Doc;
-  /** Values that secrets() must list. */
-  secrets: string[];
-  transient(): void;
-  /** A permanent failure whose reply echoes a secret back. */
-  permanent(): void;
-  slow(): void;
-  /** What arrived, without the parts that change per run. */
-  received(): unknown[];
-  ruleDir?: string;
-  close(): Promise<void>;
-}
-
 const DINGTALK_TOKEN = 'dt0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd';
 const DINGTALK_SECRET = 'SECfedcba9876543210fedcba9876543210fedcba9876543210fedcba98765432';
 const WECOM_KEY = '693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa';
@@ -66,33 +55,9 @@ const WEBHOOK_PATH_TOKEN = '0b8c1d2e-3f4a-5b6c-7d8e-9f0a1b2c3d4e';
 const WEBHOOK_AUTH = 'Bearer webhook-bearer-99887766';
 const SMTP_PASSWORD = 'smtp-password-correct-horse';
 
-async function httpHarness(
-  make: (rx: Receiver) => Pick<Harness, 'options' | 'timeout' | 'secrets'>,
-  failures: { transient: object; permanent: (secret: string) => object },
-): Promise<Harness> {
-  const rx = await startReceiver({ status: 200, body: { errcode: 0, errmsg: 'ok' } });
-  const h = make(rx);
-  return {
-    ...h,
-    transient: () => rx.script(failures.transient),
-    permanent: () => rx.script(failures.permanent(h.secrets[0]!)),
-    slow: () => rx.script({ delayMs: SLOW_MS }),
-    received: () =>
-      rx.received.map((r) => ({
-        method: r.method,
-        contentType: r.headers['content-type'],
-        body: r.json ?? r.body,
-      })),
-    close: () => rx.close(),
-  };
-}
-
-const httpFailures = {
-  transient: { status: 503, body: 'busy' },
-  permanent: (secret: string) => ({ status: 400, body: `bad request for ...${secret}` }),
-};
-
-const HARNESSES: Record<string, () => Promise<Harness>> = {
+const HARNESSES: Record<string, HarnessFactory> = {
+  ...CHAT_HARNESSES,
+  ...PLUGIN_HARNESSES,
   post: () =>
     httpHarness(
       (rx) => ({
@@ -199,6 +164,7 @@ const HARNESSES: Record<string, () => Promise<Harness>> = {
       close: () => smtp.close(),
     };
   },
+  ...PROTOCOL_HARNESSES,
 };
 
 const TESTED = BUILTIN_ALERTERS.filter((d) => d.name !== 'debug');

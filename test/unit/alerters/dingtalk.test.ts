@@ -193,10 +193,10 @@ describe('payloads (ElastAlert 2 shapes, plus at)', () => {
 });
 
 describe("the seed article's rule (elastalert_modules.dingtalk_alert.DingTalkAlerter)", () => {
-  it('is the same alerter under the plugin name', () => {
-    expect(new AlerterRegistry().get('elastalert_modules.dingtalk_alert.DingTalkAlerter')).toBe(
-      dingtalkAlerter,
-    );
+  it('is served by the dingtalk alerter under the plugin name', () => {
+    const def = new AlerterRegistry().get('elastalert_modules.dingtalk_alert.DingTalkAlerter');
+    expect(def?.name).toBe(dingtalkAlerter.name);
+    expect(def?.optionNames).toEqual(expect.arrayContaining([...dingtalkAlerter.optionNames]));
   });
 
   it('loads unchanged and posts the plugin payload with the alert_text_args filled in', async () => {

@@ -149,12 +149,12 @@ describe('broken rule files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'esalert-rules-'));
     writeFileSync(
       join(dir, 'w.yaml'),
-      'name: w\ntype: frequency\nindex: x\nnum_events: 1\ntimeframe: {minutes: 1}\nnum_event: 2\nslack_webhook_url: http://x\nalert: debug\n',
+      'name: w\ntype: frequency\nindex: x\nnum_events: 1\ntimeframe: {minutes: 1}\nnum_event: 2\njinja_filters: [my.filter]\nalert: debug\n',
     );
     const r = loadRules(ctx(dir)).rules[0]!;
     expect(r.warnings).toEqual([
       expect.stringMatching(/w\.yaml:6: unknown option "num_event" is ignored; did you mean "num_events"\?/),
-      expect.stringMatching(/w\.yaml:7: option "slack_webhook_url" is not supported by esalert yet/),
+      expect.stringMatching(/w\.yaml:7: option "jinja_filters" is not supported by esalert yet/),
     ]);
   });
 
