@@ -235,7 +235,9 @@ export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
   }
   const esWriteback = memory ? memory : createEsWriteback(mainConn!.client, config.writebackIndex);
   const writeback = opts.debug ? readOnly(esWriteback) : esWriteback;
-  const history = memory ? createMemoryHistory(memory) : createEsHistory(mainConn!.client, config.writebackIndex);
+  const history = memory
+    ? createMemoryHistory(memory)
+    : createEsHistory(mainConn!.client, config.writebackIndex);
   const silenceStore = memory
     ? memory
     : createEsWriteback(mainConn!.client, config.writebackIndex, { refresh: 'wait_for' });
@@ -501,7 +503,9 @@ export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
     silenceStore,
     history,
     searchPort: (rule) => (rule === undefined ? mainPort : ports.get(rule)),
-    readOnlyReason: opts.debug ? 'esalert runs with --debug: it writes nothing to the writeback index' : undefined,
+    readOnlyReason: opts.debug
+      ? 'esalert runs with --debug: it writes nothing to the writeback index'
+      : undefined,
     forgetSilence: (key) => silenceCache.delete(key),
     finished,
     stop,

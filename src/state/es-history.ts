@@ -70,7 +70,10 @@ export function createEsHistory(client: Client, base: string): HistoryReader {
         if (q.from !== undefined || q.to !== undefined)
           filter.push({
             range: {
-              '@timestamp': { ...(q.from ? { gte: q.from } : {}), ...(q.to ? { lte: q.to } : {}) },
+              [q.timeField ?? '@timestamp']: {
+                ...(q.from ? { gte: q.from } : {}),
+                ...(q.to ? { lte: q.to } : {}),
+              },
             },
           });
         const res = await client.search<AlertDoc>(

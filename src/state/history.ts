@@ -15,9 +15,10 @@ export function alertState(doc: Pick<AlertDoc, 'alert_sent' | 'alert_exception'>
 
 export interface AlertQuery {
   rule?: string;
-  /** @timestamp (when the alert was recorded) in [from, to], ISO 8601. */
+  /** In [from, to] (ISO 8601): when the alert was recorded (@timestamp), or when its event happened (match_time). */
   from?: string;
   to?: string;
+  timeField?: '@timestamp' | 'match_time';
   state?: AlertState;
   /** Only the members of this aggregate. */
   aggregateId?: string;

@@ -23,13 +23,14 @@ export function createMemoryHistory(store: MemoryWriteback): HistoryReader {
       const all = [...store.alerts]
         .map(([id, doc]) => ({ id, doc }))
         .filter(({ doc }) => {
-          const at = ms(doc['@timestamp']);
+          const t = q.timeField === 'match_time' ? doc.match_time : doc['@timestamp'];
+          const at = typeof t === 'string' ? ms(t) : NaN;
           if (q.rule !== undefined && doc.rule_name !== q.rule) return false;
           if (q.aggregateId !== undefined) {
             if (doc.aggregate_id !== q.aggregateId) return false;
           } else if (q.headsOnly !== false && doc.aggregate_id !== undefined) return false;
           if (q.state !== undefined && alertState(doc) !== q.state) return false;
-          return at >= from && at <= to;
+          return (q.from === undefined && q.to === undefined) || (at >= from && at <= to);
         })
         .reverse()
         .sort((a, b) => ms(b.doc['@timestamp']) - ms(a.doc['@timestamp']));

@@ -161,7 +161,10 @@ export async function k8sTimeline(
     .map((d) => toEvent(d, settings.k8sTimestampField));
   const alerts: StoredAlert[] = [];
   for (let offset = 0; offset < TIMELINE_ALERT_SCAN; offset += 500) {
-    const page = await history.alerts({ from: toIso(q.from), to: toIso(q.to), offset, size: 500 }, signal);
+    const page = await history.alerts(
+      { from: toIso(q.from), to: toIso(q.to), timeField: 'match_time', offset, size: 500 },
+      signal,
+    );
     for (const a of page.alerts)
       if (isAboutWorkload(a.doc.match_body, q.namespace, q.workload)) alerts.push(a);
     if (page.alerts.length < 500) break;
