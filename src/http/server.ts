@@ -7,6 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { type ConsoleApi, createConsoleApi } from './console/console-api.ts';
 import { type Asset, type ConsoleAssets, loadConsoleAssets } from './console/console-assets.ts';
 import type { ConsoleSource } from './console/console-source.ts';
@@ -27,24 +28,42 @@ export interface HttpServerOptions {
   now?: () => number;
 }
 
+/** Bodies at least this large are gzipped for clients that accept it (the rules list of a large installation). */
+const GZIP_FROM_BYTES = 8192;
+
+const acceptsGzip = (req: IncomingMessage) => /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+
 function send(
   res: ServerResponse,
   status: number,
   body: string | Buffer,
   type: string,
   headers: Record<string, string> = {},
+  gzipped?: () => Buffer,
 ): void {
+  let out = typeof body === 'string' ? Buffer.from(body) : body;
+  const extra: Record<string, string> = {};
+  if (out.length >= GZIP_FROM_BYTES && acceptsGzip(res.req)) {
+    out = gzipped ? gzipped() : gzipSync(out, { level: 4 });
+    extra['content-encoding'] = 'gzip';
+    extra.vary = 'accept-encoding';
+  }
   res.writeHead(status, {
     ...SECURITY_HEADERS,
     'content-type': type,
     'cache-control': 'no-store',
     ...headers,
+    ...extra,
   });
-  res.end(res.req.method === 'HEAD' ? undefined : body);
+  res.end(res.req.method === 'HEAD' ? undefined : out);
 }
 
-const json = (res: ServerResponse, status: number, value: unknown, headers?: Record<string, string>) =>
-  send(res, status, `${JSON.stringify(value, null, 2)}\n`, 'application/json; charset=utf-8', headers);
+/** JSON, indented for people reading it with curl; large answers (the rules of a big installation) compact. */
+const json = (res: ServerResponse, status: number, value: unknown, headers?: Record<string, string>) => {
+  const compact = JSON.stringify(value);
+  const text = compact.length > 65_536 ? compact : JSON.stringify(value, null, 2);
+  send(res, status, `${text}\n`, 'application/json; charset=utf-8', headers);
+};
 
 function sendAsset(req: IncomingMessage, res: ServerResponse, asset: Asset): void {
   if (req.headers['if-none-match'] === asset.etag) {
@@ -52,7 +71,10 @@ function sendAsset(req: IncomingMessage, res: ServerResponse, asset: Asset): voi
     res.end();
     return;
   }
-  send(res, 200, asset.body, asset.type, { etag: asset.etag, 'cache-control': 'no-cache' });
+  send(res, 200, asset.body, asset.type, { etag: asset.etag, 'cache-control': 'no-cache' }, () => {
+    asset.gzipped ??= gzipSync(asset.body, { level: 9 });
+    return asset.gzipped;
+  });
 }
 
 export async function startHttpServer(

@@ -16,6 +16,8 @@ export interface Asset {
   body: Buffer;
   type: string;
   etag: string;
+  /** The body gzipped, once asked for. */
+  gzipped?: Buffer;
 }
 
 export interface ConsoleAssets {
