@@ -85,6 +85,7 @@ export function createEsHistory(client: Client, base: string): HistoryReader {
             size: q.size,
             track_total_hits: true,
             ignore_unavailable: true,
+            ...(q.fields ? { _source_includes: q.fields } : {}),
           },
           { signal },
         );

@@ -27,6 +27,8 @@ export interface AlertQuery {
   /** Newest first: skip this many, return at most `size`. */
   offset: number;
   size: number;
+  /** Only these fields of each document (dotted paths), to scan many alerts cheaply. */
+  fields?: string[];
 }
 
 export interface StoredSilence {

@@ -194,7 +194,11 @@ describe.skipIf(inject('esMajor') !== 8)('the console in a browser', () => {
     expect(errors).toContain('num_events');
     await shot(page, 'rules');
     await page.fill('#rule-search', 'crash');
-    await page.waitForFunction("document.querySelectorAll('.vrow').length === 1");
+    // a function, not a string: the page's CSP forbids evaluating strings
+    await page.waitForFunction(() => {
+      const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document;
+      return doc.querySelectorAll('.vrow').length === 1;
+    });
     expect(await page.locator('.vrow').first().getAttribute('data-rule')).toBe('crashloop');
     await page.fill('#rule-search', 'no-such-rule');
     await page.waitForSelector('.vlist .empty');

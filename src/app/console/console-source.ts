@@ -13,7 +13,7 @@ import type { RunEntry, SilenceBrief } from '../../http/console/web/api-types.ts
 import type { Observability } from '../../http/observability.ts';
 import type { Clock } from '../../model/clock.ts';
 import type { SearchPort } from '../../query/search-port.ts';
-import type { HistoryReader } from '../../state/history.ts';
+import type { HistoryReader, StoredSilence } from '../../state/history.ts';
 import type { WritebackStore } from '../../state/writeback.ts';
 import { parseTimestamp, toIso } from '../../util/time.ts';
 import type { SecretRegistry } from '../logger.ts';
@@ -26,6 +26,8 @@ import { silenceKeys, silenceKind, silenceRow } from './silence-rows.ts';
 
 /** Longest silence the console sets. */
 const MAX_SILENCE_MS = 365 * 86_400_000;
+/** How long the rules list reuses the silences in force it read. */
+const SILENCES_FRESH_MS = 5000;
 
 /** What the console reads from the running app (app.ts's App has all of it). */
 export interface ConsoleAppView {
@@ -69,12 +71,28 @@ export function createConsoleSource(app: ConsoleAppView, deps: ConsoleSourceDeps
     return port;
   };
 
+  /**
+   * The silences in force, read at most every SILENCES_FRESH_MS (the rules list of a big
+   * installation is asked for often; a silence set or lifted here is seen at once).
+   */
+  let inForce: { at: number; list: Promise<StoredSilence[]> } | undefined;
+  const silencesInForce = (): Promise<StoredSilence[]> => {
+    const now = clock.now();
+    if (!inForce || now - inForce.at > SILENCES_FRESH_MS) {
+      // shared by the requests of the next seconds: not stopped when the first one goes away
+      const list = app.history.silences(now, AbortSignal.timeout(30_000));
+      inForce = { at: now, list };
+      list.catch(() => (inForce = undefined));
+    }
+    return inForce.list;
+  };
+
   /** Silences in force, by rule. */
-  const activeSilences = async (signal: AbortSignal): Promise<Map<string, SilenceBrief[]>> => {
+  const activeSilences = async (): Promise<Map<string, SilenceBrief[]>> => {
     const byRule = new Map<string, SilenceBrief[]>();
     let list;
     try {
-      list = await app.history.silences(clock.now(), signal);
+      list = await silencesInForce();
     } catch (err) {
       logger.warn({ err: errorMessage(err) }, 'console: cannot read the silences');
       return byRule;
@@ -105,9 +123,9 @@ export function createConsoleSource(app: ConsoleAppView, deps: ConsoleSourceDeps
 
     secrets: () => deps.secrets.list(),
 
-    rules: (signal) =>
+    rules: () =>
       answer(async () => {
-        const silences = await activeSilences(signal);
+        const silences = await activeSilences();
         const rows = [...app.rules.values()]
           .map((rt) => ruleRow(rt, obs.status(rt.rule.name), silences.get(rt.rule.name) ?? []))
           .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -118,11 +136,11 @@ export function createConsoleSource(app: ConsoleAppView, deps: ConsoleSourceDeps
         };
       }),
 
-    rule: (name, signal) =>
+    rule: (name) =>
       answer(async () => {
         const rt = ruleOf(name);
         if (!rt) return undefined;
-        const silences = (await activeSilences(signal)).get(name) ?? [];
+        const silences = (await activeSilences()).get(name) ?? [];
         return ruleDetail(ruleRow(rt, obs.status(name), silences), rt, deps.secrets.list());
       }),
 
@@ -193,6 +211,7 @@ export function createConsoleSource(app: ConsoleAppView, deps: ConsoleSourceDeps
         const key = silenceKeyFor(rt.rule, s.queryKey);
         const entry = { until: now + ms, exponent: 0, author: s.author, reason: s.reason };
         await app.silenceStore.writeSilence(key, entry, toIso(now));
+        inForce = undefined;
         logger.warn(
           { rule: rt.rule.name, key, until: toIso(entry.until), author: s.author, reason: s.reason },
           'silence set in the console',
@@ -224,6 +243,7 @@ export function createConsoleSource(app: ConsoleAppView, deps: ConsoleSourceDeps
         const ids = new Set([id, ...same.map((x) => x.id)]);
         for (const x of ids) await app.silenceStore.deleteSilence(x);
         app.forgetSilence(s.key);
+        inForce = undefined;
         logger.warn({ key: s.key, author, documents: ids.size }, 'silence lifted in the console');
         return true;
       }),

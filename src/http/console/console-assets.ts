@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CONSOLE_CSS } from './web/styles.ts';
 
 export interface Asset {
   body: Buffer;
@@ -81,6 +82,7 @@ export async function loadConsoleAssets(dir = WEB_DIR): Promise<ConsoleAssets> {
   const rel = (f: string) => relative(dir, f).split(sep).join('/');
   const mode: 'ts' | 'js' = files.some((f) => rel(f) === 'main.js') ? 'js' : 'ts';
   const strip = mode === 'ts' ? await loadStripper() : undefined;
+  const cache = new Map<string, Asset>();
   const known = new Map<string, string>();
   for (const f of files) {
     const name = rel(f);
@@ -89,8 +91,12 @@ export async function loadConsoleAssets(dir = WEB_DIR): Promise<ConsoleAssets> {
     if (mode === 'js' && ext === '.ts') continue;
     known.set(name, f);
   }
-  const cache = new Map<string, Asset>();
-  const modules = [...known.keys()].filter((n) => n.endsWith(`.${mode}`) && n !== `api-types.${mode}`).sort();
+  // modules the browser imports (not the shared types, not the stylesheet the server serves itself)
+  const serverOnly = new Set([`api-types.${mode}`, `styles.${mode}`]);
+  for (const name of serverOnly) known.delete(name);
+  const modules = [...known.keys()].filter((n) => n.endsWith(`.${mode}`)).sort();
+  const cssBody = Buffer.from(CONSOLE_CSS);
+  cache.set('console.css', { body: cssBody, type: TYPES['.css']!, etag: etagOf(cssBody) });
 
   const get = (path: string): Asset | undefined => {
     const name = path.replace(/^\/assets\//, '');
@@ -111,8 +117,9 @@ export async function loadConsoleAssets(dir = WEB_DIR): Promise<ConsoleAssets> {
     get,
     page() {
       if (page) return page;
+      // the shell's modules; each page's own load when it is first shown
       const preload = modules
-        .filter((m) => m !== `main.${mode}`)
+        .filter((m) => m !== `main.${mode}` && !m.startsWith('pages/'))
         .map((m) => `<link rel="modulepreload" href="/assets/${m}">`)
         .join('\n');
       const html = `<!doctype html>
@@ -128,7 +135,7 @@ ${preload}
 <script type="module" src="/assets/main.${mode}"></script>
 </head>
 <body>
-<div id="app"></div>
+<div id="app"><header class="top"><a class="brand" href="#/rules">esalert</a></header><main id="page"></main></div>
 <noscript>The esalert console needs JavaScript. The JSON API under /api/ works without it (docs/api.md).</noscript>
 </body>
 </html>

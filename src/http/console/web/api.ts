@@ -5,6 +5,7 @@
  * something carry the X-Esalert-Request header the server requires of them (CSRF).
  */
 import type { ApiError, SessionInfo } from './api-types.ts';
+import { t } from './i18n.ts';
 
 export type Credentials =
   { kind: 'bearer'; token: string } | { kind: 'basic'; user: string; password: string };
@@ -19,6 +20,16 @@ export class ApiFailure extends Error {
     this.status = status;
     this.code = code;
   }
+}
+
+/** What went wrong, in words for the page. */
+export function errorText(err: unknown): string {
+  if (err instanceof ApiFailure) {
+    if (err.status === 401) return `${t('auth.needSignIn')} (${err.message})`;
+    if (err.status === 403) return `${t('auth.forbidden')} (${err.message})`;
+    return err.message;
+  }
+  return err instanceof Error ? err.message : String(err);
 }
 
 export function credentials(): Credentials | undefined {
@@ -45,9 +56,31 @@ function authorization(c: Credentials | undefined): string | undefined {
   return `Basic ${btoa(bin)}`;
 }
 
-export async function api<T>(
+/** Requests started before the page that reads them has loaded (its module and the session load meanwhile). */
+const early = new Map<string, { at: number; answer: Promise<unknown> }>();
+/** An early answer not taken within this long is stale. */
+const EARLY_MS = 10_000;
+
+/** Starts a GET now; the next api(path) of the page takes its answer. */
+export function prefetch(path: string): void {
+  const answer = request(path, {});
+  answer.catch(() => {}); // the page sees the error when it asks
+  early.set(path, { at: Date.now(), answer });
+}
+
+export function api<T>(
   path: string,
   init: { method?: string; body?: unknown; signal?: AbortSignal; as?: Credentials | null } = {},
+): Promise<T> {
+  const started = init.method === undefined && init.as === undefined ? early.get(path) : undefined;
+  early.delete(path);
+  if (started && Date.now() - started.at < EARLY_MS) return started.answer as Promise<T>;
+  return request<T>(path, init);
+}
+
+async function request<T>(
+  path: string,
+  init: { method?: string; body?: unknown; signal?: AbortSignal; as?: Credentials | null },
 ): Promise<T> {
   const method = init.method ?? 'GET';
   const headers: Record<string, string> = { accept: 'application/json' };

@@ -2,30 +2,47 @@
  * The console's shell: the header (pages, time zone, language, sign-in), the hash router, and
  * the error shown when a page cannot load. Each page is a module under pages/.
  */
-import { ApiFailure, credentials, getSession, setCredentials } from './api.ts';
+import { ApiFailure, credentials, errorText, getSession, prefetch, setCredentials } from './api.ts';
 import type { SessionInfo } from './api-types.ts';
 import { h, link, replace } from './dom.ts';
 import { language, type Language, LANGUAGES, setLanguage, t } from './i18n.ts';
-import { type Page, type PageContext, parseRoute } from './page.ts';
-import { alertsPage } from './pages/alerts-page.ts';
-import { k8sPage } from './pages/k8s-page.ts';
-import { rulePage } from './pages/rule-page.ts';
-import { rulesPage } from './pages/rules-page.ts';
-import { errorText } from './pages/silences-view.ts';
-import { silencesPage } from './pages/silences-page.ts';
+import { type Page, type PageContext, parseRoute, type Route } from './page.ts';
 import { setConfiguredZone, setZone, zone, zones } from './time-format.ts';
 
-const PAGES: Record<string, { page: Page; nav: string }> = {
-  rules: { page: rulesPage, nav: 'rules' },
-  rule: { page: rulePage, nav: 'rules' },
-  alerts: { page: alertsPage, nav: 'alerts' },
-  silences: { page: silencesPage, nav: 'silences' },
-  k8s: { page: k8sPage, nav: 'k8s' },
+interface PageEntry {
+  /** The page's module, loaded when it is first shown. */
+  load(): Promise<Page>;
+  nav: 'rules' | 'alerts' | 'silences' | 'k8s';
+  /** What the page reads first, requested while its module and the session load. */
+  data?(route: Route): string[];
+}
+
+const PAGES: Record<string, PageEntry> = {
+  rules: {
+    load: () => import('./pages/rules-page.ts').then((m) => m.rulesPage),
+    nav: 'rules',
+    data: () => ['/api/rules'],
+  },
+  rule: {
+    load: () => import('./pages/rule-page.ts').then((m) => m.rulePage),
+    nav: 'rules',
+    data: (r) => [`/api/rules/${encodeURIComponent(r.path[1] ?? '')}`],
+  },
+  alerts: { load: () => import('./pages/alerts-page.ts').then((m) => m.alertsPage), nav: 'alerts' },
+  silences: {
+    load: () => import('./pages/silences-page.ts').then((m) => m.silencesPage),
+    nav: 'silences',
+    data: () => ['/api/rules'],
+  },
+  k8s: { load: () => import('./pages/k8s-page.ts').then((m) => m.k8sPage), nav: 'k8s' },
 };
 
+const entryOf = (route: Route): PageEntry => PAGES[route.path[0] ?? 'rules'] ?? PAGES.rules!;
+
+// the page's frame is in the HTML already (painted before any script runs); this fills it
 const app = document.getElementById('app')!;
 const main = h('main', { id: 'page' });
-const header = h('header', { class: 'top' });
+const header = document.querySelector<HTMLElement>('header.top') ?? h('header', { class: 'top' });
 app.replaceChildren(header, main);
 
 let session: SessionInfo | undefined;
@@ -181,8 +198,8 @@ async function render(): Promise<void> {
   const controller = new AbortController();
   current = { controller };
   const route = parseRoute(location.hash);
-  const entry = PAGES[route.path[0] ?? 'rules'] ?? PAGES.rules!;
-  document.title = `${t(`nav.${entry.nav as 'rules'}`)} · esalert`;
+  const entry = entryOf(route);
+  document.title = `${t(`nav.${entry.nav}`)} · esalert`;
   const root = h('div', { class: `page page-${route.path[0] ?? 'rules'}` });
   main.replaceChildren(root);
   if (!session) return;
@@ -200,7 +217,9 @@ async function render(): Promise<void> {
     },
   };
   try {
-    const cleanup = await entry.page(root, ctx);
+    const page = await entry.load();
+    if (controller.signal.aborted) return;
+    const cleanup = await page(root, ctx);
     if (current?.controller === controller) current.cleanup = cleanup;
     else if (typeof cleanup === 'function') cleanup();
   } catch (err) {
@@ -219,8 +238,14 @@ async function render(): Promise<void> {
 
 async function start(): Promise<void> {
   renderHeader();
+  const route = parseRoute(location.hash);
+  const entry = entryOf(route);
+  // the session, the page's module and its first data, all at once
+  const sessionAnswer = getSession();
+  for (const path of entry.data?.(route) ?? []) prefetch(path);
+  void entry.load().catch(() => {});
   try {
-    session = await getSession();
+    session = await sessionAnswer;
   } catch (err) {
     if (err instanceof ApiFailure && err.status === 401 && credentials()) {
       // stored credentials no longer valid: continue without them
@@ -245,6 +270,8 @@ async function start(): Promise<void> {
 }
 
 window.addEventListener('hashchange', () => {
+  const route = parseRoute(location.hash);
+  for (const path of entryOf(route).data?.(route) ?? []) prefetch(path);
   renderHeader();
   void render();
 });

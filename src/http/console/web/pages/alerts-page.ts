@@ -1,23 +1,22 @@
 /** Alerts: the writeback's alert history, filtered by rule, query_key value, time and state. */
 import { api, query } from '../api.ts';
-import type { AlertsResponse, AlertState, RulesResponse } from '../api-types.ts';
+import type { AlertsResponse, AlertState } from '../api-types.ts';
 import { h, link, replace } from '../dom.ts';
 import { t } from '../i18n.ts';
 import type { Page } from '../page.ts';
 import { isoUtc, parseInputTime } from '../time-format.ts';
 import { alertCard } from './alert-card.ts';
+import { ruleNameInput } from './rule-names.ts';
 
 const PAGE = 25;
 const STATES: readonly ('' | AlertState)[] = ['', 'delivered', 'pending', 'failed'];
 
 export const alertsPage: Page = async (root, ctx) => {
   const q = ctx.route.query;
-  const rule = h('input', {
+  const [rule, datalist] = ruleNameInput({
     name: 'rule',
-    list: 'alert-rules',
     value: q.get('rule') ?? '',
     placeholder: t('alerts.anyRule'),
-    autocomplete: 'off',
   });
   const qk = h('input', {
     name: 'query_key',
@@ -39,7 +38,6 @@ export const alertsPage: Page = async (root, ctx) => {
   );
   state.value = q.get('state') ?? '';
   const offset = Number(q.get('offset') ?? 0) || 0;
-  const datalist = h('datalist', { id: 'alert-rules' });
   const out = h('div', { class: 'alerts-out' }, t('common.loading'));
   const form = h(
     'form',
@@ -76,10 +74,6 @@ export const alertsPage: Page = async (root, ctx) => {
   });
   replace(root, h('h1', null, t('nav.alerts')), form, out);
 
-  void api<RulesResponse>('/api/rules', { signal: ctx.signal }).then(
-    (r) => datalist.append(...r.rules.map((x) => h('option', { value: x.name }))),
-    () => {},
-  );
   const fromMs = parseInputTime(from.value);
   const toMs = parseInputTime(to.value);
   const r = await api<AlertsResponse>(

@@ -3,12 +3,11 @@
  * query and its hits, what became of each match (alerted, held back by realert or a silence,
  * aggregated, dropped) and the exact text that would have gone out. Nothing is sent.
  */
-import { api } from '../api.ts';
+import { api, errorText } from '../api.ts';
 import type { ExplainResponse, MatchFate } from '../api-types.ts';
 import { h, replace } from '../dom.ts';
 import { t } from '../i18n.ts';
 import { durationText, isoUtc, parseInputTime, timeEl } from '../time-format.ts';
-import { errorText } from './silences-view.ts';
 
 function fateText(f: MatchFate): Node[] {
   switch (f.outcome) {

@@ -2,14 +2,13 @@
  * Kubernetes: for a namespace and a workload, what happened to it (its events from the
  * eventrouter indices, Warnings highlighted) and the alerts raised about it.
  */
-import { api, query } from '../api.ts';
+import { api, query, errorText } from '../api.ts';
 import type { K8sEvent, K8sTimelineResponse, K8sWorkloadsResponse } from '../api-types.ts';
 import { h, link, replace } from '../dom.ts';
 import { t } from '../i18n.ts';
 import type { Page } from '../page.ts';
 import { formatTime, isoUtc, parseInputTime, timeEl } from '../time-format.ts';
 import { alertCard } from './alert-card.ts';
-import { errorText } from './silences-view.ts';
 
 const BUCKETS = 48;
 
@@ -188,7 +187,7 @@ export const k8sPage: Page = async (root, ctx) => {
     performance.mark('esalert:content');
     return;
   }
-  const [r] = await Promise.all([timeline, workloadsLoaded]);
+  const r = await timeline;
   const warnings = r.events.filter((e) => e.type === 'Warning').length;
   replace(
     out,

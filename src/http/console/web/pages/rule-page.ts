@@ -1,5 +1,5 @@
 /** One rule: what it is, how its last runs went, its alerts and silences, Explain, and its YAML. */
-import { api, ApiFailure, query } from '../api.ts';
+import { api, ApiFailure, errorText, query } from '../api.ts';
 import type { AlertsResponse, RuleDetail, RunEntry } from '../api-types.ts';
 import { h, link, replace } from '../dom.ts';
 import { t } from '../i18n.ts';
@@ -7,7 +7,7 @@ import type { Page } from '../page.ts';
 import { durationText, timeEl } from '../time-format.ts';
 import { alertCard } from './alert-card.ts';
 import { explainPanel } from './explain-panel.ts';
-import { errorText, silencesSection } from './silences-view.ts';
+import { silencesSection } from './silences-view.ts';
 
 function runsTimeline(runs: RunEntry[]): HTMLElement {
   if (!runs.length) return h('p', { class: 'empty' }, t('rule.noRuns'));
@@ -173,10 +173,7 @@ export const rulePage: Page = async (root, ctx) => {
       h('pre', { class: 'yaml' }, rule.yaml),
     ),
   );
-  replace(
-    ruleNames,
-    silencesSection({ session: ctx.session, rules: [rule.name], rule: rule.name, signal: ctx.signal }),
-  );
+  replace(ruleNames, silencesSection({ session: ctx.session, rule: rule.name, signal: ctx.signal }));
   const runs = api<{ runs: RunEntry[] }>(
     `/api/rules/${encodeURIComponent(name)}/runs${query({ limit: 50 })}`,
     { signal: ctx.signal },

@@ -3,22 +3,14 @@
  * the list with a Lift button for each. Both need write access; without it the form says how to
  * get it and the buttons are not shown.
  */
-import { api, ApiFailure, query } from '../api.ts';
+import { api, errorText, query } from '../api.ts';
 import type { SessionInfo, SilenceRow, SilencesResponse } from '../api-types.ts';
 import { h, link, replace } from '../dom.ts';
 import { t } from '../i18n.ts';
 import { relative, timeEl } from '../time-format.ts';
+import { ruleNameInput } from './rule-names.ts';
 
 const DURATIONS = ['30m', '1h', '4h', '12h', '1d', '3d', '1w'];
-
-export function errorText(err: unknown): string {
-  if (err instanceof ApiFailure) {
-    if (err.status === 401) return `${t('auth.needSignIn')} (${err.message})`;
-    if (err.status === 403) return `${t('auth.forbidden')} (${err.message})`;
-    return err.message;
-  }
-  return err instanceof Error ? err.message : String(err);
-}
 
 export function writeHint(session: SessionInfo): string | null {
   if (session.write) return null;
@@ -27,23 +19,16 @@ export function writeHint(session: SessionInfo): string | null {
   return session.user ? t('auth.readOnlyUser', { user: session.user }) : t('auth.signInToWrite');
 }
 
-export function silenceForm(o: {
-  session: SessionInfo;
-  rules: string[];
-  rule?: string;
-  onDone(): void;
-}): HTMLElement {
+export function silenceForm(o: { session: SessionInfo; rule?: string; onDone(): void }): HTMLElement {
   const hint = writeHint(o.session);
   const disabled = hint !== null;
-  const listId = `rules-${Math.random().toString(36).slice(2)}`;
-  const rule = h('input', {
+  const listId = `durations-${Math.random().toString(36).slice(2)}`;
+  const [rule, ruleList] = ruleNameInput({
     name: 'rule',
-    list: listId,
     required: true,
     value: o.rule ?? '',
     placeholder: t('silences.rulePlaceholder'),
     disabled,
-    autocomplete: 'off',
   });
   const qk = h('input', {
     name: 'queryKey',
@@ -55,7 +40,7 @@ export function silenceForm(o: {
     name: 'duration',
     required: true,
     value: '4h',
-    list: `${listId}-d`,
+    list: listId,
     disabled,
     size: 6,
   });
@@ -72,14 +57,10 @@ export function silenceForm(o: {
     { class: 'silence-form panel', 'aria-label': t('silences.create') },
     h('h2', null, t('silences.create')),
     hint ? h('p', { class: 'notice' }, hint) : null,
+    ruleList,
     h(
       'datalist',
       { id: listId },
-      o.rules.map((r) => h('option', { value: r })),
-    ),
-    h(
-      'datalist',
-      { id: `${listId}-d` },
       DURATIONS.map((d) => h('option', { value: d })),
     ),
     h(
@@ -215,10 +196,11 @@ export async function loadSilences(
 /** A section that reloads its list after each change. */
 export function silencesSection(o: {
   session: SessionInfo;
-  rules: string[];
   rule?: string;
   signal: AbortSignal;
   all?: boolean;
+  /** Called each time the list is shown. */
+  onLoaded?(): void;
 }): HTMLElement {
   const list = h('div', { class: 'silences-list' }, t('common.loading'));
   const all = h('input', { type: 'checkbox', checked: o.all ?? false });
@@ -237,6 +219,7 @@ export function silencesSection(o: {
           .filter((s) => !kind.value || s.kind === kind.value)
           .sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'manual' ? -1 : 1));
         replace(list, silencesTable({ session: o.session, silences, showRule: !o.rule, onLifted: load }));
+        o.onLoaded?.();
       },
       (err: unknown) => replace(list, h('p', { class: 'error' }, errorText(err))),
     );
@@ -247,7 +230,7 @@ export function silencesSection(o: {
   return h(
     'div',
     { class: 'silences-section' },
-    silenceForm({ session: o.session, rules: o.rules, ...(o.rule ? { rule: o.rule } : {}), onDone: load }),
+    silenceForm({ session: o.session, ...(o.rule ? { rule: o.rule } : {}), onDone: load }),
     h(
       'div',
       { class: 'toolbar' },

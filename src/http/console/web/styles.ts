@@ -1,5 +1,8 @@
-/* The esalert console. No external fonts or images: everything is in the package. */
-:root {
+/**
+ * The console's stylesheet, served as /assets/console.css. Kept in a module so that the compiled
+ * package (dist/) carries it like every other part of esalert: src/ holds TypeScript only.
+ */
+export const CONSOLE_CSS = `:root {
   --bg: #f6f7f9;
   --panel: #ffffff;
   --text: #1d2430;
@@ -652,3 +655,4 @@ form.signin {
 form.signin label input {
   width: 100%;
 }
+`;
