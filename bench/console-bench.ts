@@ -17,7 +17,7 @@
  * Without --url an Elasticsearch 8 is started from the test cache and loaded with the corpus.
  * Writes bench/results/console.md.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +29,8 @@ import { DEFAULT_CORPUS, generateAll, generateCorpus } from '../test/corpus/gene
 import { loadCorpus } from '../test/corpus/load.ts';
 import { CHROMIUM_ARGS, ensureChromium } from '../test/harness/chromium.ts';
 import { ensureEs8, type RunningEs, startElasticsearch } from '../test/harness/elasticsearch.ts';
+import { runCli } from '../test/integration/support/cli.ts';
+import { serve } from '../test/integration/support/serve.ts';
 import { makeWorkspace } from '../test/integration/support/workspace.ts';
 import { crashloopRule } from '../test/support/rules.ts';
 import { machineInfo } from './compare/report.ts';
@@ -73,47 +75,8 @@ async function elasticsearch(): Promise<{ url: string; es?: RunningEs }> {
   return { url: es.url, es };
 }
 
-function start(
-  mode: 'checkout' | 'package',
-  config: string,
-  cwd: string,
-): Promise<{ child: ChildProcess; url: string }> {
-  const main = mode === 'checkout' ? join(ROOT, 'src/cli/main.ts') : join(ROOT, 'dist/cli/main.js');
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ES_')));
-  const child = spawn(
-    process.execPath,
-    [
-      main,
-      'run',
-      '--config',
-      config,
-      '--http-port',
-      '0',
-      '--http-host',
-      '127.0.0.1',
-      '--start',
-      'NOW',
-      '--pin-rules',
-      '--log-level',
-      'info',
-    ],
-    { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-200_000)));
-  return new Promise((resolve, reject) => {
-    const timer = setInterval(() => {
-      const url = /serving \/metrics.* on (http:\/\/[\d.]+:\d+)/.exec(err)?.[1];
-      if (url) {
-        clearInterval(timer);
-        resolve({ child, url });
-      } else if (child.exitCode !== null) {
-        clearInterval(timer);
-        reject(new Error(`esalert exited:\n${err.slice(-4000)}`));
-      }
-    }, 200);
-  });
-}
+const entryPoint = (mode: 'checkout' | 'package') =>
+  mode === 'checkout' ? undefined : join(ROOT, 'dist/cli/main.js');
 
 /** Waits until most rules ran once (the aggregation rule types wait for their first bucket), at most 5 minutes. */
 async function waitForRuns(url: string, n: number): Promise<number> {
@@ -154,11 +117,8 @@ async function main(): Promise<void> {
     writeFileSync(join(ws.rulesDir, 'crashloop.yaml'), stringify(crashloopRule({ name: 'crashloop' })));
     const { manifest } = generateAll(DEFAULT_CORPUS);
     log('backfilling the crash-loop rule to fill the writeback with alerts');
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ES_')));
-    spawnSync(
-      process.execPath,
+    await runCli(
       [
-        join(ROOT, 'src/cli/main.ts'),
         'run',
         '--config',
         ws.config,
@@ -169,8 +129,8 @@ async function main(): Promise<void> {
         '--end',
         manifest.end,
       ],
-      { cwd: ws.dir, env, stdio: 'ignore' },
-    );
+      { cwd: ws.dir },
+    ).exited;
     const loop = manifest.crashLoops[0]!;
     const pages: [string, string][] = [
       ['Rules', '#/rules'],
@@ -190,7 +150,11 @@ async function main(): Promise<void> {
     try {
       for (const mode of MODES) {
         log(`${mode}: starting esalert with ${RULES} rules`);
-        const served = await start(mode, ws.config, ws.dir);
+        const entry = entryPoint(mode);
+        const served = await serve(ws.config, ['--start', 'NOW', '--pin-rules'], {
+          cwd: ws.dir,
+          ...(entry ? { main: entry } : {}),
+        });
         try {
           ranBefore[mode] = await waitForRuns(served.url, RULES);
           const load = async (hash: string): Promise<Sample> => {
@@ -251,8 +215,7 @@ async function main(): Promise<void> {
             apiRules = { bytes, gzipBytes, ms };
           }
         } finally {
-          served.child.kill('SIGTERM');
-          await new Promise((r) => served.child.once('exit', r));
+          await served.stop();
         }
       }
     } finally {

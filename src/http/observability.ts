@@ -10,19 +10,10 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { RunReport } from '../engine/run-rule.ts';
 import { parseTimestamp, toIso } from '../util/time.ts';
+import type { LastRun } from './console/web/api-types.ts';
 
-/** One finished run of a rule. */
-export interface RunRecord {
-  startedAt: string;
-  durationMs: number;
-  window: { start: string; end: string };
-  queriedTo?: string;
-  hits: number;
-  matches: number;
-  alerted: number;
-  suppressed: number;
-  error?: string;
-}
+/** One finished run of a rule (the API's shape). */
+export type RunRecord = LastRun;
 
 /** Finished runs kept per rule for the console's timeline (older ones are read from the writeback). */
 export const RUNS_KEPT = 30;

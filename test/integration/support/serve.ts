@@ -7,19 +7,27 @@ export interface Served {
   stop(): Promise<void>;
 }
 
-export async function serve(config: string, extra: string[] = [], timeoutMs = 90_000): Promise<Served> {
-  const run = runCli([
-    'run',
-    '--config',
-    config,
-    '--http-port',
-    '0',
-    '--http-host',
-    '127.0.0.1',
-    '--log-level',
-    'info',
-    ...extra,
-  ]);
+export async function serve(
+  config: string,
+  extra: string[] = [],
+  o: { timeoutMs?: number; cwd?: string; main?: string } = {},
+): Promise<Served> {
+  const timeoutMs = o.timeoutMs ?? 90_000;
+  const run = runCli(
+    [
+      'run',
+      '--config',
+      config,
+      '--http-port',
+      '0',
+      '--http-host',
+      '127.0.0.1',
+      '--log-level',
+      'info',
+      ...extra,
+    ],
+    { ...(o.cwd ? { cwd: o.cwd } : {}), ...(o.main ? { main: o.main } : {}) },
+  );
   const stop = async () => {
     if (run.child.exitCode === null && run.child.signalCode === null) {
       run.child.kill('SIGTERM');

@@ -190,6 +190,14 @@ function renderHeader(): void {
   );
 }
 
+const failure = (err: unknown) =>
+  h(
+    'div',
+    { class: 'panel error-panel' },
+    h('strong', null, t('common.failed')),
+    h('p', null, errorText(err)),
+  );
+
 async function render(): Promise<void> {
   if (current) {
     current.controller.abort();
@@ -224,15 +232,7 @@ async function render(): Promise<void> {
     else if (typeof cleanup === 'function') cleanup();
   } catch (err) {
     if (controller.signal.aborted) return;
-    replace(
-      root,
-      h(
-        'div',
-        { class: 'panel error-panel' },
-        h('strong', null, t('common.failed')),
-        h('p', null, errorText(err)),
-      ),
-    );
+    replace(root, failure(err));
   }
 }
 
@@ -252,15 +252,7 @@ async function start(): Promise<void> {
       setCredentials(undefined);
       session = await getSession().catch(() => undefined);
     } else {
-      replace(
-        main,
-        h(
-          'div',
-          { class: 'panel error-panel' },
-          h('strong', null, t('common.failed')),
-          h('p', null, errorText(err)),
-        ),
-      );
+      replace(main, failure(err));
       return;
     }
   }
