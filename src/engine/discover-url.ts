@@ -10,7 +10,7 @@ import type {
   DiscoverLinkSettings,
   DiscoverSettings,
   KibanaDiscoverFormat,
-} from '../rules/discover-options.ts';
+} from '../model/discover-settings.ts';
 import { type Doc, lookupField, pythonStr } from '../model/lookup.ts';
 import { pythonJsonDumps, pythonQuote, pythonQuotePlus, rison } from '../util/rison.ts';
 import { toIso } from '../util/time.ts';

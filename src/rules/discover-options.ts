@@ -10,28 +10,10 @@ import { type Problem, problemsFromZod } from '../config/fields.ts';
 import type { EnvLookup } from '../config/interpolate.ts';
 import type { YamlPath } from '../config/yaml-source.ts';
 import type { Doc } from '../model/lookup.ts';
+import type { DiscoverSettings, KibanaDiscoverFormat } from '../model/discover-settings.ts';
 
 /** Kibana versions whose Discover app took the 6.x global state (time mode, no filters). */
 const KIBANA6_VERSIONS = new Set(['5.6', '6.0', '6.1', '6.2', '6.3', '6.4', '6.5', '6.6', '6.7', '6.8']);
-
-export type KibanaDiscoverFormat = 'kibana6' | 'kibana7';
-
-export interface DiscoverLinkSettings {
-  /** The Discover app URL with $VAR and ${VAR} expanded (absolute, or relative to baseUrl). */
-  appUrl: string;
-  indexPatternId: string;
-  columns: string[];
-  /** Offsets around the match's time; undefined: the rule's timeframe, else 10 minutes. */
-  fromMs?: number;
-  toMs?: number;
-  /** kibana_url / opensearch_url: what a relative app URL is resolved against. */
-  baseUrl?: string;
-}
-
-export interface DiscoverSettings {
-  kibana?: DiscoverLinkSettings & { format: KibanaDiscoverFormat; securityTenant?: string };
-  opensearch?: DiscoverLinkSettings;
-}
 
 export const DISCOVER_OPTION_NAMES = [
   'generate_kibana_discover_url',

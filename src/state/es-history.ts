@@ -1,9 +1,7 @@
 /** The writeback indices in Elasticsearch, read back for the console (see history.ts). */
-import type { Client } from '@elastic/elasticsearch';
-import { errors as esErrors } from '@elastic/elasticsearch';
 import { EsalertError } from '../errors/esalert-error.ts';
 import type { Doc } from '../model/lookup.ts';
-import { toEsError } from '../query/es-client.ts';
+import { type EsClient as Client, errors as esErrors, toEsError } from '../query/es-client.ts';
 import { toIso } from '../util/time.ts';
 import type { AlertQuery, HistoryReader, StoredSilence } from './history.ts';
 import { type AlertDoc, type StatusDoc, writebackIndex } from './writeback.ts';

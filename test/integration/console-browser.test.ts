@@ -33,7 +33,7 @@ const VIEWER_PASSWORD = 'viewer-password-93ab';
 const SECRETS = [SECRET_QUERY, SECRET_HEADER, CONSOLE_TOKEN, VIEWER_PASSWORD];
 const XSS = '<img src=x onerror="window.__xss=1">';
 
-describe.skipIf(inject('esMajor') !== 8)('the console in a browser', () => {
+describe.skipIf(inject('server') !== 'es8')('the console in a browser', () => {
   let es: EsConnection;
   let ws: Workspace;
   let served: Served;
@@ -196,7 +196,8 @@ describe.skipIf(inject('esMajor') !== 8)('the console in a browser', () => {
     await page.fill('#rule-search', 'crash');
     // a function, not a string: the page's CSP forbids evaluating strings
     await page.waitForFunction(() => {
-      const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document;
+      const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } })
+        .document;
       return doc.querySelectorAll('.vrow').length === 1;
     });
     expect(await page.locator('.vrow').first().getAttribute('data-rule')).toBe('crashloop');

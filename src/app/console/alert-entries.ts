@@ -4,8 +4,8 @@
  * match (with its aggregate's members). The log keeps matches, not texts, so the text is the
  * loaded rule's rendering: after an edit of alert_text it shows the new wording.
  */
-import { contentFor } from '../../alerts/pipeline.ts';
-import { queryKeyValue } from '../../engine/run-rule.ts';
+import { alertContent } from '../../alerts/alert-content.ts';
+import { queryKeyValue } from '../../alerts/suppress.ts';
 import type { RuntimeRule } from '../../engine/runtime-rule.ts';
 import { errorMessage } from '../../errors/esalert-error.ts';
 import type { JinjaRenderer } from '../../format/alert-text.ts';
@@ -28,7 +28,7 @@ export interface AlertEntryDeps {
 
 function render(rt: RuntimeRule, matches: Match[], deps: AlertEntryDeps): { title: string; text: string } {
   try {
-    const c = contentFor(rt, 0, matches, deps.renderJinja);
+    const c = alertContent(rt, 0, matches, deps.renderJinja);
     return { title: c.title, text: c.body };
   } catch (err) {
     return { title: rt.rule.name, text: `(the alert text cannot be rendered: ${errorMessage(err)})` };

@@ -14,7 +14,7 @@ import type { Observability } from '../../http/observability.ts';
 import type { Clock } from '../../model/clock.ts';
 import type { SearchPort } from '../../query/search-port.ts';
 import type { HistoryReader, StoredSilence } from '../../state/history.ts';
-import type { WritebackStore } from '../../state/writeback.ts';
+import type { SilenceStore } from '../../state/writeback.ts';
 import { parseTimestamp, toIso } from '../../util/time.ts';
 import type { SecretRegistry } from '../logger.ts';
 import { parseSilenceDuration, silenceKeyFor } from '../silence.ts';
@@ -35,8 +35,8 @@ export interface ConsoleAppView {
   rules: ReadonlyMap<string, RuntimeRule>;
   history: HistoryReader;
   /** Silences as runs see them (for Explain). */
-  writeback: Pick<WritebackStore, 'silence'>;
-  silenceStore: Pick<WritebackStore, 'writeSilence' | 'deleteSilence' | 'listSilences'>;
+  silences: Pick<SilenceStore, 'silence'>;
+  manualSilences: Pick<SilenceStore, 'writeSilence' | 'deleteSilence' | 'listSilences'>;
   searchPort(rule?: string): SearchPort | undefined;
   readOnlyReason: string | undefined;
   forgetSilence(key: string): void;
@@ -210,7 +210,7 @@ export function createConsoleSource(app: ConsoleAppView, deps: ConsoleSourceDeps
         const now = clock.now();
         const key = silenceKeyFor(rt.rule, s.queryKey);
         const entry = { until: now + ms, exponent: 0, author: s.author, reason: s.reason };
-        await app.silenceStore.writeSilence(key, entry, toIso(now));
+        await app.manualSilences.writeSilence(key, entry, toIso(now));
         inForce = undefined;
         logger.warn(
           { rule: rt.rule.name, key, until: toIso(entry.until), author: s.author, reason: s.reason },
@@ -239,9 +239,9 @@ export function createConsoleSource(app: ConsoleAppView, deps: ConsoleSourceDeps
         const s = await app.history.silenceById(id, signal);
         if (!s) return false;
         // realert writes a new document for each alert: every one still in force for the key goes
-        const same = await app.silenceStore.listSilences({ key: s.key, activeAt: clock.now() });
+        const same = await app.manualSilences.listSilences({ key: s.key, activeAt: clock.now() });
         const ids = new Set([id, ...same.map((x) => x.id)]);
-        for (const x of ids) await app.silenceStore.deleteSilence(x);
+        for (const x of ids) await app.manualSilences.deleteSilence(x);
         app.forgetSilence(s.key);
         inForce = undefined;
         logger.warn({ key: s.key, author, documents: ids.size }, 'silence lifted in the console');
@@ -262,7 +262,7 @@ export function createConsoleSource(app: ConsoleAppView, deps: ConsoleSourceDeps
             config: app.config,
             clock,
             logger: logger.child({ explain: name }, { level: 'warn' }),
-            silences: app.writeback,
+            silences: app.silences,
           },
           signal,
         );

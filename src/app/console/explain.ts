@@ -6,7 +6,8 @@
  */
 import type { Logger } from 'pino';
 import type { GlobalConfig } from '../../config/global-config.ts';
-import { type MatchOutcome, queryKeyValue } from '../../engine/run-rule.ts';
+import { queryKeyValue } from '../../alerts/suppress.ts';
+import type { MatchOutcome } from '../../engine/run-report.ts';
 import type { RuntimeRule } from '../../engine/runtime-rule.ts';
 import type { ExplainResponse, MatchFate } from '../../http/console/web/api-types.ts';
 import type { Clock } from '../../model/clock.ts';

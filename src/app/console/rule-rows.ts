@@ -24,7 +24,7 @@ export function shortDuration(ms: number): string {
 }
 
 export function schedule(rt: RuntimeRule): string {
-  const cron = rt.rule.raw.limit_execution;
+  const cron = rt.rule.options.limitExecution?.expression;
   const every = `every ${shortDuration(rt.rule.options.runEveryMs)}`;
   return typeof cron === 'string' ? `${every}, at ${cron}` : every;
 }
@@ -38,7 +38,7 @@ export function ruleRow(
   return {
     name: r.name,
     file: r.file,
-    type: String(r.raw.type ?? ''),
+    type: r.definition.common.type,
     index: r.options.index,
     schedule: schedule(rt),
     owner: null,

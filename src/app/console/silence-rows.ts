@@ -6,9 +6,9 @@
  *   `<realert_key>.<query_key>`    one query_key value, by hand or after an alert
  * realert_key defaults to the rule's name and may be shared by several rules.
  */
-import { ruleSilenceKey } from '../../engine/realert.ts';
+import { ruleSilenceKey } from '../../alerts/realert.ts';
 import type { SilenceKind, SilenceRow } from '../../http/console/web/api-types.ts';
-import type { Rule } from '../../rules/load-rule.ts';
+import type { CompiledRule } from '../../compile/compiled-rule.ts';
 import type { StoredSilence } from '../../state/history.ts';
 import { parseTimestamp } from '../../util/time.ts';
 
@@ -24,7 +24,7 @@ export interface SilenceKeys {
   resolve(key: string): SilenceTarget[];
 }
 
-export function silenceKeys(rules: Iterable<Rule>): SilenceKeys {
+export function silenceKeys(rules: Iterable<CompiledRule>): SilenceKeys {
   const byName = new Set<string>();
   const byRealertKey = new Map<string, string[]>();
   for (const r of rules) {

@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { catalogs } from '../../../src/app/app.ts';
+import { catalogs } from '../../../src/app/catalogs.ts';
 import { type GlobalConfig, parseGlobalConfig } from '../../../src/config/global-config.ts';
-import { loadRuleFile } from '../../../src/rules/load-rule.ts';
-import { loadRules } from '../../../src/rules/load-rules.ts';
+import { loadRuleFile } from '../../../src/compile/compile-rule.ts';
+import { loadRules } from '../../../src/compile/load-rules.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures/rules');
 const logger = pino({ level: 'silent' });
@@ -62,7 +62,7 @@ describe('loading the good fixtures', () => {
     expect(r.options.maxQuerySize).toBe(10_000);
     expect(r.options.timestampField).toBe('@timestamp');
     expect(r.options.realertKey).toBe('Other event frequency rule');
-    expect(r.raw.alert_text_args).toHaveLength(7);
+    expect(r.definition.raw.alert_text_args).toHaveLength(7);
     expect(r.alerters.map((a) => a.type)).toEqual(['debug']);
   });
 
