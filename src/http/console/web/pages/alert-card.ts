@@ -3,6 +3,7 @@ import type { AlertEntry } from '../api-types.ts';
 import { h, link } from '../dom.ts';
 import { t } from '../i18n.ts';
 import { timeEl } from '../time-format.ts';
+import { tableHead } from './table-head.ts';
 
 export function alertCard(a: AlertEntry, o: { showRule?: boolean; open?: boolean } = {}): HTMLElement {
   return h(
@@ -46,17 +47,7 @@ export function alertCard(a: AlertEntry, o: { showRule?: boolean; open?: boolean
           h(
             'table',
             { class: 'grid' },
-            h(
-              'thead',
-              null,
-              h(
-                'tr',
-                null,
-                (
-                  ['alerts.col.time', 'alerts.col.alerter', 'alerts.col.result', 'alerts.col.error'] as const
-                ).map((k) => h('th', null, t(k))),
-              ),
-            ),
+            tableHead(['alerts.col.time', 'alerts.col.alerter', 'alerts.col.result', 'alerts.col.error']),
             h(
               'tbody',
               null,

@@ -8,6 +8,7 @@ import type { ExplainResponse, MatchFate } from '../api-types.ts';
 import { h, replace } from '../dom.ts';
 import { t } from '../i18n.ts';
 import { durationText, isoUtc, parseInputTime, timeEl } from '../time-format.ts';
+import { tableHead } from './table-head.ts';
 
 function fateText(f: MatchFate): Node[] {
   switch (f.outcome) {
@@ -66,23 +67,13 @@ function result(r: ExplainResponse): HTMLElement {
     h(
       'table',
       { class: 'grid segments' },
-      h(
-        'thead',
-        null,
-        h(
-          'tr',
-          null,
-          (
-            [
-              'explain.col.from',
-              'explain.col.to',
-              'explain.col.index',
-              'explain.col.hits',
-              'explain.col.query',
-            ] as const
-          ).map((k) => h('th', null, t(k))),
-        ),
-      ),
+      tableHead([
+        'explain.col.from',
+        'explain.col.to',
+        'explain.col.index',
+        'explain.col.hits',
+        'explain.col.query',
+      ]),
       h(
         'tbody',
         null,

@@ -9,6 +9,7 @@ import { t } from '../i18n.ts';
 import type { Page } from '../page.ts';
 import { formatTime, isoUtc, parseInputTime, timeEl } from '../time-format.ts';
 import { alertCard } from './alert-card.ts';
+import { tableHead } from './table-head.ts';
 
 const BUCKETS = 48;
 
@@ -46,24 +47,14 @@ function eventsTable(events: K8sEvent[]): HTMLElement {
   return h(
     'table',
     { class: 'grid events' },
-    h(
-      'thead',
-      null,
-      h(
-        'tr',
-        null,
-        (
-          [
-            'k8s.col.time',
-            'k8s.col.type',
-            'k8s.col.reason',
-            'k8s.col.object',
-            'k8s.col.count',
-            'k8s.col.message',
-          ] as const
-        ).map((k) => h('th', null, t(k))),
-      ),
-    ),
+    tableHead([
+      'k8s.col.time',
+      'k8s.col.type',
+      'k8s.col.reason',
+      'k8s.col.object',
+      'k8s.col.count',
+      'k8s.col.message',
+    ]),
     h(
       'tbody',
       null,

@@ -8,6 +8,7 @@ import { durationText, timeEl } from '../time-format.ts';
 import { alertCard } from './alert-card.ts';
 import { explainPanel } from './explain-panel.ts';
 import { silencesSection } from './silences-view.ts';
+import { tableHead } from './table-head.ts';
 
 function runsTimeline(runs: RunEntry[]): HTMLElement {
   if (!runs.length) return h('p', { class: 'empty' }, t('rule.noRuns'));
@@ -34,25 +35,15 @@ function runsTimeline(runs: RunEntry[]): HTMLElement {
     h(
       'table',
       { class: 'grid runs' },
-      h(
-        'thead',
-        null,
-        h(
-          'tr',
-          null,
-          (
-            [
-              'rule.col.started',
-              'rule.col.window',
-              'rule.col.hits',
-              'rule.col.matches',
-              'rule.col.alerted',
-              'rule.col.took',
-              'rule.col.result',
-            ] as const
-          ).map((k) => h('th', null, t(k))),
-        ),
-      ),
+      tableHead([
+        'rule.col.started',
+        'rule.col.window',
+        'rule.col.hits',
+        'rule.col.matches',
+        'rule.col.alerted',
+        'rule.col.took',
+        'rule.col.result',
+      ]),
       h(
         'tbody',
         null,

@@ -9,6 +9,7 @@ import { h, link, replace } from '../dom.ts';
 import { t } from '../i18n.ts';
 import { relative, timeEl } from '../time-format.ts';
 import { ruleNameInput } from './rule-names.ts';
+import { tableHead } from './table-head.ts';
 
 const DURATIONS = ['30m', '1h', '4h', '12h', '1d', '3d', '1w'];
 
@@ -125,16 +126,7 @@ export function silencesTable(o: {
     h(
       'table',
       { class: 'grid silences' },
-      h(
-        'thead',
-        null,
-        h(
-          'tr',
-          null,
-          cols.map((k) => h('th', null, t(k))),
-          h('th', null, ''),
-        ),
-      ),
+      tableHead([...cols, '']),
       h(
         'tbody',
         null,
