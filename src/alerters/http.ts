@@ -109,21 +109,6 @@ export async function httpSend(
   }
 }
 
-/**
- * Logs, when an alerter is built, that `<prefix>_ignore_ssl_errors` turns certificate checks off
- * (it does nothing when `<prefix>_ca_certs` names a CA file, which is then used).
- */
-export function warnUnverified(
-  logger: { warn(msg: string): void },
-  prefix: string,
-  o: Pick<HttpOptions, 'caCerts' | 'ignoreSslErrors'>,
-): void {
-  if (o.ignoreSslErrors !== true || typeof o.caCerts === 'string') return;
-  logger.warn(
-    `${prefix}_ignore_ssl_errors is true: the receiver's TLS certificate is not verified, so anyone on the network path can read and change alerts; give its CA in ${prefix}_ca_certs instead`,
-  );
-}
-
 const CERTIFICATE_CODES = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
   'UNABLE_TO_GET_ISSUER_CERT',
@@ -184,7 +169,15 @@ export async function guarded(fn: () => Promise<SendOutcome>): Promise<SendOutco
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof HttpFailure) return { ok: false, retryable: err.retryable, reason: err.message };
-    return { ok: false, retryable: false, reason: errorMessage(err) };
+    return failureOutcome(err);
   }
+}
+
+/**
+ * A thrown error as an outcome: a network failure (HttpFailure, or a TcpFailure of the socket
+ * alerters) is as retryable as it says; anything else is permanent.
+ */
+export function failureOutcome(err: unknown): SendOutcome {
+  if (err instanceof HttpFailure) return { ok: false, retryable: err.retryable, reason: err.message };
+  return { ok: false, retryable: false, reason: errorMessage(err) };
 }

@@ -37,12 +37,15 @@ export interface SuppressRun {
 
 export interface Suppress {
   check(rt: RuntimeRule, match: Match, run: SuppressRun): Promise<SuppressDecision>;
-  /** Forgets silences no longer needed (pruneSilences); returns how many. */
-  prune(): number;
+  /**
+   * Drops what this process remembers of silences: of one key (a lifted silence ends at once), or,
+   * without a key, of those no longer needed (pruneSilences); returns how many were dropped.
+   */
+  forget(key?: string): number;
 }
 
 /** The query key value that keys silences: flatline's `key`, else the match's query_key field. */
-function queryKeyValue(rt: RuntimeRule, match: Match): string | undefined {
+export function queryKeyValue(rt: RuntimeRule, match: Match): string | undefined {
   const own = rt.ruleType.silenceKeyValue?.(match);
   if (own !== undefined) return own;
   const qk = rt.rule.options.queryKey;
@@ -78,7 +81,6 @@ export function createSuppress(deps: SuppressDeps): Suppress {
   }
 
   return {
-    prune: () => pruneSilences(cache, deps.clock.now()),
     async check(rt, match, run) {
       const o = rt.rule.options;
       const key = silenceKey(o.realertKey, queryKeyValue(rt, match));
@@ -94,5 +96,6 @@ export function createSuppress(deps: SuppressDeps): Suppress {
       cache.set(key, entry);
       return { silenced: false, silence: { key, entry } };
     },
+    forget: (key) => (key === undefined ? pruneSilences(cache, deps.clock.now()) : Number(cache.delete(key))),
   };
 }

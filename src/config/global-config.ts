@@ -9,6 +9,14 @@ import { EsalertError } from '../errors/esalert-error.ts';
 import { isValidTimeZone, localTimeZone } from '../util/time.ts';
 import { ES_CONNECTION_KEYS } from './es-connection.ts';
 import {
+  type ConsoleConfig,
+  consoleConfig,
+  consoleSchema,
+  type HttpAuthConfig,
+  httpAuthConfig,
+  httpAuthOption,
+} from './http-auth.ts';
+import {
   duration,
   interval,
   nonNegativeInt,
@@ -23,6 +31,8 @@ import { createRuleAccess, type RuleAccess } from './rule-access.ts';
 import { readYamlFile, type YamlSource } from './yaml-source.ts';
 
 const DAY = 86_400_000;
+/** The console's settings: its credentials must not travel into every rule's options. */
+const NOT_INHERITED = ['http_auth', 'console'];
 const DURATION_KEYS = new Set([
   'run_every',
   'buffer_time',
@@ -96,6 +106,8 @@ const globalSchema = z
       })
       .strict()
       .default({ attempts: 4, delay: 2000, max_delay: 60_000 }),
+    http_auth: httpAuthOption,
+    console: consoleSchema,
   })
   .loose();
 
@@ -124,6 +136,10 @@ export interface GlobalConfig {
   alertRetry: { attempts: number; baseDelayMs: number; maxDelayMs: number };
   /** The files, modules and environment variables rule files may reach (docs/security.md). */
   access: RuleAccess;
+  /** Who may use the console's API (http_auth); undefined: read-only for everyone. */
+  httpAuth: HttpAuthConfig | undefined;
+  /** How the console shows things (console). */
+  console: ConsoleConfig;
   warnings: string[];
 }
 
@@ -161,6 +177,8 @@ export const GLOBAL_ONLY_KEYS = new Set([
   'allowed_module_paths',
   'allow_command_alerter',
   'rule_env_vars',
+  'http_auth',
+  'console',
   ...ES_CONNECTION_KEYS,
 ]);
 
@@ -199,7 +217,7 @@ export interface LoadConfigOptions {
 }
 
 export function parseGlobalConfig(
-  source: Pick<YamlSource, 'file' | 'locate' | 'value'>,
+  source: Pick<YamlSource, 'file' | 'locate' | 'value' | 'warnings'>,
   options: LoadConfigOptions,
 ): GlobalConfig {
   const value = source.value ?? {};
@@ -231,7 +249,7 @@ export function parseGlobalConfig(
       },
     ]);
   }
-  const warnings: string[] = [];
+  const warnings: string[] = [...(source.warnings ?? [])];
   if (c.verify_certs === false && (c.use_ssl || httpsHost)) {
     const loc = source.locate(['verify_certs']);
     warnings.push(
@@ -275,6 +293,7 @@ export function parseGlobalConfig(
   for (const [k, v] of Object.entries(c)) {
     if (!(k in fullRaw) && v !== undefined && !DURATION_KEYS.has(k)) fullRaw[k] = v;
   }
+  for (const k of NOT_INHERITED) delete fullRaw[k];
   return {
     file: source.file,
     raw: fullRaw,
@@ -298,6 +317,8 @@ export function parseGlobalConfig(
       maxDelayMs: c.alert_retry.max_delay,
     },
     access,
+    httpAuth: httpAuthConfig(c.http_auth),
+    console: consoleConfig(c.console),
     warnings,
   };
 }

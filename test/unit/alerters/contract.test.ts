@@ -257,11 +257,12 @@ describe.each(TESTED.map((d) => [d.name, d] as const))('%s', (name, definition) 
     expect(h.received()).toHaveLength(count);
   });
 
-  // Any option named *_headers gets credential headers; their values must be secrets, and must not
-  // show up even when the receiver echoes the request.
+  // Any option named *_headers gets credential headers besides the harness's own (a vendor's
+  // receiver may check its Authorization); their values must be secrets, and must not show up even
+  // when the receiver echoes the request.
   const headerOption = definition.optionNames.find((o) => /_headers$/.test(o));
   const headerCredentials = {
-    Authorization: `Bearer contract-bearer-${name}-7f3a9c2e41`,
+    'X-Auth-Token': `Bearer contract-bearer-${name}-7f3a9c2e41`,
     'X-Api-Key': `contract-apikey-${name}-5b8d1e4f`,
   };
   const withHeaders = (): Doc => {
@@ -285,7 +286,7 @@ describe.each(TESTED.map((d) => [d.name, d] as const))('%s', (name, definition) 
     if (headerOption && h.receivedHeaders) {
       // the credentials really went out, so the echo carried them back
       const last = h.receivedHeaders().at(-1)!;
-      expect(last.authorization).toBe(headerCredentials.Authorization);
+      expect(last['x-auth-token']).toBe(headerCredentials['X-Auth-Token']);
       expect(last['x-api-key']).toBe(headerCredentials['X-Api-Key']);
     }
     const shown = [outcome.ok ? '' : outcome.reason, log.text(), JSON.stringify(alerter.info())].join('\n');

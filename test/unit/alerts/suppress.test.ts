@@ -1,4 +1,4 @@
-/** The suppress stage's silence cache is bounded: prune() forgets what realert no longer needs. */
+/** The suppress stage's silence cache is bounded: forget() without a key forgets what realert no longer needs. */
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createSuppress } from '../../../src/alerts/suppress.ts';
@@ -27,7 +27,7 @@ describe('suppress', () => {
       expect(await suppress.check(rt, { '@timestamp': '2024-05-14T10:00:00Z', pod }, run())).toMatchObject({
         silenced: false,
       });
-    expect(suppress.prune()).toBe(0);
+    expect(suppress.forget()).toBe(0);
     clock.advance(31 * DAY);
     expect(await suppress.check(rt, { '@timestamp': '2024-06-14T10:00:00Z', pod: 'c' }, run())).toMatchObject(
       {
@@ -35,7 +35,7 @@ describe('suppress', () => {
       },
     );
     // a and b ended 31 days ago; c was set again just now
-    expect(suppress.prune()).toBe(2);
+    expect(suppress.forget()).toBe(2);
     expect(await suppress.check(rt, { '@timestamp': '2024-06-14T10:01:00Z', pod: 'c' }, run())).toMatchObject(
       {
         silenced: true,
