@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import { type AlerterDefinition, type Alerter, OptionProblem } from '../alerters/alerter.ts';
+import { misconfiguredAlerter } from '../alerters/misconfigured.ts';
 import { resolveRuleReferences } from '../alerters/options.ts';
 import type { AlerterCatalog } from '../alerters/registry.ts';
 import { ES_CONNECTION_KEYS, type EsConnectionKeys } from '../config/es-connection.ts';
@@ -150,11 +151,12 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
     : undefined;
 
   const alerters: Alerter[] = [];
+  const alerterWarnings: Problem[] = [];
   options.alerts.forEach((spec, i) => {
     const alerterDef = alerterDefs.get(spec.name)!;
     const inline = Object.keys(spec.options).length > 0;
+    const alerterOptions = resolveRuleReferences({ ...raw, ...spec.options }, raw);
     try {
-      const alerterOptions = resolveRuleReferences({ ...raw, ...spec.options }, raw);
       alerters.push(
         alerterDef.create(alerterOptions, {
           logger: ctx.logger.child({ rule: c.name, alerter: alerterDef.name }),
@@ -183,7 +185,15 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
         path.length === 2
           ? `${spec.name} alerter: ${err.option} ${err.message}`
           : `${err.message} (${alerterDef.name} alerter)`;
-      problems.push({ path, message });
+      // ElastAlert 2 refuses a rule only when a required option is missing, and fails at send
+      // time on a value that cannot work: such a rule loads, and this alerter reports every alert
+      // as failed, saying what to fix
+      if (isGiven(alerterOptions, err.option)) {
+        alerterWarnings.push({ path, message: `${message}; ${MISCONFIGURED}` });
+        alerters.push(
+          misconfiguredAlerter(alerterDef.name, `${err.option} ${err.message} (${alerterDef.name} alerter)`),
+        );
+      } else problems.push({ path, message });
     }
   });
   if (problems.length > 0) throw problemsError('RULE_INVALID', fileLike, problems);
@@ -192,7 +202,7 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
     const loc = def.locate(w.path);
     return `${loc.file}:${loc.line ?? 1}: ${String(w.path[0])} ${w.message}`;
   });
-  for (const note of notes) warnings.push(problemLine(fileLike, note));
+  for (const note of [...notes, ...alerterWarnings]) warnings.push(problemLine(fileLike, note));
   const known = knownRuleOptions(
     type.optionNames,
     ctx.catalogs.alerters.optionNames(),
@@ -250,6 +260,13 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
     ignoredOptions: ignored,
     locate: def.locate,
   };
+}
+
+const MISCONFIGURED = 'the rule loads, and alerts to this alerter fail until the option is fixed';
+
+/** Whether the rule writes the option at all, as ElastAlert 2's required-options check asks (an empty value counts). */
+function isGiven(options: Doc, option: string): boolean {
+  return option !== '' && Object.hasOwn(options, option);
 }
 
 function connectionKeys(raw: Doc): EsConnectionKeys {
