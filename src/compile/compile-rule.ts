@@ -211,14 +211,24 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
   // options an alerter of this rule reads by prefix (its own option family)
   const byPrefix = (key: string) =>
     [...alerterDefs.values()].some((d) => d.optionPrefixes?.some((p) => key.startsWith(p)));
+  // options of other rule types (num_events on an any rule): ElastAlert 2 ignores them too
+  const elsewhere = otherTypesOptions(
+    def.ownKeys.filter((key) => !known.has(key)),
+    ctx.catalogs.ruleTypes,
+  );
   const ignored = ignoredOptions(
-    def.ownKeys.filter((key) => !byPrefix(key)),
+    def.ownKeys.filter((key) => !byPrefix(key) && !elsewhere.has(key)),
     known,
   );
   for (const key of def.ownKeys) {
     const loc = def.locate([key]);
     const where = `${loc.file}:${loc.line ?? 1}`;
-    if (ignored.unsupported.includes(key))
+    const owners = elsewhere.get(key);
+    if (owners)
+      warnings.push(
+        `${where}: option "${key}" is read by ${owners.join(', ')} rules; a rule of type ${type.name} ignores it, as in ElastAlert 2`,
+      );
+    else if (ignored.unsupported.includes(key))
       warnings.push(`${where}: option "${key}" is not supported by esalert yet and is ignored`);
     else if (ignored.unknown.includes(key)) {
       const hint = suggest(key, known);
@@ -260,6 +270,19 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
     ignoredOptions: ignored,
     locate: def.locate,
   };
+}
+
+/** The rule types, other than the rule's own, that read each of `keys`. */
+function otherTypesOptions(
+  keys: readonly string[],
+  ruleTypes: RuleCatalogs['ruleTypes'],
+): Map<string, string[]> {
+  const owners = new Map<string, string[]>();
+  for (const key of keys) {
+    const names = [...ruleTypes.values()].filter((t) => t.optionNames.includes(key)).map((t) => t.name);
+    if (names.length) owners.set(key, [...new Set(names)].sort());
+  }
+  return owners;
 }
 
 const MISCONFIGURED = 'the rule loads, and alerts to this alerter fail until the option is fixed';

@@ -218,3 +218,19 @@ describe('alerter options that are given but cannot work', () => {
     expect(loadError(file, dir)).toMatch(/rule\.yaml:\d+(:\d+)?: .*slack_webhook_url/);
   });
 });
+
+describe('options of another rule type', () => {
+  it('are named with the rule types that read them, not as options esalert lacks', () => {
+    const { dir, file } = write(
+      ['name: r', 'type: any', 'index: x', 'alert: debug', 'num_events: 1', 'nmu_events: 2', ''].join('\n'),
+    );
+    const r = loadRuleFile(file, ctx(dir));
+    expect(r.warnings).toEqual([
+      expect.stringMatching(
+        /rule\.yaml:5: option "num_events" is read by frequency rules; a rule of type any ignores it, as in ElastAlert 2$/,
+      ),
+      expect.stringMatching(/rule\.yaml:6: unknown option "nmu_events" is ignored/),
+    ]);
+    expect(r.ignoredOptions).toEqual({ unsupported: [], unknown: ['nmu_events'] });
+  });
+});
