@@ -87,8 +87,14 @@ export interface AlerterDefinition {
 /** A problem with one alerter option; the rule loader turns it into file:line: option message. */
 export class OptionProblem extends Error {
   readonly option: string;
-  constructor(option: string, message: string) {
+  /**
+   * The option names what rules may not reach (a file outside the rules folders, see
+   * docs/security.md): the rule is refused, not loaded with a misconfigured alerter.
+   */
+  readonly denied: boolean;
+  constructor(option: string, message: string, opts: { denied?: boolean } = {}) {
     super(message);
     this.option = option;
+    this.denied = opts.denied ?? false;
   }
 }

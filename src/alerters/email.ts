@@ -8,7 +8,6 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { stringList } from '../config/fields.ts';
-import { parseYaml } from '../config/yaml-source.ts';
 import { errorMessage } from '../errors/esalert-error.ts';
 import type { Match } from '../model/match.ts';
 import { type Doc, lookupField, pythonStr } from '../model/lookup.ts';
@@ -17,7 +16,7 @@ import type { AlertContent, AlerterDefinition, AlerterDeps, SendOutcome } from '
 import { OptionProblem } from './alerter.ts';
 import { readOptions } from './options.ts';
 import { urlDigest } from './url-secrets.ts';
-import { readRuleFile, ruleFile } from './rule-files.ts';
+import { readRuleFile, readRuleYamlFile, ruleFile } from './rule-files.ts';
 import { type EmailMessage, type SmtpSettings, smtpOutcome, smtpSend } from './smtp-send.ts';
 
 const schema = z.object({
@@ -92,15 +91,8 @@ export function emailRecipients(
  * is the octal number 42798, which ElastAlert 2 then sends as "42798").
  */
 function readAuthFile(deps: AlerterDeps, file: string): { user: string; pass: string } {
-  const text = readRuleFile(deps, 'smtp_auth_file', file).toString('utf8');
-  let doc: unknown;
-  try {
-    doc = parseYaml(file, text).value;
-  } catch {
-    throw new OptionProblem('smtp_auth_file', `${file} is not valid YAML`);
-  }
-  const d = (doc ?? {}) as Doc;
-  if (typeof d !== 'object' || d.user === undefined || d.password === undefined) {
+  const d = readRuleYamlFile(deps, 'smtp_auth_file', file);
+  if (d.user === undefined || d.password === undefined) {
     throw new OptionProblem('smtp_auth_file', `${file} must hold "user:" and "password:" lines`);
   }
   return { user: pythonStr(d.user), pass: pythonStr(d.password) };

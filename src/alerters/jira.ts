@@ -5,15 +5,12 @@
  * it). Credentials come from jira_account_file: user and password (Cloud: email and API token,
  * Basic auth) or apikey (a personal access token, Bearer).
  */
-import { readFileSync } from 'node:fs';
-import { parseYaml } from '../config/yaml-source.ts';
 import { z } from 'zod';
 import { stringList } from '../config/fields.ts';
-import { errorMessage } from '../errors/esalert-error.ts';
 import type { Doc } from '../model/lookup.ts';
 import { lookupField, pythonStr } from '../model/lookup.ts';
 import { prettyTimestamp } from '../util/time.ts';
-import type { AlertContent, AlerterDefinition, SendOutcome } from './alerter.ts';
+import type { AlertContent, AlerterDefinition, AlerterDeps, SendOutcome } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';
 import { channelAlerter } from './channel-alerter.ts';
 import { type HttpOptions, type HttpResult, retryAfterMs } from './http.ts';
@@ -27,9 +24,10 @@ import {
   jiraFieldValue,
 } from './jira-fields.ts';
 import { readOptions } from './options.ts';
+import { readRuleYamlFile } from './rule-files.ts';
 import { displayUrl, urlSecrets } from './url-secrets.ts';
 import { exchange, failed, isRetryableStatus, isSuccess, type Reply } from './send-request.ts';
-import { basicAuth, checkUrl, rulePath, seconds, transport } from './transport.ts';
+import { basicAuth, checkUrl, seconds, transport } from './transport.ts';
 
 const schema = z.looseObject({
   jira_server: z.string({ error: 'is required: the Jira URL, e.g. https://example.atlassian.net' }),
@@ -60,18 +58,9 @@ type JiraOptions = z.output<typeof schema>;
 type JiraAuth =
   { kind: 'basic'; header: string; secrets: string[] } | { kind: 'token'; header: string; secrets: string[] };
 
-function readAccount(ruleDir: string, file: string): JiraAuth {
-  const path = rulePath(ruleDir, file);
-  let doc: unknown;
-  try {
-    doc = parseYaml(path, readFileSync(path, 'utf8')).value; // as ElastAlert 2 reads it (PyYAML)
-  } catch (err) {
-    throw new OptionProblem(
-      'jira_account_file',
-      `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? errorMessage(err)})`,
-    );
-  }
-  const d = (doc ?? {}) as Doc;
+/** The account file: only where rules may read (rule-files.ts), as ElastAlert 2 reads it (PyYAML). */
+function readAccount(deps: Pick<AlerterDeps, 'ruleDir' | 'fileRoots'>, file: string): JiraAuth {
+  const d = readRuleYamlFile(deps, 'jira_account_file', file);
   if (d.apikey !== undefined && d.apikey !== null) {
     const key = String(d.apikey);
     return { kind: 'token', header: `Bearer ${key}`, secrets: key.length >= 4 ? [key] : [] };
@@ -79,7 +68,7 @@ function readAccount(ruleDir: string, file: string): JiraAuth {
   if (d.user === undefined || d.password === undefined)
     throw new OptionProblem(
       'jira_account_file',
-      `${path} must hold "user:" and "password:" lines, or "apikey:"`,
+      `${file} must hold "user:" and "password:" lines, or "apikey:"`,
     );
   const basic = basicAuth(String(d.user), String(d.password));
   return { kind: 'basic', header: basic.header, secrets: basic.secrets };
@@ -128,7 +117,7 @@ export const jiraAlerter: AlerterDefinition = {
       deps.logger.warn(
         'both jira_bump_in_statuses and jira_bump_not_in_statuses are set; use only one of them',
       );
-    const auth = readAccount(deps.ruleDir, o.jira_account_file);
+    const auth = readAccount(deps, o.jira_account_file);
     // only the timeout: other jira_* options name issue fields
     const t = transport({ jira_timeout: o.jira_timeout }, 'jira', deps);
     const http = (method: HttpOptions['method']): HttpOptions => ({

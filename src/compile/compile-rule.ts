@@ -209,7 +209,8 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
       // ElastAlert 2 refuses a rule only when a required option is missing, and fails at send
       // time on a value that cannot work: such a rule loads, and this alerter reports every alert
       // as failed, saying what to fix
-      if (isGiven(alerterOptions, err.option)) {
+      // (what a rule may not reach is refused all the same)
+      if (isGiven(alerterOptions, err.option) && !err.denied) {
         alerterWarnings.push({ path, message: `${message}; ${MISCONFIGURED}` });
         alerters.push(
           misconfiguredAlerter(alerterDef.name, `${err.option} ${err.message} (${alerterDef.name} alerter)`),

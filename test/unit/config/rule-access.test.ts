@@ -89,6 +89,26 @@ describe('files a rule names', () => {
   });
 });
 
+describe('credential files of alerters', () => {
+  it('smtp_auth_file and jira_account_file outside the rules folders refuse the rule (not a misconfigured alerter)', () => {
+    const { rules, secrets } = layout();
+    writeFileSync(join(secrets, 'account.yaml'), 'user: u\npassword: secret-password-1\n');
+    const account = join(secrets, 'account.yaml');
+    const email = `alert: [email]\nemail: [ops@example.com]\nsmtp_auth_file: ${account}\n`;
+    const jira = `alert: [jira]\njira_server: https://jira.example.com\njira_project: OPS\njira_issuetype: Task\njira_account_file: ${account}\n`;
+    for (const [text, option] of [
+      [email, 'smtp_auth_file'],
+      [jira, 'jira_account_file'],
+    ] as const) {
+      expect(() => load(rules, text)).toThrow(new RegExp(`${option}.* is outside the rules folders`));
+      // allowed_file_paths lets the rule read it
+      const loaded = load(rules, text, { allowed_file_paths: [secrets] });
+      expect(loaded.alerters[0]!.channel).not.toMatch(/misconfigured/);
+      expect(loaded.alerters[0]!.secrets()).toContain('secret-password-1');
+    }
+  });
+});
+
 describe('list files of blacklist and whitelist', () => {
   it('!file entries read only inside the rules folders', () => {
     const { rules, secrets } = layout();
