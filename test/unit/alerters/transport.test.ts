@@ -2,7 +2,7 @@
  * The one reader of the alerters' network options (transport.ts): which option names it reads,
  * how proxies, CA files and timeouts become request options and secrets; and, end to end, that
  * alerters which used to read proxies their own way (WeCom, Feishu, post) take host:port through a
- * real proxy now.
+ * real proxy now; turning certificate checks off warns.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OptionProblem } from '../../../src/alerters/alerter.ts';
@@ -69,6 +69,23 @@ describe('transport()', () => {
     ).toEqual({ timeoutMs: 3000, ignoreSslErrors: true, proxy: 'http://p:1/' });
     // without a timeout option the default is 10 s; unset options add nothing
     expect(transport({}, 'y', { ruleDir })).toEqual({ http: { timeoutMs: 10_000 }, secrets: [] });
+  });
+
+  it('warns when <x>_ignore_ssl_errors turns verification off, naming the options as written', () => {
+    const log = captureLog();
+    const names = { ca_certs: 'gelf_ca_cert', ignore_ssl_errors: 'gelf_http_ignore_ssl_errors' };
+    transport({ gelf_http_ignore_ssl_errors: true }, 'gelf', deps(log, ruleDir), names);
+    expect(log.text()).toMatch(/gelf_http_ignore_ssl_errors is true.*not verified.*gelf_ca_cert/);
+    // with a CA file the certificate is checked against it: nothing to warn about; off: no warning
+    const quiet = captureLog();
+    transport(
+      { gelf_http_ignore_ssl_errors: true, gelf_ca_cert: 'ca.pem' },
+      'gelf',
+      deps(quiet, ruleDir),
+      names,
+    );
+    transport({ x_ignore_ssl_errors: false, x_ca_certs: false }, 'x', deps(quiet, ruleDir));
+    expect(quiet.text()).toBe('');
   });
 
   it('a proxy that is no proxy names its option', () => {
