@@ -18,6 +18,11 @@ export default tseslint.config(
     },
   },
   {
+    // bin/check-node.cjs: CommonJS, so that any Node.js can preload it with --require
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable' } },
+  },
+  {
     // Only config/ reads the environment (house style 6); harness and benchmarks are tools, not product.
     files: ['src/**/*.ts'],
     ignores: ['src/config/**', 'src/cli/**'],

@@ -3,6 +3,8 @@
  * The esalert command line. This file maps argv to commands and owns the exit codes:
  *   0 success, 1 bad usage or configuration, 2 a run failed (Elasticsearch, rules), 130 interrupted.
  */
+// First: on an old Node.js it refuses in one sentence before the dependencies below are evaluated.
+import '../../bin/check-node.cjs';
 import { Command, Option } from 'commander';
 import { type App, startApp } from '../app/app.ts';
 import { systemClock } from '../app/clock.ts';

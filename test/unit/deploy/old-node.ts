@@ -1,0 +1,35 @@
+/**
+ * An installed Node.js that esalert does not support (the machine's own node, on most machines):
+ * the first on PATH, or in /usr/bin or /usr/local/bin, outside node_modules. Tests run esalert on it
+ * to see it refused.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { isSupportedNode } from '../../../bin/check-node.cjs';
+
+export interface OldNode {
+  path: string;
+  version: string;
+}
+
+export function findOldNode(env: NodeJS.ProcessEnv = process.env): OldNode | undefined {
+  const dirs = [...(env.PATH ?? '').split(delimiter), '/usr/bin', '/usr/local/bin'].filter(
+    (d) => d && !d.includes('node_modules'),
+  );
+  for (const dir of new Set(dirs)) {
+    const path = join(dir, 'node');
+    if (!existsSync(path)) continue;
+    try {
+      const version = execFileSync(path, ['-p', 'process.versions.node'], { encoding: 'utf8' }).trim();
+      if (!isSupportedNode(version)) return { path, version };
+    } catch {
+      // not runnable here
+    }
+  }
+  return undefined;
+}
+
+/** What bin/check-node.cjs says to it, without the final period (under npm a hint follows). */
+export const refusalOf = (old: OldNode) =>
+  `esalert needs Node.js 24 (or 22.18 or later), and ${old.path} is Node.js ${old.version}`;
