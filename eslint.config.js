@@ -18,9 +18,10 @@ export default tseslint.config(
     },
   },
   {
-    // bin/check-node.cjs: CommonJS, so that any Node.js can preload it with --require
+    // CommonJS that any Node.js runs: bin/check-node.cjs (preloaded with --require), scripts/complete-install.cjs
     files: ['**/*.cjs'],
-    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable' } },
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
     // Only config/ reads the environment (house style 6); harness and benchmarks are tools, not product.
