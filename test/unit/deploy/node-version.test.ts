@@ -5,7 +5,8 @@
  * Node.js: the first one on PATH or in /usr/bin, /usr/local/bin whose version esalert does not support.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isSupportedNode } from '../../../bin/check-node.cjs';
@@ -67,6 +68,47 @@ describe('the Node.js version', () => {
     expect(res.stdout.trim()).toBe('0.1.0');
     expect(res.status).toBe(0);
   });
+
+  it(
+    'npm ci on an older node ends by letting npm add, on Node.js 24, the optional packages it left out',
+    SPAWNS,
+    () => {
+      expect(pkg.scripts.prepare).toBe('node scripts/complete-install.cjs');
+      // a stand-in for npm that prints what it was asked to do
+      const dir = mkdtempSync(join(tmpdir(), 'esalert-prepare-'));
+      try {
+        const fakeNpm = join(dir, 'npm-cli.cjs');
+        writeFileSync(fakeNpm, 'console.log(JSON.stringify(process.argv.slice(2)))');
+        const prepare = (npmNode: string) =>
+          spawnSync(process.execPath, ['scripts/complete-install.cjs'], {
+            cwd: REPO,
+            encoding: 'utf8',
+            env: {
+              ...cleanEnv,
+              npm_execpath: fakeNpm,
+              npm_config_user_agent: `npm/10.8.2 node/${npmNode} linux x64 workspaces/false`,
+            },
+          });
+        const older = prepare('v18.20.8');
+        expect(older.status, older.stderr).toBe(0);
+        expect(JSON.parse(older.stdout)).toEqual([
+          'install',
+          '--no-save',
+          '--ignore-scripts',
+          '--no-audit',
+          '--no-fund',
+        ]);
+        expect(older.stderr).toContain(
+          `npm ran on Node.js v18.20.8; adding what it left out for Node.js ${process.version}`,
+        );
+        // npm on the same Node.js as the scripts installed everything already
+        const same = prepare(process.version);
+        expect([same.status, same.stdout, same.stderr]).toEqual([0, '', '']);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   describe.skipIf(!old)(`an unsupported Node.js (${old?.path ?? 'none installed'})`, () => {
     const refusal = old ? refusalOf(old) : '';

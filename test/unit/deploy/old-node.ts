@@ -18,11 +18,15 @@ export function findOldNode(env: NodeJS.ProcessEnv = process.env): OldNode | und
     (d) => d && !d.includes('node_modules'),
   );
   for (const dir of new Set(dirs)) {
-    const path = join(dir, 'node');
-    if (!existsSync(path)) continue;
+    const candidate = join(dir, 'node');
+    if (!existsSync(candidate)) continue;
     try {
-      const version = execFileSync(path, ['-p', 'process.versions.node'], { encoding: 'utf8' }).trim();
-      if (!isSupportedNode(version)) return { path, version };
+      // the path as the binary itself reports it (links resolved), as the refusal names it
+      const script = 'process.execPath + "\\n" + process.versions.node';
+      const [path, version] = execFileSync(candidate, ['-p', script], { encoding: 'utf8' })
+        .trim()
+        .split('\n');
+      if (path && version && !isSupportedNode(version)) return { path, version };
     } catch {
       // not runnable here
     }
