@@ -144,7 +144,8 @@ describe('the Node.js version', () => {
       'npm itself running on it: `npm run esalert` still runs esalert, on the Node.js 24 that npm ci installed',
       SPAWNS,
       () => {
-        const npm = process.env.npm_execpath;
+        // the npm that started the tests (under npx, npm_execpath is npx-cli.js, beside npm-cli.js)
+        const npm = process.env.npm_execpath?.replace(/npx-cli\.js$/, 'npm-cli.js');
         if (!npm || !existsSync(join(REPO, 'node_modules/.bin/node')))
           throw new Error('run this through npm (npm test, npx vitest) after npm ci');
         const res = spawnSync(oldNode, [npm, 'run', '--silent', 'esalert', '--', '--version'], {
