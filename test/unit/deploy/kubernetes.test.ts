@@ -130,7 +130,7 @@ describe('deploy/kubernetes', () => {
         'ES_USERNAME',
         'ES_PASSWORD',
         'DINGTALK_TOKEN',
-        'DINGTALK_SECRET',
+        'DINGTALK_SIGN',
         'WECOM_BOT_KEY',
       ]),
     );
