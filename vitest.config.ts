@@ -21,7 +21,16 @@ if (versions.includes('9') && !withEs9)
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          // Limits against a hang, not a speed test: on a loaded machine a test that starts the
+          // command line (demo, validate, run --data) takes many seconds.
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
       ...(versions.includes('8') ? [integration(8)] : []),
       ...(withEs9 ? [integration(9)] : []),
     ],

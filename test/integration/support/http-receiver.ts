@@ -1,6 +1,7 @@
 /**
  * An HTTP receiver on 127.0.0.1 that records what alerters send. Its answers can be scripted
- * (status codes, JSON bodies such as DingTalk's {"errcode":130101}, delays) to exercise retries.
+ * (status codes, JSON bodies such as DingTalk's {"errcode":130101}, delays, or no answer until
+ * released) to exercise retries, timeouts and requests cut short.
  */
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,6 +20,8 @@ export interface Reply {
   body?: unknown;
   headers?: Record<string, string>;
   delayMs?: number;
+  /** No answer until release(): a receiver that does not answer, for as long as the test needs. */
+  hold?: boolean;
 }
 
 export interface Receiver {
@@ -30,6 +33,10 @@ export interface Receiver {
   fallback: Reply;
   /** Resolves once `n` requests arrived. */
   waitFor(n: number, timeoutMs?: number): Promise<Received[]>;
+  /** How many requests wait for an answer that `hold` keeps back. */
+  holding(): number;
+  /** Answers the held requests (those whose clients are still there are then received). */
+  release(): void;
   close(): Promise<void>;
 }
 
@@ -39,6 +46,7 @@ export async function startReceiver(
   const received: Received[] = [];
   const queue: Reply[] = [];
   const waiters: { n: number; resolve: () => void }[] = [];
+  const held: (() => void)[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -75,7 +83,8 @@ export async function startReceiver(
               : JSON.stringify(reply.body),
         );
       };
-      if (reply.delayMs) setTimeout(answer, reply.delayMs);
+      if (reply.hold) held.push(answer);
+      else if (reply.delayMs) setTimeout(answer, reply.delayMs);
       else answer();
     });
   });
@@ -96,8 +105,13 @@ export async function startReceiver(
         );
         waiters.push({ n, resolve: () => (clearTimeout(t), resolve(received)) });
       }),
+    holding: () => held.length,
+    release: () => {
+      for (const answer of held.splice(0)) answer();
+    },
     close: () =>
       new Promise((resolve) => {
+        held.length = 0;
         server.closeAllConnections();
         server.close(() => resolve());
       }),
