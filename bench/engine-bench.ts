@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { catalogs } from '../src/app/app.ts';
-import { FakeClock } from '../src/app/clock.ts';
+import { FakeClock } from '../src/model/clock.ts';
 import { createAlertPipeline } from '../src/alerts/pipeline.ts';
 import { type EngineDeps, runRule } from '../src/engine/run-rule.ts';
 import { createRuntimeRule, type RuntimeRule } from '../src/engine/runtime-rule.ts';

@@ -4,8 +4,8 @@
  * Retries, backoff, rate limits and the record of what was sent live in the pipeline.
  */
 import type { Logger } from 'pino';
-import type { Match } from '../ruletypes/rule-type.ts';
-import type { Doc } from '../util/lookup.ts';
+import type { Match } from '../model/match.ts';
+import type { Doc } from '../model/lookup.ts';
 
 export type SendOutcome =
   | { ok: true }

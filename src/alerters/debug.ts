@@ -1,5 +1,5 @@
 /** The `debug` alerter: logs each alert (as ElastAlert 2 does under --debug). */
-import { lookupField, pythonStr } from '../util/lookup.ts';
+import { lookupField, pythonStr } from '../model/lookup.ts';
 import type { AlerterDefinition } from './alerter.ts';
 
 export const debugAlerter: AlerterDefinition = {

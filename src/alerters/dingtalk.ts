@@ -6,7 +6,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-import type { Doc } from '../util/lookup.ts';
+import type { Doc } from '../model/lookup.ts';
 import { redactText } from '../util/redact.ts';
 import type { AlertContent, AlerterDefinition, SendOutcome } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';

@@ -1,7 +1,7 @@
 /** Reading alerter options: zod validation into OptionProblems, and ElastAlert 2's `$prop$` references. */
 import type { z } from 'zod';
 import { problemsFromZod } from '../config/fields.ts';
-import type { Doc } from '../util/lookup.ts';
+import type { Doc } from '../model/lookup.ts';
 import { OptionProblem } from './alerter.ts';
 
 export function readOptions<T>(schema: z.ZodType<T>, options: Doc): T {

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { stringList } from '../config/fields.ts';
-import { lookupField } from '../util/lookup.ts';
+import { lookupField } from '../model/lookup.ts';
 import { redactText } from '../util/redact.ts';
 import type { AlertContent, AlerterDefinition, SendOutcome } from './alerter.ts';
 import { guarded, httpOutcome, httpSend } from './http.ts';

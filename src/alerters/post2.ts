@@ -5,9 +5,9 @@
  */
 import { z } from 'zod';
 import { stringList } from '../config/fields.ts';
-import { type Doc, lookupField } from '../util/lookup.ts';
+import { type Doc, lookupField } from '../model/lookup.ts';
 import { redactText } from '../util/redact.ts';
-import { compileJsonTemplate, type JsonTemplate, TemplateError } from '../alerts/jinja.ts';
+import { compileJsonTemplate, type JsonTemplate, TemplateError } from '../format/jinja.ts';
 import type { AlerterDefinition, SendOutcome } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';
 import { guarded, type HttpOptions, httpOutcome, httpSend } from './http.ts';

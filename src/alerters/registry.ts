@@ -1,5 +1,4 @@
 /** Built-in alerters by name and alias. */
-import type { AlerterCatalog } from '../rules/load-rule.ts';
 import type { AlerterDefinition } from './alerter.ts';
 import { debugAlerter } from './debug.ts';
 import { dingtalkAlerter } from './dingtalk.ts';
@@ -8,6 +7,14 @@ import { postAlerter } from './post.ts';
 import { post2Alerter } from './post2.ts';
 import { webhookAlerter } from './webhook.ts';
 import { wecomAlerter } from './wecom.ts';
+
+/** What rules can name: alerters by name and alias, and every option name they read. */
+export interface AlerterCatalog {
+  get(name: string): AlerterDefinition | undefined;
+  has(name: string): boolean;
+  names(): string[];
+  optionNames(): Iterable<string>;
+}
 
 export const BUILTIN_ALERTERS: readonly AlerterDefinition[] = [
   debugAlerter,

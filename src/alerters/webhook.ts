@@ -4,9 +4,9 @@
  * the template prints is JSON-escaped, and the rendered body must parse as JSON before it is sent.
  */
 import { z } from 'zod';
-import type { Doc } from '../util/lookup.ts';
+import type { Doc } from '../model/lookup.ts';
 import { redactText } from '../util/redact.ts';
-import { compileTemplate, parseRenderedJson, TemplateError, type CompiledTemplate } from '../alerts/jinja.ts';
+import { compileTemplate, parseRenderedJson, TemplateError, type CompiledTemplate } from '../format/jinja.ts';
 import type { AlertContent, AlerterDefinition, SendOutcome } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';
 import { guarded, type HttpOptions, httpOutcome, httpSend } from './http.ts';

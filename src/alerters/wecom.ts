@@ -4,7 +4,7 @@
  * UTF-8 byte limits, and the errcode WeCom returns inside HTTP 200 replies.
  */
 import { z } from 'zod';
-import type { Doc } from '../util/lookup.ts';
+import type { Doc } from '../model/lookup.ts';
 import { redactText } from '../util/redact.ts';
 import type { AlertContent, AlerterDefinition, SendOutcome } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { debugAlerter } from '../alerters/debug.ts';
-import { createJinjaRenderer } from '../alerts/jinja.ts';
+import { createJinjaRenderer } from '../format/jinja.ts';
 import { createAlertPipeline, type AlertPipeline } from '../alerts/pipeline.ts';
 import { connectionSecrets, type EsConnectionKeys, resolveEsConnection } from '../config/es-connection.ts';
 import { type GlobalConfig, loadGlobalConfig } from '../config/global-config.ts';
@@ -16,8 +16,8 @@ import { createRuntimeRule, type RuntimeRule } from '../engine/runtime-rule.ts';
 import { EsalertError, errorMessage } from '../errors/esalert-error.ts';
 import { connectElasticsearch, type EsConnection } from '../query/es-client.ts';
 import { createEsSearchPort } from '../query/es-search-port.ts';
-import { loadDocuments, spanWindow, timeSpan } from '../query/load-documents.ts';
-import { createMemorySearchPort, type MemoryDocument } from '../query/memory-search-port.ts';
+import { loadDocuments, spanWindow, timeSpan } from '../query/memory/load-documents.ts';
+import { createMemorySearchPort, type MemoryDocument } from '../query/memory/memory-search-port.ts';
 import type { SearchPort } from '../query/search-port.ts';
 import type { Rule } from '../rules/load-rule.ts';
 import { loadRules, type LoadedRules } from '../rules/load-rules.ts';
@@ -26,9 +26,9 @@ import { createEsWriteback } from '../state/es-writeback.ts';
 import { createMemoryWriteback } from '../state/memory-writeback.ts';
 import type { SilenceEntry, WritebackStore } from '../state/writeback.ts';
 import { parseTimestamp, toIso } from '../util/time.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../model/clock.ts';
 import type { SecretRegistry } from './logger.ts';
-import type { Observability } from './observability.ts';
+import type { Observability } from '../http/observability.ts';
 import { RuleReloader } from './reloader.ts';
 import { catalogs, knownRuleOptionNames } from './catalogs.ts';
 import { loadToolConfig } from './tool-config.ts';
@@ -168,7 +168,10 @@ export async function startApp(opts: RunOptions, deps: AppDeps): Promise<App> {
   // Offline runs end when the data does: pending aggregates are then released by moving this
   // clock past their alert time (see `finished`).
   let shift = 0;
-  const clock: Clock = opts.data === undefined ? deps.clock : { now: () => deps.clock.now() + shift };
+  const clock: Clock =
+    opts.data === undefined
+      ? deps.clock
+      : { now: () => deps.clock.now() + shift, setTimer: (fn, ms) => deps.clock.setTimer(fn, ms) };
   const cats = catalogs(opts.configFile);
   const config =
     opts.data !== undefined

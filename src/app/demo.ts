@@ -6,12 +6,12 @@ import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { EnvLookup } from '../config/interpolate.ts';
-import { loadDocuments, spanWindow, timeSpan } from '../query/load-documents.ts';
-import { createMemorySearchPort } from '../query/memory-search-port.ts';
+import { loadDocuments, spanWindow, timeSpan } from '../query/memory/load-documents.ts';
+import { createMemorySearchPort } from '../query/memory/memory-search-port.ts';
 import { findRuleFiles, loadRuleFiles } from '../rules/load-rules.ts';
 import { prettyTimestamp } from '../util/time.ts';
 import { catalogs } from './catalogs.ts';
-import { FakeClock } from './clock.ts';
+import { FakeClock } from '../model/clock.ts';
 import { dryRun } from './dry-run.ts';
 import { loadToolConfig } from './tool-config.ts';
 

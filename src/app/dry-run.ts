@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { AlertContent, Alerter } from '../alerters/alerter.ts';
-import { createJinjaRenderer } from '../alerts/jinja.ts';
+import { createJinjaRenderer } from '../format/jinja.ts';
 import { createAlertPipeline } from '../alerts/pipeline.ts';
 import type { GlobalConfig } from '../config/global-config.ts';
 import { type RunOptions, type RunReport, runRule } from '../engine/run-rule.ts';
@@ -16,7 +16,7 @@ import type { Rule } from '../rules/load-rule.ts';
 import { createMemoryWriteback, type MemoryWriteback } from '../state/memory-writeback.ts';
 import type { WritebackStore } from '../state/writeback.ts';
 import { parseTimestamp } from '../util/time.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../model/clock.ts';
 
 /** Over past data (test-rule, --data) every pending alert is due, so the time limit is a century. */
 export const PAST_DATA_LIMIT_MS = 100 * 365 * 86_400_000;
@@ -67,7 +67,7 @@ export async function dryRun(
     : store;
   // Aggregates are released by moving this clock past their alert time.
   let shift = 0;
-  const clock: Clock = { now: () => o.clock.now() + shift };
+  const clock: Clock = { now: () => o.clock.now() + shift, setTimer: (fn, ms) => o.clock.setTimer(fn, ms) };
   const pipeline = createAlertPipeline({
     clock,
     logger: o.logger,

@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { EsalertError, errorMessage } from '../errors/esalert-error.ts';
 import { displayPath, hashFiles, loadRuleFile, type Rule, type RuleLoadContext } from '../rules/load-rule.ts';
 import { findRuleFiles, type LoadedRules } from '../rules/load-rules.ts';
-import type { Observability } from './observability.ts';
+import type { Observability } from '../http/observability.ts';
 
 interface Known {
   /** Content hash of the rule file and its imports when last loaded (or tried). */

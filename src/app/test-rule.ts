@@ -16,19 +16,19 @@ import { connectElasticsearch } from '../query/es-client.ts';
 import { createEsSearchPort } from '../query/es-search-port.ts';
 import { buildBaseQuery } from '../query/filters.ts';
 import { indexFor } from '../query/index-names.ts';
-import { loadDocuments, spanWindow, timeSpan } from '../query/load-documents.ts';
-import { createMemorySearchPort } from '../query/memory-search-port.ts';
+import { loadDocuments, spanWindow, timeSpan } from '../query/memory/load-documents.ts';
+import { createMemorySearchPort } from '../query/memory/memory-search-port.ts';
 import type { SearchPort } from '../query/search-port.ts';
 import { loadRuleFile, type Rule } from '../rules/load-rule.ts';
 import { createEsWriteback } from '../state/es-writeback.ts';
 import type { WritebackStore } from '../state/writeback.ts';
-import { type Doc, lookupField } from '../util/lookup.ts';
+import { type Doc, lookupField } from '../model/lookup.ts';
 import { parseTimestamp, toIso } from '../util/time.ts';
 import { parseCliTime } from './app.ts';
 import { catalogs } from './catalogs.ts';
 import { loadToolConfig } from './tool-config.ts';
 import { dryRun } from './dry-run.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../model/clock.ts';
 import type { SecretRegistry } from './logger.ts';
 
 export interface TestRuleOptions {

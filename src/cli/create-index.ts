@@ -1,7 +1,7 @@
 /** `esalert create-index`: the writeback indices, as elastalert-create-index makes them. */
 import type { Command } from 'commander';
 import { connectWithRetry } from '../app/app.ts';
-import { systemClock } from '../app/clock.ts';
+import { systemClock } from '../model/clock.ts';
 import { createLogger, SecretRegistry } from '../app/logger.ts';
 import { loadGlobalConfig } from '../config/global-config.ts';
 import type { EnvLookup } from '../config/interpolate.ts';

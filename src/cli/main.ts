@@ -7,12 +7,12 @@
 import '../../bin/check-node.cjs';
 import { Command, Option } from 'commander';
 import { type App, startApp } from '../app/app.ts';
-import { systemClock } from '../app/clock.ts';
+import { systemClock } from '../model/clock.ts';
 import { createLogger, type LogFormat, type LogLevel, SecretRegistry } from '../app/logger.ts';
 import { EsalertError, errorMessage } from '../errors/esalert-error.ts';
 import { createIndexCommand } from './create-index.ts';
 import { BackfillProgress, progressLine } from './progress.ts';
-import { Observability } from '../app/observability.ts';
+import { Observability } from '../http/observability.ts';
 import { type HttpServer, startHttpServer } from '../http/server.ts';
 import { testRuleCommand } from './test-rule.ts';
 import { silenceCommand, silenceRule } from './silence.ts';

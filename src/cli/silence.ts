@@ -1,6 +1,6 @@
 /** `esalert silence set|list|lift`, and ElastAlert 2's `run --silence UNIT=N --rule X`. */
 import type { Command } from 'commander';
-import { systemClock } from '../app/clock.ts';
+import { systemClock } from '../model/clock.ts';
 import { createLogger, SecretRegistry } from '../app/logger.ts';
 import {
   findRule,

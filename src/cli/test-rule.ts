@@ -1,6 +1,6 @@
 /** `esalert test-rule RULE`: elastalert-test-rule's flags, plus --data and --explain. */
 import { type Command, InvalidArgumentError } from 'commander';
-import { systemClock } from '../app/clock.ts';
+import { systemClock } from '../model/clock.ts';
 import { createLogger, SecretRegistry } from '../app/logger.ts';
 import { testRule, type TestRuleOptions } from '../app/test-rule.ts';
 import type { EnvLookup } from '../config/interpolate.ts';

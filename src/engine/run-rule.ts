@@ -8,15 +8,15 @@
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Clock } from '../app/clock.ts';
+import type { Clock } from '../model/clock.ts';
 import { EsalertError, errorMessage } from '../errors/esalert-error.ts';
 import { buildBaseQuery, type EsQuery } from '../query/filters.ts';
 import { readHits, toRuleHits } from '../query/hits-reader.ts';
 import { indexFor } from '../query/index-names.ts';
 import type { SearchPort } from '../query/search-port.ts';
-import type { Match, TermsBucket } from '../ruletypes/rule-type.ts';
+import type { Match, TermsBucket } from '../model/match.ts';
 import type { SilenceEntry, WritebackStore } from '../state/writeback.ts';
-import { lookupField, pythonStr } from '../util/lookup.ts';
+import { lookupField, pythonStr } from '../model/lookup.ts';
 import { parseTimestamp, toIso } from '../util/time.ts';
 import { nextAlertTime, ruleSilenceKey, silenceKey } from './realert.ts';
 import { topCountOptions, topCounts } from './top-counts.ts';

@@ -6,8 +6,8 @@
 import { buildBaseQuery, type EsQuery } from '../query/filters.ts';
 import { indexFor } from '../query/index-names.ts';
 import type { SearchPort } from '../query/search-port.ts';
-import type { Match } from '../ruletypes/rule-type.ts';
-import { type Doc, lookupField, pythonStr } from '../util/lookup.ts';
+import type { Match } from '../model/match.ts';
+import { type Doc, lookupField, pythonStr } from '../model/lookup.ts';
 import { parseTimestamp } from '../util/time.ts';
 import type { RuntimeRule } from './runtime-rule.ts';
 

@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Observability } from '../app/observability.ts';
+import type { Observability } from './observability.ts';
 
 export interface HttpServer {
   url: string;

@@ -13,8 +13,8 @@
  * k8s_skip_resync (resync no-ops) is the exception: see isResyncNoop.
  */
 import type { EsQuery } from '../query/filters.ts';
-import { sameValueQuery } from '../query/memory/scripts.ts';
-import { type Doc, lookupField } from '../util/lookup.ts';
+import { sameValueQuery } from '../query/same-value-query.ts';
+import { type Doc, lookupField } from '../model/lookup.ts';
 import { CLUSTER_SCOPED, type K8sFilterOptions } from './k8s-options.ts';
 
 /** eventrouter's document fields the filters read (the keyword sub-field is added). */

@@ -5,7 +5,7 @@
  * alert_subject_args, alert_text_kw and Jinja templates. The match itself is not changed, so
  * the default alert body (every match field) stays as ElastAlert 2 writes it.
  */
-import type { Doc } from '../util/lookup.ts';
+import type { Doc } from '../model/lookup.ts';
 import { objectOwner } from './pod-owner.ts';
 
 /** How `k8s.namespace` shows objects that have none. */

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { errorMessage } from '../errors/esalert-error.ts';
-import { regexpMatcher } from '../query/memory/term-matchers.ts';
+import { regexpMatcher } from '../query/term-matchers.ts';
 
 /** The entry of k8s_namespaces / k8s_exclude_namespaces that stands for cluster-scoped objects. */
 export const CLUSTER_SCOPED = '_cluster';

@@ -5,7 +5,7 @@
  * FailedScheduling", instead of 26. Only alerts of rules that set k8s_digest_by_workload fold;
  * the others keep their own entry, and a digest without foldable alerts is unchanged.
  */
-import type { Doc } from '../util/lookup.ts';
+import type { Doc } from '../model/lookup.ts';
 import { eventOf, involvedObjectOf } from './event-view.ts';
 import { podOwner } from './pod-owner.ts';
 

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { AlerterDefinition } from '../alerters/alerter.ts';
-import { BUILTIN_ENHANCEMENTS, type Enhancement } from '../engine/enhancement.ts';
+import { BUILTIN_ENHANCEMENTS, type Enhancement } from '../enhancements/enhancement.ts';
 import { errorMessage } from '../errors/esalert-error.ts';
 import type { RuleTypeDefinition } from '../ruletypes/rule-type.ts';
 import { isModuleReference, loadModuleExport } from './load-module.ts';

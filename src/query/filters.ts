@@ -3,9 +3,9 @@
  * `- query: {...}` wrapping, and load-time validation of every query_string with Lucene's
  * grammar, so a syntax error is reported when the rule loads instead of when it runs.
  */
-import { parseQueryString, type QueryFactory, QuerySyntaxError } from './memory/lucene-syntax.ts';
-import { FieldQueryError } from './memory/errors.ts';
-import { regexpMatcher } from './memory/term-matchers.ts';
+import { parseQueryString, type QueryFactory, QuerySyntaxError } from './lucene-syntax.ts';
+import { FieldQueryError } from './field-query-error.ts';
+import { regexpMatcher } from './term-matchers.ts';
 import type { YamlPath } from '../config/yaml-source.ts';
 
 export type EsQuery = Record<string, unknown>;

@@ -5,8 +5,8 @@
  * memory stays bounded by the page size whatever the window holds.
  */
 import { EsalertError } from '../errors/esalert-error.ts';
-import type { Hit } from '../ruletypes/rule-type.ts';
-import { type Doc, lookupField, pythonStr } from '../util/lookup.ts';
+import type { Hit } from '../model/match.ts';
+import { type Doc, lookupField, pythonStr } from '../model/lookup.ts';
 import type { EsQuery } from './filters.ts';
 import type { SearchHit, SearchPort } from './search-port.ts';
 import type { TimestampCodec } from './timestamps.ts';

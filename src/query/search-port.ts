@@ -2,7 +2,7 @@
  * What the engine needs from a search backend: Elasticsearch in production, an in-memory
  * evaluator for offline runs and tests. Requests and responses use Elasticsearch's shapes.
  */
-import type { Doc } from '../util/lookup.ts';
+import type { Doc } from '../model/lookup.ts';
 import type { EsQuery } from './filters.ts';
 
 export type SortSpec = Record<string, { order: 'asc' | 'desc' }> | string;

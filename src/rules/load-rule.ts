@@ -13,26 +13,20 @@ import { GLOBAL_ONLY_KEYS } from '../config/global-config.ts';
 import type { EnvLookup } from '../config/interpolate.ts';
 import { readYamlFile, type YamlPath, type YamlSource } from '../config/yaml-source.ts';
 import { EsalertError, errorMessage, type SourceLocation } from '../errors/esalert-error.ts';
-import { checkTemplate } from '../alerts/jinja.ts';
-import { pythonFormat } from '../alerts/python-format.ts';
+import { checkTemplate } from '../format/jinja.ts';
+import { pythonFormat } from '../format/python-format.ts';
 import { findQueryStrings, normalizeFilters, queryStringProblem } from '../query/filters.ts';
 import { isResyncNoop, k8sEventFilters, RESYNC_FIELDS, resyncNoopExclusion } from '../k8s/event-filters.ts';
 import type { Logger } from 'pino';
 import { type Alerter, type AlerterDefinition, OptionProblem } from '../alerters/alerter.ts';
+import type { AlerterCatalog } from '../alerters/registry.ts';
 import { resolveRuleReferences } from '../alerters/options.ts';
-import type { Enhancement } from '../engine/enhancement.ts';
+import type { Enhancement } from '../enhancements/enhancement.ts';
 import { findAlerterModule, findEnhancement, findRuleType } from '../modules/catalog.ts';
 import type { RuleTypeDefinition } from '../ruletypes/rule-type.ts';
-import type { Doc } from '../util/lookup.ts';
+import type { Doc } from '../model/lookup.ts';
 import { ELASTALERT_OPTION_NAMES } from './elastalert-options.ts';
 import { COMMON_RULE_OPTIONS, commonRuleSchema, type RuleOptions, toRuleOptions } from './rule-options.ts';
-
-export interface AlerterCatalog {
-  get(name: string): AlerterDefinition | undefined;
-  has(name: string): boolean;
-  names(): string[];
-  optionNames(): Iterable<string>;
-}
 
 export interface RuleCatalogs {
   ruleTypes: ReadonlyMap<string, RuleTypeDefinition<never>>;

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { DURATION_UNITS, duration } from '../config/fields.ts';
-import type { Doc } from '../util/lookup.ts';
+import type { Doc } from '../model/lookup.ts';
 import { parseTimestamp } from '../util/time.ts';
 import type { AggregationQuerySpec } from './rule-type.ts';
 

@@ -1,16 +1,15 @@
 import { z } from 'zod';
 import { duration } from '../config/fields.ts';
-import { type Doc, keyOf, lookupField } from '../util/lookup.ts';
+import { type Doc, keyOf, lookupField } from '../model/lookup.ts';
 import { parseTimestamp, prettyTimestamp, toIso } from '../util/time.ts';
 import { pyHashKey } from './python-values.ts';
 import {
-  type Hit,
-  type Match,
   MatchCollector,
   type RuleTypeContext,
   type RuleTypeDefinition,
   type RuleTypeInstance,
 } from './rule-type.ts';
+import type { Hit, Match } from '../model/match.ts';
 
 export const cardinalityOptions = z
   .object({

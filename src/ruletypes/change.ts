@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { duration } from '../config/fields.ts';
-import { keyOf, lookupField } from '../util/lookup.ts';
+import { keyOf, lookupField } from '../model/lookup.ts';
 import { pyEquals, pyFalsy } from './python-values.ts';
-import { type Hit, MatchCollector, type RuleTypeDefinition, type RuleTypeInstance } from './rule-type.ts';
+import { MatchCollector, type RuleTypeDefinition, type RuleTypeInstance } from './rule-type.ts';
+import type { Hit } from '../model/match.ts';
 
 export const changeOptions = z.object({
   query_key: z.union([z.string().min(1), z.array(z.string()).min(1)], {

@@ -1,4 +1,4 @@
-import type { Doc } from '../util/lookup.ts';
+import type { Doc } from '../model/lookup.ts';
 
 export interface WindowEntry {
   ts: number;

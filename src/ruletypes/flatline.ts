@@ -1,17 +1,15 @@
 import { z } from 'zod';
 import { duration } from '../config/fields.ts';
-import { keyOf, lookupField } from '../util/lookup.ts';
+import { keyOf, lookupField } from '../model/lookup.ts';
 import { parseTimestamp, prettyTimestamp, toIso } from '../util/time.ts';
 import { EventWindow } from './event-window.ts';
 import {
-  type Hit,
-  type Match,
   MatchCollector,
   type RuleTypeContext,
   type RuleTypeDefinition,
   type RuleTypeInstance,
-  type TermsBucket,
 } from './rule-type.ts';
+import type { Hit, Match, TermsBucket } from '../model/match.ts';
 
 export const flatlineOptions = z.object({
   threshold: z.int({ error: 'must be a whole number' }),

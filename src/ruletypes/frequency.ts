@@ -1,17 +1,15 @@
 import { z } from 'zod';
 import { duration, nonNegativeInt } from '../config/fields.ts';
-import { type Doc, keyOf, lookupField } from '../util/lookup.ts';
+import { type Doc, keyOf, lookupField } from '../model/lookup.ts';
 import { parseTimestamp, prettyTimestamp, toIso } from '../util/time.ts';
 import { EventWindow } from './event-window.ts';
 import {
-  type Hit,
-  type Match,
   MatchCollector,
   type RuleTypeContext,
   type RuleTypeDefinition,
   type RuleTypeInstance,
-  type TermsBucket,
 } from './rule-type.ts';
+import type { Hit, Match, TermsBucket } from '../model/match.ts';
 
 export const frequencyOptions = z.object({
   num_events: nonNegativeInt,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { formatNumberString, pythonNumber } from '../alerts/percent-format.ts';
+import { formatNumberString, pythonNumber } from '../format/percent-format.ts';
 import { errorMessage } from '../errors/esalert-error.ts';
-import { type Doc, pythonStr } from '../util/lookup.ts';
+import { type Doc, pythonStr } from '../model/lookup.ts';
 import {
   AGGREGATION_OPTION_NAMES,
   aggregationQuery,
@@ -11,12 +11,12 @@ import {
   unwrapAggregations,
 } from './base-aggregation.ts';
 import {
-  type Match,
   MatchCollector,
   type RuleTypeContext,
   type RuleTypeDefinition,
   type RuleTypeInstance,
 } from './rule-type.ts';
+import type { Match } from '../model/match.ts';
 
 export const METRIC_TYPES = [
   'min',

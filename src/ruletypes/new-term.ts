@@ -1,17 +1,16 @@
 import { z } from 'zod';
 import { duration } from '../config/fields.ts';
 import { EsalertError } from '../errors/esalert-error.ts';
-import { type Doc, lookupField } from '../util/lookup.ts';
+import { type Doc, lookupField } from '../model/lookup.ts';
 import { pyEqualityKey, pyFalsy, pyTupleKey } from './python-values.ts';
 import {
-  type Hit,
   MatchCollector,
   type PrepareContext,
   type RuleTypeContext,
   type RuleTypeDefinition,
   type RuleTypeInstance,
-  type TermsBucket,
 } from './rule-type.ts';
+import type { Hit, TermsBucket } from '../model/match.ts';
 
 const DAY = 86_400_000;
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { pythonFloat } from '../alerts/percent-format.ts';
-import { type Doc, pythonStr } from '../util/lookup.ts';
+import { pythonFloat } from '../format/percent-format.ts';
+import { type Doc, pythonStr } from '../model/lookup.ts';
 import {
   AGGREGATION_OPTION_NAMES,
   aggregationQuery,
@@ -11,12 +11,12 @@ import {
 } from './base-aggregation.ts';
 import { formatOr, numberFormat } from './metric-aggregation.ts';
 import {
-  type Match,
   MatchCollector,
   type RuleTypeContext,
   type RuleTypeDefinition,
   type RuleTypeInstance,
 } from './rule-type.ts';
+import type { Match } from '../model/match.ts';
 
 const esQuery = z.record(z.string(), z.unknown());
 

@@ -4,7 +4,7 @@
  * (`hashable()`: lists and dicts become their str(), and 1, 1.0 and True are the same key).
  * Missing values and JSON null are Python's None.
  */
-import { pythonRepr } from '../util/lookup.ts';
+import { pythonRepr } from '../model/lookup.ts';
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);

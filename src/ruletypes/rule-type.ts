@@ -9,22 +9,9 @@
 import type { z } from 'zod';
 import type { EsQuery } from '../query/filters.ts';
 import type { SearchPort } from '../query/search-port.ts';
-import { type Doc, setField } from '../util/lookup.ts';
+import { type Doc, setField } from '../model/lookup.ts';
+import type { Hit, Match, TermsBucket } from '../model/match.ts';
 import { toIso } from '../util/time.ts';
-
-/** A hit from the query: the document (_source with _id/_index folded in) and its timestamp. */
-export interface Hit {
-  doc: Doc;
-  ts: number;
-}
-
-export interface TermsBucket {
-  key: string | number;
-  doc_count: number;
-}
-
-/** A match: the event document (timestamp as an ISO string) plus what the rule type adds. */
-export type Match = Doc;
 
 /** What every rule type may need from the rule beyond its own options. */
 export interface RuleTypeContext {

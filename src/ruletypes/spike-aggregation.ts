@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { pythonNumber, pythonRound } from '../alerts/percent-format.ts';
+import { pythonNumber, pythonRound } from '../format/percent-format.ts';
 import { duration } from '../config/fields.ts';
-import { type Doc, lookupField, pythonStr } from '../util/lookup.ts';
+import { type Doc, lookupField, pythonStr } from '../model/lookup.ts';
 import { parseTimestamp, prettyTimestamp, timedeltaText } from '../util/time.ts';
 import { aggregationQuery } from './base-aggregation.ts';
 import type { EventWindow, WindowEntry } from './event-window.ts';
@@ -13,13 +13,13 @@ import {
   metricValues,
 } from './metric-aggregation.ts';
 import {
-  type Match,
   MatchCollector,
   type RuleTypeContext,
   type RuleTypeDefinition,
   type RuleTypeInstance,
 } from './rule-type.ts';
 import { SpikeTracker } from './spike-tracker.ts';
+import type { Match } from '../model/match.ts';
 
 export const spikeAggregationOptions = z
   .object({

@@ -5,7 +5,7 @@
  */
 import { EventWindow, type WindowEntry } from './event-window.ts';
 import type { MatchCollector, RuleTypeContext } from './rule-type.ts';
-import type { Doc } from '../util/lookup.ts';
+import type { Doc } from '../model/lookup.ts';
 import { toIso } from '../util/time.ts';
 
 export interface SpikeSettings {

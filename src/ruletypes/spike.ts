@@ -1,18 +1,16 @@
 import { z } from 'zod';
 import { duration } from '../config/fields.ts';
-import { type Doc, keyOf, lookupField } from '../util/lookup.ts';
+import { type Doc, keyOf, lookupField } from '../model/lookup.ts';
 import { parseTimestamp, prettyTimestamp, timedeltaText, toIso } from '../util/time.ts';
 import type { WindowEntry } from './event-window.ts';
 import {
-  type Hit,
-  type Match,
   MatchCollector,
   type RuleTypeContext,
   type RuleTypeDefinition,
   type RuleTypeInstance,
-  type TermsBucket,
 } from './rule-type.ts';
 import { SpikeTracker } from './spike-tracker.ts';
+import type { Hit, Match, TermsBucket } from '../model/match.ts';
 
 export const spikeOptions = z.object({
   timeframe: duration,

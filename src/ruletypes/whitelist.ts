@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { lookupField } from '../util/lookup.ts';
+import { lookupField } from '../model/lookup.ts';
 import { compareKey, listFilter, valueList } from './compare.ts';
-import { type Hit, MatchCollector, type RuleTypeDefinition } from './rule-type.ts';
+import { MatchCollector, type RuleTypeDefinition } from './rule-type.ts';
+import type { Hit } from '../model/match.ts';
 
 export const whitelistOptions = z.object({
   compare_key: compareKey,

@@ -4,7 +4,7 @@
  * runs are spread over the first interval so hundreds of rules do not start in the same second.
  * With --end the scheduler finishes once every rule has covered the window up to the end.
  */
-import type { Clock } from '../app/clock.ts';
+import type { Clock, Timer } from '../model/clock.ts';
 
 export interface Job {
   name: string;
@@ -45,7 +45,7 @@ function offsetFor(name: string, spread: number): number {
 interface Entry {
   job: Job;
   stats: JobStats;
-  timer: NodeJS.Timeout | undefined;
+  timer: Timer | undefined;
   due: number;
   queued: boolean;
 }
@@ -93,7 +93,7 @@ export class Scheduler {
   remove(name: string): void {
     const e = this.entries.get(name);
     if (!e) return;
-    clearTimeout(e.timer);
+    e.timer?.cancel();
     this.entries.delete(name);
     const q = this.queue.indexOf(e);
     if (q >= 0) this.queue.splice(q, 1);
@@ -124,30 +124,30 @@ export class Scheduler {
   /** Stops scheduling; aborts running jobs after `graceMs` and waits for them. */
   async stop(graceMs = 30_000): Promise<void> {
     this.running = false;
-    for (const e of this.entries.values()) clearTimeout(e.timer);
+    for (const e of this.entries.values()) e.timer?.cancel();
     this.queue.length = 0;
     const all = Promise.all([...this.inflight]);
-    let timer: NodeJS.Timeout | undefined;
+    let timer: Timer | undefined;
     const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(() => {
+      timer = this.o.clock.setTimer(() => {
         this.abort.abort();
         resolve();
       }, graceMs);
     });
     await Promise.race([all, timeout]);
-    clearTimeout(timer);
+    timer?.cancel();
     this.abort.abort();
     await all;
   }
 
   private arm(e: Entry): void {
-    clearTimeout(e.timer);
+    e.timer?.cancel();
     if (!this.running) return;
     const allowed = e.job.nextAllowed?.();
     if (allowed !== undefined && allowed > e.due) e.due = allowed;
     e.stats.nextRun = e.due;
     const delay = Math.max(0, e.due - this.o.clock.now());
-    e.timer = setTimeout(() => this.fire(e), Math.min(delay, 2 ** 31 - 1));
+    e.timer = this.o.clock.setTimer(() => this.fire(e), delay);
   }
 
   private fire(e: Entry): void {
@@ -184,7 +184,7 @@ export class Scheduler {
           e.stats.lastEnd = this.o.clock.now();
           this.inflight.delete(p);
           if (e.job.done?.()) {
-            clearTimeout(e.timer);
+            e.timer?.cancel();
             e.stats.nextRun = undefined;
           }
           this.checkFinished();

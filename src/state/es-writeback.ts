@@ -3,7 +3,7 @@ import type { Client } from '@elastic/elasticsearch';
 import { errors as esErrors } from '@elastic/elasticsearch';
 import { EsalertError } from '../errors/esalert-error.ts';
 import { toEsError } from '../query/es-client.ts';
-import type { Doc } from '../util/lookup.ts';
+import type { Doc } from '../model/lookup.ts';
 import { parseTimestamp, toIso } from '../util/time.ts';
 import {
   type AlertDoc,

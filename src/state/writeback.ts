@@ -8,7 +8,7 @@
  *   <wb>_error    errors (message, traceback, data)
  *   <wb>_past     created for compatibility; never written (as in ElastAlert 2)
  */
-import type { Doc } from '../util/lookup.ts';
+import type { Doc } from '../model/lookup.ts';
 
 export type WritebackKind = 'alert' | 'status' | 'silence' | 'error' | 'past' | 'state';
 

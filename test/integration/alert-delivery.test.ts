@@ -5,12 +5,12 @@
 import { createHmac } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { pythonFormat } from '../../src/alerts/python-format.ts';
+import { pythonFormat } from '../../src/format/python-format.ts';
 import { startApp } from '../../src/app/app.ts';
-import { FakeClock } from '../../src/app/clock.ts';
+import { FakeClock } from '../../src/model/clock.ts';
 import { SecretRegistry } from '../../src/app/logger.ts';
 import type { EsConnection } from '../../src/query/es-client.ts';
-import { lookupField } from '../../src/util/lookup.ts';
+import { lookupField } from '../../src/model/lookup.ts';
 import { connectTestEs, esHostPort, testEs, uniqueName } from './helpers.ts';
 import { type Receiver, startReceiver } from './support/http-receiver.ts';
 import { makeWorkspace, type Workspace } from './support/workspace.ts';

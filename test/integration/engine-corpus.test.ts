@@ -5,7 +5,7 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, startApp } from '../../src/app/app.ts';
-import { FakeClock } from '../../src/app/clock.ts';
+import { FakeClock } from '../../src/model/clock.ts';
 import { SecretRegistry } from '../../src/app/logger.ts';
 import type { EsConnection } from '../../src/query/es-client.ts';
 import { connectTestEs, esHostPort, testEs, uniqueName } from './helpers.ts';

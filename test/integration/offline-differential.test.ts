@@ -11,7 +11,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { estypes } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyze } from '../../src/query/memory/analysis.ts';
-import { type MemorySearchPort, createMemorySearchPort } from '../../src/query/memory-search-port.ts';
+import { type MemorySearchPort, createMemorySearchPort } from '../../src/query/memory/memory-search-port.ts';
 import type { EsConnection } from '../../src/query/es-client.ts';
 import type { EsQuery } from '../../src/query/filters.ts';
 import { generateAll } from '../corpus/generator.ts';

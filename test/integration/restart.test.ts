@@ -5,7 +5,7 @@
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startApp } from '../../src/app/app.ts';
-import { FakeClock } from '../../src/app/clock.ts';
+import { FakeClock } from '../../src/model/clock.ts';
 import { SecretRegistry } from '../../src/app/logger.ts';
 import { createAlertPipeline } from '../../src/alerts/pipeline.ts';
 import { catalogs } from '../../src/app/app.ts';

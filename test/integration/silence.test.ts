@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAlertPipeline } from '../../src/alerts/pipeline.ts';
 import { catalogs } from '../../src/app/app.ts';
-import { systemClock } from '../../src/app/clock.ts';
+import { systemClock } from '../../src/model/clock.ts';
 import { loadGlobalConfig } from '../../src/config/global-config.ts';
 import { type EngineDeps, runRule } from '../../src/engine/run-rule.ts';
 import { createRuntimeRule } from '../../src/engine/runtime-rule.ts';

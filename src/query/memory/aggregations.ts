@@ -33,7 +33,7 @@ import type { FieldType } from './field-mapping.ts';
 import type { EvalContext } from './field-queries.ts';
 import { evaluate } from './lquery.ts';
 import { compileQuery } from './query-eval.ts';
-import { compareTerms } from './term-matchers.ts';
+import { compareTerms } from '../term-matchers.ts';
 
 export interface AggregationContext {
   ix: DocIndex;

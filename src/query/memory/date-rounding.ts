@@ -15,7 +15,7 @@ import {
   wallClockFormat,
 } from './dates.ts';
 import { badRequest, unsupported } from './errors.ts';
-import { escapeRegExp } from './field-mapping.ts';
+import { escapeRegExp } from '../../util/escape-regexp.ts';
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;

@@ -7,6 +7,7 @@
  */
 import { EsalertError } from '../../errors/esalert-error.ts';
 import { DEFAULT_DATE_FORMATS, type DateFormatName, isIsoDate, parseDateFormats } from './dates.ts';
+import { escapeRegExp } from '../../util/escape-regexp.ts';
 
 export type FieldType = 'text' | 'keyword' | 'long' | 'float' | 'double' | 'date' | 'boolean';
 
@@ -202,8 +203,4 @@ export function mappingFromJson(json: unknown): Mapping {
 /** `*` and `?`-free names match themselves; patterns use `*` as "any characters" (Elasticsearch's simple match). */
 export function fieldPattern(pattern: string): RegExp {
   return new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`, 's');
-}
-
-export function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }

@@ -10,7 +10,7 @@
 import { type DateContext, DateParseError, parseDateMath } from './dates.ts';
 import type { DocIndex, FieldIndex } from './doc-index.ts';
 import { DocSet } from './doc-set.ts';
-import { FieldQueryError } from './errors.ts';
+import { FieldQueryError } from '../field-query-error.ts';
 import { fieldPattern } from './field-mapping.ts';
 import {
   type TermMatcher,
@@ -18,7 +18,7 @@ import {
   fuzzyTerms,
   regexpMatcher,
   wildcardMatcher,
-} from './term-matchers.ts';
+} from '../term-matchers.ts';
 
 export { FieldQueryError };
 

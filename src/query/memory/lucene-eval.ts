@@ -39,8 +39,8 @@ import {
   leaf,
   minimumShouldMatch,
 } from './lquery.ts';
-import { type QueryFactory, parseQueryString } from './lucene-syntax.ts';
-import { autoFuzziness } from './term-matchers.ts';
+import { type QueryFactory, parseQueryString } from '../lucene-syntax.ts';
+import { autoFuzziness } from '../term-matchers.ts';
 
 export interface QueryStringParams {
   query: string;

@@ -11,7 +11,7 @@
 import { analyze } from './analysis.ts';
 import { parseDateFormats } from './dates.ts';
 import { DocSet } from './doc-set.ts';
-import { FieldQueryError, badRequest, unsupported } from './errors.ts';
+import { badRequest, unsupported } from './errors.ts';
 import {
   type DateOptions,
   type EvalContext,
@@ -42,7 +42,8 @@ import {
   minimumShouldMatch,
 } from './lquery.ts';
 import { compileScriptQuery } from './scripts.ts';
-import { autoFuzziness } from './term-matchers.ts';
+import { autoFuzziness } from '../term-matchers.ts';
+import { FieldQueryError } from '../field-query-error.ts';
 
 type Obj = Record<string, unknown>;
 

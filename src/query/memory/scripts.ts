@@ -12,16 +12,7 @@ import type { FieldIndex } from './doc-index.ts';
 import { badRequest, unsupported } from './errors.ts';
 import { type EvalContext, fieldIndex, noDocs } from './field-queries.ts';
 import { type LQuery, leaf } from './lquery.ts';
-
-export const SAME_VALUE_SCRIPT =
-  'if (!doc.containsKey(params.a) || !doc.containsKey(params.b)) { return false; } ' +
-  'def x = doc[params.a]; def y = doc[params.b]; ' +
-  'return x.size() == 1 && y.size() == 1 && x.value == y.value;';
-
-/** A filter clause: documents whose fields `a` and `b` hold one and the same value. */
-export function sameValueQuery(a: string, b: string): Record<string, unknown> {
-  return { script: { script: { lang: 'painless', source: SAME_VALUE_SCRIPT, params: { a, b } } } };
-}
+import { SAME_VALUE_SCRIPT } from '../same-value-query.ts';
 
 type Obj = Record<string, unknown>;
 const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import type { Client } from '@elastic/elasticsearch';
 import { createAlertPipeline } from '../../../src/alerts/pipeline.ts';
 import { catalogs } from '../../../src/app/app.ts';
-import { FakeClock } from '../../../src/app/clock.ts';
+import { FakeClock } from '../../../src/model/clock.ts';
 import { type RunOptions, type RunReport, runRule } from '../../../src/engine/run-rule.ts';
 import { createRuntimeRule } from '../../../src/engine/runtime-rule.ts';
 import { createEsSearchPort } from '../../../src/query/es-search-port.ts';

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alerter, SendOutcome } from '../../../src/alerters/alerter.ts';
 import { BUILTIN_ALERTERS } from '../../../src/alerters/registry.ts';
-import type { Doc } from '../../../src/util/lookup.ts';
+import type { Doc } from '../../../src/model/lookup.ts';
 import { type Receiver, startReceiver } from '../../integration/support/http-receiver.ts';
 import { alertContent, type CapturedLog, captureLog, deps } from './support/alert-content.ts';
 import { type SmtpReceiver, startSmtpReceiver } from './support/smtp-receiver.ts';

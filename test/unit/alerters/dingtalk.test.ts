@@ -16,7 +16,7 @@ import { AlerterRegistry } from '../../../src/alerters/registry.ts';
 import { utf8Bytes } from '../../../src/alerters/text-limits.ts';
 import { catalogs } from '../../../src/app/app.ts';
 import { loadRuleFile } from '../../../src/rules/load-rule.ts';
-import type { Doc } from '../../../src/util/lookup.ts';
+import type { Doc } from '../../../src/model/lookup.ts';
 import { type Receiver, startReceiver } from '../../integration/support/http-receiver.ts';
 import { alertContent, captureLog, deps, signal } from './support/alert-content.ts';
 import { testConfig } from '../../support/config.ts';

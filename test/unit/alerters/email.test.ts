@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OptionProblem } from '../../../src/alerters/alerter.ts';
 import { defaultEmailSubject, emailAlerter, emailRecipients } from '../../../src/alerters/email.ts';
-import type { Doc } from '../../../src/util/lookup.ts';
+import type { Doc } from '../../../src/model/lookup.ts';
 import { type Certificates, makeCertificates } from '../../integration/support/es-gateway.ts';
 import { alertContent, captureLog, deps, signal } from './support/alert-content.ts';
 import { type SmtpReceiver, startSmtpReceiver } from './support/smtp-receiver.ts';

@@ -1,12 +1,12 @@
 /**
- * The Jinja renderer (src/alerts/jinja.ts) used by alert_text_jinja, webhook and post2: Jinja
+ * The Jinja renderer (src/format/jinja.ts) used by alert_text_jinja, webhook and post2: Jinja
  * behaviour through nunjucks, automatic JSON escaping, the extra filters, load-time checks.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { alertBody, alertTitle } from '../../../src/alerts/alert-text.ts';
+import { alertBody, alertTitle } from '../../../src/format/alert-text.ts';
 import {
   checkTemplate,
   compileJsonTemplate,
@@ -15,7 +15,7 @@ import {
   jsonEscape,
   renderJsonTemplate,
   TemplateError,
-} from '../../../src/alerts/jinja.ts';
+} from '../../../src/format/jinja.ts';
 import { isEsalertError } from '../../../src/errors/esalert-error.ts';
 
 const render = createJinjaRenderer();

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { OptionProblem } from '../../../src/alerters/alerter.ts';
 import { webhookAlerter } from '../../../src/alerters/webhook.ts';
-import type { Doc } from '../../../src/util/lookup.ts';
+import type { Doc } from '../../../src/model/lookup.ts';
 import { type Receiver, startReceiver } from '../../integration/support/http-receiver.ts';
 import { alertContent, captureLog, deps, signal } from './support/alert-content.ts';
 

@@ -8,7 +8,7 @@ import { type Alerter, OptionProblem } from '../../../src/alerters/alerter.ts';
 import { AlerterRegistry } from '../../../src/alerters/registry.ts';
 import { utf8Bytes } from '../../../src/alerters/text-limits.ts';
 import { wecomAlerter } from '../../../src/alerters/wecom.ts';
-import type { Doc } from '../../../src/util/lookup.ts';
+import type { Doc } from '../../../src/model/lookup.ts';
 import { type Receiver, startReceiver } from '../../integration/support/http-receiver.ts';
 import { alertContent, captureLog, deps, signal } from './support/alert-content.ts';
 

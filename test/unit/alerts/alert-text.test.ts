@@ -6,10 +6,10 @@
  * (tests/alerts_test.py), with its inputs and the full strings instead of its substring checks.
  */
 import { describe, expect, it } from 'vitest';
-import { alertBody, alertTitle, matchString } from '../../../src/alerts/alert-text.ts';
-import { createJinjaRenderer } from '../../../src/alerts/jinja.ts';
-import type { Match } from '../../../src/ruletypes/rule-type.ts';
-import type { Doc } from '../../../src/util/lookup.ts';
+import { alertBody, alertTitle, matchString } from '../../../src/format/alert-text.ts';
+import { createJinjaRenderer } from '../../../src/format/jinja.ts';
+import type { Match } from '../../../src/model/match.ts';
+import type { Doc } from '../../../src/model/lookup.ts';
 
 const L = (...lines: string[]) => lines.join('\n');
 const renderJinja = createJinjaRenderer();

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { AlertContent, Alerter, SendOutcome } from '../../../src/alerters/alerter.ts';
 import { ChannelDispatcher, digestOf, nextDigestSize } from '../../../src/alerts/channel-dispatcher.ts';
-import { FakeClock } from '../../../src/app/clock.ts';
+import { FakeClock } from '../../../src/model/clock.ts';
 
 const logger = pino({ level: 'silent' });
 

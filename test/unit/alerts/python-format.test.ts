@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FormatError, pythonFormat } from '../../../src/alerts/python-format.ts';
+import { FormatError, pythonFormat } from '../../../src/format/python-format.ts';
 
 describe("Python's str.format", () => {
   it.each([

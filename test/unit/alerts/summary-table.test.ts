@@ -7,9 +7,9 @@
  * strings instead of its substring checks.
  */
 import { describe, expect, it } from 'vitest';
-import { displayWidth, summaryTable, wrapText } from '../../../src/alerts/summary-table.ts';
-import type { Match } from '../../../src/ruletypes/rule-type.ts';
-import type { Doc } from '../../../src/util/lookup.ts';
+import { displayWidth, summaryTable, wrapText } from '../../../src/format/summary-table.ts';
+import type { Match } from '../../../src/model/match.ts';
+import type { Doc } from '../../../src/model/lookup.ts';
 
 const L = (...lines: string[]) => lines.join('\n');
 

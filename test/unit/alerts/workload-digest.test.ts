@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { AlertContent, Alerter } from '../../../src/alerters/alerter.ts';
 import { ChannelDispatcher, digestOf, extendOverWorkloads } from '../../../src/alerts/channel-dispatcher.ts';
-import { FakeClock } from '../../../src/app/clock.ts';
+import { FakeClock } from '../../../src/model/clock.ts';
 import { foldByWorkload, workloadKey } from '../../../src/k8s/workload-digest.ts';
 
 const SAFE = 'bcdfghjklmnpqrstvwxz2456789';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Observability } from '../../../src/app/observability.ts';
+import { Observability } from '../../../src/http/observability.ts';
 import { type HttpServer, startHttpServer } from '../../../src/http/server.ts';
 import { emptyTally, type RunReport } from '../../../src/engine/run-rule.ts';
 

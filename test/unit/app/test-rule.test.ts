@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { FakeClock } from '../../../src/app/clock.ts';
+import { FakeClock } from '../../../src/model/clock.ts';
 import { SecretRegistry } from '../../../src/app/logger.ts';
 import { EXIT, missingFields, testRule, type TestRuleOptions } from '../../../src/app/test-rule.ts';
 

@@ -11,8 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { catalogs } from '../../../src/app/catalogs.ts';
 import { k8sEventFilters } from '../../../src/k8s/event-filters.ts';
 import { buildBaseQuery } from '../../../src/query/filters.ts';
-import { type MemoryDocument, createMemorySearchPort } from '../../../src/query/memory-search-port.ts';
-import { SAME_VALUE_SCRIPT, sameValueQuery } from '../../../src/query/memory/scripts.ts';
+import { type MemoryDocument, createMemorySearchPort } from '../../../src/query/memory/memory-search-port.ts';
+import { SAME_VALUE_SCRIPT, sameValueQuery } from '../../../src/query/same-value-query.ts';
 import { testConfig } from '../../support/config.ts';
 import { type Rule, loadRuleFile } from '../../../src/rules/load-rule.ts';
 

@@ -4,10 +4,10 @@
  * and Jinja, while the match body ElastAlert 2 rules list stays as it was.
  */
 import { describe, expect, it } from 'vitest';
-import { alertBody, alertTitle, matchString } from '../../../src/alerts/alert-text.ts';
-import { createJinjaRenderer } from '../../../src/alerts/jinja.ts';
+import { alertBody, alertTitle, matchString } from '../../../src/format/alert-text.ts';
+import { createJinjaRenderer } from '../../../src/format/jinja.ts';
 import { eventTime, k8sFields } from '../../../src/k8s/event-view.ts';
-import type { Doc } from '../../../src/util/lookup.ts';
+import type { Doc } from '../../../src/model/lookup.ts';
 
 const podEvent = (event: Doc = {}): Doc => ({
   '@timestamp': '2024-05-14T03:21:09.512Z',

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isEsalertError } from '../../../src/errors/esalert-error.ts';
 import type { EsQuery } from '../../../src/query/filters.ts';
 import { javaDouble, quantile } from '../../../src/query/memory/aggregations.ts';
-import { type MemoryDocument, createMemorySearchPort } from '../../../src/query/memory-search-port.ts';
+import { type MemoryDocument, createMemorySearchPort } from '../../../src/query/memory/memory-search-port.ts';
 
 const SEC = 1000;
 const MIN = 60_000;

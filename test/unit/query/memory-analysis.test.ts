@@ -3,7 +3,7 @@ import { analyze } from '../../../src/query/memory/analysis.ts';
 import { DEFAULT_DATE_FORMATS, parseDateMath } from '../../../src/query/memory/dates.ts';
 import { DocSet } from '../../../src/query/memory/doc-set.ts';
 import { detectsAsDate } from '../../../src/query/memory/field-mapping.ts';
-import { type QueryFactory, parseQueryString } from '../../../src/query/memory/lucene-syntax.ts';
+import { type QueryFactory, parseQueryString } from '../../../src/query/lucene-syntax.ts';
 import { normalizeWildcard } from '../../../src/query/memory/lucene-eval.ts';
 import {
   compareTerms,
@@ -11,7 +11,7 @@ import {
   fuzzyTerms,
   regexpMatcher,
   wildcardMatcher,
-} from '../../../src/query/memory/term-matchers.ts';
+} from '../../../src/query/term-matchers.ts';
 
 const terms = (text: string) => analyze(text).map((t) => t.term);
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type EsalertError, isEsalertError } from '../../../src/errors/esalert-error.ts';
-import { loadDocuments, parseDocuments } from '../../../src/query/load-documents.ts';
+import { loadDocuments, parseDocuments } from '../../../src/query/memory/load-documents.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'esalert-docs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

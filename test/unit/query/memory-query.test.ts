@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isEsalertError } from '../../../src/errors/esalert-error.ts';
 import type { EsQuery } from '../../../src/query/filters.ts';
-import { type MemoryDocument, createMemorySearchPort } from '../../../src/query/memory-search-port.ts';
+import { type MemoryDocument, createMemorySearchPort } from '../../../src/query/memory/memory-search-port.ts';
 
 const docs: MemoryDocument[] = [
   {

@@ -6,7 +6,7 @@ import {
   type MemoryDocument,
   createMemorySearchPort,
   filterSource,
-} from '../../../src/query/memory-search-port.ts';
+} from '../../../src/query/memory/memory-search-port.ts';
 import type { SearchHit } from '../../../src/query/search-port.ts';
 
 const MIN = 60_000;

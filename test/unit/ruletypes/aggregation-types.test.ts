@@ -6,7 +6,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { unwrapAggregations } from '../../../src/ruletypes/base-aggregation.ts';
-import type { Doc } from '../../../src/util/lookup.ts';
+import type { Doc } from '../../../src/model/lookup.ts';
 import { type Case, create, run } from './support.ts';
 
 const T = '2024-05-14T10:00:00Z';

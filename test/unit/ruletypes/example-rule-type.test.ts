@@ -8,7 +8,7 @@ import { catalogs } from '../../../src/app/app.ts';
 import { createRuntimeRule } from '../../../src/engine/runtime-rule.ts';
 import { loadRuleFile } from '../../../src/rules/load-rule.ts';
 import { testConfig } from '../../support/config.ts';
-import type { Hit } from '../../../src/ruletypes/rule-type.ts';
+import type { Hit } from '../../../src/model/match.ts';
 
 const ROOT = join(import.meta.dirname, '../../..');
 

@@ -5,10 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import type { SearchPort, SearchRequest, SearchResponse } from '../../../src/query/search-port.ts';
 import { HISTORY_PAGE_SIZE } from '../../../src/ruletypes/new-term.ts';
-import type { Hit, PrepareContext, RuleTypeInstance } from '../../../src/ruletypes/rule-type.ts';
-import type { Doc } from '../../../src/util/lookup.ts';
+import type { PrepareContext, RuleTypeInstance } from '../../../src/ruletypes/rule-type.ts';
+import type { Doc } from '../../../src/model/lookup.ts';
 import { toIso } from '../../../src/util/time.ts';
 import { create } from './support.ts';
+import type { Hit } from '../../../src/model/match.ts';
 
 const NOW = Date.parse('2024-05-14T12:00:00Z');
 

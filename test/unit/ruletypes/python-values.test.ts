@@ -9,8 +9,8 @@ import {
   percentFormat,
   pythonFloat,
   pythonRound,
-} from '../../../src/alerts/percent-format.ts';
-import { FormatError } from '../../../src/alerts/python-format.ts';
+} from '../../../src/format/percent-format.ts';
+import { FormatError } from '../../../src/format/python-format.ts';
 import {
   pyEqualityKey,
   pyEquals,

@@ -5,9 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_RULE_TYPES } from '../../../src/ruletypes/registry.ts';
-import type { Hit, Match, RuleTypeContext } from '../../../src/ruletypes/rule-type.ts';
-import type { Doc } from '../../../src/util/lookup.ts';
+import type { RuleTypeContext } from '../../../src/ruletypes/rule-type.ts';
+import type { Doc } from '../../../src/model/lookup.ts';
 import { parseTimestamp, toIso } from '../../../src/util/time.ts';
+import type { Hit, Match } from '../../../src/model/match.ts';
 
 type Step =
   | { data: Doc[] }

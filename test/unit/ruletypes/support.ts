@@ -4,9 +4,10 @@
  */
 import { expect } from 'vitest';
 import { BUILTIN_RULE_TYPES } from '../../../src/ruletypes/registry.ts';
-import type { Hit, Match, RuleTypeContext, RuleTypeInstance } from '../../../src/ruletypes/rule-type.ts';
-import type { Doc } from '../../../src/util/lookup.ts';
+import type { RuleTypeContext, RuleTypeInstance } from '../../../src/ruletypes/rule-type.ts';
+import type { Doc } from '../../../src/model/lookup.ts';
 import { parseTimestamp, toIso } from '../../../src/util/time.ts';
+import type { Hit, Match } from '../../../src/model/match.ts';
 
 export type Step =
   | { data: Doc[] }

@@ -1,6 +1,6 @@
 /** Field lookup: ElastAlert 2's util_test cases for lookup_es_key, plus Python str() forms. */
 import { describe, expect, it } from 'vitest';
-import { keyOf, lookupField, pythonRepr, pythonStr, setField } from '../../../src/util/lookup.ts';
+import { keyOf, lookupField, pythonRepr, pythonStr, setField } from '../../../src/model/lookup.ts';
 
 describe('lookupField (EA2 lookup_es_key)', () => {
   it('EA2 test_setting_keys', () => {

@@ -2,9 +2,9 @@
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import type { AlertContent, AlerterDeps } from '../../../../src/alerters/alerter.ts';
-import { alertBody, alertTitle, matchString } from '../../../../src/alerts/alert-text.ts';
-import type { Match } from '../../../../src/ruletypes/rule-type.ts';
-import type { Doc } from '../../../../src/util/lookup.ts';
+import { alertBody, alertTitle, matchString } from '../../../../src/format/alert-text.ts';
+import type { Match } from '../../../../src/model/match.ts';
+import type { Doc } from '../../../../src/model/lookup.ts';
 
 /** title/body/matchTexts as ElastAlert 2 formats them for an `any` rule (no rule-type paragraph). */
 export function alertContent(

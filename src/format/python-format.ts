@@ -4,7 +4,7 @@
  * width, grouping, precision, type: s d f e g % x o b). `{{` and `}}` are literal braces.
  */
 import { pyExponential, pyFixed, pyGeneral } from '../util/py-float.ts';
-import { pythonRepr, pythonStr } from '../util/lookup.ts';
+import { pythonRepr, pythonStr } from '../model/lookup.ts';
 
 export class FormatError extends Error {}
 

@@ -7,19 +7,19 @@
  * never "no hits".
  * See docs/offline-evaluation.md.
  */
-import { EsalertError } from '../errors/esalert-error.ts';
-import type { Doc } from '../util/lookup.ts';
-import { aggregate } from './memory/aggregations.ts';
-import { type DocIndex, type FieldIndex, type IndexedDoc, buildIndex } from './memory/doc-index.ts';
-import { DocSet } from './memory/doc-set.ts';
-import { badRequest, unsupported } from './memory/errors.ts';
-import { type Mapping, fieldPattern, inferMapping, mappingFromJson } from './memory/field-mapping.ts';
-import type { EvalContext } from './memory/field-queries.ts';
-import { evaluate } from './memory/lquery.ts';
-import { compileQuery } from './memory/query-eval.ts';
-import { compareTerms } from './memory/term-matchers.ts';
-import type { EsQuery } from './filters.ts';
-import type { SearchHit, SearchPort, SearchRequest, SearchResponse, SortSpec } from './search-port.ts';
+import { EsalertError } from '../../errors/esalert-error.ts';
+import type { Doc } from '../../model/lookup.ts';
+import { aggregate } from './aggregations.ts';
+import { type DocIndex, type FieldIndex, type IndexedDoc, buildIndex } from './doc-index.ts';
+import { DocSet } from './doc-set.ts';
+import { badRequest, unsupported } from './errors.ts';
+import { type Mapping, fieldPattern, inferMapping, mappingFromJson } from './field-mapping.ts';
+import type { EvalContext } from './field-queries.ts';
+import { evaluate } from './lquery.ts';
+import { compileQuery } from './query-eval.ts';
+import { compareTerms } from '../term-matchers.ts';
+import type { EsQuery } from '../filters.ts';
+import type { SearchHit, SearchPort, SearchRequest, SearchResponse, SortSpec } from '../search-port.ts';
 
 export interface MemoryDocument {
   _id: string;

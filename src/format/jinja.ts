@@ -15,7 +15,7 @@
 import { createRequire } from 'node:module';
 import nunjucks from 'nunjucks';
 import { EsalertError } from '../errors/esalert-error.ts';
-import { type Doc, lookupField, pythonRepr } from '../util/lookup.ts';
+import { type Doc, lookupField, pythonRepr } from '../model/lookup.ts';
 import { isValidTimeZone, parseTimestamp, strftime, wallTime } from '../util/time.ts';
 import type { JinjaRenderer } from './alert-text.ts';
 

@@ -4,7 +4,7 @@
  * starts with "{" and `%` otherwise.
  */
 import { pyExponential, pyFixed, pyGeneral } from '../util/py-float.ts';
-import { pythonRepr } from '../util/lookup.ts';
+import { pythonRepr } from '../model/lookup.ts';
 import { FormatError, pythonFormat } from './python-format.ts';
 
 /** Python's repr() of a float: shortest round-trip digits, "1.0", "1e-05", "1e+16", "inf", "nan". */

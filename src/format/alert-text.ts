@@ -4,8 +4,8 @@
  * settings produce the same text.
  */
 import { k8sFields } from '../k8s/event-view.ts';
-import type { Match } from '../ruletypes/rule-type.ts';
-import { type Doc, lookupField, pythonStr } from '../util/lookup.ts';
+import type { Match } from '../model/match.ts';
+import { type Doc, lookupField, pythonStr } from '../model/lookup.ts';
 import { FormatError, pythonFormat } from './python-format.ts';
 import { summaryTable } from './summary-table.ts';
 

@@ -4,8 +4,8 @@
  * `&` intersection, `~` complement, `<1-100>` numeric intervals, `"..."` literals), and fuzzy
  * matching (Damerau-Levenshtein with transpositions, as FuzzyQuery).
  */
-import { FieldQueryError } from './errors.ts';
-import { escapeRegExp } from './field-mapping.ts';
+import { FieldQueryError } from './field-query-error.ts';
+import { escapeRegExp } from '../util/escape-regexp.ts';
 
 export type TermMatcher = (term: string) => boolean;
 

@@ -9,9 +9,9 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
-import { EsalertError } from '../errors/esalert-error.ts';
-import { lookupField } from '../util/lookup.ts';
-import { parseTimestamp } from '../util/time.ts';
+import { EsalertError } from '../../errors/esalert-error.ts';
+import { lookupField } from '../../model/lookup.ts';
+import { parseTimestamp } from '../../util/time.ts';
 import type { MemoryDocument } from './memory-search-port.ts';
 
 export type DocumentsFormat = 'ndjson' | 'json';

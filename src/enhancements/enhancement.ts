@@ -3,8 +3,8 @@
  * match before it is alerted, or drop it. Built in: TimeEnhancement (pretty timestamp); others
  * come from modules/.
  */
-import type { Match } from '../ruletypes/rule-type.ts';
-import { lookupField } from '../util/lookup.ts';
+import type { Match } from '../model/match.ts';
+import { lookupField } from '../model/lookup.ts';
 import { parseTimestamp, prettyTimestamp } from '../util/time.ts';
 
 export interface EnhancementContext {

@@ -2,8 +2,8 @@
  * The aggregation summary table (summary_table_fields), in ElastAlert 2's three styles: an ASCII
  * grid (as Python's texttable draws it, 80 columns), markdown, and an HTML table.
  */
-import type { Match } from '../ruletypes/rule-type.ts';
-import { type Doc, lookupField, pythonRepr, pythonStr } from '../util/lookup.ts';
+import type { Match } from '../model/match.ts';
+import { type Doc, lookupField, pythonRepr, pythonStr } from '../model/lookup.ts';
 
 interface Column {
   path: string;

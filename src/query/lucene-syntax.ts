@@ -8,7 +8,7 @@
  *
  * The parser calls a QueryFactory for every term, as Lucene calls getFieldQuery & co.
  */
-import { EsalertError } from '../../errors/esalert-error.ts';
+import { EsalertError } from '../errors/esalert-error.ts';
 
 type Kind =
   | 'AND'

@@ -1,0 +1,81 @@
+/**
+ * The import graph between the folders of src/, counting every import: type-only imports,
+ * re-exports and dynamic import() included. query/memory (the in-memory backend) counts as a
+ * folder of its own, so that production code cannot reach into the emulator through query/.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import ts from 'typescript';
+
+/** Subfolders that are layers of their own (everything else counts as its top-level folder). */
+const OWN_UNITS = ['query/memory'];
+
+export interface FolderEdge {
+  from: string;
+  to: string;
+  /** One `file -> imported file` line per import behind the edge. */
+  imports: string[];
+}
+
+function sourceFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...sourceFiles(p));
+    else if (e.name.endsWith('.ts')) out.push(p);
+  }
+  return out;
+}
+
+/** The folder (layer) a file of src/ belongs to; '.' for a file directly in src/. */
+export function unitOf(srcDir: string, file: string): string {
+  const parts = relative(srcDir, file).split(sep);
+  if (parts.length === 1) return '.';
+  const two = parts.slice(0, 2).join('/');
+  return parts.length > 2 && OWN_UNITS.includes(two) ? two : parts[0]!;
+}
+
+export function folderGraph(srcDir: string): FolderEdge[] {
+  const edges = new Map<string, FolderEdge>();
+  for (const file of sourceFiles(srcDir)) {
+    const from = unitOf(srcDir, file);
+    const info = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
+    for (const { fileName } of info.importedFiles) {
+      if (!fileName.startsWith('.')) continue; // packages and node: builtins
+      const target = resolve(dirname(file), fileName);
+      const to = unitOf(srcDir, target);
+      if (to === from) continue;
+      const key = `${from} -> ${to}`;
+      const edge = edges.get(key) ?? { from, to, imports: [] };
+      edge.imports.push(`${relative(srcDir, file)} -> ${relative(srcDir, target)}`);
+      edges.set(key, edge);
+    }
+  }
+  return [...edges.values()].sort((a, b) => a.from.localeCompare(b.from) || a.to.localeCompare(b.to));
+}
+
+/** A cycle among the edges (as a path that returns to its start), or undefined when there is none. */
+export function findCycle(edges: readonly { from: string; to: string }[]): string[] | undefined {
+  const next = new Map<string, string[]>();
+  for (const e of edges) next.set(e.from, [...(next.get(e.from) ?? []), e.to]);
+  const state = new Map<string, 'open' | 'done'>();
+  const path: string[] = [];
+  const visit = (n: string): string[] | undefined => {
+    if (state.get(n) === 'done') return undefined;
+    if (state.get(n) === 'open') return [...path.slice(path.indexOf(n)), n];
+    state.set(n, 'open');
+    path.push(n);
+    for (const m of next.get(n) ?? []) {
+      const cycle = visit(m);
+      if (cycle) return cycle;
+    }
+    path.pop();
+    state.set(n, 'done');
+    return undefined;
+  };
+  for (const n of [...next.keys()].sort()) {
+    const cycle = visit(n);
+    if (cycle) return cycle;
+  }
+  return undefined;
+}

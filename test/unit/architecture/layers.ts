@@ -1,0 +1,121 @@
+/**
+ * What each folder of src/ may import: the layering that layers.test.ts enforces and
+ * docs/architecture.md shows (the test checks that the two tables agree). Lower layers come
+ * first. An import that is not allowed here is a design question, not a lint exception: move the
+ * shared piece down (usually to model/) instead of widening a row.
+ */
+export interface Layer {
+  folder: string;
+  mayImport: readonly string[];
+  holds: string;
+}
+
+export const LAYERS: readonly Layer[] = [
+  {
+    folder: 'model',
+    mayImport: [],
+    holds: 'plain shared types and helpers: Match, Hit, Clock, document lookup',
+  },
+  { folder: 'errors', mayImport: [], holds: 'the error class with stable codes' },
+  { folder: 'util', mayImport: ['errors'], holds: 'time, cron, Python floats, redaction' },
+  { folder: 'config', mayImport: ['errors', 'util'], holds: 'config.yaml, environment, field schemas' },
+  {
+    folder: 'query',
+    mayImport: ['model', 'errors', 'util', 'config'],
+    holds: 'the search port, Elasticsearch adapter, Lucene grammar, query builders',
+  },
+  {
+    folder: 'query/memory',
+    mayImport: ['query', 'model', 'errors', 'util'],
+    holds: 'the in-memory backend (offline runs), behind the search port',
+  },
+  {
+    folder: 'k8s',
+    mayImport: ['query', 'model', 'errors', 'util'],
+    holds: 'Kubernetes event filters, fields and workload digests',
+  },
+  {
+    folder: 'format',
+    mayImport: ['k8s', 'model', 'errors', 'util'],
+    holds: 'Python-style and percent formatting, Jinja, alert texts, summary tables',
+  },
+  {
+    folder: 'alerters',
+    mayImport: ['format', 'config', 'model', 'errors', 'util'],
+    holds: 'one file per channel, the registry',
+  },
+  {
+    folder: 'ruletypes',
+    mayImport: ['query', 'format', 'config', 'model', 'errors', 'util'],
+    holds: 'one file per rule type, the registry',
+  },
+  { folder: 'enhancements', mayImport: ['model', 'util'], holds: 'match enhancements' },
+  {
+    folder: 'modules',
+    mayImport: ['alerters', 'ruletypes', 'enhancements', 'errors'],
+    holds: 'loading user modules (custom rule types, alerters, enhancements)',
+  },
+  {
+    folder: 'rules',
+    mayImport: [
+      'alerters',
+      'ruletypes',
+      'enhancements',
+      'modules',
+      'format',
+      'query',
+      'k8s',
+      'config',
+      'model',
+      'errors',
+      'util',
+    ],
+    holds: 'rule files -> rules',
+  },
+  {
+    folder: 'state',
+    mayImport: ['query', 'model', 'errors', 'util'],
+    holds: 'the writeback stores, Elasticsearch and in memory',
+  },
+  {
+    folder: 'engine',
+    mayImport: ['rules', 'ruletypes', 'query', 'state', 'model', 'errors', 'util'],
+    holds: 'one run of one rule',
+  },
+  {
+    folder: 'alerts',
+    mayImport: ['engine', 'alerters', 'format', 'state', 'k8s', 'model', 'errors', 'util'],
+    holds: 'the alert path',
+  },
+  { folder: 'scheduler', mayImport: ['model'], holds: 'when rules run' },
+  { folder: 'http', mayImport: ['engine', 'util'], holds: 'metrics, health, the API' },
+  {
+    folder: 'app',
+    mayImport: [
+      'alerts',
+      'scheduler',
+      'engine',
+      'http',
+      'state',
+      'rules',
+      'modules',
+      'ruletypes',
+      'alerters',
+      'enhancements',
+      'format',
+      'k8s',
+      'query',
+      'query/memory',
+      'config',
+      'model',
+      'errors',
+      'util',
+    ],
+    holds: 'the composition root and the commands behind the CLI',
+  },
+  {
+    folder: 'cli',
+    mayImport: ['app', 'http', 'state', 'config', 'model', 'errors', 'util'],
+    holds: 'argv -> command, exit codes',
+  },
+];
