@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findCycle, folderGraph, unitOf } from './folder-graph.ts';
+import { findCycle, folderGraph, importsOutside, unitOf } from './folder-graph.ts';
 import { LAYERS } from './layers.ts';
 
 const ROOT = join(import.meta.dirname, '../../..');
@@ -38,6 +38,10 @@ describe('layers of src/', () => {
       .filter((e) => !allowed.get(e.from)?.has(e.to))
       .flatMap((e) => e.imports.map((i) => `${e.from} may not import ${e.to}: ${i}`));
     expect(forbidden).toEqual([]);
+  });
+
+  it('imports nothing outside src/ but the Node.js version check, which must run before anything', () => {
+    expect(importsOutside(SRC)).toEqual(['cli/main.ts -> ../bin/check-node.cjs']);
   });
 
   it('has no cycle among its folders, and the table allows none', () => {
