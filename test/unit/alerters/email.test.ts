@@ -292,6 +292,23 @@ describe('failures', () => {
     }
   });
 
+  it('an abort while the message is being built ends it too, before a session starts', async () => {
+    plain.hold = true;
+    const before = plain.mails.length;
+    try {
+      const rule = base(plain);
+      const alerter = emailAlerter.create(rule, deps(captureLog(), ruleDir));
+      const controller = new AbortController();
+      const sending = alerter.send(alertContent(rule, [MATCH]), controller.signal);
+      controller.abort(); // the message is still being composed
+      expect(await sending).toMatchObject({ ok: false, reason: expect.stringContaining('aborted') });
+    } finally {
+      plain.hold = false;
+      await plain.release();
+    }
+    expect(plain.mails).toHaveLength(before);
+  });
+
   it('an abort ends the session', async () => {
     plain.hold = true;
     try {
