@@ -1,38 +1,58 @@
 import { defineConfig } from 'vitest/config';
-import { pickJava } from './test/harness/java.ts';
+import { type ServerId, SERVER_IDS, missingJava, parseServerId } from './test/harness/elasticsearch.ts';
 
-const integration = (major: 8 | 9) => ({
+/**
+ * One integration project per server: Elasticsearch 7.17, 8.x, 9.x and OpenSearch 2.x, 3.x. Each
+ * starts its own node (test/harness/global-setup.ts). ESALERT_ES_VERSIONS picks some, e.g. "8" or
+ * "es7,os2"; a server this machine has no Java for is left out, and the harness says so.
+ * By default the servers are tested one after another (a test file at a time);
+ * ESALERT_SERVERS_IN_PARALLEL=N runs the files of all servers together, N at a time.
+ */
+const parallel = Number(process.env.ESALERT_SERVERS_IN_PARALLEL ?? 0);
+const integration = (id: ServerId, order: number) => ({
   test: {
-    name: `es${major}`,
+    name: id,
     include: ['test/integration/**/*.test.ts'],
     globalSetup: ['test/harness/global-setup.ts'],
-    provide: { esMajor: major },
+    provide: { server: id },
     testTimeout: 120_000,
     hookTimeout: 180_000,
+    sequence: { groupOrder: parallel > 0 ? 1 : order },
   },
 });
 
-// Elasticsearch 9.x needs Java 21+; without one the 9.x project is left out (and the harness says so).
-const versions = (process.env.ESALERT_ES_VERSIONS ?? '8,9').split(',').map((v) => v.trim());
-const withEs9 = versions.includes('9') && pickJava(21) !== undefined;
-if (versions.includes('9') && !withEs9)
-  process.stderr.write('[es-harness] no Java 21+ found: skipping Elasticsearch 9.x\n');
+const wanted = (process.env.ESALERT_ES_VERSIONS ?? SERVER_IDS.join(','))
+  .split(',')
+  .map((v) => v.trim())
+  .filter(Boolean)
+  .map((v) => {
+    const id = parseServerId(v);
+    if (!id) throw new Error(`ESALERT_ES_VERSIONS: unknown server "${v}" (use ${SERVER_IDS.join(', ')})`);
+    return id;
+  });
+const servers = SERVER_IDS.filter((id) => {
+  if (!wanted.includes(id)) return false;
+  const missing = missingJava(id);
+  if (missing) process.stderr.write(`[es-harness] ${missing}; none found: skipping ${id}\n`);
+  return !missing;
+});
 
 export default defineConfig({
   test: {
+    ...(parallel > 0 ? { maxWorkers: parallel } : {}),
     projects: [
       {
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          sequence: { groupOrder: 0 },
           // Limits against a hang, not a speed test: on a loaded machine a test that starts the
           // command line (demo, validate, run --data) takes many seconds.
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },
       },
-      ...(versions.includes('8') ? [integration(8)] : []),
-      ...(withEs9 ? [integration(9)] : []),
+      ...servers.map((id, i) => integration(id, i + 1)),
     ],
   },
 });

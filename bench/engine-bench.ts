@@ -15,18 +15,19 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { catalogs } from '../src/app/app.ts';
+import { catalogs } from '../src/app/catalogs.ts';
 import { FakeClock } from '../src/model/clock.ts';
 import { createAlertPipeline } from '../src/alerts/pipeline.ts';
 import { type EngineDeps, runRule } from '../src/engine/run-rule.ts';
 import { createRuntimeRule, type RuntimeRule } from '../src/engine/runtime-rule.ts';
 import { connectElasticsearch, type EsConnection } from '../src/query/es-client.ts';
 import { createEsSearchPort } from '../src/query/es-search-port.ts';
-import { loadRules } from '../src/rules/load-rules.ts';
+import { loadRules } from '../src/compile/load-rules.ts';
 import { createEsWriteback } from '../src/state/es-writeback.ts';
+import { writebackStores } from '../src/state/writeback.ts';
 import { generateCorpus } from '../test/corpus/generator.ts';
 import { loadCorpus } from '../test/corpus/load.ts';
-import { ensureEs8, startElasticsearch } from '../test/harness/elasticsearch.ts';
+import { startServer } from '../test/harness/elasticsearch.ts';
 import { makeWorkspace } from '../test/integration/support/workspace.ts';
 import { testConfig } from '../test/support/config.ts';
 import { BENCH_RULES } from './rule-set.ts';
@@ -37,6 +38,8 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '60' },
     url: { type: 'string' },
     heap: { type: 'string', default: '2048' },
+    server: { type: 'string', default: 'es8' },
+    'server-version': { type: 'string' },
   },
 });
 const docs = Number(args.docs);
@@ -70,7 +73,7 @@ async function setupEs(): Promise<{ url: string; stop: () => Promise<void>; vers
     await conn.close();
     return { url: args.url, stop: async () => {}, version };
   }
-  const es = await startElasticsearch(await ensureEs8(), { heapMb: Number(args.heap), log });
+  const es = await startServer(args.server, args['server-version'], { heapMb: Number(args.heap), log });
   return { url: es.url, stop: es.stop, version: es.version };
 }
 
@@ -120,18 +123,17 @@ async function phase(
   const pipeline = createAlertPipeline({
     clock,
     logger: silent,
-    writeback,
+    stores: writebackStores(writeback),
     alertTimeLimitMs: 2 * 86_400_000,
     maxAggregation: 10_000,
   });
   const engine: EngineDeps = {
     clock,
     logger: silent,
-    writeback,
+    stores: writebackStores(writeback),
     sink: pipeline,
     search: () => port,
     globals: { runEveryMs: 60_000, oldQueryLimitMs: 7 * 86_400_000 },
-    silenceCache: new Map(),
   };
   let hits = 0;
   let matches = 0;

@@ -1,10 +1,11 @@
 /**
  * ElastAlert 2 and esalert side by side over the same Elasticsearch, corpus and rules:
  *
- *   node bench/compare/compare.ts [--docs 40000] [--es http://127.0.0.1:9200] [--trace] [--esalert-ref HEAD]
+ *   node bench/compare/compare.ts [--docs 40000] [--server es7|es8|es9|os2|os3 [--server-version V]]
+ *        [--es http://127.0.0.1:9200] [--trace] [--esalert-ref HEAD]
  *        [--ea2-limit-minutes 60] [--ea2-run <work dir>/ea2-run.json]
  *
- * Starts a test Elasticsearch (or uses --es, loading the corpus when eventrouter-* is missing),
+ * Starts a test server (--server: Elasticsearch 7.17, 8.x (the default), 9.x, OpenSearch 2.x, 3.x) (or uses --es, loading the corpus when eventrouter-* is missing),
  * writes the shared rule set, runs ElastAlert 2 and then esalert over the corpus's day, each through
  * its own counting proxy into its own writeback index, and prints a markdown report (also written
  * to bench/results/compare-<docs>.md): time, CPU, memory, Elasticsearch requests, per-rule matches
@@ -23,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { connectElasticsearch } from '../../src/query/es-client.ts';
 import { DEFAULT_CORPUS, generateCorpus } from '../../test/corpus/generator.ts';
 import { loadCorpus } from '../../test/corpus/load.ts';
-import { ensureEs8, type RunningEs, startElasticsearch } from '../../test/harness/elasticsearch.ts';
+import { type RunningEs, runningServerName, startServer } from '../../test/harness/elasticsearch.ts';
 import { diffAlerts, ruleKeysFromDir } from './diff-alerts.ts';
 import { ensureEa2 } from './ea2-install.ts';
 import type { EngineRun, EngineRunOptions } from './engine-run.ts';
@@ -43,6 +44,8 @@ const { values: args } = parseArgs({
     out: { type: 'string' },
     trace: { type: 'boolean', default: false },
     heap: { type: 'string', default: '1024' },
+    server: { type: 'string', default: 'es8' },
+    'server-version': { type: 'string' },
     'esalert-ref': { type: 'string' },
     'ea2-limit-minutes': { type: 'string', default: '60' },
     'ea2-run': { type: 'string' },
@@ -107,10 +110,10 @@ async function main(): Promise<void> {
   try {
     let url = args.es;
     if (!url) {
-      es = await startElasticsearch(await ensureEs8(), { heapMb: Number(args.heap) });
+      es = await startServer(args.server, args['server-version'], { heapMb: Number(args.heap) });
       url = es.url;
     }
-    const esVersion = ((await (await fetch(url)).json()) as { version: { number: string } }).version.number;
+    const esVersion = await runningServerName(url);
     const loaded = await ensureCorpus(url);
     const window = corpusWindow();
     const workDir = mkdtempSync(join(tmpdir(), `esalert-compare-${docs}-`));

@@ -6,9 +6,8 @@
  *
  *   node bench/compare/feeder.ts --es http://127.0.0.1:9200 [--rate 200] [--minutes 10] [--history-minutes 15]
  */
-import type { Client } from '@elastic/elasticsearch';
 import { parseArgs } from 'node:util';
-import { connectElasticsearch } from '../../src/query/es-client.ts';
+import { type EsClient as Client, connectElasticsearch } from '../../src/query/es-client.ts';
 import { type CorpusOptions, generateCorpus } from '../../test/corpus/generator.ts';
 import type { CorpusDoc } from '../../test/corpus/kube.ts';
 import { dailyIndex, loadCorpus } from '../../test/corpus/load.ts';

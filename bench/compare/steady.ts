@@ -20,9 +20,8 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { Client } from '@elastic/elasticsearch';
-import { connectElasticsearch } from '../../src/query/es-client.ts';
-import { ensureEs8, type RunningEs, startElasticsearch } from '../../test/harness/elasticsearch.ts';
+import { type EsClient as Client, connectElasticsearch } from '../../src/query/es-client.ts';
+import { type RunningEs, runningServerName, startServer } from '../../test/harness/elasticsearch.ts';
 import { ensureEa2 } from './ea2-install.ts';
 import { type EngineRunOptions, engineEnv, writeConfig } from './engine-run.ts';
 import { REQUEST_KINDS, type RequestCounts, startEsProxy } from './es-proxy.ts';
@@ -292,7 +291,7 @@ export function renderSteadyReport(
     '',
     `- date: ${new Date().toISOString()}`,
     `- machine: ${machineInfo()}`,
-    `- ${runs.map((r) => `${TITLE[r.engine]} ${r.version}`).join('; ')}; Node ${process.version}; Elasticsearch ${setup.esVersion} (single node, 127.0.0.1)`,
+    `- ${runs.map((r) => `${TITLE[r.engine]} ${r.version}`).join('; ')}; Node ${process.version}; ${setup.esVersion} (single node, 127.0.0.1)`,
     `- ${setup.rules} rules (the comparison rule set's types and modes, cycled; the rules that would read most of the stream narrowed to Warning events), \`run_every\` 1 min, \`buffer_time\` 15 min, \`max_threads\` 10, \`misfire_grace_time\` default (5 s)`,
     `- events: the corpus generator's scenarios in real time, ${setup.rate} documents/s on average, @timestamp = now; the ${setup.historyMinutes} minutes before the start loaded at once; indices emptied between the engines`,
     `- each engine ran alone for ${setup.minutes} min (then SIGINT), through its own counting proxy, with its own writeback index; measurement: ${runs[0]?.measurement.method ?? ''}`,
@@ -360,6 +359,8 @@ async function main(): Promise<void> {
       engines: { type: 'string', default: 'ea2,esalert' },
       es: { type: 'string' },
       heap: { type: 'string', default: '1024' },
+      server: { type: 'string', default: 'es8' },
+      'server-version': { type: 'string' },
       out: { type: 'string' },
       'esalert-ref': { type: 'string' },
     },
@@ -378,10 +379,10 @@ async function main(): Promise<void> {
   try {
     let url = args.es;
     if (!url) {
-      es = await startElasticsearch(await ensureEs8(), { heapMb: Number(args.heap) });
+      es = await startServer(args.server, args['server-version'], { heapMb: Number(args.heap) });
       url = es.url;
     }
-    const esVersion = ((await (await fetch(url)).json()) as { version: { number: string } }).version.number;
+    const esVersion = await runningServerName(url);
     const conn = await connectElasticsearch({ nodes: [url], requestTimeoutMs: 120_000 });
     const workDir = mkdtempSync(join(tmpdir(), `esalert-steady-${rules}-`));
     const rulesDir = join(workDir, 'rules');

@@ -4,6 +4,7 @@
  * Retries, backoff, rate limits and the record of what was sent live in the pipeline.
  */
 import type { Logger } from 'pino';
+import type { EnvLookup } from '../config/interpolate.ts';
 import type { Match } from '../model/match.ts';
 import type { Doc } from '../model/lookup.ts';
 
@@ -54,6 +55,10 @@ export interface AlerterDeps {
   logger: Logger;
   /** Directory of the rule file, for relative paths (smtp_auth_file). */
   ruleDir: string;
+  /** The rule file itself (ElastAlert 2's rule_file, which some payloads carry). */
+  ruleFile?: string;
+  /** The environment (AWS_* credentials and regions, ES_* for the indexer), as config/ reads it. */
+  env?: EnvLookup;
 }
 
 export interface AlerterDefinition {
@@ -62,6 +67,8 @@ export interface AlerterDefinition {
   aliases?: string[];
   summary: string;
   optionNames: readonly string[];
+  /** Prefixes of further options it reads (Jira's arbitrary `jira_<field>` options). */
+  optionPrefixes?: readonly string[];
   /** Builds the alerter from the rule's options; throws a RULE_INVALID error naming the option to fix. */
   create(options: Doc, deps: AlerterDeps): Alerter;
 }

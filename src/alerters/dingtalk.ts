@@ -1,7 +1,6 @@
 /**
- * DingTalk custom robot (钉钉自定义机器人): ElastAlert 2's `dingtalk` alerter and the seed
- * article's plugin (elastalert_modules.dingtalk_alert.DingTalkAlerter, full URL in
- * dingtalk_webhook), plus @mentions, keyword checks, signing computed afresh for every request,
+ * DingTalk custom robot (钉钉自定义机器人): ElastAlert 2's `dingtalk` alerter, also serving the
+ * DingTalk plugins (plugin-aliases.ts; full URL in dingtalk_webhook), plus @mentions, keyword checks, signing computed afresh for every request,
  * a UTF-8 size cap, and the errcode DingTalk returns inside HTTP 200 replies.
  */
 import { createHmac } from 'node:crypto';
@@ -167,7 +166,6 @@ function sentText(payload: Doc): string {
 
 export const dingtalkAlerter: AlerterDefinition = {
   name: 'dingtalk',
-  aliases: ['elastalert_modules.dingtalk_alert.DingTalkAlerter'],
   summary: 'DingTalk custom robot: text, markdown and action cards, @mentions, signing, errcode checks.',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {

@@ -45,9 +45,14 @@ const pythonTruthy = (v: unknown) =>
   !(Array.isArray(v) && v.length === 0) &&
   !(typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0);
 
-/** The subject when the rule has no alert_subject: "ElastAlert: <name>", plus " - <query_key value>". */
-export function defaultEmailSubject(ruleName: string, options: Doc, matches: readonly Match[]): string {
-  let subject = `ElastAlert: ${ruleName}`;
+/** The subject when the rule has no alert_subject: "ElastAlert: <name>", plus " - <query_key value>" (SES says "ElastAlert 2"). */
+export function defaultEmailSubject(
+  ruleName: string,
+  options: Doc,
+  matches: readonly Match[],
+  prefix = 'ElastAlert',
+): string {
+  let subject = `${prefix}: ${ruleName}`;
   const qk = options.query_key;
   if (typeof qk === 'string') {
     const value = matches[0]?.[qk];

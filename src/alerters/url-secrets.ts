@@ -41,3 +41,12 @@ export function displayUrl(url: string): string {
 export function urlDigest(url: string): string {
   return createHash('sha1').update(url).digest('hex').slice(0, 12);
 }
+
+/** The last part of a URL's path (the token of webhooks like https://webhooks.gitter.im/e/<token>). */
+export function lastPathPart(url: string): string | undefined {
+  try {
+    return new URL(url).pathname.split('/').filter(Boolean).at(-1);
+  } catch {
+    return undefined;
+  }
+}

@@ -9,7 +9,7 @@ import { redactText } from '../util/redact.ts';
 import type { AlertContent, AlerterDefinition, SendOutcome } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';
 import { guarded, type HttpOptions, httpSend } from './http.ts';
-import { readOptions } from './options.ts';
+import { proxyOption, readOptions } from './options.ts';
 import { type ErrcodeMeaning, robotOutcome } from './robot-reply.ts';
 import { truncateUtf8 } from './text-limits.ts';
 import { displayUrl, urlDigest, urlSecrets } from './url-secrets.ts';
@@ -126,14 +126,7 @@ export const wecomAlerter: AlerterDefinition = {
         `wecom_mentioned_list / wecom_mentioned_mobile_list only work with text messages; ${type} messages mention nobody (markdown can write <@userid> in the text)`,
       );
     }
-    let proxy: string | undefined;
-    if (o.wecom_proxy) {
-      try {
-        proxy = new URL(o.wecom_proxy).toString();
-      } catch {
-        throw new OptionProblem('wecom_proxy', 'must be a URL such as http://proxy.example:3128');
-      }
-    }
+    const proxy = proxyOption(o.wecom_proxy, 'wecom_proxy');
     const secrets = [
       ...[o.wecom_key, o.work_wechat_bot_id].filter((s): s is string => !!s && s.length >= 4),
       ...urlSecrets(url),

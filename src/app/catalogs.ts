@@ -1,7 +1,7 @@
 /** The rule types and alerters rules can name, and where user modules are looked up. */
 import { dirname, resolve } from 'node:path';
 import { AlerterRegistry } from '../alerters/registry.ts';
-import type { RuleCatalogs } from '../rules/load-rule.ts';
+import type { RuleCatalogs } from '../compile/compile-rule.ts';
 import { COMMON_RULE_OPTIONS } from '../rules/rule-options.ts';
 import { BUILTIN_RULE_TYPES } from '../ruletypes/registry.ts';
 

@@ -8,12 +8,13 @@ import type { Logger } from 'pino';
 import type { EnvLookup } from '../config/interpolate.ts';
 import { loadDocuments, spanWindow, timeSpan } from '../query/memory/load-documents.ts';
 import { createMemorySearchPort } from '../query/memory/memory-search-port.ts';
-import { findRuleFiles, loadRuleFiles } from '../rules/load-rules.ts';
+import { loadRuleFiles } from '../compile/load-rules.ts';
 import { prettyTimestamp } from '../util/time.ts';
 import { catalogs } from './catalogs.ts';
 import { FakeClock } from '../model/clock.ts';
 import { dryRun } from './dry-run.ts';
 import { loadToolConfig } from './tool-config.ts';
+import { findRuleFiles } from '../rules/find-rule-files.ts';
 
 /** The package root (rules/ and examples/ ship with it). */
 export const PACKAGE_ROOT = resolve(import.meta.dirname, '../..');
@@ -78,7 +79,7 @@ export async function runDemo(
     const n = run.sent.length;
     alerts += n;
     out(
-      `\n▶ ${rule.name} (${String(rule.raw.type)}): ${run.report.hits} events matched the filter, ${run.report.matches.length} match(es), ${n} alert(s)`,
+      `\n▶ ${rule.name} (${rule.definition.common.type}): ${run.report.hits} events matched the filter, ${run.report.matches.length} match(es), ${n} alert(s)`,
     );
     if (run.report.error) {
       errors++;

@@ -9,14 +9,15 @@ import type { AlertContent, Alerter } from '../alerters/alerter.ts';
 import { createJinjaRenderer } from '../format/jinja.ts';
 import { createAlertPipeline } from '../alerts/pipeline.ts';
 import type { GlobalConfig } from '../config/global-config.ts';
-import { type RunOptions, type RunReport, runRule } from '../engine/run-rule.ts';
+import { type RunOptions, runRule } from '../engine/run-rule.ts';
 import { createRuntimeRule } from '../engine/runtime-rule.ts';
 import type { SearchPort } from '../query/search-port.ts';
-import type { Rule } from '../rules/load-rule.ts';
+import type { CompiledRule } from '../compile/compiled-rule.ts';
 import { createMemoryWriteback, type MemoryWriteback } from '../state/memory-writeback.ts';
-import type { WritebackStore } from '../state/writeback.ts';
+import { type SilenceStore, type Stores, writebackStores } from '../state/writeback.ts';
 import { parseTimestamp } from '../util/time.ts';
 import type { Clock } from '../model/clock.ts';
+import type { RunReport } from '../engine/run-report.ts';
 
 /** Over past data (test-rule, --data) every pending alert is due, so the time limit is a century. */
 export const PAST_DATA_LIMIT_MS = 100 * 365 * 86_400_000;
@@ -28,7 +29,7 @@ export interface DryRunOptions {
   /** Really send through the rule's alerters (test-rule --alert). */
   alert?: boolean;
   /** Read silences from here too (the live writeback index). */
-  silences?: Pick<WritebackStore, 'silence'>;
+  silences?: Pick<SilenceStore, 'silence'>;
   run?: Pick<RunOptions, 'recordQueries' | 'onProgress' | 'signal'>;
 }
 
@@ -55,28 +56,37 @@ export function recordingAlerter(sent: AlertContent[]): Alerter {
 }
 
 export async function dryRun(
-  rule: Rule,
+  rule: CompiledRule,
   port: SearchPort,
   window: { start: number; end: number },
   o: DryRunOptions,
 ): Promise<DryRun> {
   const store = createMemoryWriteback();
   const sent: AlertContent[] = [];
-  const writeback: WritebackStore = o.silences
-    ? { ...store, silence: async (key) => (await store.silence(key)) ?? o.silences!.silence(key) }
-    : store;
+  const live = o.silences;
+  const stores: Stores = {
+    ...writebackStores(store),
+    ...(live
+      ? {
+          silences: {
+            ...store,
+            silence: async (key: string) => (await store.silence(key)) ?? live.silence(key),
+          },
+        }
+      : {}),
+  };
   // Aggregates are released by moving this clock past their alert time.
   let shift = 0;
   const clock: Clock = { now: () => o.clock.now() + shift, setTimer: (fn, ms) => o.clock.setTimer(fn, ms) };
   const pipeline = createAlertPipeline({
     clock,
     logger: o.logger,
-    writeback,
+    stores,
     // what a live run would have sent when it was due, however long ago that is for past data
     alertTimeLimitMs: PAST_DATA_LIMIT_MS,
     maxAggregation: o.config.maxAggregation,
     renderJinja: createJinjaRenderer(),
-    ...(o.alert ? {} : { overrideAlerters: () => [recordingAlerter(sent)] }),
+    ...(o.alert ? {} : { alerters: () => [recordingAlerter(sent)] }),
     retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
   });
   const rt = createRuntimeRule(rule);
@@ -86,11 +96,10 @@ export async function dryRun(
     {
       clock,
       logger: o.logger,
-      writeback,
+      stores,
       sink: pipeline,
       search: () => port,
       globals: { runEveryMs: o.config.runEveryMs, oldQueryLimitMs: o.config.oldQueryLimitMs },
-      silenceCache: new Map(),
     },
     { ...o.run, start: window.start },
   );

@@ -9,9 +9,12 @@
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { EsalertError, errorMessage } from '../errors/esalert-error.ts';
-import { displayPath, hashFiles, loadRuleFile, type Rule, type RuleLoadContext } from '../rules/load-rule.ts';
-import { findRuleFiles, type LoadedRules } from '../rules/load-rules.ts';
+import { displayPath, hashFiles } from '../rules/load-rule.ts';
+import { type LoadedRules } from '../compile/load-rules.ts';
 import type { Observability } from '../http/observability.ts';
+import { loadRuleFile, type RuleLoadContext } from '../compile/compile-rule.ts';
+import type { CompiledRule } from '../compile/compiled-rule.ts';
+import { findRuleFiles } from '../rules/find-rule-files.ts';
 
 interface Known {
   /** Content hash of the rule file and its imports when last loaded (or tried). */
@@ -26,7 +29,7 @@ export interface ReloaderDeps {
   ctx: RuleLoadContext;
   /** `--rule`: only this rule; new files are not picked up. */
   onlyRule?: string;
-  install(rule: Rule): Promise<void>;
+  install(rule: CompiledRule): Promise<void>;
   remove(name: string): void;
   logger: Logger;
   observability?: Observability;
@@ -89,7 +92,7 @@ export class RuleReloader {
       const hash = hashFiles(k?.files ?? [abs]);
       if (k && hash === k.hash) continue;
       const shown = displayPath(abs);
-      let rule: Rule;
+      let rule: CompiledRule;
       try {
         rule = loadRuleFile(abs, this.d.ctx);
         const clash = [...this.known].find(([other, o]) => other !== abs && o.ruleName === rule.name);

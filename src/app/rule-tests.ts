@@ -27,7 +27,7 @@ import { readYamlFile, type YamlSource } from '../config/yaml-source.ts';
 import { EsalertError, errorMessage } from '../errors/esalert-error.ts';
 import { loadDocuments, spanWindow, timeSpan } from '../query/memory/load-documents.ts';
 import { createMemorySearchPort, type MemoryDocument } from '../query/memory/memory-search-port.ts';
-import { loadRuleFile, type Rule } from '../rules/load-rule.ts';
+import type { CompiledRule } from '../compile/compiled-rule.ts';
 import { type Doc, lookupField, pythonStr, setField } from '../model/lookup.ts';
 import { parseTimestamp, toIso } from '../util/time.ts';
 import { catalogs } from './catalogs.ts';
@@ -35,6 +35,7 @@ import { FakeClock } from '../model/clock.ts';
 import { dryRun } from './dry-run.ts';
 import { parseSilenceDuration } from './silence.ts';
 import { loadToolConfig } from './tool-config.ts';
+import { loadRuleFile } from '../compile/compile-rule.ts';
 
 const timestamp = z.union([z.string(), z.date()]).transform((v, ctx) => {
   const ms = v instanceof Date ? v.getTime() : parseTimestamp(v);
@@ -156,7 +157,7 @@ const indent = (text: string, prefix = '      | ') =>
     .map((l) => prefix + l)
     .join('\n');
 
-function check(rule: Rule, e: Expectation, got: Awaited<ReturnType<typeof dryRun>>): string[] {
+function check(rule: CompiledRule, e: Expectation, got: Awaited<ReturnType<typeof dryRun>>): string[] {
   const out: string[] = [];
   const alerts = got.sent.filter((s) => s.ruleName === rule.name);
   const where = `${rule.name}:`;

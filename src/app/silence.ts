@@ -4,18 +4,21 @@
  * what ElastAlert 2's `--silence` writes, so either engine honours the other's.
  */
 import { existsSync, statSync } from 'node:fs';
-import { ruleSilenceKey, silenceKey } from '../engine/realert.ts';
+import { ruleSilenceKey, silenceKey } from '../alerts/realert.ts';
 import { EsalertError } from '../errors/esalert-error.ts';
-import type { Rule } from '../rules/load-rule.ts';
-import { loadRuleFile } from '../rules/load-rule.ts';
-import { loadRules } from '../rules/load-rules.ts';
+import type { CompiledRule } from '../compile/compiled-rule.ts';
+import { loadRuleFile } from '../compile/compile-rule.ts';
+import { loadRules } from '../compile/load-rules.ts';
 import { createEsWriteback } from '../state/es-writeback.ts';
-import type { WritebackStore } from '../state/writeback.ts';
+import type { SilenceStore } from '../state/writeback.ts';
 import { toIso } from '../util/time.ts';
-import { type AppDeps, connectWithRetry } from './app.ts';
+import type { EnvLookup } from '../config/interpolate.ts';
+import { type Clock, systemClock } from '../model/clock.ts';
+import { createLogger, SecretRegistry } from './logger.ts';
 import { catalogs } from './catalogs.ts';
 import { loadToolConfig } from './tool-config.ts';
 import type { GlobalConfig } from '../config/global-config.ts';
+import { type ConnectDeps, connectWithRetry } from './connect.ts';
 
 const UNIT_MS: Record<string, number> = {
   w: 604_800_000,
@@ -50,9 +53,9 @@ export function parseSilenceDuration(text: string): number {
 export function findRule(
   ref: string,
   config: GlobalConfig,
-  deps: Pick<AppDeps, 'env' | 'logger'>,
+  deps: Pick<ConnectDeps, 'env' | 'logger'>,
   configFile?: string,
-): Rule {
+): CompiledRule {
   const ctx = { global: config, env: deps.env, catalogs: catalogs(configFile), logger: deps.logger };
   if (existsSync(ref) && statSync(ref).isFile()) return loadRuleFile(ref, ctx);
   const loaded = loadRules(ctx);
@@ -67,7 +70,7 @@ export function findRule(
 }
 
 /** The silence key: `<name>._silence` for the whole rule, `<realert_key>.<value>` for one query_key value. */
-export function silenceKeyFor(rule: Rule, queryKeyValue?: string): string {
+export function silenceKeyFor(rule: CompiledRule, queryKeyValue?: string): string {
   return queryKeyValue === undefined
     ? ruleSilenceKey(rule.name)
     : silenceKey(rule.options.realertKey, queryKeyValue);
@@ -75,11 +78,14 @@ export function silenceKeyFor(rule: Rule, queryKeyValue?: string): string {
 
 export interface SilenceContext {
   config: GlobalConfig;
-  store: WritebackStore;
+  store: SilenceStore;
   close(): Promise<void>;
 }
 
-export async function openSilences(configFile: string | undefined, deps: AppDeps): Promise<SilenceContext> {
+export async function openSilences(
+  configFile: string | undefined,
+  deps: ConnectDeps,
+): Promise<SilenceContext> {
   const config = loadToolConfig(configFile, deps.env);
   const conn = await connectWithRetry(config.raw, deps, AbortSignal.timeout(60_000));
   // visible to the next search of a running esalert at once
@@ -90,7 +96,7 @@ export async function openSilences(configFile: string | undefined, deps: AppDeps
 
 export async function setSilence(
   ctx: SilenceContext,
-  rule: Rule,
+  rule: CompiledRule,
   durationMs: number,
   now: number,
   queryKeyValue?: string,
@@ -104,7 +110,7 @@ export async function setSilence(
 export async function listSilences(
   ctx: SilenceContext,
   now: number,
-  o: { rule?: Rule; all?: boolean },
+  o: { rule?: CompiledRule; all?: boolean },
 ): Promise<{ id: string; key: string; until: string; exponent: number }[]> {
   const filter = {
     ...(o.rule ? { key: ruleSilenceKey(o.rule.name), prefix: `${o.rule.options.realertKey}.` } : {}),
@@ -117,7 +123,7 @@ export async function listSilences(
 export async function liftSilences(
   ctx: SilenceContext,
   now: number,
-  target: { id: string } | { rule: Rule; queryKeyValue?: string },
+  target: { id: string } | { rule: CompiledRule; queryKeyValue?: string },
 ): Promise<string[]> {
   if ('id' in target) return (await ctx.store.deleteSilence(target.id)) ? [target.id] : [];
   const key = silenceKeyFor(target.rule, target.queryKeyValue);
@@ -126,4 +132,35 @@ export async function liftSilences(
     if (await ctx.store.deleteSilence(s.id)) lifted.push(s.id);
   }
   return lifted;
+}
+
+/** What the silence commands run on: the system clock, and a logger that scrubs connection secrets. */
+export function silenceTools(env: EnvLookup): ConnectDeps & { clock: Clock } {
+  const secrets = new SecretRegistry();
+  return {
+    env,
+    clock: systemClock,
+    logger: createLogger({ level: 'warn', format: 'json' }, secrets),
+    secrets,
+  };
+}
+
+/** `esalert silence set` and ElastAlert 2's `run --silence UNIT=N --rule X`. */
+export async function silenceRule(
+  o: { config?: string; rule: string; duration: string; key?: string },
+  env: EnvLookup,
+  out: (line: string) => void,
+): Promise<void> {
+  const durationMs = parseSilenceDuration(o.duration);
+  const deps = silenceTools(env);
+  const ctx = await openSilences(o.config, deps);
+  try {
+    const rule = findRule(o.rule, ctx.config, deps, o.config);
+    const s = await setSilence(ctx, rule, durationMs, deps.clock.now(), o.key);
+    out(
+      `Silenced ${o.key === undefined ? `rule "${rule.name}"` : `"${rule.name}" for ${rule.options.queryKey ?? 'query_key'} = ${o.key}`} until ${s.until} (key ${s.key})`,
+    );
+  } finally {
+    await ctx.close();
+  }
 }

@@ -19,17 +19,20 @@ import { indexFor } from '../query/index-names.ts';
 import { loadDocuments, spanWindow, timeSpan } from '../query/memory/load-documents.ts';
 import { createMemorySearchPort } from '../query/memory/memory-search-port.ts';
 import type { SearchPort } from '../query/search-port.ts';
-import { loadRuleFile, type Rule } from '../rules/load-rule.ts';
+import type { CompiledRule } from '../compile/compiled-rule.ts';
 import { createEsWriteback } from '../state/es-writeback.ts';
 import type { WritebackStore } from '../state/writeback.ts';
 import { type Doc, lookupField } from '../model/lookup.ts';
 import { parseTimestamp, toIso } from '../util/time.ts';
-import { parseCliTime } from './app.ts';
+import { parseCliTime } from '../config/cli-time.ts';
 import { catalogs } from './catalogs.ts';
 import { loadToolConfig } from './tool-config.ts';
 import { dryRun } from './dry-run.ts';
 import type { Clock } from '../model/clock.ts';
-import type { SecretRegistry } from './logger.ts';
+import { createLogger, SecretRegistry } from './logger.ts';
+import { systemClock } from '../model/clock.ts';
+import { redactText } from '../util/redact.ts';
+import { loadRuleFile } from '../compile/compile-rule.ts';
 
 export interface TestRuleOptions {
   rule: string;
@@ -77,8 +80,8 @@ export function fieldNames(doc: Doc, prefix = ''): string[] {
 }
 
 /** Fields the rule uses (query_key, compare_key, alert_text_args, templates...) that a sample document does not have. */
-export function missingFields(rule: Rule, sample: Doc): { option: string; field: string }[] {
-  const raw = rule.raw;
+export function missingFields(rule: CompiledRule, sample: Doc): { option: string; field: string }[] {
+  const raw = rule.definition.raw;
   const o = rule.options;
   const wanted: { option: string; field: string }[] = [];
   const add = (option: string, v: unknown) => {
@@ -103,8 +106,13 @@ export function missingFields(rule: Rule, sample: Doc): { option: string; field:
     for (const m of t.matchAll(/\{\{\s*([A-Za-z_@][\w.@]*)/g))
       wanted.push({ option: 'template', field: m[1]! });
   const root = typeof raw.jinja_root_name === 'string' ? raw.jinja_root_name : '_data';
+  // fields esalert adds to every match of this rule
+  const added = new Set([
+    ...(rule.discover?.kibana ? ['kibana_discover_url'] : []),
+    ...(rule.discover?.opensearch ? ['opensearch_discover_url'] : []),
+  ]);
   return wanted.filter(({ field }) => {
-    if (field.startsWith(`${root}.`) || field in raw) return false;
+    if (field.startsWith(`${root}.`) || field in raw || added.has(field)) return false;
     return (
       lookupField(sample, field) === undefined &&
       lookupField(sample, field.replace(/\.keyword$/, '')) === undefined
@@ -114,7 +122,7 @@ export function missingFields(rule: Rule, sample: Doc): { option: string; field:
 
 function window(
   o: TestRuleOptions,
-  rule: Rule,
+  rule: CompiledRule,
   deps: TestRuleDeps,
   dataRange: [number, number] | undefined,
 ): [number, number] {
@@ -146,7 +154,7 @@ export async function testRule(o: TestRuleOptions, deps: TestRuleDeps): Promise<
   };
   const config = loadToolConfig(o.config, deps.env);
   const cats = catalogs(o.config);
-  let rule: Rule;
+  let rule: CompiledRule;
   try {
     rule = loadRuleFile(o.rule, { global: config, env: deps.env, catalogs: cats, logger: deps.logger });
   } catch (err) {
@@ -179,7 +187,7 @@ export async function testRule(o: TestRuleOptions, deps: TestRuleDeps): Promise<
     dataRange = timeSpan(docs, rule.options.timestampField);
     port = createMemorySearchPort(docs);
   } else {
-    const options = resolveEsConnection(rule.raw, deps.env);
+    const options = resolveEsConnection(rule.connection, deps.env);
     const conn = await connectElasticsearch(options);
     deps.secrets.add(...connectionSecrets(options));
     port = createEsSearchPort(conn.client);
@@ -347,3 +355,22 @@ export async function testRule(o: TestRuleOptions, deps: TestRuleDeps): Promise<
 }
 
 export { EsalertError };
+
+/**
+ * test-rule as the command line runs it: on the system clock, with warnings logged as text and
+ * every secret the run learns scrubbed from what it prints.
+ */
+export function runTestRule(
+  o: TestRuleOptions,
+  deps: Pick<TestRuleDeps, 'env' | 'out' | 'progress'>,
+): Promise<number> {
+  const secrets = new SecretRegistry();
+  return testRule(o, {
+    env: deps.env,
+    clock: systemClock,
+    logger: createLogger({ level: 'warn', format: 'text' }, secrets),
+    secrets,
+    out: (line) => deps.out(redactText(line, secrets.list())),
+    ...(deps.progress ? { progress: deps.progress } : {}),
+  });
+}

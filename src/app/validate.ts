@@ -8,9 +8,10 @@ import type { Logger } from 'pino';
 import type { EnvLookup } from '../config/interpolate.ts';
 import { EsalertError } from '../errors/esalert-error.ts';
 import { displayPath } from '../rules/load-rule.ts';
-import { findRuleFiles, loadRuleFiles } from '../rules/load-rules.ts';
+import { loadRuleFiles } from '../compile/load-rules.ts';
 import { catalogs } from './catalogs.ts';
 import { loadToolConfig } from './tool-config.ts';
+import { findRuleFiles } from '../rules/find-rule-files.ts';
 
 export interface ValidateOptions {
   /** Rule files or folders; none means the config's rules_folder. */
@@ -52,7 +53,12 @@ export function validateRules(o: ValidateOptions, deps: { env: EnvLookup; logger
     logger: deps.logger,
   });
   for (const r of [...loaded.rules, ...loaded.disabled]) {
-    report.rules.push({ name: r.name, file: r.file, type: String(r.raw.type), enabled: r.options.isEnabled });
+    report.rules.push({
+      name: r.name,
+      file: r.file,
+      type: r.definition.common.type,
+      enabled: r.options.isEnabled,
+    });
     report.warnings.push(...r.warnings);
   }
   for (const { file, error } of loaded.errors) {

@@ -6,16 +6,14 @@
 // First: on an old Node.js it refuses in one sentence before the dependencies below are evaluated.
 import '../../bin/check-node.cjs';
 import { Command, Option } from 'commander';
-import { type App, startApp } from '../app/app.ts';
-import { systemClock } from '../model/clock.ts';
-import { createLogger, type LogFormat, type LogLevel, SecretRegistry } from '../app/logger.ts';
+import type { LogFormat, LogLevel } from '../app/logger.ts';
+import { runService } from '../app/service.ts';
+import { silenceRule } from '../app/silence.ts';
 import { EsalertError, errorMessage } from '../errors/esalert-error.ts';
 import { createIndexCommand } from './create-index.ts';
 import { BackfillProgress, progressLine } from './progress.ts';
-import { Observability } from '../http/observability.ts';
-import { type HttpServer, startHttpServer } from '../http/server.ts';
 import { testRuleCommand } from './test-rule.ts';
-import { silenceCommand, silenceRule } from './silence.ts';
+import { silenceCommand } from './silence.ts';
 import { demoCommand } from './demo.ts';
 import { testCommand } from './test.ts';
 import { validateCommand } from './validate.ts';
@@ -154,42 +152,27 @@ program
           return fail(err);
         }
       }
-      const secrets = new SecretRegistry();
-      const format = o.logFormat as LogFormat;
-      const logger = createLogger({ level: logLevel(o), format }, secrets);
-      // a progress line for backfills, on a terminal with readable logs
-      const meter = process.stderr.isTTY && format === 'text' ? new BackfillProgress() : undefined;
-      const line = meter ? progressLine(process.stderr) : undefined;
-      let app: App | undefined;
-      let server: HttpServer | undefined;
-      let stopping = false;
-      const observability = o.httpPort !== undefined ? new Observability() : undefined;
-      const shutdown = (signal: NodeJS.Signals) => {
-        if (stopping) return;
-        stopping = true;
-        logger.warn({ signal }, 'stopping: finishing running queries and sending due alerts');
-        if (observability) observability.phase = 'stopping';
-        void (app?.stop() ?? Promise.resolve())
-          .then(() => server?.close())
-          .then(
-            () => process.exit(0),
-            (err: unknown) => fail(err),
-          );
-      };
-      process.on('SIGTERM', shutdown);
-      process.on('SIGINT', shutdown);
+      let http: { port: number; host: string } | undefined;
       try {
-        if (observability) {
+        if (o.httpPort !== undefined) {
           const port = Number(o.httpPort);
           if (!Number.isInteger(port) || port < 0 || port > 65535)
             throw new EsalertError('CONFIG_INVALID', `--http-port ${o.httpPort} is not a port number`);
-          server = await startHttpServer(observability, port, o.httpHost);
-          logger.info(
-            { url: server.url },
-            `serving /metrics, /healthz, /readyz and /api/rules on ${server.url}`,
-          );
+          http = { port, host: o.httpHost };
         }
-        app = await startApp(
+      } catch (err) {
+        return fail(err);
+      }
+      const format = o.logFormat as LogFormat;
+      // a progress line for backfills, on a terminal with readable logs
+      const meter = process.stderr.isTTY && format === 'text' ? new BackfillProgress() : undefined;
+      const line = meter ? progressLine(process.stderr) : undefined;
+      const stop = new AbortController();
+      const onSignal = (signal: NodeJS.Signals) => stop.abort(signal);
+      process.on('SIGTERM', onSignal);
+      process.on('SIGINT', onSignal);
+      try {
+        const result = await runService(
           {
             configFile: o.config,
             ...(o.rule ? { rule: o.rule } : {}),
@@ -199,6 +182,8 @@ program
             pinRules: Boolean(o.pinRules),
             drainMs: seconds(o.shutdownTimeout, '--shutdown-timeout') * 1000,
             ...(o.data ? { data: o.data } : {}),
+            log: { level: logLevel(o), format },
+            ...(http ? { http } : {}),
             ...(meter && line
               ? {
                   progress: {
@@ -210,21 +195,19 @@ program
                       line.update(meter.text());
                     },
                     ruleRun: (_rule: string, matches: number) => meter.ruleRun(matches),
+                    done: () => {
+                      line.clear();
+                      process.stderr.write(`backfill done: ${meter.text()}\n`);
+                    },
                   },
                 }
               : {}),
           },
-          { env, clock: systemClock, logger, secrets, ...(observability ? { observability } : {}) },
+          { env },
+          stop.signal,
         );
-        await app.finished;
-        line?.clear();
-        if (meter) process.stderr.write(`backfill done: ${meter.text()}\n`);
-        await app.stop();
-        await server?.close();
-        const failed = app.loaded.errors.length > 0;
-        process.exit(failed ? 2 : 0);
+        process.exit(!result.stopped && result.failedRules > 0 ? 2 : 0);
       } catch (err) {
-        logger.flush?.();
         fail(err);
       }
     },

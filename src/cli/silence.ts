@@ -1,51 +1,20 @@
 /** `esalert silence set|list|lift`, and ElastAlert 2's `run --silence UNIT=N --rule X`. */
 import type { Command } from 'commander';
-import { systemClock } from '../model/clock.ts';
-import { createLogger, SecretRegistry } from '../app/logger.ts';
 import {
   findRule,
   liftSilences,
   listSilences,
   openSilences,
-  parseSilenceDuration,
-  setSilence,
+  silenceRule,
+  silenceTools,
 } from '../app/silence.ts';
 import type { EnvLookup } from '../config/interpolate.ts';
 
 type Out = (line: string) => void;
 
-const toolDeps = (env: EnvLookup) => {
-  const secrets = new SecretRegistry();
-  return {
-    env,
-    clock: systemClock,
-    logger: createLogger({ level: 'warn', format: 'json' }, secrets),
-    secrets,
-  };
-};
-
-export async function silenceRule(
-  o: { config?: string; rule: string; duration: string; key?: string },
-  env: EnvLookup,
-  out: Out,
-): Promise<void> {
-  const durationMs = parseSilenceDuration(o.duration);
-  const deps = toolDeps(env);
-  const ctx = await openSilences(o.config, deps);
-  try {
-    const rule = findRule(o.rule, ctx.config, deps, o.config);
-    const s = await setSilence(ctx, rule, durationMs, systemClock.now(), o.key);
-    out(
-      `Silenced ${o.key === undefined ? `rule "${rule.name}"` : `"${rule.name}" for ${rule.options.queryKey ?? 'query_key'} = ${o.key}`} until ${s.until} (key ${s.key})`,
-    );
-  } finally {
-    await ctx.close();
-  }
-}
-
 export function silenceCommand(program: Command, env: EnvLookup, fail: (err: unknown) => never): void {
   const out: Out = (line) => process.stdout.write(`${line}\n`);
-  const deps = () => toolDeps(env);
+  const deps = () => silenceTools(env);
   const silence = program
     .command('silence')
     .description(
@@ -78,7 +47,7 @@ export function silenceCommand(program: Command, env: EnvLookup, fail: (err: unk
         const ctx = await openSilences(o.config, d);
         try {
           const r = rule ? findRule(rule, ctx.config, d, o.config) : undefined;
-          const list = await listSilences(ctx, systemClock.now(), {
+          const list = await listSilences(ctx, d.clock.now(), {
             ...(r ? { rule: r } : {}),
             all: Boolean(o.all),
           });
@@ -106,11 +75,11 @@ export function silenceCommand(program: Command, env: EnvLookup, fail: (err: unk
         const ctx = await openSilences(o.config, d);
         try {
           let lifted: string[];
-          const byId = await liftSilences(ctx, systemClock.now(), { id: target }).catch(() => []);
+          const byId = await liftSilences(ctx, d.clock.now(), { id: target }).catch(() => []);
           if (byId.length) lifted = byId;
           else {
             const rule = findRule(target, ctx.config, d, o.config);
-            lifted = await liftSilences(ctx, systemClock.now(), {
+            lifted = await liftSilences(ctx, d.clock.now(), {
               rule,
               ...(o.key !== undefined ? { queryKeyValue: o.key } : {}),
             });

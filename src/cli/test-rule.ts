@@ -1,10 +1,7 @@
 /** `esalert test-rule RULE`: elastalert-test-rule's flags, plus --data and --explain. */
 import { type Command, InvalidArgumentError } from 'commander';
-import { systemClock } from '../model/clock.ts';
-import { createLogger, SecretRegistry } from '../app/logger.ts';
-import { testRule, type TestRuleOptions } from '../app/test-rule.ts';
+import { runTestRule, type TestRuleOptions } from '../app/test-rule.ts';
 import type { EnvLookup } from '../config/interpolate.ts';
-import { redactText } from '../util/redact.ts';
 import { BackfillProgress, progressLine } from './progress.ts';
 
 const positiveInt = (flag: string) => (v: string) => {
@@ -49,19 +46,14 @@ export function testRuleCommand(program: Command, env: EnvLookup, fail: (err: un
     )
     .option('--explain', "print each query sent and every match's fate")
     .action(async (rule: string, o: Omit<TestRuleOptions, 'rule'>) => {
-      const secrets = new SecretRegistry();
-      const logger = createLogger({ level: 'warn', format: 'text' }, secrets);
       const line = process.stderr.isTTY && !o.formattedOutput ? progressLine(process.stderr) : undefined;
       const meter = new BackfillProgress();
       try {
-        const code = await testRule(
+        const code = await runTestRule(
           { ...o, rule },
           {
             env,
-            clock: systemClock,
-            logger,
-            secrets,
-            out: (line) => process.stdout.write(`${redactText(line, secrets.list())}\n`),
+            out: (text) => process.stdout.write(`${text}\n`),
             ...(line
               ? {
                   progress: (p: {

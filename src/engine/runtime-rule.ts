@@ -2,9 +2,10 @@
  * A loaded rule plus what the engine keeps for it between runs: the rule type instance (its
  * windows), where the next query starts, and the _ids already processed in overlapping windows.
  */
-import type { Rule } from '../rules/load-rule.ts';
+import type { CompiledRule } from '../compile/compiled-rule.ts';
 import type { RuleTypeContext, RuleTypeInstance } from '../ruletypes/rule-type.ts';
 import { type TimestampCodec, timestampCodec } from '../query/timestamps.ts';
+import { type QueryMode, queryModeOf } from './query-mode.ts';
 
 export interface RunState {
   /** Start of the last query window (ElastAlert 2's rule['starttime']). */
@@ -27,13 +28,15 @@ export interface RunState {
 }
 
 export interface RuntimeRule {
-  rule: Rule;
+  rule: CompiledRule;
   ruleType: RuleTypeInstance;
+  /** How the rule queries (hits, counts, term buckets, its aggregation), for this rule type instance. */
+  mode: QueryMode;
   codec: TimestampCodec;
   state: RunState;
 }
 
-export function ruleTypeContext(rule: Rule): RuleTypeContext {
+export function ruleTypeContext(rule: CompiledRule): RuleTypeContext {
   const o = rule.options;
   return {
     timestampField: o.timestampField,
@@ -58,15 +61,17 @@ export function newRunState(): RunState {
   };
 }
 
-export function createRuntimeRule(rule: Rule, carryOver?: RuntimeRule): RuntimeRule {
+export function createRuntimeRule(rule: CompiledRule, carryOver?: RuntimeRule): RuntimeRule {
   const o = rule.options;
   const sameLogic = carryOver && carryOver.rule.hash === rule.hash;
+  // An unchanged rule keeps its windows; a changed one starts its rule type afresh but keeps its position.
+  const ruleType = sameLogic
+    ? carryOver.ruleType
+    : rule.type.create(ruleTypeContext(rule), rule.typeOptions as never);
   return {
     rule,
-    // An unchanged rule keeps its windows; a changed one starts its rule type afresh but keeps its position.
-    ruleType: sameLogic
-      ? carryOver.ruleType
-      : rule.type.create(ruleTypeContext(rule), rule.typeOptions as never),
+    ruleType,
+    mode: sameLogic ? carryOver.mode : queryModeOf(o, rule.type.name, ruleType),
     codec: timestampCodec(o.timestampType, o.timestampFormat, o.queryTimezone),
     // a changed rule type starts over: it must restore or prepare itself again
     state: carryOver

@@ -3,6 +3,7 @@
  * match before it is alerted, or drop it. Built in: TimeEnhancement (pretty timestamp); others
  * come from modules/.
  */
+import type { z } from 'zod';
 import type { Match } from '../model/match.ts';
 import { lookupField } from '../model/lookup.ts';
 import { parseTimestamp, prettyTimestamp } from '../util/time.ts';
@@ -13,6 +14,10 @@ export interface EnhancementContext {
 
 export interface Enhancement {
   name: string;
+  /** Schema of the rule options the enhancement reads: checked when the rule loads. */
+  options?: z.ZodType;
+  /** Every rule option the enhancement reads (no unknown-option warning for them). */
+  optionNames?: readonly string[];
   /** Returns the (possibly changed) match, or null to drop it. May be async. */
   process(
     match: Match,

@@ -44,7 +44,7 @@ const pythonTruthy = (v: unknown) =>
   !(typeof v === 'object' && Object.keys(v).length === 0);
 
 /** Values for *_args: the match field, else a truthy top-level rule option of that name, else the missing marker. */
-function argValues(raw: Doc, match: Match, args: unknown[]): unknown[] {
+export function argValues(raw: Doc, match: Match, args: unknown[]): unknown[] {
   const missing = missingValue(raw);
   return args.map((arg) => {
     const name = String(arg);

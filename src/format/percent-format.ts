@@ -115,10 +115,12 @@ function convert(value: unknown, type: string, flags: string, precision: number 
   return sign + body;
 }
 
-/** `format % value` with exactly one value (Python raises when the format takes more or none). */
-export function percentFormat(format: string, value: unknown): string {
+/**
+ * Renders a printf-style format; `valueFor` gives the value of each conversion (its mapping key
+ * when written as `%(key)s`) or throws a FormatError.
+ */
+function render(format: string, valueFor: (mapping: string | undefined) => unknown): string {
   let out = '';
-  let used = 0;
   let i = 0;
   while (i < format.length) {
     const at = format.indexOf('%', i);
@@ -139,15 +141,33 @@ export function percentFormat(format: string, value: unknown): string {
       out += '%';
       continue;
     }
-    if (mapping !== undefined) throw new FormatError('format requires a mapping');
     if (width === '*' || prec === '*') throw new FormatError('* width needs more than one value');
-    if (used++ > 0) throw new FormatError('not enough arguments for format string');
+    const value = valueFor(mapping);
     const precision = prec === undefined ? undefined : prec === '' ? 0 : Number(prec);
     const text = convert(value, type, flags, precision);
     out += padTo(text, width === undefined ? undefined : Number(width), flags, !'srac'.includes(type));
   }
+  return out;
+}
+
+/** `format % value` with exactly one value (Python raises when the format takes more or none). */
+export function percentFormat(format: string, value: unknown): string {
+  let used = 0;
+  const out = render(format, (mapping) => {
+    if (mapping !== undefined) throw new FormatError('format requires a mapping');
+    if (used++ > 0) throw new FormatError('not enough arguments for format string');
+    return value;
+  });
   if (used === 0) throw new FormatError('not all arguments converted during string formatting');
   return out;
+}
+
+/** `format % mapping`: every conversion names its key (`%(host)s`); `get` gives each key's value. */
+export function percentFormatMapping(format: string, get: (key: string) => unknown): string {
+  return render(format, (mapping) => {
+    if (mapping === undefined) throw new FormatError('format requires a mapping');
+    return get(mapping);
+  });
 }
 
 /** ElastAlert 2's format_string: str.format when the format starts with "{", else `format % value`. */

@@ -8,7 +8,7 @@
  * go on working.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { RunReport } from '../engine/run-rule.ts';
+import type { RunReport } from '../engine/run-report.ts';
 import { parseTimestamp, toIso } from '../util/time.ts';
 
 export interface RuleStatus {

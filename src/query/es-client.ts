@@ -1,93 +1,52 @@
 /**
- * The Elasticsearch connection: the official client, set up for the server it talks to.
+ * The connection to Elasticsearch or OpenSearch: our own small client (es-api.ts) over undici
+ * (es-transport.ts), speaking the dialect of the server it found (server-dialect.ts).
  *
- * The client announces a REST API version in its Accept/Content-Type headers
- * (`compatible-with=9` for client 9.x). Elasticsearch 8 rejects requests with a body that ask for
- * 9, and 7.x and OpenSearch know no such media type. So the server version is read first (GET /,
- * falling back to the nodes API on distributions without the root endpoint, or ES_VERSION), and
- * requests are then sent with the headers that server accepts.
+ * The server's distribution and version are read once, when connecting: GET /, or the nodes API on
+ * distributions without the root endpoint. ES_VERSION (ElastAlert 2's override, e.g. "7.17.0", or
+ * "opensearch-2.19.6" for OpenSearch) skips the detection, for users whose credentials may not read
+ * either.
  */
-import { readFileSync } from 'node:fs';
-import { Client, errors as esErrors } from '@elastic/elasticsearch';
-import type { ClientOptions } from '@elastic/elasticsearch';
 import type { EsConnectionOptions } from '../config/es-connection.ts';
 import { EsalertError, errorMessage } from '../errors/esalert-error.ts';
+import { type EsClient, createEsClient } from './es-api.ts';
+import {
+  ConnectionError,
+  type EsTransport,
+  RequestAbortedError,
+  ResponseError,
+  TimeoutError,
+  createEsTransport,
+} from './es-transport.ts';
+import {
+  type Distribution,
+  type ServerInfo,
+  checkSupported,
+  createServerDialect,
+  describeServer,
+  parseServerVersion,
+} from './server-dialect.ts';
 
-export type Distribution = 'elasticsearch' | 'opensearch';
+export type { Distribution, ServerInfo };
+export type { EsClient };
+export { describeServer, parseServerVersion };
 
-export interface ServerInfo {
-  version: string;
-  major: number;
-  distribution: Distribution;
-}
+/** The error classes our client throws, under the names call sites check (errors.ResponseError...). */
+export const errors = { ResponseError, ConnectionError, TimeoutError, RequestAbortedError };
 
 export interface EsConnection {
-  client: Client;
+  client: EsClient;
   server: ServerInfo;
+  /** How the server was identified: asked, or taken from ES_VERSION. */
+  detected: 'server' | 'override';
   close(): Promise<void>;
-}
-
-const PLAIN_JSON = { accept: 'application/json', 'content-type': 'application/json' };
-
-/** Headers a server of this version and distribution accepts from client 9.x. */
-export function compatibilityHeaders(server: ServerInfo): Record<string, string> | undefined {
-  if (server.distribution === 'opensearch' || server.major < 8) return PLAIN_JSON;
-  if (server.major === 8) {
-    return {
-      accept: 'application/vnd.elasticsearch+json; compatible-with=8',
-      'content-type': 'application/vnd.elasticsearch+json; compatible-with=8',
-    };
-  }
-  return undefined; // 9.x and later accept the client's own headers (REST compatibility N-1)
-}
-
-export function parseServerVersion(
-  version: string,
-  distribution: Distribution = 'elasticsearch',
-): ServerInfo {
-  const major = Number(version.split('.')[0]);
-  if (!Number.isInteger(major)) {
-    throw new EsalertError('ES_VERSION_UNSUPPORTED', `cannot read the Elasticsearch version "${version}"`);
-  }
-  return { version, major, distribution };
-}
-
-function clientOptions(options: EsConnectionOptions): ClientOptions {
-  const opts: ClientOptions = {
-    nodes: options.nodes,
-    requestTimeout: options.requestTimeoutMs,
-    maxRetries: 0, // retries are decided by the engine, which knows whether a request is safe to repeat
-    headers: PLAIN_JSON,
-  };
-  const a = options.auth;
-  if (a?.kind === 'apiKey') opts.auth = { apiKey: a.apiKey };
-  else if (a?.kind === 'bearer') opts.auth = { bearer: a.token };
-  else if (a?.kind === 'basic') opts.auth = { username: a.username, password: a.password };
-  if (options.tls) {
-    const read = (file: string, what: string) => {
-      try {
-        return readFileSync(file);
-      } catch (err) {
-        throw new EsalertError('CONFIG_INVALID', `${what} ${file} cannot be read: ${errorMessage(err)}`, {
-          cause: err,
-        });
-      }
-    };
-    opts.tls = {
-      rejectUnauthorized: options.tls.rejectUnauthorized,
-      ...(options.tls.caFile ? { ca: read(options.tls.caFile, 'ca_certs') } : {}),
-      ...(options.tls.certFile ? { cert: read(options.tls.certFile, 'client_cert') } : {}),
-      ...(options.tls.keyFile ? { key: read(options.tls.keyFile, 'client_key') } : {}),
-    };
-  }
-  return opts;
 }
 
 /** Turns a client error into one of ours, with a message that says what to check. */
 export function toEsError(err: unknown, what: string): EsalertError {
   if (err instanceof EsalertError) return err;
-  if (err instanceof esErrors.ResponseError) {
-    const status = err.meta.statusCode ?? 0;
+  if (err instanceof ResponseError) {
+    const status = err.statusCode;
     if (status === 401 || status === 403) {
       return new EsalertError(
         'ES_AUTH',
@@ -95,20 +54,16 @@ export function toEsError(err: unknown, what: string): EsalertError {
         { cause: err },
       );
     }
-    const reason = summarizeEsError(err.meta.body) ?? err.message;
+    const reason = summarizeEsError(err.body) ?? err.message;
     return new EsalertError('ES_QUERY_FAILED', `${what}: HTTP ${status}: ${reason}`, {
       cause: err,
       retryable: status === 429 || status >= 500,
     });
   }
-  if (
-    err instanceof esErrors.ConnectionError ||
-    err instanceof esErrors.TimeoutError ||
-    err instanceof esErrors.NoLivingConnectionsError
-  ) {
+  if (err instanceof ConnectionError) {
     return new EsalertError('ES_UNREACHABLE', `${what}: ${err.message}`, { cause: err, retryable: true });
   }
-  if (err instanceof esErrors.RequestAbortedError) {
+  if (err instanceof RequestAbortedError) {
     return new EsalertError('ABORTED', `${what}: aborted`, { cause: err });
   }
   return new EsalertError('ES_QUERY_FAILED', `${what}: ${errorMessage(err)}`, {
@@ -135,32 +90,31 @@ export function summarizeEsError(body: unknown): string | undefined {
   return outer.slice(0, 1024);
 }
 
-async function detectServer(client: Client, signal?: AbortSignal): Promise<ServerInfo> {
+/** The server's distribution and version: GET /, else (no root endpoint) the local node's info. */
+export async function detectServer(transport: EsTransport, signal?: AbortSignal): Promise<ServerInfo> {
   try {
-    const res = await client.transport.request<{ version?: { number?: string; distribution?: string } }>(
+    const res = await transport.request<{ version?: { number?: string; distribution?: string } }>(
       { method: 'GET', path: '/' },
-      { signal, meta: false },
+      { signal },
     );
-    if (res.version?.number) {
-      return parseServerVersion(
-        res.version.number,
-        res.version.distribution === 'opensearch' ? 'opensearch' : 'elasticsearch',
-      );
+    const v = res.body?.version;
+    if (v?.number) {
+      return parseServerVersion(v.number, v.distribution === 'opensearch' ? 'opensearch' : 'elasticsearch');
     }
   } catch (err) {
-    const status = err instanceof esErrors.ResponseError ? err.meta.statusCode : undefined;
+    const status = err instanceof ResponseError ? err.statusCode : undefined;
     // 404/405: a distribution without the root endpoint; anything else is a real failure.
     if (status !== 404 && status !== 405) throw toEsError(err, 'cannot reach Elasticsearch');
   }
-  const nodes = await client.transport
-    .request<{ nodes?: Record<string, { version?: string }> }>(
+  const nodes = await transport
+    .request<{ nodes?: Record<string, { version?: string; build_type?: string; distribution?: string }> }>(
       { method: 'GET', path: '/_nodes/_local', querystring: { filter_path: 'nodes.*.version' } },
-      { signal, meta: false },
+      { signal },
     )
     .catch((err: unknown) => {
-      throw toEsError(err, 'cannot read the Elasticsearch version');
+      throw toEsError(err, 'cannot read the Elasticsearch version (set ES_VERSION to skip this)');
     });
-  const version = Object.values(nodes.nodes ?? {})[0]?.version;
+  const version = Object.values(nodes.body?.nodes ?? {})[0]?.version;
   if (!version) throw new EsalertError('ES_VERSION_UNSUPPORTED', 'Elasticsearch did not report its version');
   return parseServerVersion(version);
 }
@@ -169,32 +123,26 @@ export interface ConnectOptions {
   signal?: AbortSignal;
 }
 
-/** Connects, detects the server version (unless overridden) and returns a client speaking its dialect. */
+/** Connects, identifies the server (unless ES_VERSION says what it is) and returns a client for it. */
 export async function connectElasticsearch(
   options: EsConnectionOptions,
   connect: ConnectOptions = {},
 ): Promise<EsConnection> {
-  const probe = new Client(clientOptions(options));
-  let server: ServerInfo;
+  const transport = createEsTransport(options);
   try {
-    server = options.versionOverride
+    const server = options.versionOverride
       ? parseServerVersion(options.versionOverride)
-      : await detectServer(probe, connect.signal);
+      : await detectServer(transport, connect.signal);
+    checkSupported(server);
+    const client = createEsClient(transport, createServerDialect(server));
+    return {
+      client,
+      server,
+      detected: options.versionOverride ? 'override' : 'server',
+      close: () => transport.close(),
+    };
   } catch (err) {
-    await probe.close();
+    await transport.close();
     throw err;
   }
-  if (server.major < 7) {
-    await probe.close();
-    throw new EsalertError(
-      'ES_VERSION_UNSUPPORTED',
-      `Elasticsearch ${server.version} is not supported (7.x or later is needed)`,
-    );
-  }
-  const headers = compatibilityHeaders(server);
-  if (headers) return { client: probe.child({ headers }), server, close: () => probe.close() };
-  // 9.x and later: a client without our plain-JSON override sends its own compatible-with headers.
-  await probe.close();
-  const client = new Client({ ...clientOptions(options), headers: {} });
-  return { client, server, close: () => client.close() };
 }

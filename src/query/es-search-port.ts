@@ -1,8 +1,12 @@
-/** The SearchPort over the official Elasticsearch client. Every request honours the caller's AbortSignal. */
-import type { Client } from '@elastic/elasticsearch';
+/**
+ * The SearchPort over our Elasticsearch/OpenSearch client. Every request honours the caller's
+ * AbortSignal. Deep pages go through a point in time; on a server without one (Elasticsearch
+ * before 7.10 or without x-pack, OpenSearch before 2.4) through a scroll, behind the same calls.
+ */
 import { EsalertError } from '../errors/esalert-error.ts';
 import type { EsQuery } from './filters.ts';
-import { summarizeEsError, toEsError } from './es-client.ts';
+import { type EsClient as Client, errors, summarizeEsError, toEsError } from './es-client.ts';
+import { closeScroll, SCROLL_ID_PREFIX, searchByScroll } from './scroll-paging.ts';
 import type { SearchPort, SearchRequest, SearchResponse } from './search-port.ts';
 
 export interface EsSearchPortOptions {
@@ -25,11 +29,25 @@ function checkShards(shards: ShardInfo | undefined, what: string): void {
   });
 }
 
+/** The answer of a server that has no such API (the point in time of an OSS or older distribution). */
+function isMissingEndpoint(err: unknown): boolean {
+  if (!(err instanceof errors.ResponseError)) return false;
+  const status = err.meta.statusCode;
+  if (status === 405) return true;
+  if (status !== 400 && status !== 404) return false;
+  // a 404 with an error object is about the request (a missing index), not the endpoint
+  const error = (err.body as { error?: unknown } | undefined)?.error;
+  return /no handler found/i.test(JSON.stringify(err.body ?? '')) || typeof error !== 'object';
+}
+
 export function createEsSearchPort(client: Client, options: EsSearchPortOptions = {}): SearchPort {
   const note = options.onRequest ?? (() => {});
+  // Decided by the server's version, and switched on when the server turns out to have no PIT API.
+  let scroll = client.dialect.paging === 'scroll';
   return {
     async search(req: SearchRequest, signal?: AbortSignal): Promise<SearchResponse> {
       note('search');
+      if (req.pit?.id.startsWith(SCROLL_ID_PREFIX)) return searchByScroll(client, req, signal);
       try {
         const res = await client.search(
           {
@@ -52,6 +70,7 @@ export function createEsSearchPort(client: Client, options: EsSearchPortOptions 
           hits: res.hits.hits.map((h) => ({
             _id: h._id!,
             _index: h._index,
+            ...(h._type !== undefined ? { _type: h._type } : {}),
             ...(h._source !== undefined ? { _source: h._source as Record<string, unknown> } : {}),
             ...(h.fields ? { fields: h.fields } : {}),
             ...(h.sort ? { sort: h.sort as unknown[] } : {}),
@@ -80,6 +99,7 @@ export function createEsSearchPort(client: Client, options: EsSearchPortOptions 
     },
 
     async openPointInTime(index: string, keepAlive: string, signal?: AbortSignal): Promise<string> {
+      if (scroll) return SCROLL_ID_PREFIX;
       note('pit');
       try {
         const res = await client.openPointInTime(
@@ -88,11 +108,14 @@ export function createEsSearchPort(client: Client, options: EsSearchPortOptions 
         );
         return res.id;
       } catch (err) {
-        throw toEsError(err, 'opening a point in time failed');
+        if (!isMissingEndpoint(err)) throw toEsError(err, 'opening a point in time failed');
+        scroll = true;
+        return SCROLL_ID_PREFIX;
       }
     },
 
     async closePointInTime(id: string): Promise<void> {
+      if (id.startsWith(SCROLL_ID_PREFIX)) return closeScroll(client, id);
       note('pit');
       try {
         await client.closePointInTime({ id });

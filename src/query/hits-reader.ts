@@ -108,7 +108,7 @@ export interface HitProcessing {
 
 /**
  * ElastAlert 2's process_hits: fold `fields` into _source (single values unwrapped), read the
- * timestamp, copy _id and _index into the document, and compute compound keys ("v1, v2").
+ * timestamp, copy _id, _index (and on 7.x _type) into the document, and compute compound keys ("v1, v2").
  */
 export function toRuleHits(hits: readonly SearchHit[], p: HitProcessing): Hit[] {
   const out: Hit[] = [];
@@ -129,6 +129,8 @@ export function toRuleHits(hits: readonly SearchHit[], p: HitProcessing): Hit[] 
     }
     doc._id = h._id;
     doc._index = h._index;
+    // as ElastAlert 2 does: on Elasticsearch 7.x a hit names its type ("_doc"), and matches carry it
+    if (h._type !== undefined) doc._type = h._type;
     for (const compound of [p.compoundQueryKey, p.compoundAggregationKey]) {
       if (compound)
         doc[compound.name] = compound.fields.map((f) => pythonStr(lookupField(doc, f))).join(', ');

@@ -24,6 +24,8 @@ export interface SearchRequest {
 export interface SearchHit {
   _id: string;
   _index: string;
+  /** The mapping type Elasticsearch 7.x still reports ("_doc"); absent from 8.x on and on OpenSearch 2+. */
+  _type?: string;
   _source?: Doc;
   fields?: Record<string, unknown>;
   sort?: unknown[];

@@ -7,6 +7,8 @@ import { duration, nonNegativeInt, positiveInt } from '../config/fields.ts';
 import { k8sOptionsShape } from '../k8s/k8s-options.ts';
 import { Cron } from '../util/cron.ts';
 import { isValidTimeZone } from '../util/time.ts';
+import type { Aggregation, AlertSpec, RuleOptions } from '../model/rule-options.ts';
+import { DISCOVER_OPTION_NAMES } from './discover-options.ts';
 
 const MINUTE = 60_000;
 
@@ -87,6 +89,14 @@ export const commonRuleSchema = z
     category: z.string().default(''),
     description: z.string().default(''),
     top_count_keys: z.array(z.string()).optional(),
+    top_count_number: positiveInt.default(5),
+    raw_count_keys: z.boolean().default(true),
+    string_multi_field_name: z.string().optional(),
+    include_rule_params_in_matches: z
+      .array(z.union([z.string(), z.number()]).transform(String), { error: 'must be a list of option names' })
+      .optional(),
+    include_rule_params_in_first_match_only: z.boolean().default(false),
+    include_match_in_root: z.boolean().default(false),
     compat_spike_on_zero: z.boolean().default(false),
     alert_text: z.string({ error: 'must be text' }).optional(),
     alert_text_args: z.array(z.string(), { error: 'must be a list of field names' }).optional(),
@@ -117,60 +127,6 @@ export const commonRuleSchema = z
 
 export type CommonRuleRaw = z.output<typeof commonRuleSchema>;
 
-export type Aggregation =
-  { kind: 'none' } | { kind: 'window'; ms: number } | { kind: 'schedule'; cron: Cron };
-
-export interface AlertSpec {
-  name: string;
-  /** Inline options (`- dingtalk: {dingtalk_msgtype: markdown}`), layered over the rule's. */
-  options: Record<string, unknown>;
-}
-
-export interface RuleOptions {
-  index: string;
-  useStrftimeIndex: boolean;
-  searchExtraIndex: boolean;
-  filters: Record<string, unknown>[];
-  timestampField: string;
-  timestampType: 'iso' | 'unix' | 'unix_ms' | 'custom';
-  timestampFormat: string;
-  queryTimezone: string | undefined;
-  queryKey: string | undefined;
-  compoundQueryKey: string[] | undefined;
-  aggregationKey: string | undefined;
-  compoundAggregationKey: string[] | undefined;
-  /** _source fields to fetch; undefined fetches the whole document. */
-  include: string[] | undefined;
-  bufferTimeMs: number;
-  runEveryMs: number;
-  queryDelayMs: number;
-  timeframeMs: number | undefined;
-  maxQuerySize: number;
-  maxScrollingCount: number;
-  scrollKeepalive: string;
-  useCountQuery: boolean;
-  useTermsQuery: boolean;
-  termsSize: number;
-  minDocCount: number;
-  realertMs: number;
-  realertKey: string;
-  exponentialRealertMs: number | undefined;
-  aggregation: Aggregation;
-  aggregateByMatchTime: boolean;
-  aggregationComparedWithTimestampField: boolean;
-  isEnabled: boolean;
-  scanEntireTimeframe: boolean;
-  limitExecution: Cron | undefined;
-  limitExecutionCoverage: boolean;
-  timezone: string;
-  prettyFormat: string | undefined;
-  alerts: AlertSpec[];
-  matchEnhancements: string[];
-  runEnhancementsFirst: boolean;
-  compatSpikeOnZero: boolean;
-  metadata: { category: string; description: string; owner: string; priority: string };
-}
-
 export interface GlobalDefaults {
   bufferTimeMs: number;
   runEveryMs: number;
@@ -191,11 +147,15 @@ export function parseAlertSpecs(alert: CommonRuleRaw['alert']): AlertSpec[] {
   });
 }
 
-/** Normalizes the parsed common options; `timeframeMs` comes from the rule type's options when it has one. */
+/**
+ * Normalizes the parsed common options; `timeframeMs` comes from the rule type's options when it
+ * has one, `mapping` is the whole rule (the values include_rule_params_in_matches copies).
+ */
 export function toRuleOptions(
   c: CommonRuleRaw,
   defaults: GlobalDefaults,
   timeframeMs: number | undefined,
+  mapping: Readonly<Record<string, unknown>>,
 ): RuleOptions {
   const qk = c.query_key;
   const compoundQueryKey = Array.isArray(qk) && qk.length > 1 ? qk : undefined;
@@ -269,6 +229,24 @@ export function toRuleOptions(
     matchEnhancements: c.match_enhancements,
     runEnhancementsFirst: c.run_enhancements_first,
     compatSpikeOnZero: c.compat_spike_on_zero,
+    topCounts:
+      c.top_count_keys && c.top_count_keys.length > 0
+        ? {
+            keys: c.top_count_keys,
+            rawCountKeys: c.raw_count_keys,
+            stringMultiFieldName: c.string_multi_field_name || '.keyword',
+            number: c.top_count_number,
+          }
+        : undefined,
+    ruleParams: c.include_rule_params_in_matches
+      ? {
+          values: Object.fromEntries(
+            c.include_rule_params_in_matches.map((p) => [`rule_param_${p}`, mapping[p] ?? null]),
+          ),
+          firstMatchOnly: c.include_rule_params_in_first_match_only,
+        }
+      : undefined,
+    includeMatchInRoot: c.include_match_in_root,
     metadata: {
       category: c.category,
       description: c.description,
@@ -279,4 +257,8 @@ export function toRuleOptions(
 }
 
 /** Every option name this module reads (for unknown-option warnings). */
-export const COMMON_RULE_OPTIONS: readonly string[] = [...Object.keys(commonRuleSchema.shape), 'import'];
+export const COMMON_RULE_OPTIONS: readonly string[] = [
+  ...Object.keys(commonRuleSchema.shape),
+  'import',
+  ...DISCOVER_OPTION_NAMES,
+];

@@ -1,8 +1,6 @@
 /** The writeback store in Elasticsearch, with ElastAlert 2's index names and mappings. */
-import type { Client } from '@elastic/elasticsearch';
-import { errors as esErrors } from '@elastic/elasticsearch';
 import { EsalertError } from '../errors/esalert-error.ts';
-import { toEsError } from '../query/es-client.ts';
+import { type EsClient as Client, errors as esErrors, toEsError } from '../query/es-client.ts';
 import type { Doc } from '../model/lookup.ts';
 import { parseTimestamp, toIso } from '../util/time.ts';
 import {
@@ -97,16 +95,24 @@ export function createEsWriteback(
       });
     }
   };
-  const searchAlerts = async (query: Doc, sort: Doc[], size: number): Promise<StoredAlert[]> =>
+  const searchAlerts = async (
+    query: Doc,
+    sort: Doc[],
+    size: number,
+    signal: AbortSignal | undefined,
+  ): Promise<StoredAlert[]> =>
     wrap('searching alerts', async () => {
       try {
-        const res = await client.search<AlertDoc>({
-          index: idx('alert'),
-          query,
-          sort: sort as never,
-          size,
-          ignore_unavailable: true,
-        });
+        const res = await client.search<AlertDoc>(
+          {
+            index: idx('alert'),
+            query,
+            sort: sort as never,
+            size,
+            ignore_unavailable: true,
+          },
+          { signal },
+        );
         return res.hits.hits.map((h) => ({ id: h._id!, doc: h._source! }));
       } catch (err) {
         if (isMissingIndex(err)) return [];
@@ -115,12 +121,15 @@ export function createEsWriteback(
     });
 
   return {
-    async ensureIndices() {
+    async ensureIndices(signal) {
       for (const kind of WRITEBACK_KINDS) {
         await wrap(`creating ${idx(kind)}`, async () => {
-          if (await client.indices.exists({ index: idx(kind) })) return;
+          if (await client.indices.exists({ index: idx(kind) }, { signal })) return;
           try {
-            await client.indices.create({ index: idx(kind), mappings: WRITEBACK_MAPPINGS[kind] as never });
+            await client.indices.create(
+              { index: idx(kind), mappings: WRITEBACK_MAPPINGS[kind] as never },
+              { signal },
+            );
           } catch (err) {
             if (!(
               err instanceof esErrors.ResponseError &&
@@ -133,16 +142,19 @@ export function createEsWriteback(
       }
     },
 
-    async lastStatus(ruleName) {
+    async lastStatus(ruleName, signal) {
       return wrap('reading the last run', async () => {
         try {
-          const res = await client.search<StatusDoc>({
-            index: idx('status'),
-            query: { bool: { filter: { term: { rule_name: ruleName } } } },
-            sort: [{ '@timestamp': { order: 'desc' } }],
-            size: 1,
-            ignore_unavailable: true,
-          });
+          const res = await client.search<StatusDoc>(
+            {
+              index: idx('status'),
+              query: { bool: { filter: { term: { rule_name: ruleName } } } },
+              sort: [{ '@timestamp': { order: 'desc' } }],
+              size: 1,
+              ignore_unavailable: true,
+            },
+            { signal },
+          );
           return res.hits.hits[0]?._source;
         } catch (err) {
           if (isMissingIndex(err)) return undefined;
@@ -151,21 +163,26 @@ export function createEsWriteback(
       });
     },
 
-    async writeStatus(doc) {
-      await wrap('writing run status', () => client.index({ index: idx('status'), document: doc, refresh }));
+    async writeStatus(doc, signal) {
+      await wrap('writing run status', () =>
+        client.index({ index: idx('status'), document: doc, refresh }, { signal }),
+      );
     },
 
-    async silence(key) {
+    async silence(key, signal) {
       return wrap('reading silences', async () => {
         try {
-          const res = await client.search<{ until: string; exponent?: number }>({
-            index: idx('silence'),
-            query: { term: { rule_name: key } },
-            sort: [{ until: { order: 'desc' } }],
-            size: 1,
-            _source_includes: ['until', 'exponent'],
-            ignore_unavailable: true,
-          });
+          const res = await client.search<{ until: string; exponent?: number }>(
+            {
+              index: idx('silence'),
+              query: { term: { rule_name: key } },
+              sort: [{ until: { order: 'desc' } }],
+              size: 1,
+              _source_includes: ['until', 'exponent'],
+              ignore_unavailable: true,
+            },
+            { signal },
+          );
           const s = res.hits.hits[0]?._source;
           if (!s) return undefined;
           const until = parseTimestamp(s.until);
@@ -177,22 +194,25 @@ export function createEsWriteback(
       });
     },
 
-    async writeSilence(key, entry: SilenceEntry, nowIso) {
+    async writeSilence(key, entry: SilenceEntry, nowIso, signal) {
       await wrap('writing a silence', () =>
-        client.index({
-          index: idx('silence'),
-          document: {
-            exponent: entry.exponent,
-            rule_name: key,
-            '@timestamp': nowIso,
-            until: toIso(entry.until),
+        client.index(
+          {
+            index: idx('silence'),
+            document: {
+              exponent: entry.exponent,
+              rule_name: key,
+              '@timestamp': nowIso,
+              until: toIso(entry.until),
+            },
+            refresh,
           },
-          refresh,
-        }),
+          { signal },
+        ),
       );
     },
 
-    async listSilences(filter = {}) {
+    async listSilences(filter = {}, signal) {
       return wrap('listing silences', async () => {
         const keys = [
           ...(filter.key !== undefined ? [{ term: { rule_name: filter.key } }] : []),
@@ -203,13 +223,16 @@ export function createEsWriteback(
           ...(filter.activeAt !== undefined ? [{ range: { until: { gt: toIso(filter.activeAt) } } }] : []),
         ];
         try {
-          const res = await client.search<{ rule_name: string; until: string; exponent?: number }>({
-            index: idx('silence'),
-            query: must.length ? { bool: { filter: must } } : { match_all: {} },
-            sort: [{ until: { order: 'desc' } }],
-            size: 1000,
-            ignore_unavailable: true,
-          });
+          const res = await client.search<{ rule_name: string; until: string; exponent?: number }>(
+            {
+              index: idx('silence'),
+              query: must.length ? { bool: { filter: must } } : { match_all: {} },
+              sort: [{ until: { order: 'desc' } }],
+              size: 1000,
+              ignore_unavailable: true,
+            },
+            { signal },
+          );
           return res.hits.hits.map((h) => ({
             id: h._id!,
             key: h._source!.rule_name,
@@ -223,10 +246,10 @@ export function createEsWriteback(
       });
     },
 
-    async deleteSilence(id) {
+    async deleteSilence(id, signal) {
       return wrap('deleting a silence', async () => {
         try {
-          await client.delete({ index: idx('silence'), id, refresh: true });
+          await client.delete({ index: idx('silence'), id, refresh: true }, { signal });
           return true;
         } catch (err) {
           if (isMissingIndex(err)) return false;
@@ -235,20 +258,28 @@ export function createEsWriteback(
       });
     },
 
-    async writeError(message, data, nowIso, traceback) {
+    async writeError(message, data, nowIso, traceback, signal) {
       await wrap('writing an error', () =>
-        client.index({
-          index: idx('error'),
-          document: { message, traceback: traceback ?? [], ...(data ? { data } : {}), '@timestamp': nowIso },
-          refresh,
-        }),
+        client.index(
+          {
+            index: idx('error'),
+            document: {
+              message,
+              traceback: traceback ?? [],
+              ...(data ? { data } : {}),
+              '@timestamp': nowIso,
+            },
+            refresh,
+          },
+          { signal },
+        ),
       );
     },
 
-    async createAlert(id, doc) {
+    async createAlert(id, doc, signal) {
       return wrap('writing an alert', async () => {
         try {
-          await client.create({ index: idx('alert'), id, document: doc, refresh });
+          await client.create({ index: idx('alert'), id, document: doc, refresh }, { signal });
           return 'created' as const;
         } catch (err) {
           if (isConflict(err)) return 'exists' as const;
@@ -257,14 +288,16 @@ export function createEsWriteback(
       });
     },
 
-    async updateAlert(id, patch) {
-      await wrap('updating an alert', () => client.update({ index: idx('alert'), id, doc: patch, refresh }));
+    async updateAlert(id, patch, signal) {
+      await wrap('updating an alert', () =>
+        client.update({ index: idx('alert'), id, doc: patch, refresh }, { signal }),
+      );
     },
 
-    async getAlert(id) {
+    async getAlert(id, signal) {
       return wrap('reading an alert', async () => {
         try {
-          return (await client.get<AlertDoc>({ index: idx('alert'), id }))._source;
+          return (await client.get<AlertDoc>({ index: idx('alert'), id }, { signal }))._source;
         } catch (err) {
           if (isMissingIndex(err)) return undefined;
           throw err;
@@ -272,7 +305,7 @@ export function createEsWriteback(
       });
     },
 
-    async pendingAlerts(fromIso, toIso, limit) {
+    async pendingAlerts(fromIso, toIso, limit, signal) {
       return searchAlerts(
         {
           bool: {
@@ -285,14 +318,20 @@ export function createEsWriteback(
         },
         [{ alert_time: { order: 'asc' } }],
         limit,
+        signal,
       );
     },
 
-    async aggregateMembers(id, limit) {
-      return searchAlerts({ term: { aggregate_id: id } }, [{ '@timestamp': { order: 'asc' } }], limit);
+    async aggregateMembers(id, limit, signal) {
+      return searchAlerts(
+        { term: { aggregate_id: id } },
+        [{ '@timestamp': { order: 'asc' } }],
+        limit,
+        signal,
+      );
     },
 
-    async pendingAggregate(ruleName, nowIso, aggregationKey) {
+    async pendingAggregate(ruleName, nowIso, aggregationKey, signal) {
       const filter: Doc[] = [
         { term: { rule_name: ruleName } },
         { range: { alert_time: { gt: nowIso } } },
@@ -303,27 +342,28 @@ export function createEsWriteback(
         { bool: { filter, must_not: [{ exists: { field: 'aggregate_id' } }] } },
         [{ alert_time: { order: 'desc' } }],
         1,
+        signal,
       );
       return hits[0];
     },
 
-    async deleteAlert(id) {
+    async deleteAlert(id, signal) {
       await wrap('deleting an alert', async () => {
         try {
-          await client.delete({ index: idx('alert'), id, refresh });
+          await client.delete({ index: idx('alert'), id, refresh }, { signal });
         } catch (err) {
           if (!isMissingIndex(err)) throw err;
         }
       });
     },
 
-    async loadRuleState(ruleName) {
+    async loadRuleState(ruleName, signal) {
       return wrap('reading rule state', async () => {
         try {
-          const doc = await client.get<{ fingerprint: string; state: unknown }>({
-            index: idx('state'),
-            id: ruleName,
-          });
+          const doc = await client.get<{ fingerprint: string; state: unknown }>(
+            { index: idx('state'), id: ruleName },
+            { signal },
+          );
           return doc._source ? { fingerprint: doc._source.fingerprint, state: doc._source.state } : undefined;
         } catch (err) {
           if (isMissingIndex(err)) return undefined;
@@ -332,19 +372,25 @@ export function createEsWriteback(
       });
     },
 
-    async saveRuleState(ruleName, fingerprint, state) {
+    async saveRuleState(ruleName, fingerprint, state, signal) {
       await wrap('saving rule state', () =>
-        client.index({
-          index: idx('state'),
-          id: ruleName,
-          document: { rule_name: ruleName, fingerprint, state, '@timestamp': new Date().toISOString() },
-        }),
+        client.index(
+          {
+            index: idx('state'),
+            id: ruleName,
+            document: { rule_name: ruleName, fingerprint, state, '@timestamp': new Date().toISOString() },
+          },
+          { signal },
+        ),
       );
     },
 
-    async flush() {
+    async flush(signal) {
       await wrap('refreshing', () =>
-        client.indices.refresh({ index: WRITEBACK_KINDS.map(idx).join(','), ignore_unavailable: true }),
+        client.indices.refresh(
+          { index: WRITEBACK_KINDS.map(idx).join(','), ignore_unavailable: true },
+          { signal },
+        ),
       );
     },
   };

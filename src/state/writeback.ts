@@ -76,39 +76,84 @@ export interface StoredAlert {
   doc: AlertDoc;
 }
 
-export interface WritebackStore {
-  /** Creates missing indices (with ElastAlert 2's mappings). */
-  ensureIndices(): Promise<void>;
+/** Where each rule run ended: the resume point of the next run (<wb>_status). */
+export interface RunStatusStore {
   /** The newest run status of a rule. */
-  lastStatus(ruleName: string): Promise<StatusDoc | undefined>;
-  writeStatus(doc: StatusDoc): Promise<void>;
+  lastStatus(ruleName: string, signal?: AbortSignal): Promise<StatusDoc | undefined>;
+  writeStatus(doc: StatusDoc, signal?: AbortSignal): Promise<void>;
+}
+
+/** Realert and manual silences (<wb>_silence). */
+export interface SilenceStore {
   /** The silence with the latest `until` for a key. */
-  silence(key: string): Promise<SilenceEntry | undefined>;
-  writeSilence(key: string, entry: SilenceEntry, nowIso: string): Promise<void>;
+  silence(key: string, signal?: AbortSignal): Promise<SilenceEntry | undefined>;
+  writeSilence(key: string, entry: SilenceEntry, nowIso: string, signal?: AbortSignal): Promise<void>;
   /** Silences, latest `until` first (at most 1000), for `esalert silence list`. */
   listSilences(
     filter?: SilenceFilter,
+    signal?: AbortSignal,
   ): Promise<{ id: string; key: string; until: string; exponent: number }[]>;
-  deleteSilence(id: string): Promise<boolean>;
-  writeError(message: string, data: Doc | undefined, nowIso: string, traceback?: string[]): Promise<void>;
+  deleteSilence(id: string, signal?: AbortSignal): Promise<boolean>;
+}
+
+/** The alert log and outbox (<wb>): every alert before it is sent, and whether it was. */
+export interface AlertStore {
   /** Creates an alert document under `id`; 'exists' when that id was already written (a replayed match). */
-  createAlert(id: string, doc: AlertDoc): Promise<'created' | 'exists'>;
-  updateAlert(id: string, patch: Partial<AlertDoc>): Promise<void>;
-  getAlert(id: string): Promise<AlertDoc | undefined>;
+  createAlert(id: string, doc: AlertDoc, signal?: AbortSignal): Promise<'created' | 'exists'>;
+  updateAlert(id: string, patch: Partial<AlertDoc>, signal?: AbortSignal): Promise<void>;
+  getAlert(id: string, signal?: AbortSignal): Promise<AlertDoc | undefined>;
   /** Unsent alerts (not aggregate members) with alert_time in [from, to], oldest first. */
-  pendingAlerts(fromIso: string, toIso: string, limit: number): Promise<StoredAlert[]>;
+  pendingAlerts(fromIso: string, toIso: string, limit: number, signal?: AbortSignal): Promise<StoredAlert[]>;
   /** Members of an aggregate (aggregate_id = id), oldest first. */
-  aggregateMembers(id: string, limit: number): Promise<StoredAlert[]>;
+  aggregateMembers(id: string, limit: number, signal?: AbortSignal): Promise<StoredAlert[]>;
   /** The newest pending aggregate head of a rule (alert_time in the future), optionally per aggregation key. */
   pendingAggregate(
     ruleName: string,
     nowIso: string,
     aggregationKey: string | undefined,
+    signal?: AbortSignal,
   ): Promise<StoredAlert | undefined>;
-  deleteAlert(id: string): Promise<void>;
+  deleteAlert(id: string, signal?: AbortSignal): Promise<void>;
+}
+
+/** Rule type state kept across restarts (esalert's `<wb>_esalert_state`), with what it was built for. */
+export interface RuleStateStore {
+  loadRuleState(
+    ruleName: string,
+    signal?: AbortSignal,
+  ): Promise<{ fingerprint: string; state: unknown } | undefined>;
+  saveRuleState(ruleName: string, fingerprint: string, state: unknown, signal?: AbortSignal): Promise<void>;
+}
+
+/** Errors of rule runs (<wb>_error). */
+export interface ErrorStore {
+  writeError(
+    message: string,
+    data: Doc | undefined,
+    nowIso: string,
+    traceback?: string[],
+    signal?: AbortSignal,
+  ): Promise<void>;
+}
+
+/** One store per concern. A run may take them from different places (--debug, dry runs). */
+export interface Stores {
+  status: RunStatusStore;
+  silences: SilenceStore;
+  alerts: AlertStore;
+  ruleState: RuleStateStore;
+  errors: ErrorStore;
+}
+
+/** Every store in one backend (Elasticsearch, memory), with what setting it up and shutting down needs. */
+export interface WritebackStore extends RunStatusStore, SilenceStore, AlertStore, RuleStateStore, ErrorStore {
+  /** Creates missing indices (with ElastAlert 2's mappings). */
+  ensureIndices(signal?: AbortSignal): Promise<void>;
   /** Makes everything written so far visible to searches (before a restart reads it back). */
-  flush(): Promise<void>;
-  /** Rule type state kept across restarts (esalert's `<wb>_esalert_state`), with what it was built for. */
-  loadRuleState(ruleName: string): Promise<{ fingerprint: string; state: unknown } | undefined>;
-  saveRuleState(ruleName: string, fingerprint: string, state: unknown): Promise<void>;
+  flush(signal?: AbortSignal): Promise<void>;
+}
+
+/** Each store from one backend. */
+export function writebackStores(w: WritebackStore): Stores {
+  return { status: w, silences: w, alerts: w, ruleState: w, errors: w };
 }

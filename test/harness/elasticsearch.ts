@@ -31,20 +31,29 @@ import { join } from 'node:path';
 import { cacheDir, download, mavenUrl, mavenVersions, newestRelease } from './cache.ts';
 import { type JavaInstall, pickJava } from './java.ts';
 import { assembleEs9 } from './es9-assembly.ts';
+import { assembleOpenSearch } from './opensearch-assembly.ts';
 import { compileRootInfoModule } from './java-build.ts';
 
+export type Product = 'elasticsearch' | 'opensearch';
+
+/** The servers the harness can start: Elasticsearch 7.17, 8.x, 9.x and OpenSearch 2.x, 3.x. */
+export const SERVER_IDS = ['es7', 'es8', 'es9', 'os2', 'os3'] as const;
+export type ServerId = (typeof SERVER_IDS)[number];
+
 export interface EsDistribution {
+  product: Product;
   version: string;
   major: number;
   home: string;
   java: JavaInstall;
-  /** 'zip': Elastic's integ-test-zip with its own launcher; 'assembled': built from Maven jars (9.x). */
+  /** 'zip': an integ-test-zip with its own launcher; 'assembled': built from Maven jars. */
   kind: 'zip' | 'assembled';
   /** Whether the x-pack security module is present (basic auth, API keys). */
   security: boolean;
 }
 
 export interface RunningEs {
+  product: Product;
   url: string;
   version: string;
   pid: number;
@@ -86,12 +95,23 @@ function fixModes(home: string): void {
 
 const ZIP_RECIPE = '1';
 
-/** The newest 8.x integ-test-zip (or `version`), downloaded and unpacked into the cache. */
-export async function ensureEs8(version?: string, log: HarnessLog = defaultLog): Promise<EsDistribution> {
-  const java = pickJava(17, 24);
-  if (!java) throw new Error('Elasticsearch 8.x needs Java 17-24; none found (set JAVA_HOME)');
-  const v = version ?? newestRelease(await mavenVersions(INTEG_TEST_ZIP.group, INTEG_TEST_ZIP.artifact), 8);
-  if (!v) throw new Error('no 8.x integ-test-zip found on Maven Central');
+/**
+ * The newest `major`.x integ-test-zip (or `version`), downloaded and unpacked into the cache.
+ * 8.x leaves out the module that serves GET /, so one of ours is compiled in; 7.x serves it itself.
+ */
+async function ensureEsZip(
+  major: 7 | 8,
+  version: string | undefined,
+  log: HarnessLog,
+): Promise<EsDistribution> {
+  const java = pickJava(17, major === 7 ? 21 : 24);
+  if (!java)
+    throw new Error(
+      `Elasticsearch ${major}.x needs Java 17-${major === 7 ? 21 : 24}; none found (set JAVA_HOME)`,
+    );
+  const v =
+    version ?? newestRelease(await mavenVersions(INTEG_TEST_ZIP.group, INTEG_TEST_ZIP.artifact), major);
+  if (!v) throw new Error(`no ${major}.x integ-test-zip found on Maven Central`);
   const dir = join(cacheDir(), 'es');
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   const home = join(dir, `elasticsearch-${v}-zip-${ZIP_RECIPE}`);
@@ -104,7 +124,7 @@ export async function ensureEs8(version?: string, log: HarnessLog = defaultLog):
       const inner = readdirSync(staging).find((d) => d.startsWith('elasticsearch-'));
       if (!inner) throw new Error(`unexpected layout in ${zip}`);
       const unpacked = join(staging, inner);
-      compileRootInfoModule({ java, home: unpacked, esVersion: v, major: 8, work: staging });
+      if (major === 8) compileRootInfoModule({ java, home: unpacked, esVersion: v, major: 8, work: staging });
       fixModes(unpacked);
       writeFileSync(join(unpacked, '.complete'), `${new Date().toISOString()}\n`);
       rmSync(home, { recursive: true, force: true });
@@ -113,7 +133,17 @@ export async function ensureEs8(version?: string, log: HarnessLog = defaultLog):
       rmSync(staging, { recursive: true, force: true });
     }
   }
-  return { version: v, major: 8, home, java, kind: 'zip', security: true };
+  return { product: 'elasticsearch', version: v, major, home, java, kind: 'zip', security: true };
+}
+
+/** The newest 7.x (7.17) integ-test-zip (or `version`). */
+export function ensureEs7(version?: string, log: HarnessLog = defaultLog): Promise<EsDistribution> {
+  return ensureEsZip(7, version, log);
+}
+
+/** The newest 8.x integ-test-zip (or `version`). */
+export function ensureEs8(version?: string, log: HarnessLog = defaultLog): Promise<EsDistribution> {
+  return ensureEsZip(8, version, log);
 }
 
 /**
@@ -127,23 +157,110 @@ export async function ensureEs9(
   const java = pickJava(21);
   if (!java) return undefined;
   const built = await assembleEs9({ java, log, ...(version ? { version } : {}) });
-  return { version: built.version, major: 9, home: built.home, java, kind: 'assembled', security: false };
+  return {
+    product: 'elasticsearch',
+    version: built.version,
+    major: 9,
+    home: built.home,
+    java,
+    kind: 'assembled',
+    security: false,
+  };
 }
 
-/** Which distributions a test run covers: ESALERT_ES_VERSIONS=8,9 (default: 8, plus 9 when Java 21+ exists). */
-export async function resolveDistributions(
-  env: NodeJS.ProcessEnv = process.env,
+/**
+ * OpenSearch assembled from Maven Central (opensearch-assembly.ts): 2.x on Java 17-23 (it needs the
+ * Java security manager, which Java 24 removed), 3.x on Java 21+. Undefined when no suitable Java exists.
+ */
+export async function ensureOpenSearch(
+  major: 2 | 3,
+  version?: string,
   log: HarnessLog = defaultLog,
-): Promise<EsDistribution[]> {
-  const wanted = (env.ESALERT_ES_VERSIONS ?? '8,9').split(',').map((s) => s.trim());
-  const out: EsDistribution[] = [];
-  if (wanted.includes('8')) out.push(await ensureEs8(env.ESALERT_ES8_VERSION, log));
-  if (wanted.includes('9')) {
-    const es9 = await ensureEs9(env.ESALERT_ES9_VERSION, log);
-    if (es9) out.push(es9);
-    else log('no Java 21+ found: skipping Elasticsearch 9.x');
+): Promise<EsDistribution | undefined> {
+  const java = major === 2 ? pickJava(17, 23) : pickJava(21);
+  if (!java) return undefined;
+  const built = await assembleOpenSearch({ java, major, log, ...(version ? { version } : {}) });
+  return {
+    product: 'opensearch',
+    version: built.version,
+    major,
+    home: built.home,
+    java,
+    kind: 'assembled',
+    security: false,
+  };
+}
+
+/** What each server needs that may be missing here (undefined: it can run). */
+export function missingJava(id: ServerId): string | undefined {
+  switch (id) {
+    case 'es7':
+    case 'es8':
+      return undefined; // Java 17 is the baseline; ensure* says what is wrong when it is missing
+    case 'es9':
+      return pickJava(21) ? undefined : 'Elasticsearch 9.x needs Java 21+';
+    case 'os2':
+      return pickJava(17, 23) ? undefined : 'OpenSearch 2.x needs Java 17-23';
+    case 'os3':
+      return pickJava(21) ? undefined : 'OpenSearch 3.x needs Java 21+';
   }
-  return out;
+}
+
+/**
+ * The distribution of one server, downloaded or assembled into the cache on first use. `version`
+ * picks a release of that line (default: the newest on Maven Central, or the one pinned in
+ * SERVER_VERSIONS). Undefined when this machine has no Java that runs it.
+ */
+export async function ensureServer(
+  id: ServerId,
+  version = SERVER_VERSIONS[id],
+  log: HarnessLog = defaultLog,
+): Promise<EsDistribution | undefined> {
+  switch (id) {
+    case 'es7':
+      return ensureEs7(version, log);
+    case 'es8':
+      return ensureEs8(version, log);
+    case 'es9':
+      return ensureEs9(version, log);
+    case 'os2':
+      return ensureOpenSearch(2, version, log);
+    case 'os3':
+      return ensureOpenSearch(3, version, log);
+  }
+}
+
+/**
+ * Versions the test suite pins (undefined: the newest release of that line on Maven Central).
+ * OpenSearch 2.19.6 is the newest 2.x whose modules are all published; 3.9.0 the newest 3.x.
+ */
+export const SERVER_VERSIONS: Record<ServerId, string | undefined> = {
+  es7: undefined,
+  es8: undefined,
+  es9: undefined,
+  os2: '2.19.6',
+  os3: '3.9.0',
+};
+
+/** The version ESALERT_<ID>_VERSION pins (e.g. ESALERT_OS2_VERSION=2.19.5; ESALERT_ES8_VERSION as before). */
+export function serverVersionFromEnv(id: ServerId, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env[`ESALERT_${id.toUpperCase()}_VERSION`] ?? SERVER_VERSIONS[id];
+}
+
+/** "es7" from "es7", "7", "opensearch-2", "os3"... (the names ESALERT_ES_VERSIONS and --dist/--version take). */
+export function parseServerId(spec: string): ServerId | undefined {
+  const s = spec.trim().toLowerCase();
+  if ((SERVER_IDS as readonly string[]).includes(s)) return s as ServerId;
+  const m = /^(es|elasticsearch|os|opensearch)?[-_ ]?(\d+)/.exec(s);
+  if (!m) return undefined;
+  const product = m[1]?.startsWith('o') ? 'os' : 'es';
+  const id = `${product}${m[2]}`;
+  return (SERVER_IDS as readonly string[]).includes(id) ? (id as ServerId) : undefined;
+}
+
+/** A human name: "Elasticsearch 7.17.29" / "OpenSearch 2.19.6". */
+export function serverName(product: Product, version: string): string {
+  return `${product === 'opensearch' ? 'OpenSearch' : 'Elasticsearch'} ${version}`;
 }
 
 export async function freePort(): Promise<number> {
@@ -203,7 +320,22 @@ function nodeConfig(httpPort: number, transportPort: number, runDir: string, sec
   ].join('\n');
 }
 
-function jvmOptions(dist: EsDistribution, heapMb: number): string {
+/** What bin/opensearch and its jvm.options give the server JVM, less the GC logs. */
+function openSearchJvmOptions(dist: EsDistribution, common: string[], runDir: string): string[] {
+  const out = [...common, `-Djava.io.tmpdir=${join(runDir, 'tmp')}`, '-Dlog4j2.disable.jmx=true'];
+  if (dist.java.major >= 20) out.push('--add-modules=jdk.incubator.vector');
+  if (dist.java.major >= 24) out.push('--enable-native-access=ALL-UNNAMED');
+  if (dist.major === 2) {
+    // 2.x runs under the Java security manager (allowed up to Java 23).
+    if (dist.java.major >= 18) out.push('-Djava.security.manager=allow');
+    out.push(
+      '-Djava.util.concurrent.ForkJoinPool.common.threadFactory=org.opensearch.secure_sm.SecuredForkJoinWorkerThreadFactory',
+    );
+  }
+  return out;
+}
+
+function jvmOptions(dist: EsDistribution, heapMb: number, runDir: string): string {
   // The distribution's jvm.options writes up to 2 GB of GC logs; ours keeps the essentials only.
   const common = [
     '-XX:+UseG1GC',
@@ -213,6 +345,7 @@ function jvmOptions(dist: EsDistribution, heapMb: number): string {
     `-Xms${heapMb}m`,
     `-Xmx${heapMb}m`,
   ];
+  if (dist.product === 'opensearch') return openSearchJvmOptions(dist, common, runDir).join('\n');
   if (dist.kind === 'zip') {
     return [...common, '-Djava.io.tmpdir=${ES_TMPDIR}', '20-:--add-modules=jdk.incubator.vector', ''].join(
       '\n',
@@ -235,6 +368,22 @@ function launchCommand(
   runDir: string,
 ): { cmd: string; args: string[] } {
   if (dist.kind === 'zip') return { cmd: join(dist.home, 'bin', 'elasticsearch'), args: [] };
+  if (dist.product === 'opensearch') {
+    const options = readFileSync(join(config, 'jvm.options'), 'utf8').split('\n').filter(Boolean);
+    return {
+      cmd: join(dist.java.home, 'bin', 'java'),
+      args: [
+        ...options,
+        `-Dopensearch.path.home=${dist.home}`,
+        `-Dopensearch.path.conf=${config}`,
+        '-Dopensearch.distribution.type=tar',
+        '-Dopensearch.bundled_jdk=false',
+        '-cp',
+        `${join(dist.home, 'lib')}/*`,
+        'org.opensearch.bootstrap.OpenSearch',
+      ],
+    };
+  }
   return {
     cmd: join(dist.java.home, 'bin', 'java'),
     args: [
@@ -329,16 +478,18 @@ export interface StartOptions {
 
 export async function startElasticsearch(dist: EsDistribution, opts: StartOptions = {}): Promise<RunningEs> {
   const log = opts.log ?? defaultLog;
-  const runDir = mkdtempSync(join(tmpdir(), `esalert-es${dist.major}-`));
+  const runDir = mkdtempSync(
+    join(tmpdir(), `esalert-${dist.product === 'opensearch' ? 'os' : 'es'}${dist.major}-`),
+  );
   const config = join(runDir, 'config');
   cpSync(join(dist.home, 'config'), config, { recursive: true });
   for (const d of ['data', 'logs', 'tmp']) mkdirSync(join(runDir, d));
   const [httpPort, transportPort] = [await freePort(), await freePort()];
   writeFileSync(
-    join(config, 'elasticsearch.yml'),
+    join(config, dist.product === 'opensearch' ? 'opensearch.yml' : 'elasticsearch.yml'),
     nodeConfig(httpPort, transportPort, runDir, dist.security),
   );
-  writeFileSync(join(config, 'jvm.options'), jvmOptions(dist, opts.heapMb ?? 512));
+  writeFileSync(join(config, 'jvm.options'), jvmOptions(dist, opts.heapMb ?? 512, runDir));
   let credentials: RunningEs['credentials'];
   if (dist.security) {
     // The minimal distribution has no analysis-common module, so the .security index (native users,
@@ -390,8 +541,41 @@ export async function startElasticsearch(dist: EsDistribution, opts: StartOption
   }
   const info = (await (await fetch(url)).json()) as { version: { number: string } };
   log(
-    `Elasticsearch ${info.version.number} (Java ${dist.java.major}) ready at ${url} in ${((Date.now() - started) / 1000).toFixed(1)}s`,
+    `${serverName(dist.product, info.version.number)} (Java ${dist.java.major}) ready at ${url} in ${((Date.now() - started) / 1000).toFixed(1)}s`,
   );
   writeFileSync(join(runDir, 'state.json'), JSON.stringify({ pid, url, version: info.version.number }));
-  return { url, version: info.version.number, pid, runDir, stop, ...(credentials ? { credentials } : {}) };
+  return {
+    product: dist.product,
+    url,
+    version: info.version.number,
+    pid,
+    runDir,
+    stop,
+    ...(credentials ? { credentials } : {}),
+  };
+}
+
+/**
+ * Starts the server a command line names (`--server os2 --version 2.19.6`, ids as parseServerId
+ * reads them), for the benchmarks and `npm run es:up`.
+ */
+export async function startServer(
+  spec: string,
+  version?: string,
+  opts: StartOptions = {},
+): Promise<RunningEs> {
+  const id = parseServerId(spec);
+  if (!id) throw new Error(`unknown server "${spec}": use one of ${SERVER_IDS.join(', ')}`);
+  const dist = await ensureServer(id, version ?? serverVersionFromEnv(id), opts.log ?? defaultLog);
+  if (!dist) throw new Error(`${missingJava(id) ?? id}; none found`);
+  return startElasticsearch(dist, opts);
+}
+
+/** "OpenSearch 2.19.6" for the server at `url` (GET /). */
+export async function runningServerName(url: string): Promise<string> {
+  const info = (await (await fetch(url)).json()) as { version: { number: string; distribution?: string } };
+  return serverName(
+    info.version.distribution === 'opensearch' ? 'opensearch' : 'elasticsearch',
+    info.version.number,
+  );
 }

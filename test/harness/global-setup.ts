@@ -1,22 +1,19 @@
 /**
- * Vitest global setup for the integration projects: one real Elasticsearch per project (8.x or
- * 9.x), loaded with the standard event corpus, stopped and deleted when the run ends, whether
- * tests passed or not (and on Ctrl-C).
+ * Vitest global setup for the integration projects: one real server per project (Elasticsearch
+ * 7.x, 8.x, 9.x or OpenSearch 2.x, 3.x), loaded with the standard event corpus, stopped and deleted
+ * when the run ends, whether tests passed or not (and on Ctrl-C).
  */
 import type { TestProject } from 'vitest/node';
-import { connectElasticsearch } from '../../src/query/es-client.ts';
+import { connectElasticsearch, describeServer } from '../../src/query/es-client.ts';
 import { DEFAULT_CORPUS, generateCorpus } from '../corpus/generator.ts';
 import { loadCorpus } from '../corpus/load.ts';
-import { ensureEs8, ensureEs9, startElasticsearch } from './elasticsearch.ts';
+import { type ServerId, ensureServer, serverVersionFromEnv, startElasticsearch } from './elasticsearch.ts';
 import type { TestEs } from './test-es.ts';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const major = Number(project.config.provide.esMajor ?? 8);
-  const dist =
-    major === 9
-      ? await ensureEs9(process.env.ESALERT_ES9_VERSION)
-      : await ensureEs8(process.env.ESALERT_ES8_VERSION);
-  if (!dist) throw new Error('Elasticsearch 9.x needs Java 21+');
+  const id = (project.config.provide.server ?? 'es8') as ServerId;
+  const dist = await ensureServer(id, serverVersionFromEnv(id));
+  if (!dist) throw new Error(`${id}: no suitable Java installed`);
   const es = await startElasticsearch(dist, { heapMb: 512 });
   let stopped = false;
   const stop = async () => {
@@ -30,19 +27,23 @@ export default async function setup(project: TestProject): Promise<() => Promise
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    const conn = await connectElasticsearch({ nodes: [es.url], requestTimeoutMs: 60_000 });
+    // generous: a loaded machine can take minutes over one bulk request
+    const conn = await connectElasticsearch({ nodes: [es.url], requestTimeoutMs: 300_000 });
     const corpus = generateCorpus(DEFAULT_CORPUS);
     const loaded = await loadCorpus(conn.client, corpus.docs(), { prefix: 'eventrouter-' });
     await conn.close();
     process.stderr.write(
-      `[es-harness] integration tests (${project.name}) run against Elasticsearch ${es.version} at ${es.url}; ` +
+      `[es-harness] integration tests (${project.name}) run against ${describeServer(conn.server)} at ${es.url}; ` +
         `corpus: ${loaded.docs} documents in ${loaded.indices.join(', ')} (${(loaded.ms / 1000).toFixed(1)}s)\n`,
     );
     const info: TestEs = {
+      id,
+      distribution: dist.product,
       url: es.url,
       version: es.version,
       major: dist.major,
       security: dist.security,
+      painless: dist.product === 'opensearch',
       ...(es.credentials ? { credentials: es.credentials } : {}),
       corpus: { options: DEFAULT_CORPUS, manifest: corpus.manifest, indices: loaded.indices },
     };

@@ -5,25 +5,27 @@
  * per-pod counts, alert times from the aggregation window, the match time or a cron schedule,
  * summary_table_max_rows, realert inside an aggregation and max_aggregation.
  */
-import type { estypes } from '@elastic/elasticsearch';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertContent } from '../../src/alerters/alerter.ts';
 import { createAlertPipeline } from '../../src/alerts/pipeline.ts';
-import { catalogs } from '../../src/app/app.ts';
+import { catalogs } from '../../src/app/catalogs.ts';
 import { FakeClock } from '../../src/model/clock.ts';
 import { dryRun, recordingAlerter } from '../../src/app/dry-run.ts';
 import { type GlobalConfig, parseGlobalConfig } from '../../src/config/global-config.ts';
 import { runRule } from '../../src/engine/run-rule.ts';
 import { createRuntimeRule } from '../../src/engine/runtime-rule.ts';
 import type { EsConnection } from '../../src/query/es-client.ts';
+import type { EsQuery } from '../../src/query/filters.ts';
 import { createEsSearchPort } from '../../src/query/es-search-port.ts';
-import { loadRuleFile, type Rule } from '../../src/rules/load-rule.ts';
+import type { CompiledRule } from '../../src/compile/compiled-rule.ts';
 import { createMemoryWriteback } from '../../src/state/memory-writeback.ts';
+import { writebackStores } from '../../src/state/writeback.ts';
 import { lookupField } from '../../src/model/lookup.ts';
 import { toIso } from '../../src/util/time.ts';
 import { connectTestEs, esHostPort, testEs } from './helpers.ts';
 import { makeWorkspace, type Workspace } from './support/workspace.ts';
+import { loadRuleFile } from '../../src/compile/compile-rule.ts';
 
 const silent = pino({ level: 'silent' });
 const MINUTE = 60_000;
@@ -73,7 +75,7 @@ describe('aggregation against the corpus', () => {
       { env: () => undefined },
     );
 
-  function load(rule: Record<string, unknown>, global: GlobalConfig): Rule {
+  function load(rule: Record<string, unknown>, global: GlobalConfig): CompiledRule {
     const file = ws.writeRule(`${String(rule.name)}.yaml`, {
       type: 'any',
       index: INDEX,
@@ -104,7 +106,7 @@ describe('aggregation against the corpus', () => {
 
   // --- what Elasticsearch says ---
 
-  const inWindow = (query: string, w: { start: number; end: number }): estypes.QueryDslQueryContainer => ({
+  const inWindow = (query: string, w: { start: number; end: number }): EsQuery => ({
     bool: {
       filter: [
         { query_string: { query } },
@@ -427,10 +429,10 @@ describe('aggregation against the corpus', () => {
         createAlertPipeline({
           clock,
           logger: silent,
-          writeback,
+          stores: writebackStores(writeback),
           alertTimeLimitMs: global.alertTimeLimitMs,
           maxAggregation: global.maxAggregation,
-          overrideAlerters: () => [recordingAlerter(sent)],
+          alerters: () => [recordingAlerter(sent)],
           retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
         });
       let pipeline = start();
@@ -446,11 +448,10 @@ describe('aggregation against the corpus', () => {
           {
             clock,
             logger: silent,
-            writeback,
+            stores: writebackStores(writeback),
             sink: pipeline,
             search: () => port,
             globals: { runEveryMs: STEP, oldQueryLimitMs: 7 * 24 * HOUR },
-            silenceCache: new Map(),
           },
           { start: end - STEP },
         );

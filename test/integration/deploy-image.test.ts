@@ -171,7 +171,7 @@ function hostArgs(args: string[], fs: StageFs, ports: Map<number, number>): stri
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const oldNode = findOldNode();
 
-describe.skipIf(inject('esMajor') !== 8)('the container image, its steps performed without Docker', () => {
+describe.skipIf(inject('server') !== 'es8')('the container image, its steps performed without Docker', () => {
   const image: ImageModel = readImageModel();
   let scratch: string;
   let runtime: StageFs | undefined;

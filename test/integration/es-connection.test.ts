@@ -7,6 +7,14 @@ import { type Gateway, startGateway } from './support/es-gateway.ts';
 
 const noEnv = () => undefined;
 
+const authenticatedUser = async (conn: EsConnection) =>
+  (
+    await conn.client.transport.request<{ username: string }>({
+      method: 'GET',
+      path: '/_security/_authenticate',
+    })
+  ).body.username;
+
 describe('connecting to Elasticsearch the ElastAlert 2 way', () => {
   let admin: EsConnection;
   beforeAll(async () => {
@@ -14,6 +22,11 @@ describe('connecting to Elasticsearch the ElastAlert 2 way', () => {
   });
   afterAll(async () => {
     await admin.close();
+  });
+  let gw: Gateway | undefined;
+  afterEach(async () => {
+    await gw?.close();
+    gw = undefined;
   });
 
   it('detects the server version and speaks its REST dialect for writes and searches', async () => {
@@ -46,10 +59,22 @@ describe('connecting to Elasticsearch the ElastAlert 2 way', () => {
     await conn.close();
   });
 
-  it('honours an ES_VERSION override without asking the server', async () => {
-    const env = (k: string) => (k === 'ES_VERSION' ? testEs().version : undefined);
-    const conn = await connectElasticsearch(resolveEsConnection(esHostPort(), env));
-    expect(conn.server.version).toBe(testEs().version);
+  it('honours an ES_VERSION override without asking the server (opensearch-X.Y.Z for OpenSearch)', async () => {
+    const { version, distribution } = testEs();
+    const override = distribution === 'opensearch' ? `opensearch-${version}` : version;
+    const env = (k: string) => (k === 'ES_VERSION' ? override : undefined);
+    // a gateway that refuses GET / and the nodes API, as a cluster does for a user without monitor rights
+    gw = await startGateway({
+      target: testEs().url,
+      fail: (_n, method, path) => (method === 'GET' && /^\/(_nodes.*)?(\?|$)/.test(path) ? 403 : undefined),
+    });
+    const blocked = { es_host: '127.0.0.1', es_port: gw.port };
+    const refused = await connectElasticsearch(resolveEsConnection(blocked, noEnv)).catch((e: unknown) => e);
+    expect(isEsalertError(refused, 'ES_AUTH')).toBe(true);
+    const conn = await connectElasticsearch(resolveEsConnection(blocked, env));
+    expect(conn.detected).toBe('override');
+    expect(conn.server.version).toBe(version);
+    expect(conn.server.distribution).toBe(distribution);
     const res = await conn.client.count({ index: 'eventrouter-*' });
     expect(res.count).toBeGreaterThan(0);
     await conn.close();
@@ -70,7 +95,7 @@ describe('connecting to Elasticsearch the ElastAlert 2 way', () => {
       const conn = await connectElasticsearch(
         resolveEsConnection({ ...esHostPort(), es_username: username, es_password: password }, noEnv),
       );
-      expect((await conn.client.security.authenticate()).username).toBe(username);
+      expect(await authenticatedUser(conn)).toBe(username);
       await conn.close();
     });
 
@@ -80,7 +105,7 @@ describe('connecting to Elasticsearch the ElastAlert 2 way', () => {
       const conn = await connectElasticsearch(
         resolveEsConnection({ ...esHostPort(), es_username: 'other', es_password: 'x' }, env),
       );
-      expect((await conn.client.security.authenticate()).username).toBe(username);
+      expect(await authenticatedUser(conn)).toBe(username);
       await conn.close();
     });
 
@@ -98,12 +123,6 @@ describe('connecting to Elasticsearch the ElastAlert 2 way', () => {
   });
 
   describe('through a gateway on 127.0.0.1', () => {
-    let gw: Gateway | undefined;
-    afterEach(async () => {
-      await gw?.close();
-      gw = undefined;
-    });
-
     it('sends es_api_key as "Authorization: ApiKey", winning over bearer and basic auth', async () => {
       gw = await startGateway({ target: testEs().url, requireAuthorization: 'ApiKey a2V5OnNlY3JldA==' });
       const conn = await connectElasticsearch(

@@ -8,7 +8,6 @@
  * or a listed expression that stops differing, fails the test.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { estypes } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyze } from '../../src/query/memory/analysis.ts';
 import { type MemorySearchPort, createMemorySearchPort } from '../../src/query/memory/memory-search-port.ts';
@@ -26,6 +25,35 @@ const INDEX = 'eventrouter-2024-05-14';
  * with the reason. Keep in sync with docs/offline-evaluation.md.
  */
 const KNOWN_DIFFERENCES: Record<string, string> = {};
+
+/**
+ * The in-memory backend follows Elasticsearch 8 and 9. Where another server answers differently
+ * (in what it computes, not in what esalert sends it), the query_string expression or aggregation
+ * label is listed here for that server, with the reason. Keep in sync with docs/servers.md.
+ */
+/** Elasticsearch 7.17 and OpenSearch (forked from Elasticsearch 7.10) compute these as 7.x did. */
+const SEVEN_X_DIFFERENCES: Record<string, string> = {
+  'engine metric aggregation: percentiles per 10m': 'the 7.x t-digest differs from 8.x',
+  'date_histogram 1h: cardinality and percentiles per hour': 'the 7.x t-digest differs from 8.x',
+  'terms ordered by a percentile and through a filter':
+    'the 7.x t-digest, and 7.x orders buckets whose metric is missing (NaN) differently',
+  'filters anonymous and named unkeyed, with sub-aggregations': '7.x refuses keyed: false on filters',
+  'refused: legacy interval': '7.x still accepts date_histogram interval',
+};
+const OPENSEARCH_DIFFERENCES: Record<string, string> = {
+  ...SEVEN_X_DIFFERENCES,
+  'event.reason:/Back.*/': 'OpenSearch lower-cases a query_string regular expression on a text field',
+};
+const SERVER_DIFFERENCES: Partial<Record<string, Record<string, string>>> = {
+  es7: SEVEN_X_DIFFERENCES,
+  os2: OPENSEARCH_DIFFERENCES,
+  os3: {
+    ...OPENSEARCH_DIFFERENCES,
+    '_exists_:event.reportingInstance':
+      'OpenSearch 3 counts a text field holding an empty string as missing (_count: 22554 of 39748)',
+  },
+};
+const serverDifferences = (): Record<string, string> => SERVER_DIFFERENCES[testEs().id] ?? {};
 
 /** query_string expressions realistic for Kubernetes events, from templates over the corpus, plus edge cases. */
 function queryStringExpressions(m: Manifest): string[] {
@@ -1000,8 +1028,7 @@ type Outcome = { error: string } | { ids: string[] };
 async function esOutcome(conn: EsConnection, query: object): Promise<{ error?: string; count?: number }> {
   try {
     return {
-      count: (await conn.client.count({ index: INDEX, query: query as estypes.QueryDslQueryContainer }))
-        .count,
+      count: (await conn.client.count({ index: INDEX, query: query as EsQuery })).count,
     };
   } catch (err) {
     const e = err as {
@@ -1014,11 +1041,11 @@ async function esOutcome(conn: EsConnection, query: object): Promise<{ error?: s
 
 async function esIds(conn: EsConnection, query: object): Promise<string[]> {
   const ids: string[] = [];
-  let after: estypes.SortResults | undefined;
+  let after: unknown[] | undefined;
   for (;;) {
     const res = await conn.client.search({
       index: INDEX,
-      query: query as estypes.QueryDslQueryContainer,
+      query: query as EsQuery,
       size: 10_000,
       _source: false,
       sort: ['_doc'],
@@ -1038,7 +1065,7 @@ async function countAmong(conn: EsConnection, query: object, ids: string[]): Pro
       index: INDEX,
       query: {
         bool: {
-          filter: [query as estypes.QueryDslQueryContainer, { ids: { values: ids.slice(i, i + 10_000) } }],
+          filter: [query as EsQuery, { ids: { values: ids.slice(i, i + 10_000) } }],
         },
       },
     });
@@ -1143,28 +1170,31 @@ describe('the in-memory search backend agrees with Elasticsearch', () => {
     return differences;
   }
 
-  it('on at least 200 query_string expressions over the Kubernetes event corpus', async () => {
-    const expressions = queryStringExpressions(testEs().corpus.manifest);
-    expect(expressions.length).toBeGreaterThanOrEqual(200);
-    const started = performance.now();
-    const differences = await compare(
-      expressions.map((q) => ({ label: q, query: { query_string: { query: q } } })),
-    );
-    const { refused, empty, some, all } = differences.stats;
-    process.stderr.write(
-      `[offline-differential] ${expressions.length} query_string expressions in ${((performance.now() - started) / 1000).toFixed(1)}s: ` +
-        `${some} select some documents, ${all} all, ${empty} none, ${refused} refused as invalid; ` +
-        `${differences.size} differ (${Object.keys(KNOWN_DIFFERENCES).length} known)\n`,
-    );
-    const unexpected = [...differences].filter(([q]) => !(q in KNOWN_DIFFERENCES));
-    const fixed = Object.keys(KNOWN_DIFFERENCES).filter(
-      (q) => expressions.includes(q) && !differences.has(q),
-    );
-    expect(unexpected.map(([q, why]) => `${q}  =>  ${why}`)).toEqual([]);
-    expect(fixed, 'listed as known differences but now agree: remove them from KNOWN_DIFFERENCES').toEqual(
-      [],
-    );
-  });
+  it(
+    'on at least 200 query_string expressions over the Kubernetes event corpus',
+    { timeout: 600_000 },
+    async () => {
+      const expressions = queryStringExpressions(testEs().corpus.manifest);
+      expect(expressions.length).toBeGreaterThanOrEqual(200);
+      const started = performance.now();
+      const differences = await compare(
+        expressions.map((q) => ({ label: q, query: { query_string: { query: q } } })),
+      );
+      const { refused, empty, some, all } = differences.stats;
+      process.stderr.write(
+        `[offline-differential] ${expressions.length} query_string expressions in ${((performance.now() - started) / 1000).toFixed(1)}s: ` +
+          `${some} select some documents, ${all} all, ${empty} none, ${refused} refused as invalid; ` +
+          `${differences.size} differ (${Object.keys(KNOWN_DIFFERENCES).length} known)\n`,
+      );
+      const known = { ...KNOWN_DIFFERENCES, ...serverDifferences() };
+      const unexpected = [...differences].filter(([q]) => !(q in known));
+      const fixed = Object.keys(known).filter((q) => expressions.includes(q) && !differences.has(q));
+      expect(unexpected.map(([q, why]) => `${q}  =>  ${why}`)).toEqual([]);
+      expect(fixed, 'listed as known differences but now agree: remove them from KNOWN_DIFFERENCES').toEqual(
+        [],
+      );
+    },
+  );
 
   it('on the DSL clauses rule filters use', async () => {
     const differences = await compare(dslQueries().map((q) => ({ label: JSON.stringify(q), query: q })));
@@ -1178,7 +1208,7 @@ describe('the in-memory search backend agrees with Elasticsearch', () => {
     try {
       const esPages: unknown[][] = [];
       const memPages: unknown[][] = [];
-      let esAfter: estypes.SortResults | undefined;
+      let esAfter: unknown[] | undefined;
       let memAfter: unknown[] | undefined;
       for (let page = 0; page < 4; page++) {
         const es = await conn.client.search({
@@ -1237,7 +1267,7 @@ describe('the in-memory search backend agrees with Elasticsearch', () => {
         sum_other_doc_count: number;
       };
       const memAgg = mem.aggregations!.counts as typeof esAgg;
-      expect(mem.total).toBe((es.hits.total as estypes.SearchTotalHits).value);
+      expect(mem.total).toBe((es.hits.total as { value: number }).value);
       expect(memAgg.buckets.map((b) => [b.key, b.doc_count])).toEqual(
         esAgg.buckets.map((b) => [b.key, b.doc_count]),
       );
@@ -1259,12 +1289,12 @@ describe('the in-memory search backend agrees with Elasticsearch', () => {
       try {
         const res = await conn.client.search({
           index: INDEX,
-          query: query as estypes.QueryDslQueryContainer,
+          query: query as EsQuery,
           size: 0,
           track_total_hits: true,
-          aggs: aggs as Record<string, estypes.AggregationsAggregationContainer>,
+          aggs: aggs as Record<string, unknown>,
         });
-        es = { aggregations: res.aggregations, total: (res.hits.total as estypes.SearchTotalHits).value };
+        es = { aggregations: res.aggregations, total: (res.hits.total as { value: number }).value };
       } catch (err) {
         const e = err as {
           meta?: {
@@ -1303,7 +1333,13 @@ describe('the in-memory search backend agrees with Elasticsearch', () => {
         `(memory ${(memoryMs / 1000).toFixed(1)}s): ${refused} refused by both, ${differences.length} differ; ` +
         `within Elasticsearch's approximations: ${approximated.cardinality} cardinalities, ${approximated.percentiles} percentile sets\n`,
     );
-    expect(differences).toEqual([]);
+    // a server's known differences: each must still differ (else remove it), and nothing else may
+    const known = serverDifferences();
+    const labelOf = (d: string) => Object.keys(known).find((l) => d.startsWith(`${l}:`));
+    expect(differences.filter((d) => !labelOf(d))).toEqual([]);
+    const labels = new Set(requests.map((r) => r.label));
+    const stillDiffer = new Set(differences.map(labelOf));
+    expect(Object.keys(known).filter((l) => labels.has(l) && !stillDiffer.has(l))).toEqual([]);
   });
 
   it('tokenizes message texts like the standard analyzer', async () => {

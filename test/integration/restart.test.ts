@@ -8,13 +8,14 @@ import { startApp } from '../../src/app/app.ts';
 import { FakeClock } from '../../src/model/clock.ts';
 import { SecretRegistry } from '../../src/app/logger.ts';
 import { createAlertPipeline } from '../../src/alerts/pipeline.ts';
-import { catalogs } from '../../src/app/app.ts';
+import { catalogs } from '../../src/app/catalogs.ts';
 import { runRule, type EngineDeps } from '../../src/engine/run-rule.ts';
 import { createRuntimeRule } from '../../src/engine/runtime-rule.ts';
 import { connectElasticsearch, type EsConnection } from '../../src/query/es-client.ts';
 import { createEsSearchPort } from '../../src/query/es-search-port.ts';
-import { loadRuleFile } from '../../src/rules/load-rule.ts';
+import { loadRuleFile } from '../../src/compile/compile-rule.ts';
 import { createMemoryWriteback } from '../../src/state/memory-writeback.ts';
+import { writebackStores } from '../../src/state/writeback.ts';
 import { connectTestEs, esHostPort, testEs, uniqueName } from './helpers.ts';
 import { type Gateway, startGateway } from './support/es-gateway.ts';
 import { type Receiver, startReceiver } from './support/http-receiver.ts';
@@ -206,18 +207,17 @@ describe('restarts and failures', () => {
     const sink = createAlertPipeline({
       clock,
       logger: silent,
-      writeback,
+      stores: writebackStores(writeback),
       alertTimeLimitMs: 86_400_000,
       maxAggregation: 10_000,
     });
     const engine: EngineDeps = {
       clock,
       logger: silent,
-      writeback,
+      stores: writebackStores(writeback),
       sink,
       search: () => createEsSearchPort(conn.client),
       globals: { runEveryMs: 60_000, oldQueryLimitMs: 7 * 86_400_000 },
-      silenceCache: new Map(),
     };
     const rt = createRuntimeRule(rule);
     const start = Date.parse(manifest().start);

@@ -141,6 +141,19 @@ describe('blacklist, whitelist, change, cardinality, aggregation types and a cus
       query_key: 'event.involvedObject.namespace.keyword',
       ...post('/metric'),
     });
+    // metric_agg_script: a painless script instead of a field (servers with painless only)
+    if (testEs().painless)
+      ws.writeRule('metric-script.yaml', {
+        name: 'max-double-event-count-per-namespace',
+        type: 'metric_aggregation',
+        index: 'eventrouter-*',
+        metric_agg_key: 'event.count',
+        metric_agg_type: 'max',
+        metric_agg_script: { script: { source: "doc['event.count'].value * 2", lang: 'painless' } },
+        max_threshold: 200,
+        query_key: 'event.involvedObject.namespace.keyword',
+        ...post('/metric-script'),
+      });
     ws.writeRule('metric-buckets.yaml', {
       name: 'max-event-count-per-5-minutes',
       type: 'metric_aggregation',
@@ -206,7 +219,7 @@ describe('blacklist, whitelist, change, cardinality, aggregation types and a cus
 
   it('loads every rule', () => {
     expect(app.loaded.errors.map((e) => e.error.message)).toEqual([]);
-    expect(app.rules.size).toBe(10);
+    expect(app.rules.size).toBe(testEs().painless ? 11 : 10); // metric-script.yaml needs painless
   });
 
   it('blacklist (with a !file list) alerts on every document with a listed reason, and only those', async () => {
@@ -341,6 +354,21 @@ describe('blacklist, whitelist, change, cardinality, aggregation types and a cus
     expect(sort(alerts)).toEqual(sort(expected));
     expect(new Set(expected.map((e) => e[1]))).toEqual(new Set(['prod', 'payments', 'staging']));
   });
+
+  it.runIf(testEs().painless)(
+    'metric_aggregation with metric_agg_script: the server runs the painless script (twice the max, twice the threshold)',
+    async () => {
+      const key = (m: Doc) =>
+        `${String(m['@timestamp'])} ${(m.event as { involvedObject: { namespace: { keyword: string } } }).involvedObject.namespace.keyword}`;
+      const byField = new Map(posted('/metric').map((m) => [key(m), Number(m['metric_event.count_max'])]));
+      const byScript = posted('/metric-script').map(
+        (m) => [key(m), Number(m['metric_event.count_max'])] as const,
+      );
+      expect(byScript.length).toBeGreaterThan(0);
+      expect(byScript.length).toBe(byField.size);
+      for (const [k, v] of byScript) expect(v).toBe(2 * byField.get(k)!);
+    },
+  );
 
   it('metric_aggregation with bucket_interval: one check per 5-minute bucket, timed by the bucket', async () => {
     const res = await es.client.search({

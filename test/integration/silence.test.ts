@@ -5,15 +5,16 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAlertPipeline } from '../../src/alerts/pipeline.ts';
-import { catalogs } from '../../src/app/app.ts';
+import { catalogs } from '../../src/app/catalogs.ts';
 import { systemClock } from '../../src/model/clock.ts';
 import { loadGlobalConfig } from '../../src/config/global-config.ts';
 import { type EngineDeps, runRule } from '../../src/engine/run-rule.ts';
 import { createRuntimeRule } from '../../src/engine/runtime-rule.ts';
 import type { EsConnection } from '../../src/query/es-client.ts';
 import { createEsSearchPort } from '../../src/query/es-search-port.ts';
-import { loadRuleFile } from '../../src/rules/load-rule.ts';
+import { loadRuleFile } from '../../src/compile/compile-rule.ts';
 import { createEsWriteback } from '../../src/state/es-writeback.ts';
+import { writebackStores } from '../../src/state/writeback.ts';
 import { createMemoryWriteback } from '../../src/state/memory-writeback.ts';
 import { connectTestEs, esHostPort, testEs, uniqueName } from './helpers.ts';
 import { runCli } from './support/cli.ts';
@@ -87,17 +88,16 @@ describe('esalert silence', () => {
     const engine: EngineDeps = {
       clock: systemClock,
       logger: silent,
-      writeback,
+      stores: writebackStores(writeback),
       sink: createAlertPipeline({
         clock: systemClock,
         logger: silent,
-        writeback,
+        stores: writebackStores(writeback),
         alertTimeLimitMs: 86_400_000,
         maxAggregation: 10_000,
       }),
       search: () => createEsSearchPort(es.client),
       globals: { runEveryMs: 60_000, oldQueryLimitMs: 7 * 86_400_000 },
-      silenceCache: new Map(),
     };
     const window = { start: Date.parse(manifest().start) };
     const end = Date.parse(manifest().end);

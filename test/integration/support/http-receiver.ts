@@ -40,8 +40,17 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
+export interface ReceiverOptions {
+  /**
+   * Checks each request as the vendor's API would; a reply returned here (an auth or validation
+   * error) is sent instead of the scripted one, which is used up all the same.
+   */
+  check?: (request: Omit<Received, 'at'>) => Reply | undefined;
+}
+
 export async function startReceiver(
   fallback: Reply = { status: 200, body: { errcode: 0, errmsg: 'ok' } },
+  options: ReceiverOptions = {},
 ): Promise<Receiver> {
   const received: Received[] = [];
   const queue: Reply[] = [];
@@ -58,18 +67,13 @@ export async function startReceiver(
       } catch {
         json = undefined;
       }
-      const reply = queue.shift() ?? r.fallback;
+      const request = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, json };
+      const scripted = queue.shift() ?? r.fallback;
+      const reply = options.check?.(request) ?? scripted;
       const answer = () => {
         // a client that went away before the answer never learnt it was received: do not count it
         if (res.destroyed || req.socket.destroyed) return;
-        received.push({
-          method: req.method ?? '',
-          path: req.url ?? '',
-          headers: req.headers,
-          body,
-          json,
-          at: Date.now(),
-        });
+        received.push({ ...request, at: Date.now() });
         for (const w of waiters.filter((x) => received.length >= x.n)) {
           waiters.splice(waiters.indexOf(w), 1);
           w.resolve();

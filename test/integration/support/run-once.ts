@@ -3,18 +3,20 @@
  * writeback kept in memory: for tests of what a run queries and hands on.
  */
 import { pino } from 'pino';
-import type { Client } from '@elastic/elasticsearch';
+import type { EsClient as Client } from '../../../src/query/es-client.ts';
 import { createAlertPipeline } from '../../../src/alerts/pipeline.ts';
-import { catalogs } from '../../../src/app/app.ts';
+import { catalogs } from '../../../src/app/catalogs.ts';
 import { FakeClock } from '../../../src/model/clock.ts';
-import { type RunOptions, type RunReport, runRule } from '../../../src/engine/run-rule.ts';
+import { type RunOptions, runRule } from '../../../src/engine/run-rule.ts';
 import { createRuntimeRule } from '../../../src/engine/runtime-rule.ts';
 import { createEsSearchPort } from '../../../src/query/es-search-port.ts';
-import { loadRuleFile } from '../../../src/rules/load-rule.ts';
+import { loadRuleFile } from '../../../src/compile/compile-rule.ts';
 import { createMemoryWriteback, type MemoryWriteback } from '../../../src/state/memory-writeback.ts';
+import { writebackStores } from '../../../src/state/writeback.ts';
 import { testConfig } from '../../support/config.ts';
 import { esHostPort } from '../helpers.ts';
 import type { Workspace } from './workspace.ts';
+import type { RunReport } from '../../../src/engine/run-report.ts';
 
 const silent = pino({ level: 'silent' });
 const MINUTE = 60_000;
@@ -44,7 +46,7 @@ export async function runRuleOnce(
   const sink = createAlertPipeline({
     clock,
     logger: silent,
-    writeback,
+    stores: writebackStores(writeback),
     alertTimeLimitMs: 86_400_000,
     maxAggregation: 10_000,
   });
@@ -54,11 +56,10 @@ export async function runRuleOnce(
     {
       clock,
       logger: silent,
-      writeback,
+      stores: writebackStores(writeback),
       sink,
       search: () => port,
       globals: { runEveryMs: MINUTE, oldQueryLimitMs: 7 * 86_400_000 },
-      silenceCache: new Map(),
     },
     options,
   );

@@ -14,8 +14,8 @@ import { OptionProblem, type Alerter } from '../../../src/alerters/alerter.ts';
 import { dingtalkAlerter, dingtalkSign, signedUrl } from '../../../src/alerters/dingtalk.ts';
 import { AlerterRegistry } from '../../../src/alerters/registry.ts';
 import { utf8Bytes } from '../../../src/alerters/text-limits.ts';
-import { catalogs } from '../../../src/app/app.ts';
-import { loadRuleFile } from '../../../src/rules/load-rule.ts';
+import { catalogs } from '../../../src/app/catalogs.ts';
+import { loadRuleFile } from '../../../src/compile/compile-rule.ts';
 import type { Doc } from '../../../src/model/lookup.ts';
 import { type Receiver, startReceiver } from '../../integration/support/http-receiver.ts';
 import { alertContent, captureLog, deps, signal } from './support/alert-content.ts';
@@ -193,10 +193,10 @@ describe('payloads (ElastAlert 2 shapes, plus at)', () => {
 });
 
 describe("the seed article's rule (elastalert_modules.dingtalk_alert.DingTalkAlerter)", () => {
-  it('is the same alerter under the plugin name', () => {
-    expect(new AlerterRegistry().get('elastalert_modules.dingtalk_alert.DingTalkAlerter')).toBe(
-      dingtalkAlerter,
-    );
+  it('is served by the dingtalk alerter under the plugin name', () => {
+    const def = new AlerterRegistry().get('elastalert_modules.dingtalk_alert.DingTalkAlerter');
+    expect(def?.name).toBe(dingtalkAlerter.name);
+    expect(def?.optionNames).toEqual(expect.arrayContaining([...dingtalkAlerter.optionNames]));
   });
 
   it('loads unchanged and posts the plugin payload with the alert_text_args filled in', async () => {
@@ -259,7 +259,7 @@ describe("the seed article's rule (elastalert_modules.dingtalk_alert.DingTalkAle
         message: 'Back-off restarting failed container "api"',
       },
     };
-    const content = alertContent(rule.raw, [match]);
+    const content = alertContent(rule.definition.raw, [match]);
     expect(await rule.alerters[0]!.send(content, signal())).toEqual({ ok: true });
     expect(rx.received.at(-1)!.json).toEqual({
       msgtype: 'text',

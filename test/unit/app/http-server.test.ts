@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Observability } from '../../../src/http/observability.ts';
 import { type HttpServer, startHttpServer } from '../../../src/http/server.ts';
-import { emptyTally, type RunReport } from '../../../src/engine/run-rule.ts';
+import { emptyTally, type RunReport } from '../../../src/engine/run-report.ts';
 
 describe('HTTP endpoints', () => {
   let server: HttpServer | undefined;

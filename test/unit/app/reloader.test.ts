@@ -7,8 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { catalogs } from '../../../src/app/catalogs.ts';
 import { RuleReloader } from '../../../src/app/reloader.ts';
-import type { Rule } from '../../../src/rules/load-rule.ts';
-import { loadRules } from '../../../src/rules/load-rules.ts';
+import type { CompiledRule } from '../../../src/compile/compiled-rule.ts';
+import { loadRules } from '../../../src/compile/load-rules.ts';
 import { testConfig } from '../../support/config.ts';
 
 const rule = (name: string, reason: string, extra: Record<string, unknown> = {}) =>
@@ -23,7 +23,7 @@ const rule = (name: string, reason: string, extra: Record<string, unknown> = {})
 
 describe('RuleReloader', () => {
   let dir: string;
-  let installed: Rule[];
+  let installed: CompiledRule[];
   let removed: string[];
 
   const setup = (rulesDir: string) => {

@@ -185,7 +185,7 @@ describe('test-rule with --data', () => {
 describe('missingFields', () => {
   it('ignores fields defined by the rule itself and the template root', () => {
     const rule = {
-      raw: { owner: 'x' },
+      definition: { raw: { owner: 'x' } },
       options: { queryKey: 'a.keyword', timestampField: '@timestamp' },
       jinjaTemplate: '{{ owner }} {{ _data.a }} {{ b }}',
     } as unknown as Parameters<typeof missingFields>[0];

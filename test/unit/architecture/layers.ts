@@ -57,20 +57,24 @@ export const LAYERS: readonly Layer[] = [
   },
   {
     folder: 'rules',
+    mayImport: ['format', 'query', 'k8s', 'config', 'model', 'errors', 'util'],
+    holds: 'rule files -> plain, typed rule definitions with file:line',
+  },
+  {
+    folder: 'compile',
     mayImport: [
+      'rules',
       'alerters',
       'ruletypes',
       'enhancements',
       'modules',
-      'format',
-      'query',
       'k8s',
       'config',
       'model',
       'errors',
       'util',
     ],
-    holds: 'rule files -> rules',
+    holds: 'rule definitions + registries -> runnable rules',
   },
   {
     folder: 'state',
@@ -79,21 +83,37 @@ export const LAYERS: readonly Layer[] = [
   },
   {
     folder: 'engine',
-    mayImport: ['rules', 'ruletypes', 'query', 'state', 'model', 'errors', 'util'],
+    mayImport: ['compile', 'ruletypes', 'query', 'state', 'model', 'errors', 'util'],
     holds: 'one run of one rule',
   },
   {
     folder: 'alerts',
-    mayImport: ['engine', 'alerters', 'format', 'state', 'k8s', 'model', 'errors', 'util'],
+    mayImport: [
+      'engine',
+      'compile',
+      'query',
+      'alerters',
+      'format',
+      'state',
+      'k8s',
+      'model',
+      'errors',
+      'util',
+    ],
     holds: 'the alert path',
   },
-  { folder: 'scheduler', mayImport: ['model'], holds: 'when rules run' },
+  {
+    folder: 'scheduler',
+    mayImport: ['engine', 'model', 'errors', 'util'],
+    holds: 'when rules run: the per-rule job, no overlap, concurrency cap',
+  },
   { folder: 'http', mayImport: ['engine', 'util'], holds: 'metrics, health, the API' },
   {
     folder: 'app',
     mayImport: [
       'alerts',
       'scheduler',
+      'compile',
       'engine',
       'http',
       'state',
@@ -115,7 +135,7 @@ export const LAYERS: readonly Layer[] = [
   },
   {
     folder: 'cli',
-    mayImport: ['app', 'http', 'state', 'config', 'model', 'errors', 'util'],
+    mayImport: ['app', 'config', 'errors'],
     holds: 'argv -> command, exit codes',
   },
 ];

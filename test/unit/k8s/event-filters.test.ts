@@ -14,7 +14,8 @@ import { buildBaseQuery } from '../../../src/query/filters.ts';
 import { type MemoryDocument, createMemorySearchPort } from '../../../src/query/memory/memory-search-port.ts';
 import { SAME_VALUE_SCRIPT, sameValueQuery } from '../../../src/query/same-value-query.ts';
 import { testConfig } from '../../support/config.ts';
-import { type Rule, loadRuleFile } from '../../../src/rules/load-rule.ts';
+import type { CompiledRule } from '../../../src/compile/compiled-rule.ts';
+import { loadRuleFile } from '../../../src/compile/compile-rule.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'esalert-k8s-'));
 const global = testConfig({
@@ -26,7 +27,7 @@ const global = testConfig({
 });
 
 let seq = 0;
-function load(options: string): Rule {
+function load(options: string): CompiledRule {
   const file = join(dir, `rule-${seq++}.yaml`);
   const type = /^type:/m.test(options) ? '' : 'type: any\n';
   writeFileSync(file, `name: r${seq}\n${type}index: eventrouter-*\nalert: debug\n${options}\n`);

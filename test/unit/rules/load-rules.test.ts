@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { catalogs } from '../../../src/app/app.ts';
+import { catalogs } from '../../../src/app/catalogs.ts';
 import { type GlobalConfig, parseGlobalConfig } from '../../../src/config/global-config.ts';
-import { loadRuleFile } from '../../../src/rules/load-rule.ts';
-import { loadRules } from '../../../src/rules/load-rules.ts';
+import { loadRuleFile } from '../../../src/compile/compile-rule.ts';
+import { loadRules } from '../../../src/compile/load-rules.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures/rules');
 const logger = pino({ level: 'silent' });
@@ -62,7 +62,7 @@ describe('loading the good fixtures', () => {
     expect(r.options.maxQuerySize).toBe(10_000);
     expect(r.options.timestampField).toBe('@timestamp');
     expect(r.options.realertKey).toBe('Other event frequency rule');
-    expect(r.raw.alert_text_args).toHaveLength(7);
+    expect(r.definition.raw.alert_text_args).toHaveLength(7);
     expect(r.alerters.map((a) => a.type)).toEqual(['debug']);
   });
 
@@ -149,12 +149,12 @@ describe('broken rule files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'esalert-rules-'));
     writeFileSync(
       join(dir, 'w.yaml'),
-      'name: w\ntype: frequency\nindex: x\nnum_events: 1\ntimeframe: {minutes: 1}\nnum_event: 2\nslack_webhook_url: http://x\nalert: debug\n',
+      'name: w\ntype: frequency\nindex: x\nnum_events: 1\ntimeframe: {minutes: 1}\nnum_event: 2\njinja_filters: [my.filter]\nalert: debug\n',
     );
     const r = loadRules(ctx(dir)).rules[0]!;
     expect(r.warnings).toEqual([
       expect.stringMatching(/w\.yaml:6: unknown option "num_event" is ignored; did you mean "num_events"\?/),
-      expect.stringMatching(/w\.yaml:7: option "slack_webhook_url" is not supported by esalert yet/),
+      expect.stringMatching(/w\.yaml:7: option "jinja_filters" is not supported by esalert yet/),
     ]);
   });
 

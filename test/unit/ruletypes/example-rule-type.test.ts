@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { catalogs } from '../../../src/app/app.ts';
+import { catalogs } from '../../../src/app/catalogs.ts';
 import { createRuntimeRule } from '../../../src/engine/runtime-rule.ts';
-import { loadRuleFile } from '../../../src/rules/load-rule.ts';
+import { loadRuleFile } from '../../../src/compile/compile-rule.ts';
 import { testConfig } from '../../support/config.ts';
 import type { Hit } from '../../../src/model/match.ts';
 

@@ -4,7 +4,7 @@
  * get_hits_terms and query_key_filters) with the same inputs and expectations.
  */
 import { describe, expect, it } from 'vitest';
-import { queryKeyFilters, type TopCountOptions, topCounts } from '../../../src/engine/top-counts.ts';
+import { queryKeyFilters, type TopCountOptions, topCounts } from '../../../src/alerts/top-counts.ts';
 import type { SearchPort, SearchRequest, SearchResponse } from '../../../src/query/search-port.ts';
 import { toIso } from '../../../src/util/time.ts';
 

@@ -1,6 +1,6 @@
 /** Exponential realert arithmetic: ElastAlert 2's test_exponential_realert table (reference §9 case 5). */
 import { describe, expect, it } from 'vitest';
-import { nextAlertTime, silenceKey } from '../../../src/engine/realert.ts';
+import { nextAlertTime, silenceKey } from '../../../src/alerts/realert.ts';
 
 const UNTIL = Date.parse('2015-03-24T00:00:00Z');
 const S = 1000;

@@ -9,7 +9,7 @@ import type { SearchPort } from '../query/search-port.ts';
 import type { Match } from '../model/match.ts';
 import { type Doc, lookupField, pythonStr } from '../model/lookup.ts';
 import { parseTimestamp } from '../util/time.ts';
-import type { RuntimeRule } from './runtime-rule.ts';
+import type { RuntimeRule } from '../engine/runtime-rule.ts';
 
 const MINUTE = 60_000;
 
@@ -37,24 +37,20 @@ export interface TopCountOptions {
 
 /** The top count options of a loaded rule. */
 export function topCountOptions(rt: RuntimeRule): TopCountOptions | undefined {
-  const raw = rt.rule.raw;
   const o = rt.rule.options;
-  const keys = raw.top_count_keys;
-  if (!Array.isArray(keys) || keys.length === 0) return undefined;
+  const top = o.topCounts;
+  if (!top) return undefined;
   const tf = o.timeframeMs;
   return {
     indexFor: (start, end) => indexFor(o, start, end),
     filters: o.filters,
     timestampField: o.timestampField,
     writeTimestamp: (ms) => rt.codec.write(ms),
-    keys: keys.map(String),
+    keys: top.keys,
     queryKeyFields: o.compoundQueryKey ?? (o.queryKey ? [o.queryKey] : []),
-    rawCountKeys: raw.raw_count_keys !== false,
-    stringMultiFieldName:
-      typeof raw.string_multi_field_name === 'string' && raw.string_multi_field_name
-        ? raw.string_multi_field_name
-        : '.keyword',
-    number: typeof raw.top_count_number === 'number' && raw.top_count_number > 0 ? raw.top_count_number : 5,
+    rawCountKeys: top.rawCountKeys,
+    stringMultiFieldName: top.stringMultiFieldName,
+    number: top.number,
     minDocCount: o.minDocCount,
     lookBackMs: tf === undefined ? 10 * MINUTE : rt.rule.type.name === 'flatline' ? 2 * tf : tf,
   };

@@ -1,0 +1,155 @@
+/**
+ * Fan-out: an alert goes to each alerter of its rule that has not got it yet, through the queue
+ * of that alerter's channel (channel-dispatcher.ts: rate limits, digests, retries), and the
+ * alert log is told the outcome once every channel has answered (mark-sent.ts). Rule runs do not
+ * wait for deliveries.
+ *
+ * Failure policy: each channel's outcome is its own. An alert that cannot be formatted for one
+ * alerter fails for that alerter only (permanently); alert_sent turns true when all got it.
+ */
+import type { Logger } from 'pino';
+import type { AlertContent, Alerter, SendOutcome } from '../alerters/alerter.ts';
+import type { RuntimeRule } from '../engine/runtime-rule.ts';
+import { errorMessage } from '../errors/esalert-error.ts';
+import type { JinjaRenderer } from '../format/alert-text.ts';
+import type { Match } from '../model/match.ts';
+import { redactText } from '../util/redact.ts';
+import { alertContent } from './alert-content.ts';
+import { ChannelDispatcher, type RetryPolicy } from './channel-dispatcher.ts';
+import type { MarkSent } from './mark-sent.ts';
+
+export interface FanOutDeps {
+  logger: Logger;
+  retry: RetryPolicy;
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+  /** Time for channel rate limits (real time even in backfills). */
+  monotonic(): number;
+  /** The alerters of a rule (its own, or what the run uses instead: --debug, dry runs). */
+  alerters(rt: RuntimeRule): Alerter[];
+  renderJinja: JinjaRenderer | undefined;
+  markSent: MarkSent;
+  onSent?: (rule: string, alerter: string) => void;
+  onFailed?: (rule: string, alerter: string, reason: string) => void;
+}
+
+export interface FanOut {
+  /**
+   * Queues the alert for every alerter of the rule not in `delivered` (which grows as they get
+   * it); resolves true when all have it. With an `id`, the alert log is told the outcome.
+   */
+  deliver(rt: RuntimeRule, id: string | undefined, matches: Match[], delivered: string[]): Promise<boolean>;
+  /** Alert documents whose delivery is under way (the outbox leaves them alone). */
+  readonly inFlight: ReadonlySet<string>;
+  /** Waits until queued deliveries are done, or `timeoutMs` passed; then stops sending. */
+  drain(timeoutMs: number): Promise<void>;
+  /** Alerts queued for delivery, by channel. */
+  queued(): Record<string, number>;
+}
+
+export function createFanOut(deps: FanOutDeps): FanOut {
+  const dispatchers = new Map<string, ChannelDispatcher>();
+  const inFlight = new Set<string>();
+  const deliveries = new Set<Promise<void>>();
+
+  const dispatcherFor = (alerter: Alerter) => {
+    let d = dispatchers.get(alerter.channel);
+    if (!d)
+      dispatchers.set(
+        alerter.channel,
+        (d = new ChannelDispatcher(alerter.channel, {
+          now: deps.monotonic,
+          logger: deps.logger,
+          retry: deps.retry,
+          sleep: deps.sleep,
+        })),
+      );
+    return d;
+  };
+
+  function deliver(
+    rt: RuntimeRule,
+    id: string | undefined,
+    matches: Match[],
+    delivered: string[],
+  ): Promise<boolean> {
+    const alerters = deps.alerters(rt);
+    const todo = alerters
+      .map((alerter, i) => ({ alerter, i, key: `${i}:${alerter.type}` }))
+      .filter((a) => !delivered.includes(a.key));
+    if (id) inFlight.add(id);
+    let lastError: string | undefined;
+    const results = todo.map(
+      ({ alerter, i, key }) =>
+        new Promise<void>((resolve) => {
+          const done = (outcome: SendOutcome) => {
+            if (outcome.ok) {
+              delivered.push(key);
+              deps.onSent?.(rt.rule.name, alerter.type);
+              deps.logger.info(
+                { rule: rt.rule.name, alerter: alerter.type, matches: matches.length },
+                'alert sent',
+              );
+            } else {
+              lastError = redactText(outcome.reason, alerter.secrets());
+              deps.onFailed?.(rt.rule.name, alerter.type, lastError);
+              deps.logger.error(
+                {
+                  rule: rt.rule.name,
+                  alerter: alerter.type,
+                  retryable: outcome.retryable,
+                  reason: lastError,
+                },
+                'alert not delivered',
+              );
+            }
+            resolve();
+          };
+          let content: AlertContent;
+          try {
+            content = alertContent(rt, i, matches, deps.renderJinja);
+          } catch (err) {
+            done({ ok: false, retryable: false, reason: `cannot format the alert: ${errorMessage(err)}` });
+            return;
+          }
+          dispatcherFor(alerter).enqueue({ alerter, content, done });
+        }),
+    );
+    const finished = Promise.all(results).then(async () => {
+      const ok = delivered.length >= alerters.length;
+      if (id) {
+        await deps.markSent(
+          id,
+          ok
+            ? { alert_sent: true, esalert_delivered: delivered }
+            : {
+                alert_sent: false,
+                alert_exception: lastError ?? 'not delivered',
+                esalert_delivered: delivered,
+              },
+        );
+        inFlight.delete(id);
+      }
+      return ok;
+    });
+    const tracked = finished.then(() => {});
+    deliveries.add(tracked);
+    void tracked.finally(() => deliveries.delete(tracked));
+    return finished;
+  }
+
+  return {
+    deliver,
+    inFlight,
+    async drain(timeoutMs) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+      await Promise.race([Promise.all([...deliveries]), timeout]);
+      clearTimeout(timer);
+      for (const d of dispatchers.values()) d.stop();
+      await Promise.all([...deliveries]);
+    },
+    queued() {
+      return Object.fromEntries([...dispatchers].map(([channel, d]) => [channel, d.pending]));
+    },
+  };
+}

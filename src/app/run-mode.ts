@@ -1,0 +1,134 @@
+/**
+ * How `esalert run` runs, as a choice of parts: live and backfill (--start/--end) search
+ * Elasticsearch and write the writeback indices; --data searches a file of documents in memory
+ * and keeps the writeback in memory, on a clock that can be moved past the last aggregate when
+ * the data runs out; --debug reads the live writeback but keeps its alerts in memory and logs them
+ * instead of sending them.
+ */
+import { debugAlerter } from '../alerters/debug.ts';
+import type { Alerter } from '../alerters/alerter.ts';
+import { parseCliTime } from '../config/cli-time.ts';
+import type { GlobalConfig } from '../config/global-config.ts';
+import type { CompiledRule } from '../compile/compiled-rule.ts';
+import type { RuntimeRule } from '../engine/runtime-rule.ts';
+import type { Clock } from '../model/clock.ts';
+import { createEsSearchPort } from '../query/es-search-port.ts';
+import { loadDocuments, spanWindow, timeSpan } from '../query/memory/load-documents.ts';
+import { createMemorySearchPort, type MemoryDocument } from '../query/memory/memory-search-port.ts';
+import type { SearchPort } from '../query/search-port.ts';
+import { debugStores } from '../state/debug-stores.ts';
+import { createEsWriteback } from '../state/es-writeback.ts';
+import { createMemoryWriteback, type MemoryWriteback } from '../state/memory-writeback.ts';
+import { type Stores, type WritebackStore, writebackStores } from '../state/writeback.ts';
+import { parseTimestamp, toIso } from '../util/time.ts';
+import { type ConnectDeps, createConnectionPool } from './connect.ts';
+import { PAST_DATA_LIMIT_MS } from './dry-run.ts';
+
+export interface RunModeOptions {
+  start?: string;
+  end?: string;
+  debug?: boolean;
+  /** A file of documents (or the documents) to evaluate over instead of Elasticsearch. */
+  data?: string | readonly MemoryDocument[];
+}
+
+export interface RunMode {
+  clock: Clock;
+  /** --start: where each rule's first run begins. */
+  startAt: number | undefined;
+  /** --end (or the end of the data): every run ends here, and the process exits once covered. */
+  endAt: number | undefined;
+  offline: boolean;
+  /** The writeback backend (Elasticsearch or memory). */
+  writeback: WritebackStore;
+  /** What runs read and write: the writeback's stores, or --debug's mix. */
+  stores: Stores;
+  /** Instead of each rule's alerters (--debug logs its alerts). */
+  alerters: ((rt: RuntimeRule) => Alerter[]) | undefined;
+  alertTimeLimitMs: number;
+  /** The search port of a rule (its own connection keys may name another cluster). */
+  searchFor(rule: CompiledRule): Promise<SearchPort>;
+  /** Answers when Elasticsearch does (readiness); absent offline. */
+  esCheck: (() => Promise<void>) | undefined;
+  /** Offline runs end when the data does: moves the clock past every pending aggregate's alert time. */
+  releaseAggregates(): number;
+  /** Closes the connections. */
+  close(): Promise<void>;
+}
+
+export async function createRunMode(
+  o: RunModeOptions,
+  config: GlobalConfig,
+  deps: ConnectDeps & { clock: Clock },
+): Promise<RunMode> {
+  const { logger } = deps;
+  // Offline runs end when the data does: pending aggregates are then released by moving this
+  // clock past their alert time (releaseAggregates).
+  let shift = 0;
+  const clock: Clock =
+    o.data === undefined
+      ? deps.clock
+      : { now: () => deps.clock.now() + shift, setTimer: (fn, ms) => deps.clock.setTimer(fn, ms) };
+  let startAt = parseCliTime(o.start, '--start', clock);
+  let endAt = parseCliTime(o.end, '--end', clock);
+  let offline: SearchPort | undefined;
+  if (o.data !== undefined) {
+    const docs = typeof o.data === 'string' ? await loadDocuments(o.data) : o.data;
+    offline = createMemorySearchPort(docs);
+    // the global timestamp_field, default @timestamp
+    const field = config.raw.timestamp_field;
+    const span = timeSpan(docs, typeof field === 'string' && field ? field : '@timestamp');
+    const window = span ? spanWindow(span) : undefined;
+    startAt ??= window?.start ?? clock.now() - config.bufferTimeMs;
+    endAt ??= window?.end ?? clock.now();
+    logger.info(
+      { documents: docs.length, from: toIso(startAt), to: toIso(endAt) },
+      'evaluating over a file of documents, without Elasticsearch',
+    );
+  }
+
+  const pool = createConnectionPool(deps);
+  const memory: MemoryWriteback | undefined = offline ? createMemoryWriteback() : undefined;
+  const mainConn = offline ? undefined : await pool.connect(config.raw);
+  const writeback: WritebackStore = memory ?? createEsWriteback(mainConn!.client, config.writebackIndex);
+  // --debug writes nothing to the writeback (as ElastAlert 2): its alerts are kept in memory
+  const stores = o.debug ? debugStores(writeback, createMemoryWriteback()) : writebackStores(writeback);
+  const debugAlerters = new Map<string, Alerter[]>();
+  return {
+    clock,
+    startAt,
+    endAt,
+    offline: Boolean(offline),
+    writeback,
+    stores,
+    alerters: o.debug
+      ? (rt) => {
+          let a = debugAlerters.get(rt.rule.name);
+          if (!a)
+            debugAlerters.set(
+              rt.rule.name,
+              (a = [debugAlerter.create(rt.rule.definition.raw, { logger, ruleDir: '.' })]),
+            );
+          return a;
+        }
+      : undefined,
+    alertTimeLimitMs: offline ? PAST_DATA_LIMIT_MS : config.alertTimeLimitMs,
+    searchFor: async (rule) => offline ?? createEsSearchPort((await pool.connect(rule.connection)).client),
+    esCheck: mainConn
+      ? async () => {
+          const up = await mainConn.client.ping({}, { requestTimeout: 3000, maxRetries: 0 });
+          if (!up) throw new Error('ping failed');
+        }
+      : undefined,
+    releaseAggregates() {
+      if (!memory) return 0;
+      const due = [...memory.alerts.values()]
+        .filter((d) => !d.alert_sent && !d.aggregate_id)
+        .map((d) => parseTimestamp(d.alert_time) ?? 0);
+      if (!due.length) return 0;
+      shift = Math.max(0, Math.max(...due) + 1 - deps.clock.now());
+      return due.length;
+    },
+    close: () => pool.close(),
+  };
+}

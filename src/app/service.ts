@@ -1,0 +1,82 @@
+/**
+ * `esalert run` as a service: the logger (scrubbing every secret it learns), the HTTP server
+ * for metrics, health and /api/rules, and the app, started and stopped in order. It runs until
+ * a backfill is done or `stop` aborts (SIGTERM, SIGINT); the command line turns the result into
+ * an exit code.
+ */
+import type { EnvLookup } from '../config/interpolate.ts';
+import { Observability } from '../http/observability.ts';
+import { type HttpServer, startHttpServer } from '../http/server.ts';
+import { type Clock, systemClock } from '../model/clock.ts';
+import type { BackfillProgress } from '../scheduler/rule-job.ts';
+import { type App, type RunOptions, startApp } from './app.ts';
+import { createLogger, type LogFormat, type LogLevel, SecretRegistry } from './logger.ts';
+
+export interface ServiceOptions extends Omit<RunOptions, 'progress'> {
+  log: { level: LogLevel; format: LogFormat };
+  /** Serve /metrics, /healthz, /readyz and /api/rules. */
+  http?: { port: number; host: string };
+  /** Progress of a backfill, and what to show when it is done. */
+  progress?: BackfillProgress & { done(): void };
+}
+
+export type ServiceResult =
+  /** Stopped by `stop`. */
+  | { stopped: true }
+  /** A backfill (--end, --data) covered its window; `failedRules` files did not load. */
+  | { stopped: false; failedRules: number };
+
+export async function runService(
+  o: ServiceOptions,
+  deps: { env: EnvLookup; clock?: Clock },
+  stop: AbortSignal,
+): Promise<ServiceResult> {
+  const secrets = new SecretRegistry();
+  const logger = createLogger(o.log, secrets);
+  const observability = o.http ? new Observability() : undefined;
+  const stopped = new Promise<'stopped'>((resolve) => {
+    const onStop = () => {
+      logger.warn({ signal: stop.reason }, 'stopping: finishing running queries and sending due alerts');
+      if (observability) observability.phase = 'stopping';
+      resolve('stopped');
+    };
+    if (stop.aborted) onStop();
+    else stop.addEventListener('abort', onStop, { once: true });
+  });
+  let server: HttpServer | undefined;
+  try {
+    if (observability && o.http) {
+      server = await startHttpServer(observability, o.http.port, o.http.host);
+      logger.info({ url: server.url }, `serving /metrics, /healthz, /readyz and /api/rules on ${server.url}`);
+    }
+    const { log: _log, http: _http, progress, ...run } = o;
+    const started: App | 'stopped' = await Promise.race([
+      startApp(
+        { ...run, ...(progress ? { progress } : {}) },
+        {
+          env: deps.env,
+          clock: deps.clock ?? systemClock,
+          logger,
+          secrets,
+          ...(observability ? { observability } : {}),
+        },
+      ),
+      stopped,
+    ]);
+    if (started === 'stopped') {
+      await server?.close();
+      return { stopped: true };
+    }
+    const app = started;
+    const ended = await Promise.race([app.finished.then(() => 'finished' as const), stopped]);
+    if (ended === 'finished') progress?.done();
+    await app.stop();
+    await server?.close();
+    return ended === 'stopped'
+      ? { stopped: true }
+      : { stopped: false, failedRules: app.loaded.errors.length };
+  } catch (err) {
+    logger.flush?.();
+    throw err;
+  }
+}

@@ -1,0 +1,288 @@
+/**
+ * Compiling a rule: its definition (src/rules/) resolved against the registries. The rule type
+ * is looked up (built in, or a user module) and its options checked, the alerters are built with
+ * their options checked, match enhancements are found, and the common options are normalized,
+ * with what the rule type adds (its timeframe, its filters). All problems of a file are reported
+ * together, each with file:line and what to fix.
+ */
+import type { Logger } from 'pino';
+import { type AlerterDefinition, type Alerter, OptionProblem } from '../alerters/alerter.ts';
+import { resolveRuleReferences } from '../alerters/options.ts';
+import type { AlerterCatalog } from '../alerters/registry.ts';
+import { ES_CONNECTION_KEYS, type EsConnectionKeys } from '../config/es-connection.ts';
+import { type Problem, problemsError, problemsFromZod, suggest } from '../config/fields.ts';
+import { GLOBAL_ONLY_KEYS, type GlobalConfig } from '../config/global-config.ts';
+import type { EnvLookup } from '../config/interpolate.ts';
+import type { YamlPath } from '../config/yaml-source.ts';
+import type { Enhancement } from '../enhancements/enhancement.ts';
+import { isResyncNoop, RESYNC_FIELDS, resyncNoopExclusion } from '../k8s/event-filters.ts';
+import type { Doc } from '../model/lookup.ts';
+import type { RuleOptions } from '../model/rule-options.ts';
+import { findAlerterModule, findEnhancement, findRuleType } from '../modules/catalog.ts';
+import { readDiscoverOptions } from '../rules/discover-options.ts';
+import { ELASTALERT_OPTION_NAMES } from '../rules/elastalert-options.ts';
+import { type ReadRule, readRuleFile } from '../rules/load-rule.ts';
+import { COMMON_RULE_OPTIONS, toRuleOptions } from '../rules/rule-options.ts';
+import type { RuleTypeDefinition } from '../ruletypes/rule-type.ts';
+import type { CompiledRule } from './compiled-rule.ts';
+
+/** The registries a rule is compiled against. */
+export interface RuleCatalogs {
+  ruleTypes: ReadonlyMap<string, RuleTypeDefinition<never>>;
+  alerters: AlerterCatalog;
+  /** Where user modules (custom rule types, alerters, enhancements) are looked up. */
+  moduleDirs: readonly string[];
+}
+
+export interface RuleLoadContext {
+  global: GlobalConfig;
+  env: EnvLookup;
+  catalogs: RuleCatalogs;
+  logger: Logger;
+}
+
+/** Reads and compiles one rule file. */
+export function loadRuleFile(file: string, ctx: RuleLoadContext): CompiledRule {
+  return compileRule(readRuleFile(file, ctx), ctx);
+}
+
+export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule {
+  const def = read.definition;
+  const { raw, common: c } = def;
+  const fileLike = { file: def.file, locate: def.locate };
+  const problems: Problem[] = [];
+
+  const foundType = findRuleType(c.type, ctx.catalogs.ruleTypes, ctx.catalogs.moduleDirs);
+  if (foundType && 'error' in foundType)
+    throw problemsError('RULE_INVALID', fileLike, [{ path: ['type'], message: foundType.error }]);
+  const type = foundType?.def;
+  if (!type) {
+    const hint = suggest(c.type, ctx.catalogs.ruleTypes.keys());
+    problems.push({
+      path: ['type'],
+      message: `unknown rule type "${c.type}"${hint ? `; did you mean "${hint}"?` : `; available: ${[...ctx.catalogs.ruleTypes.keys()].join(', ')}`}`,
+    });
+    throw problemsError('RULE_INVALID', fileLike, problems);
+  }
+  const typeParsed = type.options.safeParse(raw);
+  if (!typeParsed.success) problems.push(...problemsFromZod(typeParsed.error, raw));
+  const typeOptions = typeParsed.success ? typeParsed.data : undefined;
+
+  if (c.use_count_query && !type.supportsCountQuery)
+    problems.push({ path: ['use_count_query'], message: `is not supported by the ${type.name} rule type` });
+  if (c.use_terms_query && !type.supportsTermsQuery)
+    problems.push({ path: ['use_terms_query'], message: `is not supported by the ${type.name} rule type` });
+  if (c.use_terms_query && !c.query_key)
+    problems.push({
+      path: ['use_terms_query'],
+      message: 'needs query_key (the field whose values are counted)',
+    });
+  if (Array.isArray(c.query_key) && c.query_key.length > 1 && c.use_terms_query) {
+    problems.push({ path: ['query_key'], message: 'use_terms_query works with a single query_key field' });
+  }
+  const discover = readDiscoverOptions(raw, ctx.env);
+  problems.push(...discover.problems);
+  const timeframeMs = (typeOptions as { timeframe?: number } | undefined)?.timeframe;
+  if (c.scan_entire_timeframe && timeframeMs === undefined)
+    problems.push({
+      path: ['scan_entire_timeframe'],
+      message: 'can only be used with a rule type that has a timeframe',
+    });
+  problems.push(...read.problems);
+
+  const filters = [...def.filters];
+  if (type.extraFilters && typeOptions !== undefined)
+    filters.push(...type.extraFilters(typeOptions as never, raw));
+  filters.push(...def.k8sFilters);
+
+  const alerterDefs = new Map<string, AlerterDefinition>();
+  for (const spec of typeof c.alert === 'string' ? [c.alert] : c.alert) {
+    const name = typeof spec === 'string' ? spec : Object.keys(spec)[0];
+    const builtin = name ? ctx.catalogs.alerters.get(name) : undefined;
+    const mod = name && !builtin ? findAlerterModule(name, ctx.catalogs.moduleDirs) : undefined;
+    if (builtin) alerterDefs.set(name!, builtin);
+    else if (mod && 'def' in mod) alerterDefs.set(name!, mod.def);
+    else if (mod) problems.push({ path: ['alert'], message: mod.error });
+    else {
+      const hint = name ? suggest(name, ctx.catalogs.alerters.names()) : undefined;
+      problems.push({
+        path: ['alert'],
+        message: `unknown alerter "${name ?? ''}"${hint ? `; did you mean "${hint}"?` : `; available: ${ctx.catalogs.alerters.names().join(', ')}`}`,
+      });
+    }
+  }
+
+  const enhancements: Enhancement[] = [];
+  c.match_enhancements.forEach((name, i) => {
+    const found = findEnhancement(name, ctx.catalogs.moduleDirs);
+    if (found && 'def' in found) enhancements.push(found.def);
+    else
+      problems.push({
+        path: ['match_enhancements', i],
+        message:
+          found?.error ??
+          `unknown enhancement "${name}" (a module path such as modules/my_enhancement.ts, or TimeEnhancement)`,
+      });
+  });
+  // an enhancement that declares its options has them checked now, not when a match comes
+  for (const e of enhancements) {
+    const parsed = e.options?.safeParse(raw);
+    if (parsed && !parsed.success) problems.push(...problemsFromZod(parsed.error, raw));
+  }
+
+  if (problems.length > 0) throw problemsError('RULE_INVALID', fileLike, problems);
+  const options = toRuleOptions(
+    { ...c, filter: filters },
+    defaultsOf(ctx.global),
+    timeframeMs,
+    // include_rule_params_in_matches sees the rule's final filters
+    { ...raw, filter: filters },
+  );
+  const hitFilter = c.k8s_skip_resync
+    ? skipResyncNoops(options, c.k8s_keyword_suffix, type, typeOptions)
+    : undefined;
+
+  const alerters: Alerter[] = [];
+  options.alerts.forEach((spec, i) => {
+    const alerterDef = alerterDefs.get(spec.name)!;
+    const inline = Object.keys(spec.options).length > 0;
+    try {
+      const alerterOptions = resolveRuleReferences({ ...raw, ...spec.options }, raw);
+      alerters.push(
+        alerterDef.create(alerterOptions, {
+          logger: ctx.logger.child({ rule: c.name, alerter: alerterDef.name }),
+          ruleDir: def.dir,
+          ruleFile: def.files[0]!,
+          env: ctx.env,
+        }),
+      );
+    } catch (caught) {
+      // custom modules may throw any error carrying `option`
+      const err =
+        caught instanceof OptionProblem
+          ? caught
+          : caught instanceof Error && typeof (caught as { option?: unknown }).option === 'string'
+            ? new OptionProblem((caught as unknown as { option: string }).option, caught.message)
+            : undefined;
+      if (!err) throw caught;
+      // point at the option where it is written, else at the alerter that needs it
+      const written = inline && err.option in spec.options;
+      const path: YamlPath = written
+        ? ['alert', i, spec.name, err.option]
+        : err.option in raw
+          ? [err.option]
+          : ['alert', i];
+      const message =
+        path.length === 2
+          ? `${spec.name} alerter: ${err.option} ${err.message}`
+          : `${err.message} (${alerterDef.name} alerter)`;
+      problems.push({ path, message });
+    }
+  });
+  if (problems.length > 0) throw problemsError('RULE_INVALID', fileLike, problems);
+
+  const warnings: string[] = discover.warnings.map((w) => {
+    const loc = def.locate(w.path);
+    return `${loc.file}:${loc.line ?? 1}: ${String(w.path[0])} ${w.message}`;
+  });
+  const known = new Set<string>([
+    ...COMMON_RULE_OPTIONS,
+    ...type.optionNames,
+    ...ctx.catalogs.alerters.optionNames(),
+    ...enhancements.flatMap((e) => e.optionNames ?? []),
+    ...GLOBAL_ONLY_KEYS,
+  ]);
+  for (const key of def.ownKeys) {
+    if (known.has(key) || key === 'rule_file') continue;
+    if ([...alerterDefs.values()].some((d) => d.optionPrefixes?.some((p) => key.startsWith(p)))) continue;
+    const loc = def.locate([key]);
+    const where = `${loc.file}:${loc.line ?? 1}`;
+    if (ELASTALERT_OPTION_NAMES.has(key)) {
+      warnings.push(`${where}: option "${key}" is not supported by esalert yet and is ignored`);
+    } else {
+      const hint = suggest(key, known);
+      warnings.push(`${where}: unknown option "${key}" is ignored${hint ? `; did you mean "${hint}"?` : ''}`);
+    }
+  }
+  warnings.push(...def.warnings);
+
+  // the mapping as alert texts, alerters at send time and enhancements see it: the final filters
+  const mapping: Doc = { ...raw, filter: options.filters };
+  return {
+    definition: def,
+    name: def.name,
+    file: def.file,
+    files: def.files,
+    hash: def.hash,
+    options,
+    type,
+    typeOptions,
+    alerters,
+    alertOptions: options.alerts.map((spec) => {
+      const merged = { ...mapping, ...spec.options };
+      return resolveRuleReferences(merged, merged);
+    }),
+    enhancements,
+    ...(discover.settings.kibana || discover.settings.opensearch ? { discover: discover.settings } : {}),
+    enhancementContext: {
+      rule: {
+        name: def.name,
+        timestampField: options.timestampField,
+        timezone: options.timezone,
+        options: mapping,
+      },
+    },
+    jinjaTemplate: def.jinjaTemplate,
+    ...(hitFilter ? { hitFilter } : {}),
+    connection: connectionKeys(raw),
+    warnings,
+    locate: def.locate,
+  };
+}
+
+function connectionKeys(raw: Doc): EsConnectionKeys {
+  const keys: Record<string, unknown> = {};
+  for (const k of ES_CONNECTION_KEYS) if (raw[k] !== undefined) keys[k] = raw[k];
+  return keys as EsConnectionKeys;
+}
+
+/**
+ * k8s_skip_resync: a rule that reads hits drops eventrouter's resync no-ops as they are read (no
+ * script needed; with `include`, the fields compared are fetched too); a rule that counts in
+ * Elasticsearch (count, terms, aggregation types) gets the painless clause in its filters.
+ */
+function skipResyncNoops(
+  options: RuleOptions,
+  keywordSuffix: string,
+  type: RuleTypeDefinition<never>,
+  typeOptions: unknown,
+): ((doc: Doc) => boolean) | undefined {
+  // Aggregation types say so on their instance; creating one is pure and cheap.
+  const aggregates = (): boolean =>
+    type.create(
+      {
+        timestampField: options.timestampField,
+        queryKey: options.queryKey,
+        timezone: options.timezone,
+        prettyFormat: options.prettyFormat,
+        compat: { spikeOnZero: options.compatSpikeOnZero },
+      },
+      typeOptions as never,
+    ).aggregationQuery !== undefined;
+  if (options.useCountQuery || options.useTermsQuery || aggregates()) {
+    options.filters.push(resyncNoopExclusion(keywordSuffix));
+    return undefined;
+  }
+  if (options.include) options.include = [...new Set([...options.include, ...RESYNC_FIELDS])];
+  return (doc) => !isResyncNoop(doc);
+}
+
+function defaultsOf(g: GlobalConfig) {
+  return {
+    bufferTimeMs: g.bufferTimeMs,
+    runEveryMs: g.runEveryMs,
+    maxQuerySize: g.maxQuerySize,
+    maxScrollingCount: g.maxScrollingCount,
+    timezone: g.timezone,
+  };
+}

@@ -1,0 +1,273 @@
+/**
+ * HTTP to Elasticsearch and OpenSearch over undici: one request at a time to one of the configured
+ * nodes (round robin), the next node on a connection failure, authentication, TLS, a timeout per
+ * request and the caller's AbortSignal. Nothing here knows about a server's API or version: that is
+ * es-api.ts and server-dialect.ts.
+ */
+import { readFileSync } from 'node:fs';
+import { Agent, type Dispatcher, request } from 'undici';
+import type { EsConnectionOptions } from '../config/es-connection.ts';
+import { EsalertError, errorMessage } from '../errors/esalert-error.ts';
+
+export type QueryValue = string | number | boolean | string[] | undefined;
+
+export interface TransportRequest {
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
+  /** Path below the node's URL (and its es_url_prefix), starting with "/". */
+  path: string;
+  querystring?: Record<string, QueryValue>;
+  /** Sent as JSON. */
+  body?: unknown;
+  /** Sent as NDJSON (bulk, msearch): one JSON document per line. */
+  bulkBody?: readonly unknown[];
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal | undefined;
+  /** Overrides the connection's request timeout. */
+  timeoutMs?: number | undefined;
+  /** HTTP statuses that are answers rather than errors (e.g. 404 for "does it exist?"). */
+  ignore?: number[];
+}
+
+export interface TransportResponse<T> {
+  statusCode: number;
+  body: T;
+}
+
+/** An HTTP error answer. Shaped like the official client's ResponseError (meta.statusCode, meta.body, body). */
+export class ResponseError extends Error {
+  readonly meta: { statusCode: number; body: unknown };
+  readonly body: unknown;
+  constructor(statusCode: number, body: unknown, what: string) {
+    super(`${what}: HTTP ${statusCode}`);
+    this.name = 'ResponseError';
+    this.meta = { statusCode, body };
+    this.body = body;
+  }
+  get statusCode(): number {
+    return this.meta.statusCode;
+  }
+}
+
+/** No node could be reached (refused, reset, DNS, TLS) or the answer did not come in time. */
+export class ConnectionError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ConnectionError';
+  }
+}
+
+export class TimeoutError extends ConnectionError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TimeoutError';
+  }
+}
+
+export class RequestAbortedError extends Error {
+  constructor(message = 'request aborted') {
+    super(message);
+    this.name = 'RequestAbortedError';
+  }
+}
+
+export interface EsTransport {
+  request<T = unknown>(req: TransportRequest, options?: RequestOptions): Promise<TransportResponse<T>>;
+  /** The nodes, for messages (no credentials: they live in headers). */
+  readonly nodes: readonly string[];
+  close(): Promise<void>;
+}
+
+/** Errors raised before the request reached the server: trying another node is always safe. */
+const CONNECT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+/** Errors after the request may have been sent: another node only for requests that only read. */
+const SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+
+function errorCode(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 4; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function isReadOnly(req: TransportRequest): boolean {
+  if (req.method === 'GET' || req.method === 'HEAD') return true;
+  return /\/(_search|_count|_msearch)(\/|$)/.test(req.path) && !req.path.includes('point_in_time');
+}
+
+export function encodeQuery(qs: Record<string, QueryValue> | undefined): string {
+  if (!qs) return '';
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(qs)) {
+    if (v === undefined) continue;
+    const text = Array.isArray(v) ? v.join(',') : String(v);
+    parts.push(`${encodeURIComponent(k)}=${encodeURIComponent(text)}`);
+  }
+  return parts.length ? `?${parts.join('&')}` : '';
+}
+
+function authorization(options: EsConnectionOptions): string | undefined {
+  const a = options.auth;
+  if (!a) return undefined;
+  switch (a.kind) {
+    case 'apiKey':
+      return `ApiKey ${a.apiKey}`;
+    case 'bearer':
+      return `Bearer ${a.token}`;
+    case 'basic':
+      return `Basic ${Buffer.from(`${a.username}:${a.password}`).toString('base64')}`;
+  }
+}
+
+function readTlsFile(file: string, what: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new EsalertError('CONFIG_INVALID', `${what} ${file} cannot be read: ${errorMessage(err)}`, {
+      cause: err,
+    });
+  }
+}
+
+function createDispatcher(options: EsConnectionOptions): Agent {
+  const tls = options.tls;
+  return new Agent({
+    keepAliveTimeout: 30_000,
+    connections: 32,
+    connect: tls
+      ? {
+          rejectUnauthorized: tls.rejectUnauthorized,
+          ...(tls.caFile ? { ca: readTlsFile(tls.caFile, 'ca_certs') } : {}),
+          ...(tls.certFile ? { cert: readTlsFile(tls.certFile, 'client_cert') } : {}),
+          ...(tls.keyFile ? { key: readTlsFile(tls.keyFile, 'client_key') } : {}),
+        }
+      : {},
+  });
+}
+
+async function readBody(res: Dispatcher.ResponseData, method: string): Promise<unknown> {
+  if (method === 'HEAD') {
+    await res.body.dump();
+    return undefined;
+  }
+  const text = await res.body.text();
+  if (!text) return undefined;
+  const type = String(res.headers['content-type'] ?? '');
+  if (type.includes('json') || /^\s*[[{]/.test(text)) {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}
+
+/** A node that failed to connect is left out for this long (doubling, at most 5 minutes). */
+const DEAD_BASE_MS = 1000;
+const DEAD_MAX_MS = 5 * 60_000;
+
+export function createEsTransport(options: EsConnectionOptions): EsTransport {
+  const nodes = options.nodes.map((n) => n.replace(/\/+$/, ''));
+  if (nodes.length === 0) throw new EsalertError('CONFIG_INVALID', 'no Elasticsearch node configured');
+  const dispatcher = createDispatcher(options);
+  const auth = authorization(options);
+  const deadUntil = new Array<number>(nodes.length).fill(0);
+  const failures = new Array<number>(nodes.length).fill(0);
+  let next = 0;
+
+  /** Nodes to try, in order: the live ones round robin from `next`, then the resting ones. */
+  const order = (): number[] => {
+    const now = Date.now();
+    const start = next;
+    next = (next + 1) % nodes.length;
+    const rotated = nodes.map((_, i) => (start + i) % nodes.length);
+    return [...rotated.filter((i) => deadUntil[i]! <= now), ...rotated.filter((i) => deadUntil[i]! > now)];
+  };
+
+  const send = async (
+    node: number,
+    req: TransportRequest,
+    signal: AbortSignal,
+  ): Promise<Dispatcher.ResponseData> => {
+    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'esalert' };
+    if (auth) headers.authorization = auth;
+    let body: string | undefined;
+    if (req.bulkBody) {
+      headers['content-type'] = 'application/x-ndjson';
+      body = req.bulkBody.map((l) => `${JSON.stringify(l)}\n`).join('');
+    } else if (req.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
+    }
+    return request(`${nodes[node]}${req.path}${encodeQuery(req.querystring)}`, {
+      method: req.method,
+      headers,
+      body,
+      signal,
+      dispatcher,
+    });
+  };
+
+  return {
+    nodes,
+    async request<T>(req: TransportRequest, o: RequestOptions = {}): Promise<TransportResponse<T>> {
+      const what = `${req.method} ${req.path}`;
+      if (o.signal?.aborted) throw new RequestAbortedError();
+      const timeoutMs = o.timeoutMs ?? options.requestTimeoutMs;
+      const timeout = new AbortController();
+      const timer = setTimeout(() => timeout.abort(), timeoutMs);
+      const signal = o.signal ? AbortSignal.any([o.signal, timeout.signal]) : timeout.signal;
+      let lastError: unknown;
+      try {
+        for (const node of order()) {
+          let res: Dispatcher.ResponseData;
+          let body: unknown;
+          try {
+            res = await send(node, req, signal);
+            body = await readBody(res, req.method);
+          } catch (err) {
+            if (o.signal?.aborted) throw new RequestAbortedError();
+            if (timeout.signal.aborted) {
+              throw new TimeoutError(`${what}: no answer from ${nodes[node]} within ${timeoutMs} ms`);
+            }
+            const code = errorCode(err);
+            const connectFailure = code !== undefined && CONNECT_CODES.has(code);
+            const socketFailure = code !== undefined && SOCKET_CODES.has(code);
+            if (connectFailure || socketFailure) {
+              failures[node] = failures[node]! + 1;
+              deadUntil[node] = Date.now() + Math.min(DEAD_MAX_MS, DEAD_BASE_MS * 2 ** (failures[node]! - 1));
+            }
+            lastError = new ConnectionError(`${nodes[node]}: ${errorMessage(err)}`, { cause: err });
+            // TLS and other failures are the same on every node: no point trying the next one.
+            if (connectFailure || (socketFailure && isReadOnly(req))) continue;
+            throw lastError;
+          }
+          failures[node] = 0;
+          deadUntil[node] = 0;
+          if (res.statusCode >= 400 && !o.ignore?.includes(res.statusCode)) {
+            throw new ResponseError(res.statusCode, body, what);
+          }
+          return { statusCode: res.statusCode, body: body as T };
+        }
+        throw lastError instanceof Error ? lastError : new ConnectionError(`${what}: no node to send it to`);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    async close() {
+      await dispatcher.close();
+    },
+  };
+}
