@@ -99,10 +99,10 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
 
   const loaded = loadRules({ global: config, env: deps.env, catalogs: cats, logger }, opts.rule);
   for (const { error } of loaded.errors) logger.error({ code: error.code }, error.message);
-  if (loaded.errors.length > 0 && config.raw.skip_invalid === false) {
+  if (loaded.errors.length > 0 && config.stopOnInvalidRules) {
     throw new EsalertError(
       'RULE_INVALID',
-      `${loaded.errors.length} rule file(s) failed to load and skip_invalid is false`,
+      `${loaded.errors.length} rule file(s) failed to load and config.yaml says skip_invalid: false`,
     );
   }
   for (const r of loaded.rules) {

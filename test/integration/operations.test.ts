@@ -9,41 +9,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EsConnection } from '../../src/query/es-client.ts';
 import { connectTestEs, esHostPort, testEs, uniqueName } from './helpers.ts';
 import { type CliRun, runCli } from './support/cli.ts';
+import { getJson, metric, PATIENCE_MS, serve as serveCli, until } from './support/service.ts';
 import { type Receiver, startReceiver } from './support/http-receiver.ts';
 import { makeWorkspace, type Workspace } from './support/workspace.ts';
 import { stringify } from 'yaml';
 import { crashloopRule } from '../support/rules.ts';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** How long a condition may take to become true: a limit against a hang, generous for a loaded machine. */
-const PATIENCE_MS = 90_000;
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
-
-/** The value of one Prometheus series, e.g. metric(text, 'esalert_rule_runs_total', {rule: 'a', result: 'ok'}). */
-function metric(text: string, name: string, labels: Record<string, string>): number | undefined {
-  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`)) continue;
-    const inner = line.slice(name.length + 1, line.indexOf('}'));
-    const have = inner.split(',');
-    if (want.every((w) => have.includes(w))) return Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return undefined;
-}
 
 interface RuleStatus {
   name: string;
@@ -67,22 +37,7 @@ describe('running as a service', () => {
     await es.close();
   });
 
-  const serve = async (ws: Workspace, extra: string[] = []) => {
-    const run = runCli(['run', '--config', ws.config, '--http-port', '0', '--verbose', ...extra]);
-    cleanup.push(async () => {
-      if (run.child.exitCode === null) {
-        run.child.kill('SIGKILL');
-        await run.exited;
-      }
-    });
-    const url = await until(
-      'the HTTP server',
-      async () => /serving \/metrics.* on (http:\/\/[\d.]+:\d+)/.exec(run.output())?.[1],
-      PATIENCE_MS,
-    );
-    return { run, url };
-  };
-  const getJson = async <T>(url: string) => (await (await fetch(url)).json()) as T;
+  const serve = (ws: Workspace, extra: string[] = []) => serveCli(ws.config, extra, cleanup);
 
   it('metrics move with runs; rules are added, edited, broken and removed while it runs', async () => {
     const index = uniqueName('ops-events');
