@@ -9,6 +9,7 @@ import { Command, Option } from 'commander';
 import type { LogFormat, LogLevel } from '../app/logger.ts';
 import { runService } from '../app/service.ts';
 import { silenceRule } from '../app/silence.ts';
+import { processEnv } from '../config/process-env.ts';
 import { EsalertError, errorMessage } from '../errors/esalert-error.ts';
 import { createIndexCommand } from './create-index.ts';
 import { BackfillProgress, progressLine } from './progress.ts';
@@ -18,7 +19,7 @@ import { demoCommand } from './demo.ts';
 import { testCommand } from './test.ts';
 import { validateCommand } from './validate.ts';
 
-const env = (name: string) => process.env[name];
+const env = processEnv;
 
 /** ElastAlert 2 spells some flags with underscores; accept those too. */
 export function normalizeArgv(argv: string[]): string[] {

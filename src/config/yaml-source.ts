@@ -19,8 +19,13 @@ import {
   type SchemaOptions,
   visit,
 } from 'yaml';
-import { type ErrorCode, EsalertError, type SourceLocation } from '../errors/esalert-error.ts';
-import { type EnvLookup, interpolate } from './interpolate.ts';
+import {
+  type ErrorCode,
+  EsalertError,
+  formatLocation,
+  type SourceLocation,
+} from '../errors/esalert-error.ts';
+import { describeUnset, type EnvLookup, interpolate } from './interpolate.ts';
 
 export type YamlPath = readonly (string | number)[];
 
@@ -96,10 +101,15 @@ export function parseYaml(file: string, text: string, options: ParseYamlOptions 
   }
   if (options.env) {
     const env = options.env;
+    const unset: { at: SourceLocation; message: string }[] = [];
     visit(doc, {
       Scalar(key, node) {
         if (key === 'key' || typeof node.value !== 'string') return;
         const r = interpolate(node.value, env);
+        for (const u of r.unset) {
+          const pos = node.range ? lineCounter.linePos(node.range[0]) : { line: 1, col: 1 };
+          unset.push({ at: { file, line: pos.line, column: pos.col }, message: describeUnset(u) });
+        }
         if (!r.changed) return;
         // A plain scalar that was exactly `${VAR}` reads as YAML would after text substitution (9200 -> number).
         if (r.whole && node.type === 'PLAIN') {
@@ -112,6 +122,12 @@ export function parseYaml(file: string, text: string, options: ParseYamlOptions 
         node.value = r.value;
       },
     });
+    const [first, ...more] = unset;
+    if (first) {
+      // one error; each further unset variable on a line of its own, with its own position
+      const rest = more.map((u) => `\n${formatLocation(u.at)}: ${u.message}`).join('');
+      throw new EsalertError(code, first.message + rest, { location: first.at, fault: 'user' });
+    }
   }
   const value: unknown = doc.toJS({ maxAliasCount: 1000 });
 
