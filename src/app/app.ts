@@ -8,7 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { createAlertPipeline, type AlertPipeline } from '../alerts/pipeline.ts';
+import { createAlertPipeline, type AlertPipeline, type Undelivered } from '../alerts/pipeline.ts';
 import type { CompiledRule } from '../compile/compiled-rule.ts';
 import { loadRules, type LoadedRules } from '../compile/load-rules.ts';
 import { type GlobalConfig, loadGlobalConfig } from '../config/global-config.ts';
@@ -49,7 +49,18 @@ export interface RunOptions {
   data?: string | readonly MemoryDocument[];
   /** Progress of backfills (--end or --data), for a terminal. */
   progress?: BackfillProgress;
+  /**
+   * One-shot runs (--end, --data): once the window is covered, how long queued alerts may take to
+   * go out, within the channels' rate limits and retries (default 10 min). What is still unsent
+   * then stays in the writeback for the next start, and undelivered() lists it.
+   */
+  deliverMs?: number;
+  /** One-shot runs: how long to wait for an unreachable Elasticsearch (default 2 min). */
+  esWaitMs?: number;
 }
+
+/** How long a one-shot run lets its queued alerts go out by default. */
+export const DEFAULT_DELIVER_MS = 600_000;
 
 export interface AppDeps {
   env: EnvLookup;
@@ -68,9 +79,11 @@ export interface App {
   pipeline: AlertPipeline;
   /** Runs the rules: sends what was left unsent, starts scheduling, the outbox and the reloader. */
   start(): Promise<void>;
-  /** Resolves when a backfill (--end) finished; never for a continuous run. */
+  /** Resolves when a backfill (--end) finished and its alerts went out (or deliverMs passed); never for a continuous run. */
   finished: Promise<void>;
   stop(): Promise<void>;
+  /** Alerts that did not reach every alerter of their rule (after stop(): what the next start sends). */
+  undelivered(): Undelivered[];
 }
 
 /** Builds and starts the app. */
@@ -256,10 +269,20 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
         logger.info({ alerts: released }, 'the data ran out: sending the aggregated alerts now');
         await flush();
       };
+      // the window is covered: let what is queued go out, as fast as the channels take it
+      const deliver = async () => {
+        const deliverMs = opts.deliverMs ?? DEFAULT_DELIVER_MS;
+        const queued = Object.values(pipeline.queued()).reduce((a, b) => a + b, 0);
+        if (queued)
+          logger.info({ queued, withinMs: deliverMs }, 'the window is covered: sending queued alerts');
+        if (!(await pipeline.settle(deliverMs)))
+          logger.warn({ deliverMs }, 'queued alerts did not all go out in time; stopping');
+      };
       void scheduler
         .finished()
         .then(() => flush())
         .then(releaseAggregates)
+        .then(deliver)
         .then(markFinished);
     }
   };
@@ -286,6 +309,23 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
       );
     lifetime.abort();
     await mode.close();
+    for (const u of pipeline.undelivered())
+      logger.error(
+        { rule: u.rule, alerters: u.alerters, matches: u.matches, id: u.id, reason: u.reason },
+        mode.offline
+          ? 'alert not delivered'
+          : 'alert not delivered; it stays unsent in the writeback index for the next start',
+      );
   };
-  return { config, rules, loaded, scheduler, pipeline, start, finished, stop };
+  return {
+    config,
+    rules,
+    loaded,
+    scheduler,
+    pipeline,
+    start,
+    finished,
+    stop,
+    undelivered: () => pipeline.undelivered(),
+  };
 }

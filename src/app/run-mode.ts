@@ -30,7 +30,12 @@ export interface RunModeOptions {
   debug?: boolean;
   /** A file of documents (or the documents) to evaluate over instead of Elasticsearch. */
   data?: string | readonly MemoryDocument[];
+  /** One-shot runs (--end): how long to wait for Elasticsearch before giving up (default 2 min). */
+  esWaitMs?: number;
 }
+
+/** How long a one-shot run waits for an unreachable Elasticsearch by default. */
+export const DEFAULT_ES_WAIT_MS = 120_000;
 
 export interface RunMode {
   clock: Clock;
@@ -87,7 +92,10 @@ export async function createRunMode(
     );
   }
 
-  const pool = createConnectionPool(deps);
+  // a continuous run waits for Elasticsearch as long as it takes; a one-shot run gives up
+  const pool = createConnectionPool(
+    endAt === undefined ? deps : { ...deps, giveUpAfterMs: o.esWaitMs ?? DEFAULT_ES_WAIT_MS },
+  );
   const memory: MemoryWriteback | undefined = offline ? createMemoryWriteback() : undefined;
   const mainConn = offline ? undefined : await pool.connect(config.raw);
   const writeback: WritebackStore = memory ?? createEsWriteback(mainConn!.client, config.writebackIndex);
