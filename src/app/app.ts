@@ -171,7 +171,9 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
     for (const a of rule.alerters) deps.secrets.add(...a.secrets());
     ports.set(rule.name, await mode.searchFor(rule));
     rules.set(rule.name, rt);
-    obs?.ruleLoaded({ name: rule.name, file: rule.file, type: rule.definition.common.type });
+    const warnings = await mode.setupWarnings(rule);
+    for (const w of warnings) logger.warn({ rule: rule.name }, w);
+    obs?.ruleLoaded({ name: rule.name, file: rule.file, type: rule.definition.common.type, warnings });
     scheduler.add(
       createRuleJob(rt, {
         clock,
@@ -188,6 +190,11 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
     ports.delete(name);
     obs?.ruleRemoved(name);
   };
+  // where the rules came from, so that a relative rules_folder resolved elsewhere shows
+  const ruleFileCount =
+    loaded.rules.length + loaded.disabled.length + loaded.errors.filter((e) => e.file).length;
+  if (ruleFileCount === 0 && !opts.rule)
+    logger.warn({ rulesFolders: config.rulesFolders }, 'no rule files found in the rules folders');
   for (const rule of loaded.rules) await installRule(rule);
   obs?.initialLoad();
   for (const { file, error } of loaded.errors) if (file) obs?.loadFailed(file, error.message);
@@ -257,6 +264,8 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
       {
         rules: rules.size,
         failed: loaded.errors.length,
+        rulesFolders: config.rulesFolders,
+        ruleFiles: ruleFileCount,
         writeback: config.writebackIndex,
         since: startAt === undefined ? undefined : toIso(startAt),
       },

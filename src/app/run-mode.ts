@@ -23,6 +23,7 @@ import { type Stores, type WritebackStore, writebackStores } from '../state/writ
 import { parseTimestamp, toIso } from '../util/time.ts';
 import { type ConnectDeps, createConnectionPool } from './connect.ts';
 import { PAST_DATA_LIMIT_MS } from './dry-run.ts';
+import { setupWarnings } from './setup-warnings.ts';
 
 export interface RunModeOptions {
   start?: string;
@@ -53,6 +54,8 @@ export interface RunMode {
   alertTimeLimitMs: number;
   /** The search port of a rule (its own connection keys may name another cluster). */
   searchFor(rule: CompiledRule): Promise<SearchPort>;
+  /** Setups of the rule that cannot alert (no such index, fields in no mapping); none offline. */
+  setupWarnings(rule: CompiledRule): Promise<string[]>;
   /** Answers when Elasticsearch does (readiness); absent offline. */
   esCheck: (() => Promise<void>) | undefined;
   /** Offline runs end when the data does: moves the clock past every pending aggregate's alert time. */
@@ -122,6 +125,8 @@ export async function createRunMode(
       : undefined,
     alertTimeLimitMs: offline ? PAST_DATA_LIMIT_MS : config.alertTimeLimitMs,
     searchFor: async (rule) => offline ?? createEsSearchPort((await pool.connect(rule.connection)).client),
+    setupWarnings: async (rule) =>
+      offline ? [] : setupWarnings(rule, (await pool.connect(rule.connection)).client),
     esCheck: mainConn
       ? async () => {
           const up = await mainConn.client.ping({}, { requestTimeout: 3000, maxRetries: 0 });

@@ -29,6 +29,7 @@ import { parseCliTime } from '../config/cli-time.ts';
 import { catalogs } from './catalogs.ts';
 import { loadToolConfig } from './tool-config.ts';
 import { dryRun } from './dry-run.ts';
+import { setupWarnings } from './setup-warnings.ts';
 import type { Clock } from '../model/clock.ts';
 import { createLogger, SecretRegistry } from './logger.ts';
 import { systemClock } from '../model/clock.ts';
@@ -200,6 +201,12 @@ export async function testRule(o: TestRuleOptions, deps: TestRuleDeps): Promise<
     port = createEsSearchPort(conn.client);
     writeback = createEsWriteback(conn.client, config.writebackIndex);
     close = () => conn.close();
+    const warnings = await setupWarnings(rule, conn.client).catch(async (err: unknown) => {
+      await close();
+      throw err;
+    });
+    if (warnings.length) json.warnings = warnings;
+    for (const w of warnings) say(`warning: ${w}`);
   }
   try {
     const [start, end] = window(o, rule, deps, dataRange);

@@ -15,7 +15,7 @@ import { getJson, metric, serve, until } from './support/service.ts';
 import { makeWorkspace } from './support/workspace.ts';
 
 interface ApiRules {
-  rules: { name: string; runs: number }[];
+  rules: { name: string; runs: number; warnings: string[] }[];
   loadErrors: { file: string; error: string }[];
 }
 
@@ -56,6 +56,13 @@ describe('a broken rule file beside a good one', () => {
       realert: { minutes: 0 },
       alert: ['debug'],
     });
+    // a rule that can never alert: its index pattern matches no index
+    ws.writeRule('typo.yaml', {
+      name: 'typo',
+      type: 'any',
+      index: `${index}-typo-*`,
+      alert: ['debug'],
+    });
     // a frequency rule without num_events, line 2 being its type
     const broken = ws.writeRule(
       'broken.yaml',
@@ -79,7 +86,14 @@ describe('a broken rule file beside a good one', () => {
         return (sent ?? 0) >= 1 && run.output().includes(event);
       });
       const api = await getJson<ApiRules>(`${url}/api/rules`);
-      expect(api.rules.map((r) => r.name)).toEqual(['good']);
+      expect(api.rules.map((r) => r.name).sort()).toEqual(['good', 'typo']);
+      expect(api.rules.find((r) => r.name === 'good')!.warnings).toEqual([]);
+      expect(api.rules.find((r) => r.name === 'typo')!.warnings).toEqual([
+        expect.stringMatching(/typo\.yaml:\d+:\d+: index "[^"]+-typo-\*" matches no index: check the name/),
+      ]);
+      expect(run.output()).toMatch(/typo\.yaml:\d+:\d+: index "[^"]+-typo-\*" matches no index/);
+      // where the rules came from: the absolute folder and how many files it holds
+      expect(run.output()).toContain(`"rulesFolders":[${JSON.stringify(ws.rulesDir)}],"ruleFiles":3`);
       expect(api.loadErrors).toEqual([
         expect.objectContaining({
           file: broken,
