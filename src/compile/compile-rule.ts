@@ -46,6 +46,54 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): CompiledRule {
   return compileRule(readRuleFile(file, ctx), ctx);
 }
 
+/** Names users guess for an option, where spelling distance would not find it. */
+const GUESSED_NAMES: Readonly<Record<string, string>> = {
+  dingtalk_secret: 'dingtalk_sign',
+  dingtalk_token: 'dingtalk_access_token',
+};
+
+/**
+ * The rule file's keys that no option takes, each with the option it probably means. A guessed
+ * name counts as unknown unless one of the rule's own alerters reads it (`dingtalk_secret` is a
+ * DingTalk plugin's option, which the built-in `dingtalk` alerter would ignore).
+ */
+function unknownKeys(
+  def: ReadRule['definition'],
+  known: ReadonlySet<string>,
+  alerters: readonly AlerterDefinition[],
+): { key: string; hint: string | undefined }[] {
+  const prefixes = alerters.flatMap((d) => d.optionPrefixes ?? []);
+  const guessed = (key: string) =>
+    GUESSED_NAMES[key] !== undefined && !alerters.some((d) => d.optionNames.includes(key));
+  return def.ownKeys
+    .filter(
+      (key) =>
+        guessed(key) || (!known.has(key) && key !== 'rule_file' && !prefixes.some((p) => key.startsWith(p))),
+    )
+    .map((key) => ({ key, hint: GUESSED_NAMES[key] ?? suggest(key, known) }));
+}
+
+/**
+ * Problems with the hints a misspelled key gives kept: "timeframe is required" points at the
+ * line of `timefame:` and says so; other misspelled keys are listed with their suggestion.
+ */
+function withHints(problems: Problem[], misspelled: { key: string; hint: string | undefined }[]): Problem[] {
+  const hinted = misspelled.filter((m): m is { key: string; hint: string } => m.hint !== undefined);
+  const used = new Set<string>();
+  const out = problems.map((p) => {
+    const m = p.path.length === 1 ? hinted.find((h) => h.hint === p.path[0]) : undefined;
+    if (!m || !/^is required\b/.test(p.message)) return p;
+    used.add(m.key);
+    return {
+      path: [m.key],
+      message: `is not an option; did you mean "${m.hint}"? (${m.hint} ${p.message})`,
+    };
+  });
+  for (const m of hinted)
+    if (!used.has(m.key)) out.push({ path: [m.key], message: `is not an option; did you mean "${m.hint}"?` });
+  return out;
+}
+
 export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule {
   const def = read.definition;
   const { raw, common: c } = def;
@@ -64,6 +112,22 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
     });
     throw problemsError('RULE_INVALID', fileLike, problems);
   }
+  // option names the rule may use (enhancements add theirs once found)
+  const enhancementOptions: string[] = [];
+  const knownNames = () =>
+    new Set<string>([
+      ...COMMON_RULE_OPTIONS,
+      ...type.optionNames,
+      ...ctx.catalogs.alerters.optionNames(),
+      ...enhancementOptions,
+      ...GLOBAL_ONLY_KEYS,
+    ]);
+  const fail = () =>
+    problemsError(
+      'RULE_INVALID',
+      fileLike,
+      withHints(problems, unknownKeys(def, knownNames(), [...alerterDefs.values()])),
+    );
   const typeParsed = type.options.safeParse(raw);
   if (!typeParsed.success) problems.push(...problemsFromZod(typeParsed.error, raw));
   const typeOptions = typeParsed.success ? typeParsed.data : undefined;
@@ -130,7 +194,8 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
     if (parsed && !parsed.success) problems.push(...problemsFromZod(parsed.error, raw));
   }
 
-  if (problems.length > 0) throw problemsError('RULE_INVALID', fileLike, problems);
+  enhancementOptions.push(...enhancements.flatMap((e) => e.optionNames ?? []));
+  if (problems.length > 0) throw fail();
   const options = toRuleOptions(
     { ...c, filter: filters },
     defaultsOf(ctx.global),
@@ -179,28 +244,18 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
       problems.push({ path, message });
     }
   });
-  if (problems.length > 0) throw problemsError('RULE_INVALID', fileLike, problems);
+  if (problems.length > 0) throw fail();
 
   const warnings: string[] = discover.warnings.map((w) => {
     const loc = def.locate(w.path);
     return `${loc.file}:${loc.line ?? 1}: ${String(w.path[0])} ${w.message}`;
   });
-  const known = new Set<string>([
-    ...COMMON_RULE_OPTIONS,
-    ...type.optionNames,
-    ...ctx.catalogs.alerters.optionNames(),
-    ...enhancements.flatMap((e) => e.optionNames ?? []),
-    ...GLOBAL_ONLY_KEYS,
-  ]);
-  for (const key of def.ownKeys) {
-    if (known.has(key) || key === 'rule_file') continue;
-    if ([...alerterDefs.values()].some((d) => d.optionPrefixes?.some((p) => key.startsWith(p)))) continue;
+  for (const { key, hint } of unknownKeys(def, knownNames(), [...alerterDefs.values()])) {
     const loc = def.locate([key]);
     const where = `${loc.file}:${loc.line ?? 1}`;
-    if (ELASTALERT_OPTION_NAMES.has(key)) {
+    if (ELASTALERT_OPTION_NAMES.has(key) && !GUESSED_NAMES[key]) {
       warnings.push(`${where}: option "${key}" is not supported by esalert yet and is ignored`);
     } else {
-      const hint = suggest(key, known);
       warnings.push(`${where}: unknown option "${key}" is ignored${hint ? `; did you mean "${hint}"?` : ''}`);
     }
   }
