@@ -17,6 +17,7 @@ import { readYamlFile, type YamlPath, type YamlSource } from '../config/yaml-sou
 import { EsalertError, errorMessage, type SourceLocation } from '../errors/esalert-error.ts';
 import { checkTemplate } from '../format/jinja.ts';
 import { pythonFormat } from '../format/python-format.ts';
+import { filterShapeProblems } from '../query/filter-shape.ts';
 import { findQueryStrings, normalizeFilters, queryStringProblem } from '../query/filters.ts';
 import { k8sEventFilters } from '../k8s/event-filters.ts';
 import type { Doc } from '../model/lookup.ts';
@@ -243,6 +244,7 @@ export function readRuleFile(file: string, ctx: RuleReadContext): ReadRule {
       problems.push({ path: ['alert_subject'], message: `invalid Jinja template: ${subjectProblem}` });
   }
 
+  problems.push(...filterShapeProblems(c.filter));
   for (const q of findQueryStrings(c.filter, ['filter'])) {
     const problem = queryStringProblem(q.query);
     if (problem) problems.push({ path: q.path, message: problem });
