@@ -7,10 +7,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { EsConnection } from '../../src/query/es-client.ts';
-import { connectTestEs, esHostPort, uniqueName } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { esHostPort, uniqueName } from './helpers.ts';
 import { runCli } from './support/cli.ts';
+import { testEsHooks } from './support/test-es-hooks.ts';
 import { getJson, metric, serve, until } from './support/service.ts';
 import { makeWorkspace } from './support/workspace.ts';
 
@@ -20,26 +20,17 @@ interface ApiRules {
 }
 
 describe('a broken rule file beside a good one', () => {
-  let es: EsConnection;
-  const cleanup: (() => unknown)[] = [];
-  beforeAll(async () => {
-    es = await connectTestEs();
-  });
-  afterEach(async () => {
-    for (const c of cleanup.splice(0).reverse()) await c();
-  });
-  afterAll(async () => {
-    await es.close();
-  });
+  const hooks = testEsHooks();
+  const { cleanup } = hooks;
 
   it('the good rule runs and alerts, on the first start and on a restart; the broken file is shown', async () => {
     const index = uniqueName('broken-events');
     const wb = uniqueName('esalert_broken');
-    await es.client.indices.create({
+    await hooks.es.client.indices.create({
       index,
       mappings: { properties: { '@timestamp': { type: 'date' }, reason: { type: 'keyword' } } },
     });
-    cleanup.push(() => es.client.indices.delete({ index: `${index},${wb}*` }).catch(() => {}));
+    cleanup.push(() => hooks.es.client.indices.delete({ index: `${index},${wb}*` }).catch(() => {}));
     const config = {
       ...esHostPort(),
       writeback_index: wb,
@@ -72,7 +63,7 @@ describe('a broken rule file beside a good one', () => {
     const startAndCheck = async (event: string) => {
       const { run, url } = await serve(ws.config, [], cleanup);
       const scrape = () => fetch(`${url}/metrics`).then((r) => r.text());
-      await es.client.index({
+      await hooks.es.client.index({
         index,
         refresh: true,
         document: { '@timestamp': new Date().toISOString(), reason: 'BackOff', message: event },

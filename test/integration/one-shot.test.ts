@@ -4,12 +4,12 @@
  * takes them again, each once, before the process exits 0. Alerts still unsent when
  * --deliver-timeout ends are listed, stay unsent in the writeback index, and the exit code is 2.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { EsConnection } from '../../src/query/es-client.ts';
+import { describe, expect, it } from 'vitest';
 import { crashloopRule } from '../support/rules.ts';
-import { connectTestEs, esHostPort, testEs, uniqueName } from './helpers.ts';
+import { esHostPort, testEs, uniqueName } from './helpers.ts';
 import { runCli } from './support/cli.ts';
 import { type Receiver, startReceiver } from './support/http-receiver.ts';
+import { testEsHooks } from './support/test-es-hooks.ts';
 import { makeWorkspace, type Workspace } from './support/workspace.ts';
 
 const ok = { status: 200, body: { errcode: 0, errmsg: 'ok' } };
@@ -19,25 +19,16 @@ const tooFast = {
 };
 
 describe('a one-shot run and a rate-limited DingTalk robot', () => {
-  let es: EsConnection;
+  const hooks = testEsHooks();
   let receiver: Receiver;
   let ws: Workspace;
   let wb: string;
-  beforeAll(async () => {
-    es = await connectTestEs();
-  });
-  afterAll(async () => {
-    await es.close();
-  });
-  afterEach(async () => {
-    await receiver.close();
-    ws.remove();
-    await es.client.indices.delete({ index: `${wb}*` }).catch(() => {});
-  });
 
   const setup = async () => {
     receiver = await startReceiver(ok);
+    hooks.cleanup.push(() => receiver.close());
     wb = uniqueName('esalert_oneshot');
+    hooks.cleanup.push(() => hooks.es.client.indices.delete({ index: `${wb}*` }).catch(() => {}));
     // the default alert_retry: DingTalk's 130101 is retried after the minute the robot asks for
     ws = makeWorkspace({
       ...esHostPort(),
@@ -45,6 +36,7 @@ describe('a one-shot run and a rate-limited DingTalk robot', () => {
       buffer_time: { minutes: 15 },
       writeback_index: wb,
     });
+    hooks.cleanup.push(() => ws.remove());
     ws.writeRule(
       'crashloop.yaml',
       crashloopRule({
@@ -62,8 +54,8 @@ describe('a one-shot run and a rate-limited DingTalk robot', () => {
   const oneShot = (...extra: string[]) =>
     runCli(['run', '--config', ws.config, '--start', m().start, '--end', m().end, ...extra]);
   const alertDocs = async () => {
-    await es.client.indices.refresh({ index: `${wb}*` });
-    const r = await es.client.search<{ rule_name: string; alert_sent: boolean }>({
+    await hooks.es.client.indices.refresh({ index: `${wb}*` });
+    const r = await hooks.es.client.search<{ rule_name: string; alert_sent: boolean }>({
       index: `${wb}*`,
       size: 1000,
       query: { term: { rule_name: 'crashloop' } },

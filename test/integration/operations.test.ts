@@ -5,10 +5,10 @@
  */
 import { writeFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { EsConnection } from '../../src/query/es-client.ts';
-import { connectTestEs, esHostPort, testEs, uniqueName } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { esHostPort, testEs, uniqueName } from './helpers.ts';
 import { type CliRun, runCli } from './support/cli.ts';
+import { testEsHooks } from './support/test-es-hooks.ts';
 import { getJson, metric, PATIENCE_MS, serve as serveCli, until } from './support/service.ts';
 import { type Receiver, startReceiver } from './support/http-receiver.ts';
 import { makeWorkspace, type Workspace } from './support/workspace.ts';
@@ -25,28 +25,19 @@ interface RuleStatus {
 }
 
 describe('running as a service', () => {
-  let es: EsConnection;
-  const cleanup: (() => unknown)[] = [];
-  beforeAll(async () => {
-    es = await connectTestEs();
-  });
-  afterEach(async () => {
-    for (const c of cleanup.splice(0).reverse()) await c();
-  });
-  afterAll(async () => {
-    await es.close();
-  });
+  const hooks = testEsHooks();
+  const { cleanup } = hooks;
 
   const serve = (ws: Workspace, extra: string[] = []) => serveCli(ws.config, extra, cleanup);
 
   it('metrics move with runs; rules are added, edited, broken and removed while it runs', async () => {
     const index = uniqueName('ops-events');
     const wb = uniqueName('esalert_ops');
-    await es.client.indices.create({
+    await hooks.es.client.indices.create({
       index,
       mappings: { properties: { '@timestamp': { type: 'date' }, reason: { type: 'keyword' } } },
     });
-    cleanup.push(() => es.client.indices.delete({ index: `${index},${wb}*` }).catch(() => {}));
+    cleanup.push(() => hooks.es.client.indices.delete({ index: `${index},${wb}*` }).catch(() => {}));
     const ws = makeWorkspace({
       ...esHostPort(),
       writeback_index: wb,
@@ -85,7 +76,7 @@ describe('running as a service', () => {
     );
     const before = await scrape();
     expect(metric(before, 'esalert_rule_hits_total', { rule: 'a' })).toBe(0);
-    await es.client.index({
+    await hooks.es.client.index({
       index,
       refresh: true,
       document: { '@timestamp': new Date().toISOString(), reason: 'BackOff' },
@@ -204,7 +195,7 @@ describe('running as a service', () => {
     const receiver: Receiver = await startReceiver({ status: 200, body: 'ok' });
     cleanup.push(() => receiver.close());
     const wb = uniqueName('esalert_term');
-    cleanup.push(() => es.client.indices.delete({ index: `${wb}*` }).catch(() => {}));
+    cleanup.push(() => hooks.es.client.indices.delete({ index: `${wb}*` }).catch(() => {}));
     const ws = makeWorkspace({
       ...esHostPort(),
       run_every: { minutes: 1 },
