@@ -10,8 +10,8 @@ import { type AlerterDefinition, type Alerter, OptionProblem } from '../alerters
 import { resolveRuleReferences } from '../alerters/options.ts';
 import type { AlerterCatalog } from '../alerters/registry.ts';
 import { ES_CONNECTION_KEYS, type EsConnectionKeys } from '../config/es-connection.ts';
-import { type Problem, problemsError, problemsFromZod, suggest } from '../config/fields.ts';
-import { GLOBAL_ONLY_KEYS, type GlobalConfig } from '../config/global-config.ts';
+import { type Problem, problemLine, problemsError, problemsFromZod, suggest } from '../config/fields.ts';
+import type { GlobalConfig } from '../config/global-config.ts';
 import type { EnvLookup } from '../config/interpolate.ts';
 import type { YamlPath } from '../config/yaml-source.ts';
 import type { Enhancement } from '../enhancements/enhancement.ts';
@@ -20,9 +20,9 @@ import type { Doc } from '../model/lookup.ts';
 import type { RuleOptions } from '../model/rule-options.ts';
 import { findAlerterModule, findEnhancement, findRuleType } from '../modules/catalog.ts';
 import { readDiscoverOptions } from '../rules/discover-options.ts';
-import { ELASTALERT_OPTION_NAMES } from '../rules/elastalert-options.ts';
+import { ignoredOptions, knownRuleOptions } from '../rules/ignored-options.ts';
 import { type ReadRule, readRuleFile } from '../rules/load-rule.ts';
-import { COMMON_RULE_OPTIONS, toRuleOptions } from '../rules/rule-options.ts';
+import { toRuleOptions } from '../rules/rule-options.ts';
 import type { RuleTypeDefinition } from '../ruletypes/rule-type.ts';
 import type { CompiledRule } from './compiled-rule.ts';
 
@@ -53,25 +53,32 @@ const GUESSED_NAMES: Readonly<Record<string, string>> = {
 };
 
 /**
- * The rule file's keys that no option takes, each with the option it probably means. A guessed
- * name counts as unknown unless one of the rule's own alerters reads it (`dingtalk_secret` is a
- * DingTalk plugin's option, which the built-in `dingtalk` alerter would ignore).
+ * The rule file's keys that no option of this rule takes. A guessed name counts as unknown
+ * unless one of the rule's own alerters reads it (`dingtalk_secret` is a DingTalk plugin's
+ * option, which the built-in `dingtalk` alerter would ignore).
  */
-function unknownKeys(
+function ignoredKeys(
   def: ReadRule['definition'],
   known: ReadonlySet<string>,
   alerters: readonly AlerterDefinition[],
-): { key: string; hint: string | undefined }[] {
-  const prefixes = alerters.flatMap((d) => d.optionPrefixes ?? []);
-  const guessed = (key: string) =>
-    GUESSED_NAMES[key] !== undefined && !alerters.some((d) => d.optionNames.includes(key));
-  return def.ownKeys
-    .filter(
-      (key) =>
-        guessed(key) || (!known.has(key) && key !== 'rule_file' && !prefixes.some((p) => key.startsWith(p))),
+): ReturnType<typeof ignoredOptions> {
+  // options an alerter of this rule reads by prefix (its own option family)
+  const byPrefix = (key: string) => alerters.some((d) => d.optionPrefixes?.some((p) => key.startsWith(p)));
+  const ignored = ignoredOptions(
+    def.ownKeys.filter((key) => !byPrefix(key)),
+    known,
+  );
+  for (const key of def.ownKeys)
+    if (
+      GUESSED_NAMES[key] &&
+      !ignored.unknown.includes(key) &&
+      !alerters.some((d) => d.optionNames.includes(key))
     )
-    .map((key) => ({ key, hint: GUESSED_NAMES[key] ?? suggest(key, known) }));
+      ignored.unknown.push(key);
+  return ignored;
 }
+
+const hintFor = (key: string, known: ReadonlySet<string>) => GUESSED_NAMES[key] ?? suggest(key, known);
 
 /**
  * Problems with the hints a misspelled key gives kept: "timeframe is required" points at the
@@ -84,10 +91,7 @@ function withHints(problems: Problem[], misspelled: { key: string; hint: string 
     const m = p.path.length === 1 ? hinted.find((h) => h.hint === p.path[0]) : undefined;
     if (!m || !/^is required\b/.test(p.message)) return p;
     used.add(m.key);
-    return {
-      path: [m.key],
-      message: `is not an option; did you mean "${m.hint}"? (${m.hint} ${p.message})`,
-    };
+    return { path: [m.key], message: `is not an option; did you mean "${m.hint}"? (${m.hint} ${p.message})` };
   });
   for (const m of hinted)
     if (!used.has(m.key)) out.push({ path: [m.key], message: `is not an option; did you mean "${m.hint}"?` });
@@ -115,19 +119,13 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
   // option names the rule may use (enhancements add theirs once found)
   const enhancementOptions: string[] = [];
   const knownNames = () =>
-    new Set<string>([
-      ...COMMON_RULE_OPTIONS,
-      ...type.optionNames,
-      ...ctx.catalogs.alerters.optionNames(),
-      ...enhancementOptions,
-      ...GLOBAL_ONLY_KEYS,
-    ]);
-  const fail = () =>
-    problemsError(
-      'RULE_INVALID',
-      fileLike,
-      withHints(problems, unknownKeys(def, knownNames(), [...alerterDefs.values()])),
-    );
+    knownRuleOptions(type.optionNames, ctx.catalogs.alerters.optionNames(), enhancementOptions);
+  const fail = () => {
+    const known = knownNames();
+    const { unknown } = ignoredKeys(def, known, [...alerterDefs.values()]);
+    const misspelled = unknown.map((key) => ({ key, hint: hintFor(key, known) }));
+    return problemsError('RULE_INVALID', fileLike, withHints(problems, misspelled));
+  };
   const typeParsed = type.options.safeParse(raw);
   if (!typeParsed.success) problems.push(...problemsFromZod(typeParsed.error, raw));
   const typeOptions = typeParsed.success ? typeParsed.data : undefined;
@@ -141,16 +139,23 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
       path: ['use_terms_query'],
       message: 'needs query_key (the field whose values are counted)',
     });
+  // Checks that cannot stop the rule from running: ElastAlert 2 loads such a rule too
+  const notes: Problem[] = [];
   if (Array.isArray(c.query_key) && c.query_key.length > 1 && c.use_terms_query) {
-    problems.push({ path: ['query_key'], message: 'use_terms_query works with a single query_key field' });
+    notes.push({
+      path: ['query_key'],
+      message:
+        'has several fields, but use_terms_query counts one field: ElastAlert 2 (and esalert) count the field named by all of them joined with ",", which never exists, so the rule never alerts',
+    });
   }
   const discover = readDiscoverOptions(raw, ctx.env);
   problems.push(...discover.problems);
-  const timeframeMs = (typeOptions as { timeframe?: number } | undefined)?.timeframe;
-  if (c.scan_entire_timeframe && timeframeMs === undefined)
+  // ElastAlert 2 reads `timeframe` for every rule type (scan_entire_timeframe, top_count_keys)
+  const timeframeMs = (typeOptions as { timeframe?: number } | undefined)?.timeframe ?? c.timeframe;
+  if (c.scan_entire_timeframe && !timeframeMs)
     problems.push({
       path: ['scan_entire_timeframe'],
-      message: 'can only be used with a rule type that has a timeframe',
+      message: 'needs a timeframe (e.g. timeframe: {minutes: 10}): the window to scan',
     });
   problems.push(...read.problems);
 
@@ -250,12 +255,16 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
     const loc = def.locate(w.path);
     return `${loc.file}:${loc.line ?? 1}: ${String(w.path[0])} ${w.message}`;
   });
-  for (const { key, hint } of unknownKeys(def, knownNames(), [...alerterDefs.values()])) {
+  for (const note of notes) warnings.push(problemLine(fileLike, note));
+  const known = knownNames();
+  const ignored = ignoredKeys(def, known, [...alerterDefs.values()]);
+  for (const key of def.ownKeys) {
     const loc = def.locate([key]);
     const where = `${loc.file}:${loc.line ?? 1}`;
-    if (ELASTALERT_OPTION_NAMES.has(key) && !GUESSED_NAMES[key]) {
+    if (ignored.unsupported.includes(key))
       warnings.push(`${where}: option "${key}" is not supported by esalert yet and is ignored`);
-    } else {
+    else if (ignored.unknown.includes(key)) {
+      const hint = hintFor(key, known);
       warnings.push(`${where}: unknown option "${key}" is ignored${hint ? `; did you mean "${hint}"?` : ''}`);
     }
   }
@@ -291,6 +300,7 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
     ...(hitFilter ? { hitFilter } : {}),
     connection: connectionKeys(raw),
     warnings,
+    ignoredOptions: ignored,
     locate: def.locate,
   };
 }

@@ -187,7 +187,7 @@ export interface LoadConfigOptions {
 }
 
 export function parseGlobalConfig(
-  source: Pick<YamlSource, 'file' | 'locate' | 'value'>,
+  source: Pick<YamlSource, 'file' | 'locate' | 'value' | 'warnings'>,
   options: LoadConfigOptions,
 ): GlobalConfig {
   const value = source.value ?? {};
@@ -208,7 +208,7 @@ export function parseGlobalConfig(
       { path: ['es_host'], message: 'is required: the Elasticsearch host name (or set ES_HOST)' },
     ]);
   }
-  const warnings: string[] = [];
+  const warnings: string[] = [...(source.warnings ?? [])];
   if (options.knownRuleOptions) {
     for (const key of Object.keys(value as RawConfig)) {
       if (key in globalSchema.shape || GLOBAL_ONLY_KEYS.has(key) || options.knownRuleOptions.has(key))
