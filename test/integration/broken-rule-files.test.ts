@@ -82,7 +82,8 @@ describe('a broken rule file beside a good one', () => {
       expect(api.rules.find((r) => r.name === 'typo')!.warnings).toEqual([
         expect.stringMatching(/typo\.yaml:\d+:\d+: index "[^"]+-typo-\*" matches no index: check the name/),
       ]);
-      expect(run.output()).toMatch(/typo\.yaml:\d+:\d+: index "[^"]+-typo-\*" matches no index/);
+      // the log is JSON lines: the quotes are escaped
+      expect(run.output()).toMatch(/typo\.yaml:\d+:\d+: index \\"[^"\\]+-typo-\*\\" matches no index/);
       // where the rules came from: the absolute folder and how many files it holds
       expect(run.output()).toContain(`"rulesFolders":[${JSON.stringify(ws.rulesDir)}],"ruleFiles":3`);
       expect(api.loadErrors).toEqual([
