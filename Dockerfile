@@ -8,7 +8,7 @@
 #   /etc/esalert/rules/        rule files (the example rules until you mount yours)
 #   /etc/esalert/modules/      custom alerters, rule types and enhancements (TypeScript or JavaScript)
 #   /app                       esalert itself; /app/rules and /app/examples serve `esalert demo`
-# Port 9090: /healthz (liveness), /readyz (readiness), /metrics (Prometheus).
+# Port 9090: /healthz (liveness), /readyz (readiness), /metrics (Prometheus), the console (/) and its API.
 
 FROM node:24-slim AS build
 WORKDIR /app
@@ -16,7 +16,7 @@ COPY package.json package-lock.json ./
 # No dependency needs an install script (here and below), and the `node` development dependency's
 # would fetch a second Node.js (the one the npm scripts use on machines with an older node).
 RUN npm ci --no-audit --no-fund --ignore-scripts
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json tsconfig.web.json ./
 COPY bin ./bin
 COPY src ./src
 RUN npm run build

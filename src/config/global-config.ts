@@ -9,6 +9,14 @@ import { EsalertError } from '../errors/esalert-error.ts';
 import { isValidTimeZone, localTimeZone } from '../util/time.ts';
 import { ES_CONNECTION_KEYS } from './es-connection.ts';
 import {
+  type ConsoleConfig,
+  consoleConfig,
+  consoleSchema,
+  type HttpAuthConfig,
+  httpAuthConfig,
+  httpAuthOption,
+} from './http-auth.ts';
+import {
   duration,
   nonNegativeInt,
   positiveInt,
@@ -21,6 +29,8 @@ import type { EnvLookup } from './interpolate.ts';
 import { readYamlFile, type YamlSource } from './yaml-source.ts';
 
 const DAY = 86_400_000;
+/** The console's settings: its credentials must not travel into every rule's options. */
+const NOT_INHERITED = ['http_auth', 'console'];
 const DURATION_KEYS = new Set([
   'run_every',
   'buffer_time',
@@ -88,6 +98,8 @@ const globalSchema = z
       })
       .strict()
       .default({ attempts: 4, delay: 2000, max_delay: 60_000 }),
+    http_auth: httpAuthOption,
+    console: consoleSchema,
   })
   .loose();
 
@@ -118,6 +130,10 @@ export interface GlobalConfig {
   timezone: string;
   /** Delivery retries (esalert): attempts per pass, first backoff, longest wait. */
   alertRetry: { attempts: number; baseDelayMs: number; maxDelayMs: number };
+  /** Who may use the console's API (http_auth); undefined: read-only for everyone. */
+  httpAuth: HttpAuthConfig | undefined;
+  /** How the console shows things (console). */
+  console: ConsoleConfig;
   warnings: string[];
 }
 
@@ -151,6 +167,8 @@ export const GLOBAL_ONLY_KEYS = new Set([
   'aws_region',
   'profile',
   'es_send_get_body_as',
+  'http_auth',
+  'console',
   ...ES_CONNECTION_KEYS,
 ]);
 
@@ -237,6 +255,7 @@ export function parseGlobalConfig(
   for (const [k, v] of Object.entries(c)) {
     if (!(k in fullRaw) && v !== undefined && !DURATION_KEYS.has(k)) fullRaw[k] = v;
   }
+  for (const k of NOT_INHERITED) delete fullRaw[k];
   return {
     file: source.file,
     raw: fullRaw,
@@ -259,6 +278,8 @@ export function parseGlobalConfig(
       baseDelayMs: c.alert_retry.delay,
       maxDelayMs: c.alert_retry.max_delay,
     },
+    httpAuth: httpAuthConfig(c.http_auth),
+    console: consoleConfig(c.console),
     warnings,
   };
 }
