@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import { type AlerterDefinition, type Alerter, OptionProblem } from '../alerters/alerter.ts';
+import { misconfiguredAlerter } from '../alerters/misconfigured.ts';
 import { resolveRuleReferences } from '../alerters/options.ts';
 import type { AlerterCatalog } from '../alerters/registry.ts';
 import { ES_CONNECTION_KEYS, type EsConnectionKeys } from '../config/es-connection.ts';
@@ -61,11 +62,13 @@ function ignoredKeys(
   def: ReadRule['definition'],
   known: ReadonlySet<string>,
   alerters: readonly AlerterDefinition[],
+  /** Options of other rule types (num_events on an any rule): ElastAlert 2 ignores them too. */
+  elsewhere: ReadonlyMap<string, string[]> = new Map(),
 ): ReturnType<typeof ignoredOptions> {
   // options an alerter of this rule reads by prefix (its own option family)
   const byPrefix = (key: string) => alerters.some((d) => d.optionPrefixes?.some((p) => key.startsWith(p)));
   const ignored = ignoredOptions(
-    def.ownKeys.filter((key) => !byPrefix(key)),
+    def.ownKeys.filter((key) => !byPrefix(key) && !elsewhere.has(key)),
     known,
   );
   for (const key of def.ownKeys)
@@ -122,7 +125,11 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
     knownRuleOptions(type.optionNames, ctx.catalogs.alerters.optionNames(), enhancementOptions);
   const fail = () => {
     const known = knownNames();
-    const { unknown } = ignoredKeys(def, known, [...alerterDefs.values()]);
+    const elsewhere = otherTypesOptions(
+      def.ownKeys.filter((key) => !known.has(key)),
+      ctx.catalogs.ruleTypes,
+    );
+    const { unknown } = ignoredKeys(def, known, [...alerterDefs.values()], elsewhere);
     const misspelled = unknown.map((key) => ({ key, hint: hintFor(key, known) }));
     return problemsError('RULE_INVALID', fileLike, withHints(problems, misspelled));
   };
@@ -213,11 +220,12 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
     : undefined;
 
   const alerters: Alerter[] = [];
+  const alerterWarnings: Problem[] = [];
   options.alerts.forEach((spec, i) => {
     const alerterDef = alerterDefs.get(spec.name)!;
     const inline = Object.keys(spec.options).length > 0;
+    const alerterOptions = resolveRuleReferences({ ...raw, ...spec.options }, raw);
     try {
-      const alerterOptions = resolveRuleReferences({ ...raw, ...spec.options }, raw);
       alerters.push(
         alerterDef.create(alerterOptions, {
           logger: ctx.logger.child({ rule: c.name, alerter: alerterDef.name }),
@@ -246,7 +254,15 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
         path.length === 2
           ? `${spec.name} alerter: ${err.option} ${err.message}`
           : `${err.message} (${alerterDef.name} alerter)`;
-      problems.push({ path, message });
+      // ElastAlert 2 refuses a rule only when a required option is missing, and fails at send
+      // time on a value that cannot work: such a rule loads, and this alerter reports every alert
+      // as failed, saying what to fix
+      if (isGiven(alerterOptions, err.option)) {
+        alerterWarnings.push({ path, message: `${message}; ${MISCONFIGURED}` });
+        alerters.push(
+          misconfiguredAlerter(alerterDef.name, `${err.option} ${err.message} (${alerterDef.name} alerter)`),
+        );
+      } else problems.push({ path, message });
     }
   });
   if (problems.length > 0) throw fail();
@@ -255,13 +271,23 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
     const loc = def.locate(w.path);
     return `${loc.file}:${loc.line ?? 1}: ${String(w.path[0])} ${w.message}`;
   });
-  for (const note of notes) warnings.push(problemLine(fileLike, note));
+  for (const note of [...notes, ...alerterWarnings]) warnings.push(problemLine(fileLike, note));
   const known = knownNames();
-  const ignored = ignoredKeys(def, known, [...alerterDefs.values()]);
+  // options of other rule types (num_events on an any rule): ElastAlert 2 ignores them too
+  const elsewhere = otherTypesOptions(
+    def.ownKeys.filter((key) => !known.has(key)),
+    ctx.catalogs.ruleTypes,
+  );
+  const ignored = ignoredKeys(def, known, [...alerterDefs.values()], elsewhere);
   for (const key of def.ownKeys) {
     const loc = def.locate([key]);
     const where = `${loc.file}:${loc.line ?? 1}`;
-    if (ignored.unsupported.includes(key))
+    const owners = elsewhere.get(key);
+    if (owners)
+      warnings.push(
+        `${where}: option "${key}" is read by ${owners.join(', ')} rules; a rule of type ${type.name} ignores it, as in ElastAlert 2`,
+      );
+    else if (ignored.unsupported.includes(key))
       warnings.push(`${where}: option "${key}" is not supported by esalert yet and is ignored`);
     else if (ignored.unknown.includes(key)) {
       const hint = hintFor(key, known);
@@ -303,6 +329,26 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
     ignoredOptions: ignored,
     locate: def.locate,
   };
+}
+
+/** The rule types, other than the rule's own, that read each of `keys`. */
+function otherTypesOptions(
+  keys: readonly string[],
+  ruleTypes: RuleCatalogs['ruleTypes'],
+): Map<string, string[]> {
+  const owners = new Map<string, string[]>();
+  for (const key of keys) {
+    const names = [...ruleTypes.values()].filter((t) => t.optionNames.includes(key)).map((t) => t.name);
+    if (names.length) owners.set(key, [...new Set(names)].sort());
+  }
+  return owners;
+}
+
+const MISCONFIGURED = 'the rule loads, and alerts to this alerter fail until the option is fixed';
+
+/** Whether the rule writes the option at all, as ElastAlert 2's required-options check asks (an empty value counts). */
+function isGiven(options: Doc, option: string): boolean {
+  return option !== '' && Object.hasOwn(options, option);
 }
 
 function connectionKeys(raw: Doc): EsConnectionKeys {

@@ -20,6 +20,7 @@ import {
   duration,
   nonNegativeInt,
   positiveInt,
+  problemLine,
   problemsError,
   problemsFromZod,
   stringList,
@@ -104,6 +105,33 @@ const globalSchema = z
   .loose();
 
 export type RawConfig = Record<string, unknown>;
+
+/**
+ * Settings ElastAlert 2 reads only when it uses them (for error notices, alert texts and
+ * payloads) and that no query depends on: with a value esalert cannot use, they are set aside with
+ * a warning, as if they were not written, since ElastAlert 2 starts with them. Other settings are
+ * refused: durations and required settings as ElastAlert 2 refuses them, the connection, sizes and
+ * threads because no rule could run.
+ */
+const SET_ASIDE_SETTINGS = new Set<string>([
+  'notify_email',
+  'notify_all_errors',
+  'from_addr',
+  'smtp_host',
+  'show_disabled_rules',
+  'custom_pretty_ts_format',
+  'add_metadata_alert',
+  'replace_dots_in_field_names',
+  'jinja_root_name',
+  'string_multi_field_name',
+]);
+
+const SET_ASIDE =
+  'the setting is ignored, as if it were not written (ElastAlert 2 does not check it at startup)';
+
+function isSetAside(key: PropertyKey | undefined): boolean {
+  return typeof key === 'string' && SET_ASIDE_SETTINGS.has(key);
+}
 
 export interface GlobalConfig {
   file: string | undefined;
@@ -218,7 +246,20 @@ export function parseGlobalConfig(
   const raw: RawConfig = { ...options.defaults, ...(value as RawConfig) };
   applyEnv(raw, options.env);
   Object.assign(raw, options.overrides);
-  const parsed = globalSchema.safeParse(raw);
+  const warnings: string[] = [...(source.warnings ?? [])];
+  let parsed = globalSchema.safeParse(raw);
+  if (!parsed.success) {
+    // a setting ElastAlert 2 reads only when it uses it is set aside when its value cannot be used
+    const problems = problemsFromZod(parsed.error, raw);
+    const setAside = problems.filter((p) => isSetAside(p.path[0]));
+    if (setAside.length === problems.length) {
+      for (const p of setAside) {
+        delete raw[String(p.path[0])];
+        warnings.push(`${problemLine(source, p)}; ${SET_ASIDE}`);
+      }
+      parsed = globalSchema.safeParse(raw);
+    }
+  }
   if (!parsed.success) throw problemsError('CONFIG_INVALID', source, problemsFromZod(parsed.error, raw));
   const c = parsed.data;
   if (!c.es_host && !c.es_hosts?.length) {
@@ -226,7 +267,6 @@ export function parseGlobalConfig(
       { path: ['es_host'], message: 'is required: the Elasticsearch host name (or set ES_HOST)' },
     ]);
   }
-  const warnings: string[] = [...(source.warnings ?? [])];
   if (options.knownRuleOptions) {
     for (const key of Object.keys(value as RawConfig)) {
       if (key in globalSchema.shape || GLOBAL_ONLY_KEYS.has(key) || options.knownRuleOptions.has(key))

@@ -57,6 +57,19 @@ describe('config.yaml', () => {
     expect(() => load(text)).toThrow(want);
   });
 
+  it('sets aside, with a warning, a setting ElastAlert 2 reads only when it uses it', () => {
+    const c = load(`${minimal}from_addr:\nnotify_email: false\n`);
+    expect(c.warnings).toEqual([
+      'config.yaml:7:1: notify_email has the wrong form (got false); the setting is ignored, as if it were not written (ElastAlert 2 does not check it at startup)',
+      'config.yaml:6:1: from_addr must be a string (got null); the setting is ignored, as if it were not written (ElastAlert 2 does not check it at startup)',
+    ]);
+    // rules inherit the default sender, and no error notices are mailed
+    expect(c.raw.from_addr).toBe('ElastAlert');
+    expect(c.raw.notify_email).toBeUndefined();
+    // a setting no rule can run without is still refused alongside
+    expect(() => load(`${minimal}from_addr:\nmax_query_size: 0\n`)).toThrow(/max_query_size/);
+  });
+
   it('warns about unknown settings and suggests the right name', () => {
     const c = load(minimal + 'max_query_sise: 5\nsmtp_host: mail\n', none, new Set(['num_events']));
     expect(c.warnings).toEqual([
