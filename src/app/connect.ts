@@ -28,6 +28,8 @@ export interface ConnectDeps {
   secrets: SecretRegistry;
   /** Log every request and its answer (--es-debug). */
   esDebug?: boolean;
+  /** Give up when Elasticsearch has not answered for this long (one-shot runs); default: never. */
+  giveUpAfterMs?: number;
 }
 
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -36,7 +38,10 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
   });
 
-/** Connects, retrying with backoff while Elasticsearch is unreachable (it may start after us). */
+/**
+ * Connects, retrying with backoff while Elasticsearch is unreachable (it may start after us), for
+ * at most `deps.giveUpAfterMs` when that is set.
+ */
 export async function connectWithRetry(
   keys: EsConnectionKeys,
   deps: ConnectDeps,
@@ -57,6 +62,7 @@ async function connectResolved(
       { es: { method: e.method, path: e.path, status: e.status, body: e.body, error: e.error } },
       `Elasticsearch ${e.method} ${e.path} -> ${e.status ?? e.error ?? '?'}`,
     );
+  const deadline = performance.now() + (deps.giveUpAfterMs ?? Infinity);
   for (let attempt = 0; ; attempt++) {
     try {
       const conn = await connectElasticsearch(options, { signal, ...(deps.esDebug ? { onRequest } : {}) });
@@ -72,7 +78,15 @@ async function connectResolved(
       return conn;
     } catch (err) {
       if (!(err instanceof EsalertError) || err.code !== 'ES_UNREACHABLE' || signal.aborted) throw err;
-      const wait = Math.min(30_000, 1000 * 2 ** attempt);
+      const left = deadline - performance.now();
+      if (left <= 0) {
+        throw new EsalertError(
+          'ES_UNREACHABLE',
+          `Elasticsearch did not answer for ${Math.round(deps.giveUpAfterMs! / 1000)} s, giving up (--es-wait sets how long): ${err.message}`,
+          { cause: err },
+        );
+      }
+      const wait = Math.min(30_000, 1000 * 2 ** attempt, Math.ceil(left));
       deps.logger.warn({ err: err.message, retryInMs: wait }, 'Elasticsearch is unreachable; retrying');
       await sleep(wait, signal);
       if (signal.aborted) throw err;

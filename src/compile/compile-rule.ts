@@ -48,6 +48,60 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): CompiledRule {
   return compileRule(readRuleFile(file, ctx), ctx);
 }
 
+/** Names users guess for an option, where spelling distance would not find it. */
+const GUESSED_NAMES: Readonly<Record<string, string>> = {
+  dingtalk_secret: 'dingtalk_sign',
+  dingtalk_token: 'dingtalk_access_token',
+};
+
+/**
+ * The rule file's keys that no option of this rule takes. A guessed name counts as unknown
+ * unless one of the rule's own alerters reads it (`dingtalk_secret` is a DingTalk plugin's
+ * option, which the built-in `dingtalk` alerter would ignore).
+ */
+function ignoredKeys(
+  def: ReadRule['definition'],
+  known: ReadonlySet<string>,
+  alerters: readonly AlerterDefinition[],
+  /** Options of other rule types (num_events on an any rule): ElastAlert 2 ignores them too. */
+  elsewhere: ReadonlyMap<string, string[]> = new Map(),
+): ReturnType<typeof ignoredOptions> {
+  // options an alerter of this rule reads by prefix (its own option family)
+  const byPrefix = (key: string) => alerters.some((d) => d.optionPrefixes?.some((p) => key.startsWith(p)));
+  const ignored = ignoredOptions(
+    def.ownKeys.filter((key) => !byPrefix(key) && !elsewhere.has(key)),
+    known,
+  );
+  for (const key of def.ownKeys)
+    if (
+      GUESSED_NAMES[key] &&
+      !ignored.unknown.includes(key) &&
+      !alerters.some((d) => d.optionNames.includes(key))
+    )
+      ignored.unknown.push(key);
+  return ignored;
+}
+
+const hintFor = (key: string, known: ReadonlySet<string>) => GUESSED_NAMES[key] ?? suggest(key, known);
+
+/**
+ * Problems with the hints a misspelled key gives kept: "timeframe is required" points at the
+ * line of `timefame:` and says so; other misspelled keys are listed with their suggestion.
+ */
+function withHints(problems: Problem[], misspelled: { key: string; hint: string | undefined }[]): Problem[] {
+  const hinted = misspelled.filter((m): m is { key: string; hint: string } => m.hint !== undefined);
+  const used = new Set<string>();
+  const out = problems.map((p) => {
+    const m = p.path.length === 1 ? hinted.find((h) => h.hint === p.path[0]) : undefined;
+    if (!m || !/^is required\b/.test(p.message)) return p;
+    used.add(m.key);
+    return { path: [m.key], message: `is not an option; did you mean "${m.hint}"? (${m.hint} ${p.message})` };
+  });
+  for (const m of hinted)
+    if (!used.has(m.key)) out.push({ path: [m.key], message: `is not an option; did you mean "${m.hint}"?` });
+  return out;
+}
+
 export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule {
   const def = read.definition;
   const { raw, common: c } = def;
@@ -74,6 +128,20 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
     });
     throw problemsError('RULE_INVALID', fileLike, problems);
   }
+  // option names the rule may use (enhancements add theirs once found)
+  const enhancementOptions: string[] = [];
+  const knownNames = () =>
+    knownRuleOptions(type.optionNames, ctx.catalogs.alerters.optionNames(), enhancementOptions);
+  const fail = () => {
+    const known = knownNames();
+    const elsewhere = otherTypesOptions(
+      def.ownKeys.filter((key) => !known.has(key)),
+      ctx.catalogs.ruleTypes,
+    );
+    const { unknown } = ignoredKeys(def, known, [...alerterDefs.values()], elsewhere);
+    const misspelled = unknown.map((key) => ({ key, hint: hintFor(key, known) }));
+    return problemsError('RULE_INVALID', fileLike, withHints(problems, misspelled));
+  };
   const typeParsed = type.options.safeParse(raw);
   if (!typeParsed.success) problems.push(...problemsFromZod(typeParsed.error, raw));
   const typeOptions = typeParsed.success ? typeParsed.data : undefined;
@@ -157,7 +225,8 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
     if (parsed && !parsed.success) problems.push(...problemsFromZod(parsed.error, raw));
   }
 
-  if (problems.length > 0) throw problemsError('RULE_INVALID', fileLike, problems);
+  enhancementOptions.push(...enhancements.flatMap((e) => e.optionNames ?? []));
+  if (problems.length > 0) throw fail();
   const options = toRuleOptions(
     { ...c, filter: filters },
     defaultsOf(ctx.global),
@@ -218,7 +287,7 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
       } else problems.push({ path, message });
     }
   });
-  if (problems.length > 0) throw problemsError('RULE_INVALID', fileLike, problems);
+  if (problems.length > 0) throw fail();
 
   const warnings: string[] = discover.warnings.map((w) => {
     const loc = def.locate(w.path);
@@ -240,23 +309,13 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
     );
   }
   for (const note of [...notes, ...alerterWarnings]) warnings.push(problemLine(fileLike, note));
-  const known = knownRuleOptions(
-    type.optionNames,
-    ctx.catalogs.alerters.optionNames(),
-    enhancements.flatMap((e) => e.optionNames ?? []),
-  );
-  // options an alerter of this rule reads by prefix (its own option family)
-  const byPrefix = (key: string) =>
-    [...alerterDefs.values()].some((d) => d.optionPrefixes?.some((p) => key.startsWith(p)));
+  const known = knownNames();
   // options of other rule types (num_events on an any rule): ElastAlert 2 ignores them too
   const elsewhere = otherTypesOptions(
     def.ownKeys.filter((key) => !known.has(key)),
     ctx.catalogs.ruleTypes,
   );
-  const ignored = ignoredOptions(
-    def.ownKeys.filter((key) => !byPrefix(key) && !elsewhere.has(key)),
-    known,
-  );
+  const ignored = ignoredKeys(def, known, [...alerterDefs.values()], elsewhere);
   for (const key of def.ownKeys) {
     const loc = def.locate([key]);
     const where = `${loc.file}:${loc.line ?? 1}`;
@@ -268,7 +327,7 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
     else if (ignored.unsupported.includes(key))
       warnings.push(`${where}: option "${key}" is not supported by esalert yet and is ignored`);
     else if (ignored.unknown.includes(key)) {
-      const hint = suggest(key, known);
+      const hint = hintFor(key, known);
       warnings.push(`${where}: unknown option "${key}" is ignored${hint ? `; did you mean "${hint}"?` : ''}`);
     }
   }

@@ -52,7 +52,8 @@ const globalSchema = z
     rules_loader: z
       .literal('file', { error: 'only the file rules loader is supported ("file")' })
       .default('file'),
-    skip_invalid: z.boolean().default(false),
+    // no default: only an explicit `false` stops on a broken rule file (docs/deviations.md)
+    skip_invalid: z.boolean().optional(),
     run_every: interval,
     buffer_time: duration,
     writeback_index: z
@@ -147,7 +148,11 @@ export interface GlobalConfig {
   raw: RawConfig;
   rulesFolders: string[];
   scanSubdirectories: boolean;
-  skipInvalid: boolean;
+  /**
+   * A rule file that fails to load stops the start: only when config.yaml says `skip_invalid: false`
+   * itself. Otherwise the good rules run and the broken files are reported.
+   */
+  stopOnInvalidRules: boolean;
   runEveryMs: number;
   bufferTimeMs: number;
   writebackIndex: string;
@@ -339,7 +344,7 @@ export function parseGlobalConfig(
     raw: fullRaw,
     rulesFolders,
     scanSubdirectories: c.scan_subdirectories,
-    skipInvalid: c.skip_invalid,
+    stopOnInvalidRules: c.skip_invalid === false,
     runEveryMs: c.run_every,
     bufferTimeMs: c.buffer_time,
     writebackIndex: c.writeback_index,

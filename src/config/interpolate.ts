@@ -2,9 +2,13 @@
  * `${VAR}` interpolation for config and rule files, from the environment.
  *
  * ElastAlert 2 runs os.path.expandvars over the raw file text, so `$VAR` and `${VAR}` are replaced
- * when VAR is set and left alone otherwise. We do the same on string values (not on raw text, so a
- * value can never inject YAML), and add `${VAR:-default}` and `${file:/path}` (the file's content,
- * trimmed: Kubernetes secrets mounted as files).
+ * when VAR is set and left alone otherwise. We replace on string values (not on raw text, so a
+ * value can never inject YAML), and refuse a braced reference that nothing can fill: `${VAR}` with
+ * VAR unset is reported as unset (a token or signing secret must never go out as its own name).
+ * Shell forms: `${VAR:-default}` (the default when VAR is unset or empty), `${VAR:?message}` (an
+ * error with the message when VAR is unset or empty), and `${file:/path}` (the file's content,
+ * trimmed: Kubernetes secrets mounted as files). A bare `$VAR` that is unset stays as written, as
+ * in ElastAlert 2, since `$` also appears in passwords and regular expressions.
  */
 import { readFileSync } from 'node:fs';
 import { EsalertError } from '../errors/esalert-error.ts';
@@ -17,29 +21,53 @@ export type FileReader = (path: string) => string;
 const readText: FileReader = (path) => readFileSync(path, 'utf8');
 
 const PATTERN = /\$\{([^}]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** A `${VAR}` (or `${VAR:?message}`) whose variable is not set. */
+export interface UnsetVariable {
+  name: string;
+  /** As written after `:?`. */
+  message?: string;
+}
 
 export interface InterpolationResult {
   value: string;
   /** True when the whole string was one reference (so its value may be re-read as a number/boolean). */
   whole: boolean;
   changed: boolean;
+  /** References nothing could fill; left as written in `value`. */
+  unset: UnsetVariable[];
 }
 
+type Resolved = { value: string } | { unset: UnsetVariable } | undefined;
+
 export function interpolate(input: string, env: EnvLookup, readFile = readText): InterpolationResult {
-  if (!input.includes('$')) return { value: input, whole: false, changed: false };
+  const unset: UnsetVariable[] = [];
+  if (!input.includes('$')) return { value: input, whole: false, changed: false, unset };
   let changed = false;
   let whole = false;
   const value = input.replace(
     PATTERN,
     (match: string, braced: string | undefined, bare: string | undefined, offset: number) => {
-      const replacement = resolve(braced, bare, env, readFile);
-      if (replacement === undefined) return match;
+      const r = resolve(braced, bare, env, readFile);
+      if (r === undefined) return match;
+      if ('unset' in r) {
+        unset.push(r.unset);
+        return match;
+      }
       changed = true;
       if (offset === 0 && match.length === input.length) whole = true;
-      return replacement;
+      return r.value;
     },
   );
-  return { value, whole, changed };
+  return { value, whole, changed, unset };
+}
+
+/** How an unset variable is reported: what to set, or how to give a default. */
+export function describeUnset(u: UnsetVariable): string {
+  return u.message !== undefined
+    ? `environment variable ${u.name} is not set: ${u.message || `\${${u.name}:?} requires it`}`
+    : `environment variable ${u.name} is not set: set it, or give a default with \${${u.name}:-default}`;
 }
 
 function resolve(
@@ -47,13 +75,16 @@ function resolve(
   bare: string | undefined,
   env: EnvLookup,
   readFile: FileReader,
-): string | undefined {
-  if (bare !== undefined) return env(bare);
+): Resolved {
+  if (bare !== undefined) {
+    const v = env(bare);
+    return v === undefined ? undefined : { value: v };
+  }
   if (braced === undefined) return undefined;
   if (braced.startsWith('file:')) {
     const path = braced.slice(5);
     try {
-      return readFile(path).trim();
+      return { value: readFile(path).trim() };
     } catch (err) {
       if (err instanceof EsalertError) throw err;
       throw new EsalertError('CONFIG_INVALID', `\${file:${path}} cannot be read: ${(err as Error).message}`, {
@@ -61,12 +92,14 @@ function resolve(
       });
     }
   }
-  const sep = braced.indexOf(':-');
-  if (sep >= 0) {
-    const name = braced.slice(0, sep);
+  const operator = /^([A-Za-z_][A-Za-z0-9_]*):([-?])(.*)$/s.exec(braced);
+  if (operator) {
+    const [, name, op, word] = operator as unknown as [string, string, '-' | '?', string];
     const v = env(name);
-    return v === undefined || v === '' ? braced.slice(sep + 2) : v;
+    if (v !== undefined && v !== '') return { value: v };
+    return op === '-' ? { value: word } : { unset: { name, message: word } };
   }
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(braced)) return undefined;
-  return env(braced);
+  if (!NAME.test(braced)) return undefined;
+  const v = env(braced);
+  return v === undefined ? { unset: { name: braced } } : { value: v };
 }

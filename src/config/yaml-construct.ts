@@ -48,7 +48,11 @@ export interface ConstructOptions {
    * reads as a number or boolean (`port: ${PORT}` is 9200, as after ElastAlert 2's text substitution).
    * `key` is the mapping key the value is written under, when it is a string.
    */
-  substitute?: (text: string, key?: string) => { value: string; changed: boolean; whole: boolean };
+  substitute?: (
+    text: string,
+    offset: number,
+    key?: string,
+  ) => { value: string; changed: boolean; whole: boolean };
 }
 
 const PY = 'tag:yaml.org,2002:python/';
@@ -186,7 +190,8 @@ class Constructor {
     const sub = this.options.substitute;
     if (!sub || this.keyDepth > 0) return undefined;
     let done = this.substitutions.get(node);
-    if (!done) this.substitutions.set(node, (done = sub(this.source(node), this.keyNames.get(node))));
+    if (!done)
+      this.substitutions.set(node, (done = sub(this.source(node), offsetOf(node), this.keyNames.get(node))));
     return done;
   }
 

@@ -8,9 +8,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { isMap, isNode, isPair, isScalar, isSeq, type Node, type Pair } from 'yaml';
-import { type ErrorCode, EsalertError, type SourceLocation } from '../errors/esalert-error.ts';
+import {
+  type ErrorCode,
+  EsalertError,
+  formatLocation,
+  type SourceLocation,
+} from '../errors/esalert-error.ts';
 import { isSecretName } from '../util/secret-names.ts';
-import { type EnvLookup, type FileReader, interpolate } from './interpolate.ts';
+import { describeUnset, type EnvLookup, type FileReader, interpolate } from './interpolate.ts';
 import { constructYaml, YamlConstructError } from './yaml-construct.ts';
 import { parsePyYaml } from './yaml-parse.ts';
 import { constructInt } from './yaml-scalars.ts';
@@ -50,6 +55,7 @@ export function parseYaml(file: string, source: string, options: ParseYamlOption
   let value: unknown = null;
   if (doc) {
     const env = options.env;
+    const unset: { at: SourceLocation; message: string }[] = [];
     try {
       value = constructYaml(doc, {
         text,
@@ -64,8 +70,11 @@ export function parseYaml(file: string, source: string, options: ParseYamlOption
         // a credential written as one whole `${VAR}` stays the text it is (a password of digits)
         ...(env
           ? {
-              substitute: (text: string, key?: string) => {
+              substitute: (text: string, offset: number, key?: string) => {
                 const r = interpolate(text, env, options.readFile);
+                const { line, col } = lineCounter.linePos(offset);
+                for (const u of r.unset)
+                  unset.push({ at: { file, line, column: col }, message: describeUnset(u) });
                 return key !== undefined && isSecretName(key) ? { ...r, whole: false } : r;
               },
             }
@@ -74,6 +83,15 @@ export function parseYaml(file: string, source: string, options: ParseYamlOption
     } catch (err) {
       if (err instanceof YamlConstructError) throw invalid(err.message, err.offset);
       throw err;
+    }
+    const [first, ...more] = unset;
+    if (first) {
+      // one error; each further unset variable on a line of its own, with its own position
+      const rest = more.map((u) => `\n${formatLocation(u.at)}: ${u.message}`).join('');
+      throw new EsalertError(options.errorCode ?? 'CONFIG_INVALID', first.message + rest, {
+        location: first.at,
+        fault: 'user',
+      });
     }
   }
 

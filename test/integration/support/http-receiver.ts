@@ -2,9 +2,10 @@
  * An HTTP receiver on 127.0.0.1 that records what alerters send, and plays the vendor's API when
  * asked to: `check` refuses requests that break the vendor's rules (an auth or validation error),
  * `respond` gives the vendor's answer to the others. Its answers can also be scripted (status
- * codes, JSON bodies such as DingTalk's {"errcode":130101}, delays) to exercise retries, or echo
- * the request back (headers and body), as careless servers do in error replies. With `tls` it
- * speaks HTTPS with the given certificate.
+ * codes, JSON bodies such as DingTalk's {"errcode":130101}, delays, or no answer until released)
+ * to exercise retries, timeouts and requests cut short; or echo the request back (headers and
+ * body), as careless servers do in error replies. With `tls` it speaks HTTPS with the given
+ * certificate.
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -38,6 +39,8 @@ export interface Reply {
   delayMs?: number;
   /** Answer with the request itself as JSON: {method, path, headers, body}. */
   echo?: boolean;
+  /** No answer until release(): a receiver that does not answer, for as long as the test needs. */
+  hold?: boolean;
 }
 
 export interface Receiver {
@@ -54,6 +57,10 @@ export interface Receiver {
   fallback: Reply;
   /** Resolves once `n` requests arrived. */
   waitFor(n: number, timeoutMs?: number): Promise<Received[]>;
+  /** How many requests wait for an answer that `hold` keeps back. */
+  holding(): number;
+  /** Answers the held requests (those whose clients are still there are then received). */
+  release(): void;
   close(): Promise<void>;
 }
 
@@ -163,22 +170,26 @@ export async function startReceiver(
   const received: Received[] = [];
   const queue: Reply[] = [];
   const waiters: { n: number; resolve: () => void }[] = [];
+  const held: (() => void)[] = [];
   const server = await serveHttp((request, answer) => {
     const scripted = queue.shift();
     const refused = options.check?.(request);
     const replaces =
       scripted?.status !== undefined || scripted?.body !== undefined || scripted?.echo === true;
-    answer(
-      () => {
-        received.push({ ...request, at: Date.now() });
-        for (const w of waiters.filter((x) => received.length >= x.n)) {
-          waiters.splice(waiters.indexOf(w), 1);
-          w.resolve();
-        }
-        return refused ?? (replaces ? scripted! : (options.respond?.(request) ?? r.fallback));
-      },
-      refused ? refused.delayMs : scripted?.delayMs,
-    );
+    const reply = () =>
+      answer(
+        () => {
+          received.push({ ...request, at: Date.now() });
+          for (const w of waiters.filter((x) => received.length >= x.n)) {
+            waiters.splice(waiters.indexOf(w), 1);
+            w.resolve();
+          }
+          return refused ?? (replaces ? scripted! : (options.respond?.(request) ?? r.fallback));
+        },
+        refused ? refused.delayMs : scripted?.delayMs,
+      );
+    if (scripted?.hold && !refused) held.push(reply);
+    else reply();
   }, options.tls);
   const r: Receiver = {
     url: server.url,
@@ -195,7 +206,14 @@ export async function startReceiver(
         );
         waiters.push({ n, resolve: () => (clearTimeout(t), resolve(received)) });
       }),
-    close: () => server.close(),
+    holding: () => held.length,
+    release: () => {
+      for (const answer of held.splice(0)) answer();
+    },
+    close: () => {
+      held.length = 0;
+      return server.close();
+    },
   };
   return r;
 }

@@ -35,6 +35,8 @@ describe('stop()', () => {
         configFile: join(dir, 'config.yaml'),
         data: [{ _id: 'a', _index: 'i', _source: { '@timestamp': new Date(now - 60_000).toISOString() } }],
         drainMs: 500,
+        // the backfill waits this long for its queued alerts before it counts as finished
+        deliverMs: 200,
       },
       {
         env: () => undefined,

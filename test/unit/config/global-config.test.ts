@@ -28,6 +28,18 @@ describe('config.yaml', () => {
     expect(c.raw.run_every).toEqual({ minutes: 1 });
   });
 
+  // docs/deviations.md: one bad rule file does not stop the others unless config.yaml says so itself
+  it.each([
+    ['', false],
+    ['skip_invalid: true\n', false],
+    ['skip_invalid: false\n', true],
+  ])('skip_invalid %j: a broken rule file stops the start: %s', (line, stops) => {
+    const c = load(minimal + line);
+    expect(c.stopOnInvalidRules).toBe(stops);
+    // the rules' inherited defaults do not invent the key either
+    if (!line) expect(c.raw).not.toHaveProperty('skip_invalid');
+  });
+
   it.each([
     [
       'run_every: {minutes: 1}\nes_host: es\nwriteback_index: w\n',

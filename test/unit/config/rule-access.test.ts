@@ -141,8 +141,8 @@ describe('environment variables in rule files', () => {
     );
     expect(() => load(rules, 'owner: "x $ES_PASSWORD"\n', {}, env)).toThrow(/ES_PASSWORD/);
     expect(load(rules, 'owner: ${DINGTALK_TOKEN}\n', {}, env).definition.raw.owner).toBe('dt-123456');
-    // unset variables stay as written, as ElastAlert 2's expandvars leaves them
-    expect(load(rules, 'owner: ${ES_NOTSET}\n', {}, env).definition.raw.owner).toBe('${ES_NOTSET}');
+    // an unset one is not refused for its name: it is reported as unset, as any other
+    expect(() => load(rules, 'owner: ${ES_NOTSET}\n', {}, env)).toThrow(/ES_NOTSET is not set/);
   });
 
   it('variables config.yaml reads are refused; rule_env_vars lists what rules may read', () => {
