@@ -27,6 +27,7 @@ import { toIso } from '../util/time.ts';
 import { catalogs, knownRuleOptionNames } from './catalogs.ts';
 import type { SecretRegistry } from './logger.ts';
 import { RuleReloader } from './reloader.ts';
+import { createReplicas, type Replicas, replicasView } from './replicas.ts';
 import { createRunMode } from './run-mode.ts';
 import { loadToolConfig } from './tool-config.ts';
 
@@ -66,6 +67,8 @@ export interface App {
   loaded: LoadedRules;
   scheduler: Scheduler;
   pipeline: AlertPipeline;
+  /** Replicas sharing the rules (live runs against Elasticsearch, unless replicas.enabled is false). */
+  replicas: Replicas | undefined;
   /** Runs the rules: sends what was left unsent, starts scheduling, the outbox and the reloader. */
   start(): Promise<void>;
   /** Resolves when a backfill (--end) finished; never for a continuous run. */
@@ -114,6 +117,24 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
 
   const rules = new Map<string, RuntimeRule>();
   const ports = new Map<string, SearchPort>();
+  // the scheduler is created below; replicas ask it whether a rule's run is going
+  let schedulerRef: Scheduler | undefined;
+  const replicas =
+    config.replicas.enabled && endAt === undefined && !opts.debug && mode.leaseStore
+      ? createReplicas(config, {
+          store: mode.leaseStore,
+          logger,
+          busy: (name) => schedulerRef?.stats(name)?.running ?? false,
+          beforeRelease: () => mode.writeback.flush(),
+          events: {
+            acquired: (names, handover) => {
+              obs?.leasesAcquired(names, handover);
+              if (handover) void flush(); // what the previous owner left unsent
+            },
+            lost: (names) => obs?.leasesLost(names),
+          },
+        })
+      : undefined;
   const pipeline = createAlertPipeline({
     renderJinja: createJinjaRenderer(),
     clock,
@@ -129,12 +150,13 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
           onFailed: (rule: string, alerter: string, reason: string) => obs.alertFailed(rule, alerter, reason),
         }
       : {}),
+    ...(replicas ? { holds: replicas.holds } : {}),
   });
   const engine: EngineDeps = {
     clock,
     logger,
-    stores: mode.stores,
-    sink: pipeline,
+    stores: replicas ? replicas.stores(mode.stores) : mode.stores,
+    sink: replicas ? replicas.sink(pipeline) : pipeline,
     search: (rt) => ports.get(rt.rule.name)!,
     globals: { runEveryMs: config.runEveryMs, oldQueryLimitMs: config.oldQueryLimitMs },
   };
@@ -149,6 +171,7 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
     },
     onError: (name, err) => logger.error({ rule: name, err: errorMessage(err) }, 'rule run failed'),
   });
+  schedulerRef = scheduler;
 
   /** Schedules a rule; a rule of the same name is replaced, keeping its state when its logic is unchanged. */
   const installRule = async (rule: CompiledRule) => {
@@ -159,21 +182,22 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
     ports.set(rule.name, await mode.searchFor(rule));
     rules.set(rule.name, rt);
     obs?.ruleLoaded({ name: rule.name, file: rule.file, type: rule.definition.common.type });
-    scheduler.add(
-      createRuleJob(rt, {
+    const job = createRuleJob(rt, {
         clock,
         engine: { ...engine, logger: logger.child({ rule: rt.rule.name }) },
         endAt,
         ...(opts.progress ? { progress: opts.progress } : {}),
         ...(obs ? { onRun: (name, report, at, ms) => obs.runFinished(name, report, at, ms) } : {}),
-      }),
-    );
+    });
+    scheduler.add(replicas ? replicas.job(job, rt) : job);
+    replicas?.setRules(rules);
   };
   const removeRule = (name: string) => {
     scheduler.remove(name);
     rules.delete(name);
     ports.delete(name);
     obs?.ruleRemoved(name);
+    replicas?.setRules(rules);
   };
   for (const rule of loaded.rules) await installRule(rule);
   obs?.initialLoad();
@@ -182,7 +206,7 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
   const lifetime = new AbortController();
   const flush = async (signal: AbortSignal = lifetime.signal) => {
     try {
-      await pipeline.flushDue(rules, signal);
+      await pipeline.flushDue(replicas ? replicas.owned(rules) : rules, signal);
     } catch (err) {
       logger.error({ err: errorMessage(err) }, 'sending pending alerts failed');
     }
@@ -193,6 +217,7 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
   const finished = new Promise<void>((resolve) => (markFinished = resolve));
 
   const start = async () => {
+    await replicas?.start(); // claims this instance's share of the rules
     await flush(); // alerts left unsent by a previous process
     scheduler.start();
     if (endAt === undefined) {
@@ -208,6 +233,7 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
       scheduleFlush();
     }
     if (obs) {
+      if (replicas) obs.replicas = () => replicasView(replicas.coordinator);
       obs.nextRun = (name) => scheduler.stats(name)?.nextRun;
       obs.queued = () => pipeline.queued();
       obs.phase = 'running';
@@ -271,6 +297,7 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
     if (obs) obs.phase = 'stopping';
     timers.flush?.cancel();
     timers.reload?.cancel();
+    replicas?.pause();
     // one deadline for the whole shutdown, in real time whatever the clock
     const deadline = performance.now() + drainMs;
     const left = () => Math.max(0, deadline - performance.now());
@@ -284,8 +311,10 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
       .catch((err: unknown) =>
         logger.warn({ err: errorMessage(err) }, 'could not refresh the writeback indices'),
       );
+    // hand the rules over at once rather than letting the leases expire
+    await replicas?.leave(AbortSignal.timeout(Math.max(2000, left())));
     lifetime.abort();
     await mode.close();
   };
-  return { config, rules, loaded, scheduler, pipeline, start, finished, stop };
+  return { config, rules, loaded, scheduler, pipeline, replicas, start, finished, stop };
 }

@@ -17,7 +17,9 @@ import { loadDocuments, spanWindow, timeSpan } from '../query/memory/load-docume
 import { createMemorySearchPort, type MemoryDocument } from '../query/memory/memory-search-port.ts';
 import type { SearchPort } from '../query/search-port.ts';
 import { debugStores } from '../state/debug-stores.ts';
+import { createEsLeaseStore } from '../state/es-lease-store.ts';
 import { createEsWriteback } from '../state/es-writeback.ts';
+import type { LeaseStore } from '../state/lease-store.ts';
 import { createMemoryWriteback, type MemoryWriteback } from '../state/memory-writeback.ts';
 import { type Stores, type WritebackStore, writebackStores } from '../state/writeback.ts';
 import { parseTimestamp, toIso } from '../util/time.ts';
@@ -41,6 +43,8 @@ export interface RunMode {
   offline: boolean;
   /** The writeback backend (Elasticsearch or memory). */
   writeback: WritebackStore;
+  /** Where replicas coordinate (beside the writeback indices); absent offline. */
+  leaseStore: LeaseStore | undefined;
   /** What runs read and write: the writeback's stores, or --debug's mix. */
   stores: Stores;
   /** Instead of each rule's alerters (--debug logs its alerts). */
@@ -100,6 +104,7 @@ export async function createRunMode(
     endAt,
     offline: Boolean(offline),
     writeback,
+    leaseStore: mainConn ? createEsLeaseStore(mainConn.client, config.writebackIndex) : undefined,
     stores,
     alerters: o.debug
       ? (rt) => {

@@ -107,11 +107,17 @@ export const LAYERS: readonly Layer[] = [
     mayImport: ['engine', 'model', 'errors', 'util'],
     holds: 'when rules run: the per-rule job, no overlap, concurrency cap',
   },
-  { folder: 'http', mayImport: ['engine', 'util'], holds: 'metrics, health, the API' },
+  {
+    folder: 'cluster',
+    mayImport: ['scheduler', 'engine', 'state', 'model', 'errors', 'util'],
+    holds: 'replicas: membership, rule leases with epochs, fencing of runs and alerts',
+  },
+    { folder: 'http', mayImport: ['engine', 'util'], holds: 'metrics, health, the API' },
   {
     folder: 'app',
     mayImport: [
       'alerts',
+      'cluster',
       'scheduler',
       'compile',
       'engine',
