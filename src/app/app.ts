@@ -117,14 +117,22 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
 
   const rules = new Map<string, RuntimeRule>();
   const ports = new Map<string, SearchPort>();
-  // the scheduler is created below; replicas ask it whether a rule's run is going
-  let schedulerRef: Scheduler | undefined;
+  const scheduler = new Scheduler({
+    clock,
+    maxConcurrent: config.maxThreads,
+    ...(endAt !== undefined ? { spreadMs: 0 } : {}),
+    onSkipped: (name) => {
+      obs?.runSkipped(name);
+      logger.warn({ rule: name }, 'run skipped: the previous run of this rule is still going');
+    },
+    onError: (name, err) => logger.error({ rule: name, err: errorMessage(err) }, 'rule run failed'),
+  });
   const replicas =
     config.replicas.enabled && endAt === undefined && !opts.debug && mode.leaseStore
       ? createReplicas(config, {
           store: mode.leaseStore,
           logger,
-          busy: (name) => schedulerRef?.stats(name)?.running ?? false,
+          busy: (name) => scheduler.stats(name)?.running ?? false,
           beforeRelease: () => mode.writeback.flush(),
           events: {
             acquired: (names, handover) => {
@@ -161,18 +169,6 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
     globals: { runEveryMs: config.runEveryMs, oldQueryLimitMs: config.oldQueryLimitMs },
   };
 
-  const scheduler = new Scheduler({
-    clock,
-    maxConcurrent: config.maxThreads,
-    ...(endAt !== undefined ? { spreadMs: 0 } : {}),
-    onSkipped: (name) => {
-      obs?.runSkipped(name);
-      logger.warn({ rule: name }, 'run skipped: the previous run of this rule is still going');
-    },
-    onError: (name, err) => logger.error({ rule: name, err: errorMessage(err) }, 'rule run failed'),
-  });
-  schedulerRef = scheduler;
-
   /** Schedules a rule; a rule of the same name is replaced, keeping its state when its logic is unchanged. */
   const installRule = async (rule: CompiledRule) => {
     const previous = rules.get(rule.name);
@@ -183,11 +179,11 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
     rules.set(rule.name, rt);
     obs?.ruleLoaded({ name: rule.name, file: rule.file, type: rule.definition.common.type });
     const job = createRuleJob(rt, {
-        clock,
-        engine: { ...engine, logger: logger.child({ rule: rt.rule.name }) },
-        endAt,
-        ...(opts.progress ? { progress: opts.progress } : {}),
-        ...(obs ? { onRun: (name, report, at, ms) => obs.runFinished(name, report, at, ms) } : {}),
+      clock,
+      engine: { ...engine, logger: logger.child({ rule: rt.rule.name }) },
+      endAt,
+      ...(opts.progress ? { progress: opts.progress } : {}),
+      ...(obs ? { onRun: (name, report, at, ms) => obs.runFinished(name, report, at, ms) } : {}),
     });
     scheduler.add(replicas ? replicas.job(job, rt) : job);
     replicas?.setRules(rules);

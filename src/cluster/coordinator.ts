@@ -6,8 +6,9 @@
  *
  * Liveness is judged on changes seen, in this process's monotonic time, never by comparing wall
  * clocks: a member whose document did not change for a lease period is dead. An instance holds
- * its leases only while its own last renewal is recent enough that nobody can have judged it
- * dead (lease minus two renew intervals); past that it runs and sends nothing until it renews.
+ * its leases only while its own last renewal started less than a lease period minus one renew
+ * interval ago, so that it stops before anyone who saw that renewal can judge it dead; past
+ * that it runs and sends nothing until it renews (docs/replicas.md states the timing this needs).
  *
  * A rule is identified by name plus content hash. Members whose version of a rule differs do not
  * compete for it: the one holding the lease keeps it while alive, the other takes over when it
@@ -97,7 +98,7 @@ interface Observed {
 
 export function createCoordinator(o: CoordinatorOptions): Coordinator {
   const { store, memberId: me, leaseMs, renewMs, logger } = o;
-  const holdMs = leaseMs - 2 * renewMs;
+  const holdMs = leaseMs - renewMs;
   const started = toIso(o.now());
   let rules = new Map<string, string>(); // name -> content hash
   let identities: string[] = [];
@@ -157,7 +158,9 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
       // we may have been judged dead meanwhile: keep only the leases still ours
       const now = await store.getLeases([...held.keys()], signal);
       lose(
-        [...held].filter(([n, h]) => now.get(n)?.doc.owner !== me || now.get(n)?.doc.epoch !== h.epoch).map(([n]) => n),
+        [...held]
+          .filter(([n, h]) => now.get(n)?.doc.owner !== me || now.get(n)?.doc.epoch !== h.epoch)
+          .map(([n]) => n),
         'another instance claimed them while this one was not renewing',
       );
     }
@@ -173,7 +176,8 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
       present.add(m.id);
       strangers.delete(m.id);
       const prev = observed.get(m.id);
-      const changed = !prev || prev.version.seqNo !== m.version.seqNo || prev.version.primaryTerm !== m.version.primaryTerm;
+      const changed =
+        !prev || prev.version.seqNo !== m.version.seqNo || prev.version.primaryTerm !== m.version.primaryTerm;
       let changedAt = prev?.changedAt ?? t;
       if (changed || blind) changedAt = t;
       if (!prev) {
@@ -186,7 +190,8 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
     for (const id of [...observed.keys()]) if (!present.has(id)) observed.delete(id);
     const unknown = new Map<string, string>();
     for (const m of observed.values())
-      if (m.doc.member !== me && !identitiesBySet.has(m.doc.rule_set)) unknown.set(m.doc.rule_set, m.doc.member);
+      if (m.doc.member !== me && !identitiesBySet.has(m.doc.rule_set))
+        unknown.set(m.doc.rule_set, m.doc.member);
     if (unknown.size) {
       const got = await store.memberRules([...unknown.values()], signal);
       for (const [set, id] of unknown) {
@@ -202,7 +207,10 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
     const out = new Set<string>();
     for (const [name, hash] of rules) {
       const id = ruleIdentity(name, hash);
-      const candidates = [me, ...live.filter((m) => identitiesBySet.get(m.doc.rule_set)?.has(id)).map((m) => m.doc.member)];
+      const candidates = [
+        me,
+        ...live.filter((m) => identitiesBySet.get(m.doc.rule_set)?.has(id)).map((m) => m.doc.member),
+      ];
       if (rendezvousOwner(id, candidates) === me) out.add(name);
     }
     return out;
@@ -218,7 +226,13 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
       writes.push({
         id: name,
         expect: h.version,
-        doc: { rule: name, owner: '', epoch: h.epoch, rule_hash: rules.get(name) ?? '', since: toIso(o.now()) },
+        doc: {
+          rule: name,
+          owner: '',
+          epoch: h.epoch,
+          rule_hash: rules.get(name) ?? '',
+          since: toIso(o.now()),
+        },
       });
     }
     const missing = [...want].filter((n) => !held.has(n));
@@ -358,7 +372,13 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
       const writes: LeaseWrite[] = [...held].map(([name, h]) => ({
         id: name,
         expect: h.version,
-        doc: { rule: name, owner: '', epoch: h.epoch, rule_hash: rules.get(name) ?? '', since: toIso(o.now()) },
+        doc: {
+          rule: name,
+          owner: '',
+          epoch: h.epoch,
+          rule_hash: rules.get(name) ?? '',
+          since: toIso(o.now()),
+        },
       }));
       for (const h of held.values()) h.lost.abort(new Error('shutting down'));
       held.clear();
@@ -368,7 +388,10 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
         await store.deleteMember(me, myVersion ?? 'any', signal);
         logger.info({ rules: writes.length }, 'leases released for the other instances');
       } catch (err) {
-        logger.warn({ err: errorMessage(err) }, 'could not release the leases; they expire after the lease period');
+        logger.warn(
+          { err: errorMessage(err) },
+          'could not release the leases; they expire after the lease period',
+        );
       }
     },
   };

@@ -68,7 +68,12 @@ export interface LeaseStore {
     signal?: AbortSignal,
   ): Promise<Version | 'conflict'>;
   /** Renews the heartbeat of a member document read or written at `expect`. */
-  renewMember(id: string, heartbeat: string, expect: Version, signal?: AbortSignal): Promise<Version | 'conflict'>;
+  renewMember(
+    id: string,
+    heartbeat: string,
+    expect: Version,
+    signal?: AbortSignal,
+  ): Promise<Version | 'conflict'>;
   /** Every member document (without their rule lists). */
   listMembers(signal?: AbortSignal): Promise<Versioned<MemberDoc>[]>;
   /** The rule identities of these members. */
@@ -79,5 +84,8 @@ export interface LeaseStore {
   /** Every lease document, as searches see them (for views, not for writes). */
   listLeases(signal?: AbortSignal): Promise<Versioned<LeaseDoc>[]>;
   /** Conditional writes, in one request; each succeeds with its new version or is a 'conflict'. */
-  writeLeases(writes: readonly LeaseWrite[], signal?: AbortSignal): Promise<Map<string, Version | 'conflict'>>;
+  writeLeases(
+    writes: readonly LeaseWrite[],
+    signal?: AbortSignal,
+  ): Promise<Map<string, Version | 'conflict'>>;
 }

@@ -20,7 +20,9 @@ export function createMemoryLeaseStore(): MemoryLeaseStore {
     expect === 'any' ||
     (expect === 'absent'
       ? slot === undefined
-      : slot !== undefined && slot.version.seqNo === expect.seqNo && slot.version.primaryTerm === expect.primaryTerm);
+      : slot !== undefined &&
+        slot.version.seqNo === expect.seqNo &&
+        slot.version.primaryTerm === expect.primaryTerm);
   const store: MemoryLeaseStore = {
     members: new Map(),
     leases: new Map(),
@@ -49,7 +51,9 @@ export function createMemoryLeaseStore(): MemoryLeaseStore {
     },
     async memberRules(ids) {
       check();
-      return new Map(ids.flatMap((id) => (store.members.has(id) ? [[id, store.members.get(id)!.rules]] : [])));
+      return new Map(
+        ids.flatMap((id) => (store.members.has(id) ? [[id, store.members.get(id)!.rules]] : [])),
+      );
     },
     async deleteMember(id, expect) {
       check();

@@ -130,10 +130,20 @@ describe('deploy/kubernetes', () => {
     for (const p of (service.spec as Obj).ports as Obj[]) expect(portNames).toContain(p.targetPort);
   });
 
-  it('runs one esalert, non-root on a read-only root file system, probed on the image port', () => {
+  it('runs two esalerts that share the rules, non-root on a read-only root file system, probed on the image port', () => {
     const port = image.expose[0]!;
-    expect((deployment.spec as Obj).replicas).toBe(1);
-    expect((deployment.spec as Obj).strategy).toEqual({ type: 'Recreate' });
+    expect((deployment.spec as Obj).replicas).toBe(2);
+    expect((deployment.spec as Obj).strategy).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
+    });
+    const selector = (deployment.spec as Obj).selector as Obj;
+    const term = (
+      ((pod.affinity as Obj).podAntiAffinity as Obj).preferredDuringSchedulingIgnoredDuringExecution as Obj[]
+    )[0]!;
+    expect((term.podAffinityTerm as Obj).labelSelector).toEqual(selector);
+    const pdb = find('PodDisruptionBudget');
+    expect(pdb.spec).toEqual({ maxUnavailable: 1, selector });
     expect(pod.securityContext).toMatchObject({
       runAsNonRoot: true,
       runAsUser: Number(image.user?.split(':')[0]),
