@@ -308,7 +308,7 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
         logger.warn({ err: errorMessage(err) }, 'could not refresh the writeback indices'),
       );
     // hand the rules over at once rather than letting the leases expire
-    await replicas?.leave(AbortSignal.timeout(Math.max(2000, left())));
+    await replicas?.leave(AbortSignal.timeout(Math.max(2000, Math.ceil(left()))));
     lifetime.abort();
     await mode.close();
   };

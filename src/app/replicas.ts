@@ -92,7 +92,7 @@ export function createReplicas(
       deps.logger.info(
         {
           member: coordinator.memberId,
-          members: coordinator.members().filter((m) => m.live).length,
+          members: coordinator.members().filter((m) => m.live && !m.self).length + 1,
           leaseMs,
           renewMs,
         },

@@ -186,8 +186,8 @@ function rulesRun(run: CliRun, from = 0): Set<string> {
   for (const line of run.output().split('\n')) {
     if (!line.includes('"msg":"Ran ')) continue;
     try {
-      const l = JSON.parse(line) as { time: number; rule?: string; msg: string };
-      if (l.time >= from) out.add(/^Ran (\S+) from/.exec(l.msg)?.[1] ?? '');
+      const l = JSON.parse(line) as { time: string; msg: string };
+      if (Date.parse(l.time) >= from) out.add(/^Ran (\S+) from/.exec(l.msg)?.[1] ?? '');
     } catch {
       // a line cut by the kill
     }
