@@ -77,9 +77,10 @@ export function createReplicas(
     timer = setTimeout(() => void coordinator.tick(AbortSignal.timeout(renewMs)).finally(loop), renewMs);
   };
   const holds = (rule: string) => coordinator.holds(rule);
+  const epochs = new Map<string, number>();
   return {
     coordinator,
-    job: (job, rt) => fencedJob(job, rt, coordinator),
+    job: (job, rt) => fencedJob(job, rt, coordinator, epochs),
     sink: (sink) => fencedSink(sink, coordinator),
     stores: (stores) => fencedStores(stores, coordinator),
     holds,

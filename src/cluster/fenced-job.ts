@@ -7,17 +7,26 @@ import { createRuntimeRule, type RuntimeRule } from '../engine/runtime-rule.ts';
 import type { Job } from '../scheduler/scheduler.ts';
 import type { Coordinator } from './coordinator.ts';
 
-export function fencedJob(job: Job, rt: RuntimeRule, coordinator: Pick<Coordinator, 'held'>): Job {
-  let epoch: number | undefined;
+/**
+ * `epochs` holds, per rule name, the epoch its last run here had: it outlives the job, which a
+ * reload of the rule replaces.
+ */
+export function fencedJob(
+  job: Job,
+  rt: RuntimeRule,
+  coordinator: Pick<Coordinator, 'held'>,
+  epochs: Map<string, number>,
+): Job {
   return {
     ...job,
     run: async (signal) => {
       const lease = coordinator.held(job.name);
       if (!lease) return;
-      if (epoch !== lease.epoch) {
+      const last = epochs.get(job.name);
+      if (last !== lease.epoch) {
         // another instance may have run it since: forget the windows, resume from the writeback
-        if (epoch !== undefined || rt.state.hasRunOnce) Object.assign(rt, createRuntimeRule(rt.rule));
-        epoch = lease.epoch;
+        if (last !== undefined || rt.state.hasRunOnce) Object.assign(rt, createRuntimeRule(rt.rule));
+        epochs.set(job.name, lease.epoch);
       }
       await job.run(AbortSignal.any([signal, lease.lost.signal]));
     },
