@@ -2,6 +2,8 @@
  * A rule's job among replicas: it runs only while this instance holds the rule's lease. A run
  * under a new epoch (the rule came back from another instance) starts from the rule's status
  * document, not from what this process remembered, and a run is aborted when the lease goes.
+ * A run that failed (lease lost while handling its matches) is followed by one from the status
+ * document as well.
  */
 import { createRuntimeRule, type RuntimeRule } from '../engine/runtime-rule.ts';
 import type { Job } from '../scheduler/scheduler.ts';
@@ -28,7 +30,15 @@ export function fencedJob(
         if (last !== undefined || rt.state.hasRunOnce) Object.assign(rt, createRuntimeRule(rt.rule));
         epochs.set(job.name, lease.epoch);
       }
-      await job.run(AbortSignal.any([signal, lease.lost.signal]));
+      try {
+        await job.run(AbortSignal.any([signal, lease.lost.signal]));
+      } catch (err) {
+        // a run cut short (its lease lapsed while it handled matches) has marked hits as seen that
+        // it never alerted: the next run evaluates the window again from the status document
+        Object.assign(rt, createRuntimeRule(rt.rule));
+        epochs.delete(job.name);
+        throw err;
+      }
     },
   };
 }
