@@ -132,6 +132,7 @@ export function emailMessage(o: EmailOptions, content: AlertContent): EmailMessa
 
 export const emailAlerter: AlerterDefinition = {
   name: 'email',
+  aliases: ['elastalert.alerters.email.EmailAlerter'],
   summary: 'Email over SMTP (STARTTLS when offered, or SSL), as ElastAlert 2 builds it.',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {

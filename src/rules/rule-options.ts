@@ -121,6 +121,10 @@ export const commonRuleSchema = z
       .enum(['ascii', 'html', 'markdown'], { error: 'must be ascii, html or markdown' })
       .optional(),
     summary_table_max_rows: nonNegativeInt.optional(),
+    // read where the summary table and Jinja alert texts are formatted (format/summary-table.ts, alert-text.ts)
+    summary_prefix: z.string({ error: 'must be text' }).optional(),
+    summary_suffix: z.string({ error: 'must be text' }).optional(),
+    jinja_root_name: z.string({ error: 'must be text' }).optional(),
     ...k8sOptionsShape,
   })
   .loose();
