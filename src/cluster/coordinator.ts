@@ -136,6 +136,13 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
     o.onLost?.(names);
   };
 
+  /** The write that gives a held lease back (same epoch, no owner). */
+  const release = (name: string, h: HeldLease): LeaseWrite => ({
+    id: name,
+    expect: h.version,
+    doc: { rule: name, owner: '', epoch: h.epoch, rule_hash: rules.get(name) ?? '', since: toIso(o.now()) },
+  });
+
   async function renew(t: number, signal?: AbortSignal) {
     const doc: MemberDoc = {
       member: me,
@@ -223,17 +230,7 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
     for (const [name, h] of held) {
       if (want.has(name) || o.busy?.(name)) continue;
       giving.push(name);
-      writes.push({
-        id: name,
-        expect: h.version,
-        doc: {
-          rule: name,
-          owner: '',
-          epoch: h.epoch,
-          rule_hash: rules.get(name) ?? '',
-          since: toIso(o.now()),
-        },
-      });
+      writes.push(release(name, h));
     }
     const missing = [...want].filter((n) => !held.has(n));
     const current = await store.getLeases(missing, signal);
@@ -369,17 +366,7 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
     },
     async leave(signal) {
       await ticking;
-      const writes: LeaseWrite[] = [...held].map(([name, h]) => ({
-        id: name,
-        expect: h.version,
-        doc: {
-          rule: name,
-          owner: '',
-          epoch: h.epoch,
-          rule_hash: rules.get(name) ?? '',
-          since: toIso(o.now()),
-        },
-      }));
+      const writes = [...held].map(([name, h]) => release(name, h));
       for (const h of held.values()) h.lost.abort(new Error('shutting down'));
       held.clear();
       renewedAt = undefined;
