@@ -64,6 +64,8 @@ await conn.client.bulk({
 interface Instance {
   child: ChildProcess;
   out: string;
+  /** Its member id, from its first lines. */
+  member: string | undefined;
 }
 
 function startInstance(config: string): Instance {
@@ -81,11 +83,13 @@ function startInstance(config: string): Instance {
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  const inst: Instance = { child, out: '' };
+  const inst: Instance = { child, out: '', member: undefined };
   const keep = (d: Buffer) => {
     // keep the lines that matter here, not every run
-    for (const line of d.toString().split('\n'))
+    for (const line of d.toString().split('\n')) {
+      inst.member ??= /"member":"([^"]+)"/.exec(line)?.[1];
       if (!line.includes('"msg":"Ran ')) inst.out = (inst.out + line + '\n').slice(-20_000);
+    }
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
@@ -131,7 +135,7 @@ const pct = (xs: number[], p: number) => {
 
 /** Kills or stops one instance; seconds until its rules' leases are claimed by others, and until their next run. */
 async function moveOut(wb: string, insts: Instance[], victim: Instance, signal: 'SIGKILL' | 'SIGTERM') {
-  const member = /"member":"([^"]+)"/.exec(victim.out)?.[1];
+  const member = victim.member;
   const owned = (await leases(wb)).filter((l) => l.owner === member).map((l) => l.rule);
   const t0 = Date.now();
   victim.child.kill(signal);

@@ -92,7 +92,18 @@ async function scenario(es: EsConnection): Promise<Scenario> {
       return ws;
     },
     async start(ws) {
-      const run = runCli(['run', '--config', ws.config, '--verbose', '--shutdown-timeout', '10']);
+      const run = runCli([
+        'run',
+        '--config',
+        ws.config,
+        '--verbose',
+        '--shutdown-timeout',
+        '10',
+        '--http-port',
+        '0',
+        '--http-host',
+        '127.0.0.1',
+      ]);
       s.instances.push(run);
       await until(
         'an instance joined the replicas',
@@ -147,7 +158,7 @@ async function expectEveryAlertOnce(s: Scenario, repeats = 0) {
         .join(' ')}\n${logs()}`,
     );
   });
-  await sleep((RUN_EVERY_S * 3 + 1) * 1000); // late repeats would arrive now
+  await sleep((RUN_EVERY_S * 2 + 1) * 1000); // late repeats would arrive now
   const keys = s.receiver.received.map((r) => key(r.json));
   const counts = new Map<string, number>();
   for (const k of keys) counts.set(k, (counts.get(k) ?? 0) + 1);
@@ -212,11 +223,12 @@ describe.skipIf(inject('server') !== 'es8')('replicas sharing the rules', () => 
 
   it('three instances share the rules; one killed (SIGKILL), one paused (SIGSTOP/SIGCONT): every alert once', async () => {
     s = await scenario(es);
-    const [a, b, c] = await Promise.all([0, 1, 2].map(() => s!.start(s!.workspace(v1()))));
-    await s.feedFor(6000);
+    const ws0 = s.workspace(v1());
+    const [a, b, c] = await Promise.all([ws0, s.workspace(v1()), s.workspace(v1())].map((w) => s!.start(w)));
+    await s.feedFor(4000);
     // shared: every rule runs, none in two instances
     const settled = Date.now();
-    await s.feedFor(4000);
+    await s.feedFor(3000);
     await until(
       'every rule ran',
       () => new Set([a!, b!, c!].flatMap((i) => [...rulesRun(i, settled)])).size === RULES.length,
@@ -224,12 +236,32 @@ describe.skipIf(inject('server') !== 'es8')('replicas sharing the rules', () => 
     const shares = [a!, b!, c!].map((i) => rulesRun(i, settled));
     expect(shares.reduce((n, x) => n + x.size, 0)).toBe(RULES.length);
 
+    // what operators see: /api/rules, /metrics, /readyz and esalert status
+    const apis = await Promise.all(
+      [a!, b!, c!].map(async (i) => {
+        const base = /"url":"(http:\/\/[^"]+)"/.exec(i.output())![1]!;
+        const api = (await (await fetch(`${base}/api/rules`)).json()) as {
+          rules: { name: string; replicas: { owner?: string; ownedHere: boolean } }[];
+          replicas: { self: string; member: boolean; members: { live: boolean }[] };
+        };
+        expect((await fetch(`${base}/readyz`)).status).toBe(200);
+        expect(await (await fetch(`${base}/metrics`)).text()).toMatch(/esalert_replicas_members 3/);
+        return api;
+      }),
+    );
+    for (const api of apis) expect(api.replicas.members.filter((m) => m.live)).toHaveLength(3);
+    const owned = apis.flatMap((api) => api.rules.filter((r) => r.replicas.ownedHere).map((r) => r.name));
+    expect(owned.sort()).toEqual(RULES);
+    const status = runCli(['status', '--config', ws0!.config]);
+    expect(await status.exited, status.output()).toBe(0);
+    expect(status.stdout()).toContain('3 live member(s) of 3');
+
     a!.child.kill('SIGKILL');
-    await s.feedFor(4000);
+    await s.feedFor(3000);
     b!.child.kill('SIGSTOP');
-    await s.feedFor((LEASE_S + 2 * RENEW_S) * 1000);
+    await s.feedFor((LEASE_S + RENEW_S) * 1000);
     b!.child.kill('SIGCONT');
-    await s.feedFor(6000);
+    await s.feedFor(4000);
     // the survivors run every rule between them
     const after = [b!, c!].map((i) => rulesRun(i, Date.now() - 3000));
     expect(new Set(after.flatMap((x) => [...x])).size).toBe(RULES.length);
@@ -239,7 +271,7 @@ describe.skipIf(inject('server') !== 'es8')('replicas sharing the rules', () => 
   it('a rolling restart to a new version of a rule: no gap, every alert once', async () => {
     s = await scenario(es);
     const old = await Promise.all([0, 1, 2].map(() => s!.start(s!.workspace(v1()))));
-    await s.feedFor(5000);
+    await s.feedFor(3000);
     const v2 = { ...v1(), r5: 'v2' };
     for (const instance of old) {
       const next = s.start(s.workspace(v2));
@@ -249,7 +281,7 @@ describe.skipIf(inject('server') !== 'es8')('replicas sharing the rules', () => 
       expect(await instance.exited, instance.output().slice(-3000)).toBe(0);
       expect(instance.output()).toContain('leases released for the other instances');
     }
-    await s.feedFor(5000);
+    await s.feedFor(3000);
     await expectEveryAlertOnce(s);
     // the new version runs r5 once the old ones are gone
     const last = s.receiver.received.filter((r) => (r.json as { rule: string }).rule === 'r5').at(-1);
@@ -268,11 +300,11 @@ describe.skipIf(inject('server') !== 'es8')('replicas sharing the rules', () => 
         s.start(s.workspace(v1(), proxy.port)),
         s.start(s.workspace(other, proxy.port)),
       ]);
-      await s.feedFor(5000);
+      await s.feedFor(3000);
       proxy.pause();
       await s.feedFor(30_000); // straight to Elasticsearch: the instances see none of it yet
       proxy.resume();
-      await s.feedFor(6000);
+      await s.feedFor(4000);
       expect(rulesRun(c!).has('r4')).toBe(false);
       await expectEveryAlertOnce(s);
     } finally {
