@@ -259,7 +259,7 @@ describe.skipIf(inject('server') !== 'es8')('replicas sharing the rules', () => 
     a!.child.kill('SIGKILL');
     await s.feedFor(3000);
     b!.child.kill('SIGSTOP');
-    await s.feedFor((LEASE_S + RENEW_S) * 1000);
+    await s.feedFor((LEASE_S + 2 * RENEW_S) * 1000);
     b!.child.kill('SIGCONT');
     await s.feedFor(4000);
     // the survivors run every rule between them
