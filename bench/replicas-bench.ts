@@ -225,11 +225,14 @@ for (const n of COUNTS) {
       `| ${n} -> ${n - 1} | SIGKILL | ${k.rules} | ${k.claimedP50.toFixed(1)} | ${k.claimedMax.toFixed(1)} | ${k.ranP50.toFixed(1)} | ${k.ranMax.toFixed(1)} | ${k.neverRan} |`,
     );
     process.stderr.write(`${moves.at(-1)}\n`);
-    const t = await moveOut(wb, insts, insts[0]!, 'SIGTERM');
-    moves.push(
-      `| ${n - 1} -> ${n - 2} | SIGTERM | ${t.rules} | ${t.claimedP50.toFixed(1)} | ${t.claimedMax.toFixed(1)} | ${t.ranP50.toFixed(1)} | ${t.ranMax.toFixed(1)} | ${t.neverRan} |`,
-    );
-    process.stderr.write(`${moves.at(-1)}\n`);
+    // a handover needs someone to hand over to
+    if (insts.length >= 2) {
+      const t = await moveOut(wb, insts, insts[0]!, 'SIGTERM');
+      moves.push(
+        `| ${n - 1} -> ${n - 2} | SIGTERM | ${t.rules} | ${t.claimedP50.toFixed(1)} | ${t.claimedMax.toFixed(1)} | ${t.ranP50.toFixed(1)} | ${t.ranMax.toFixed(1)} | ${t.neverRan} |`,
+      );
+      process.stderr.write(`${moves.at(-1)}\n`);
+    }
   }
   for (const i of insts) i.child.kill('SIGKILL');
   ws.remove();
