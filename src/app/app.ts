@@ -200,13 +200,16 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
   for (const { file, error } of loaded.errors) if (file) obs?.loadFailed(file, error.message);
 
   const lifetime = new AbortController();
-  const flush = async (signal: AbortSignal = lifetime.signal) => {
-    try {
-      await pipeline.flushDue(replicas ? replicas.owned(rules) : rules, signal);
-    } catch (err) {
-      logger.error({ err: errorMessage(err) }, 'sending pending alerts failed');
-    }
-  };
+  // one flush at a time: replicas also flush when they take rules over
+  let flushing = Promise.resolve();
+  const flush = (signal: AbortSignal = lifetime.signal) =>
+    (flushing = flushing.then(async () => {
+      try {
+        await pipeline.flushDue(replicas ? replicas.owned(rules) : rules, signal);
+      } catch (err) {
+        logger.error({ err: errorMessage(err) }, 'sending pending alerts failed');
+      }
+    }));
   const timers: { flush?: Timer; reload?: Timer } = {};
   let stopped = false;
   let markFinished: () => void = () => {};
