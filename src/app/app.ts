@@ -137,7 +137,11 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
           events: {
             acquired: (names, handover) => {
               obs?.leasesAcquired(names, handover);
-              if (handover) void flush(); // what the previous owner left unsent
+              if (!handover) return;
+              // run them now rather than at this instance's own time for them, and send what
+              // the previous owner left unsent
+              for (const name of names) scheduler.runSoon(name);
+              void flush();
             },
             lost: (names) => obs?.leasesLost(names),
           },
