@@ -148,9 +148,11 @@ async function moveOut(wb: string, insts: Instance[], victim: Instance, signal: 
   }
   await sleep(65_000); // every rule runs once more
   const ran = new Map<string, number>();
-  for (const s of await statuses(wb, new Date(t0).toISOString()))
-    if (owned.includes(s.rule_name) && !ran.has(s.rule_name))
-      ran.set(s.rule_name, (Date.parse(s['@timestamp']) - t0) / 1000);
+  for (const s of await statuses(wb, new Date(t0).toISOString())) {
+    if (!owned.includes(s.rule_name)) continue;
+    const at = (Date.parse(s['@timestamp']) - t0) / 1000;
+    ran.set(s.rule_name, Math.min(at, ran.get(s.rule_name) ?? Infinity));
+  }
   insts.splice(insts.indexOf(victim), 1);
   const c = [...claimed.values()];
   const r = [...ran.values()];
@@ -209,6 +211,8 @@ for (const n of COUNTS) {
   const runs = await statuses(wb, from);
   const byRule = new Map<string, typeof runs>();
   for (const r of runs) byRule.set(r.rule_name, [...(byRule.get(r.rule_name) ?? []), r]);
+  for (const list of byRule.values())
+    list.sort((x, y) => Date.parse(x['@timestamp']) - Date.parse(y['@timestamp']));
   // each rule should run once a minute: the fewest and most runs of a rule, and windows left out
   let gaps = 0;
   for (const list of byRule.values())
