@@ -7,7 +7,7 @@
  * and credentials) are not applied to it.
  */
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../config/yaml-source.ts';
 import { z } from 'zod';
 import {
   type EsConnectionKeys,
@@ -147,7 +147,8 @@ export const indexerAlerter: AlerterDefinition = {
       if (o.indexer_connection) data = o.indexer_connection;
       else {
         try {
-          data = (parseYaml(readFileSync(o.indexer_config!, 'utf8')) ?? {}) as Doc;
+          // as ElastAlert 2 reads it (PyYAML)
+          data = (parseYaml(o.indexer_config!, readFileSync(o.indexer_config!, 'utf8')).value ?? {}) as Doc;
         } catch (err) {
           throw new OptionProblem(
             'indexer_config',

@@ -6,7 +6,7 @@
  * Basic auth) or apikey (a personal access token, Bearer).
  */
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../config/yaml-source.ts';
 import { z } from 'zod';
 import { stringList } from '../config/fields.ts';
 import { errorMessage } from '../errors/esalert-error.ts';
@@ -64,7 +64,7 @@ function readAccount(ruleDir: string, file: string): JiraAuth {
   const path = rulePath(ruleDir, file);
   let doc: unknown;
   try {
-    doc = parseYaml(readFileSync(path, 'utf8'));
+    doc = parseYaml(path, readFileSync(path, 'utf8')).value; // as ElastAlert 2 reads it (PyYAML)
   } catch (err) {
     throw new OptionProblem(
       'jira_account_file',

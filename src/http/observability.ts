@@ -10,6 +10,13 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { RunReport } from '../engine/run-report.ts';
 import { parseTimestamp, toIso } from '../util/time.ts';
+import type { LastRun } from './console/web/api-types.ts';
+
+/** One finished run of a rule (the API's shape). */
+export type RunRecord = LastRun;
+
+/** Finished runs kept per rule for the console's timeline (older ones are read from the writeback). */
+export const RUNS_KEPT = 30;
 
 export interface RuleStatus {
   name: string;
@@ -18,17 +25,7 @@ export interface RuleStatus {
   loadedAt: string;
   /** The last edit of the file failed to load: the previous version keeps running. */
   reloadError?: string;
-  lastRun?: {
-    startedAt: string;
-    durationMs: number;
-    window: { start: string; end: string };
-    queriedTo?: string;
-    hits: number;
-    matches: number;
-    alerted: number;
-    suppressed: number;
-    error?: string;
-  };
+  lastRun?: RunRecord;
   lastAlert?: { at: string; alerter: string; ok: boolean; reason?: string };
   runs: number;
   skippedRuns: number;
@@ -67,6 +64,7 @@ export class Observability {
   replicas: (() => ReplicasView) | undefined;
   private initialLoadDone = false;
   private readonly rules = new Map<string, RuleStatus>();
+  private readonly recent = new Map<string, RunRecord[]>();
   private readonly loadErrors = new Map<string, { file: string; error: string; at: string }>();
   private readonly now: () => number;
   /** Alerters that delivered for each rule (to drop their series with the rule). */
@@ -248,6 +246,7 @@ export class Observability {
   ruleRemoved(name: string): void {
     const s = this.rules.get(name);
     this.rules.delete(name);
+    this.recent.delete(name);
     if (!s) return;
     for (const m of [this.duration, this.hits, this.matches, this.skipped]) m.remove({ rule: name });
     for (const result of ['ok', 'error']) this.runs.remove({ rule: name, result });
@@ -296,7 +295,7 @@ export class Observability {
     if (outcomes.aggregated) this.ea2.notSent.inc({ rule_name: rule }, outcomes.aggregated);
     if (!s) return;
     s.runs++;
-    s.lastRun = {
+    const run: RunRecord = {
       startedAt: toIso(startedAt),
       durationMs: Math.round(durationMs),
       window: { start: report.start, end: report.end },
@@ -306,6 +305,29 @@ export class Observability {
       alerted: outcomes.alerted,
       suppressed: suppressed.silenced + suppressed.dropped,
       ...(report.error ? { error: report.error.message } : {}),
+    };
+    s.lastRun = run;
+    let list = this.recent.get(rule);
+    if (!list) this.recent.set(rule, (list = []));
+    list.push(run);
+    if (list.length > RUNS_KEPT) list.splice(0, list.length - RUNS_KEPT);
+  }
+
+  /** The last runs of a rule since this process started (at most RUNS_KEPT), newest first. */
+  recentRuns(rule: string): RunRecord[] {
+    return [...(this.recent.get(rule) ?? [])].reverse();
+  }
+
+  /** One rule's status, with its next run. */
+  status(rule: string): (RuleStatus & { nextRun?: string; replicas?: RuleOwner }) | undefined {
+    const s = this.rules.get(rule);
+    if (!s) return undefined;
+    const next = this.nextRun?.(s.name);
+    const view = this.replicas?.();
+    return {
+      ...s,
+      ...(next !== undefined ? { nextRun: toIso(next) } : {}),
+      ...(view ? { replicas: view.owner(s.name) } : {}),
     };
   }
 
@@ -349,15 +371,8 @@ export class Observability {
   } {
     const view = this.replicas?.();
     return {
-      rules: [...this.rules.values()]
-        .map((s) => {
-          const next = this.nextRun?.(s.name);
-          return {
-            ...s,
-            ...(next !== undefined ? { nextRun: toIso(next) } : {}),
-            ...(view ? { replicas: view.owner(s.name) } : {}),
-          };
-        })
+      rules: [...this.rules.keys()]
+        .map((name) => this.status(name)!)
         .sort((a, b) => a.name.localeCompare(b.name)),
       loadErrors: [...this.loadErrors.values()].sort((a, b) => a.file.localeCompare(b.file)),
       ...(view ? { replicas: { self: view.self, member: view.member, members: view.members } } : {}),

@@ -241,7 +241,7 @@ describe.skipIf(inject('server') !== 'es8')('replicas sharing the rules', () => 
       [a!, b!, c!].map(async (i) => {
         const base = /"url":"(http:\/\/[^"]+)"/.exec(i.output())![1]!;
         const api = (await (await fetch(`${base}/api/rules`)).json()) as {
-          rules: { name: string; replicas: { owner?: string; ownedHere: boolean } }[];
+          rules: { name: string; owner: string | null; lease: { ownedHere: boolean } }[];
           replicas: { self: string; member: boolean; members: { live: boolean }[] };
         };
         expect((await fetch(`${base}/readyz`)).status).toBe(200);
@@ -250,8 +250,9 @@ describe.skipIf(inject('server') !== 'es8')('replicas sharing the rules', () => 
       }),
     );
     for (const api of apis) expect(api.replicas.members.filter((m) => m.live)).toHaveLength(3);
-    const owned = apis.flatMap((api) => api.rules.filter((r) => r.replicas.ownedHere).map((r) => r.name));
+    const owned = apis.flatMap((api) => api.rules.filter((r) => r.lease.ownedHere).map((r) => r.name));
     expect(owned.sort()).toEqual(RULES);
+    for (const api of apis) for (const r of api.rules) expect(r.owner).toEqual(expect.any(String));
     const status = runCli(['status', '--config', ws0!.config]);
     expect(await status.exited, status.output()).toBe(0);
     expect(status.stdout()).toContain('3 live member(s) of 3');

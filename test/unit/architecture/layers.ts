@@ -112,7 +112,16 @@ export const LAYERS: readonly Layer[] = [
     mayImport: ['scheduler', 'engine', 'state', 'model', 'errors', 'util'],
     holds: 'replicas: membership, rule leases with epochs, fencing of runs and alerts',
   },
-    { folder: 'http', mayImport: ['engine', 'util'], holds: 'metrics, health, the API' },
+  {
+    folder: 'http/console/web',
+    mayImport: [],
+    holds: "the console's browser code and the API's types; runs in the browser as it is",
+  },
+  {
+    folder: 'http',
+    mayImport: ['engine', 'http/console/web', 'util'],
+    holds: 'metrics, health, the console and its API',
+  },
   {
     folder: 'app',
     mayImport: [
@@ -122,6 +131,7 @@ export const LAYERS: readonly Layer[] = [
       'compile',
       'engine',
       'http',
+      'http/console/web',
       'state',
       'rules',
       'modules',
