@@ -171,7 +171,10 @@ export interface EsClient {
   delete(params: Params, options?: CallOptions): Promise<WriteResult>;
   get<T = Doc>(params: Params, options?: CallOptions): Promise<GetResult<T>>;
   /** Several documents of one index by id, in real time (as get). */
-  mget<T = Doc>(params: { index: string; ids: string[] }, options?: CallOptions): Promise<{ docs: GetResult<T>[] }>;
+  mget<T = Doc>(
+    params: { index: string; ids: string[] },
+    options?: CallOptions,
+  ): Promise<{ docs: GetResult<T>[] }>;
   openPointInTime(
     params: { index: string; keep_alive: string; ignore_unavailable?: boolean },
     options?: CallOptions,
