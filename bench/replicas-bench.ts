@@ -258,7 +258,7 @@ const table = [
   '',
   '## Failover (SIGKILL) and handover (SIGTERM)',
   '',
-  'Seconds from the signal until another instance claimed each rule of the instance that went, and until that rule ran again (its next scheduled time on the new owner, up to one run_every later).',
+  'Seconds from the signal until another instance claimed each rule of the instance that went, and until that rule ran again (the new owner runs a rule it took over at once).',
   '',
   '| instances | signal | rules moved | claimed p50 | claimed max | ran again p50 | ran again max | never ran again |',
   '|---|---|---|---|---|---|---|---|',
