@@ -107,7 +107,6 @@ describe('deploy/kubernetes', () => {
   });
 
   it('runs two esalerts that share the rules, non-root on a read-only root file system, probed on the image port', () => {
-    const port = image.expose[0]!;
     expect((deployment.spec as Obj).replicas).toBe(2);
     expect((deployment.spec as Obj).strategy).toEqual({
       type: 'RollingUpdate',
