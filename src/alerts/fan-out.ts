@@ -82,6 +82,9 @@ export interface FanOut {
   queued(): Record<string, number>;
 }
 
+/** How many undelivered alerts are listed at most (the oldest leave the list first). */
+export const UNDELIVERED_LISTED = 1000;
+
 export function createFanOut(deps: FanOutDeps): FanOut {
   const dispatchers = new Map<string, ChannelDispatcher>();
   const inFlight = new Set<string>();
@@ -176,7 +179,10 @@ export function createFanOut(deps: FanOutDeps): FanOut {
         return false;
       }
       if (ok) failed.delete(key);
-      else
+      else {
+        failed.delete(key);
+        // the list is for the end-of-run report; the writeback keeps every unsent alert
+        if (failed.size >= UNDELIVERED_LISTED) failed.delete(failed.keys().next().value!);
         failed.set(key, {
           rule: rt.rule.name,
           id,
@@ -184,6 +190,7 @@ export function createFanOut(deps: FanOutDeps): FanOut {
           matches: matches.length,
           reason: lastError ?? 'not delivered',
         });
+      }
       if (id) {
         await deps.markSent(
           id,
