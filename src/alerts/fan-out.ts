@@ -37,6 +37,11 @@ export interface FanOutDeps {
   markSent: MarkSent;
   onSent?: (rule: string, alerter: string) => void;
   onFailed?: (rule: string, alerter: string, reason: string) => void;
+  /**
+   * Replicas: whether this instance still runs the rule. An alert of a rule it no longer runs is
+   * not sent, and its record is left to the rule's new owner, which sends it from the alert log.
+   */
+  holds?: (rule: string) => boolean;
 }
 
 /** An alert that has not reached every alerter of its rule (yet). */
@@ -159,11 +164,21 @@ export function createFanOut(deps: FanOutDeps): FanOut {
             done({ ok: false, retryable: false, reason: `cannot format the alert: ${errorMessage(err)}` });
             return;
           }
-          dispatcherFor(alerter).enqueue({ alerter, content, done });
+          const holds = deps.holds;
+          dispatcherFor(alerter).enqueue({
+            alerter,
+            content,
+            done,
+            ...(holds ? { mayStillSend: () => holds(rt.rule.name) } : {}),
+          });
         }),
     );
     const finished = Promise.all(results).then(async () => {
       const ok = delivered.length >= alerters.length;
+      if (id && deps.holds?.(rt.rule.name) === false) {
+        inFlight.delete(id);
+        return false;
+      }
       if (ok) failed.delete(key);
       else {
         failed.delete(key);

@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'ES_VERSION_UNSUPPORTED'
   | 'WRITEBACK_FAILED'
   | 'ALERT_FAILED'
+  | 'LEASE_LOST'
   | 'MODULE_LOAD_FAILED'
   | 'PATH_NOT_ALLOWED'
   | 'DATA_INVALID'
@@ -83,6 +84,7 @@ function defaultFault(code: ErrorCode): Fault {
     case 'ES_VERSION_UNSUPPORTED':
     case 'WRITEBACK_FAILED':
     case 'ALERT_FAILED':
+    case 'LEASE_LOST':
     case 'ABORTED':
     case 'INTERNAL':
       return 'system';
