@@ -2,11 +2,14 @@
 import type { AlertContent } from '../alerters/alerter.ts';
 import type { RuntimeRule } from '../engine/runtime-rule.ts';
 import { alertBody, alertTitle, type JinjaRenderer, matchString } from '../format/alert-text.ts';
+import { isResolvedMatch, resolvedParagraph, resolvedTitle, resolvedWord } from '../format/resolved-text.ts';
 import type { Match } from '../model/match.ts';
 
 /**
  * The content for the rule's alerter at `index`. Its text options are the rule's options with
- * that alerter's inline options over them (CompiledRule.alertOptions).
+ * that alerter's inline options over them (CompiledRule.alertOptions). A resolved notification
+ * (send_resolved) says so in its title and first line, and the rule type's paragraph gives way
+ * to when the alert fired and cleared.
  */
 export function alertContent(
   rt: RuntimeRule,
@@ -15,19 +18,27 @@ export function alertContent(
   renderJinja: JinjaRenderer | undefined,
 ): AlertContent {
   const options = rt.rule.alertOptions[index] ?? rt.rule.alertOptions[0]!;
+  const resolved = matches.length > 0 && matches.every(isResolvedMatch);
+  const alerterType = rt.rule.options.alerts[index]?.name;
+  const o = rt.rule.options;
   const src = {
     raw: options,
     name: rt.rule.name,
-    matchText: (m: Match) => rt.ruleType.matchText(m),
+    matchText: (m: Match) =>
+      isResolvedMatch(m)
+        ? resolvedParagraph(m, alerterType, o.timezone, o.prettyFormat)
+        : rt.ruleType.matchText(m),
     ...(rt.rule.jinjaTemplate !== undefined ? { jinjaTemplate: rt.rule.jinjaTemplate } : {}),
     ...(renderJinja ? { renderJinja } : {}),
   };
+  const title = alertTitle(src, matches);
+  const body = alertBody(src, matches);
   return {
     ruleName: rt.rule.name,
     options,
     matches,
-    title: alertTitle(src, matches),
-    body: alertBody(src, matches),
+    title: resolved ? resolvedTitle(title, alerterType) : title,
+    body: resolved ? `[${resolvedWord(alerterType)}] ${body}` : body,
     matchTexts: matches.map((m) => matchString(src, m)),
   };
 }

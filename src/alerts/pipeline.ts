@@ -19,6 +19,7 @@ import type { RuntimeRule } from '../engine/runtime-rule.ts';
 import type { JinjaRenderer } from '../format/alert-text.ts';
 import type { Clock } from '../model/clock.ts';
 import type { Match } from '../model/match.ts';
+import { type FiringStore, memoryFiringStore } from '../state/firing-store.ts';
 import type { Stores } from '../state/writeback.ts';
 import { toIso } from '../util/time.ts';
 import { createAggregate } from './aggregate.ts';
@@ -30,6 +31,7 @@ import { createMarkSent } from './mark-sent.ts';
 import { createOutbox } from './outbox.ts';
 import { createRealertSilence } from './realert-silence.ts';
 import { createRecord } from './record.ts';
+import { createResolve } from './resolve.ts';
 import { createSuppress } from './suppress.ts';
 import type { MatchOutcome } from '../engine/run-report.ts';
 
@@ -40,6 +42,8 @@ export interface PipelineDeps {
   logger: Logger;
   /** Where silences are read and written, and alerts recorded. */
   stores: Pick<Stores, 'silences' | 'alerts'>;
+  /** Which alerts are firing (send_resolved); in memory unless given. */
+  firing?: FiringStore;
   alertTimeLimitMs: number;
   maxAggregation: number;
   retry?: RetryPolicy;
@@ -94,6 +98,24 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
     ...(deps.onSent ? { onSent: deps.onSent } : {}),
     ...(deps.onFailed ? { onFailed: deps.onFailed } : {}),
   });
+  const resolve = createResolve({
+    clock,
+    logger,
+    firing: deps.firing ?? memoryFiringStore(),
+    alerters: alertersOf,
+    deliver: (rt, matches) => fanOut.deliver(rt, undefined, matches, []),
+    alertTimeLimitMs: deps.alertTimeLimitMs,
+  });
+  /** Firing notifications: send_resolved learns which got through. */
+  const notify: typeof fanOut = {
+    ...fanOut,
+    inFlight: fanOut.inFlight,
+    deliver: (rt, id, matches, delivered) =>
+      fanOut.deliver(rt, id, matches, delivered).then(async (ok) => {
+        await resolve.delivered(rt, matches, ok);
+        return ok;
+      }),
+  };
   const flushDue = createOutbox({
     clock,
     alerts,
@@ -101,7 +123,7 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
     maxAggregation: deps.maxAggregation,
     record,
     aggregate,
-    fanOut,
+    fanOut: notify,
     markSent,
   });
 
@@ -119,12 +141,12 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
     if (recorded === 'unrecorded') {
       // the document written later (outbox) carries what the delivery did
       const delivered: string[] = [];
-      void fanOut.deliver(rt, undefined, [match], delivered).then((ok) => {
+      void notify.deliver(rt, undefined, [match], delivered).then((ok) => {
         doc.esalert_delivered = delivered;
         doc.alert_sent = ok;
       });
     } else {
-      void fanOut.deliver(rt, id, [match], []);
+      void notify.deliver(rt, id, [match], []);
     }
     return 'alerted';
   }
@@ -136,8 +158,10 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
       return {
         async accept(match): Promise<MatchOutcome> {
           const decision = await suppress.check(rt, match, { checked, logger: run.logger });
-          if (decision.silenced)
+          if (decision.silenced) {
+            await resolve.seen(rt, match, false);
             return { match, outcome: 'silenced', key: decision.key, until: toIso(decision.until) };
+          }
           const { silence } = decision;
           const enriched = await enrich(rt, match, enrichRun);
           if (!enriched) return { match, outcome: 'dropped', reason: 'a match enhancement dropped it' };
@@ -145,16 +169,23 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
           const noted = silence ? { silence: { key: silence.key, until: toIso(silence.entry.until) } } : {};
           if (rt.rule.options.aggregation.kind !== 'none') {
             const added = await aggregate.add(rt, enriched, whenRecorded);
+            await resolve.seen(rt, enriched, added.outcome === 'aggregated');
             return added.outcome === 'aggregated'
               ? { match, outcome: 'aggregated', alertTime: added.alertTime, ...noted }
               : { match, outcome: 'already-alerted', ...noted };
           }
-          return { match, outcome: await alertNow(rt, enriched, whenRecorded), ...noted };
+          const outcome = await alertNow(rt, enriched, whenRecorded);
+          await resolve.seen(rt, enriched, outcome === 'alerted');
+          return { match, outcome, ...noted };
         },
+        finish: (completedTo) => resolve.finish(rt, completedTo),
       };
     },
     flushDue,
-    drain: (timeoutMs) => fanOut.drain(timeoutMs),
+    async drain(timeoutMs) {
+      await fanOut.drain(timeoutMs);
+      await resolve.drain();
+    },
     queued: () => fanOut.queued(),
   };
 }

@@ -8,6 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
+import { firingStore } from '../state/firing-store.ts';
 import { createAlertPipeline, type AlertPipeline } from '../alerts/pipeline.ts';
 import type { CompiledRule } from '../compile/compiled-rule.ts';
 import { loadRules, type LoadedRules } from '../compile/load-rules.ts';
@@ -119,6 +120,7 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
     clock,
     logger,
     stores: mode.stores,
+    firing: firingStore(mode.stores.ruleState),
     alertTimeLimitMs: mode.alertTimeLimitMs,
     maxAggregation: config.maxAggregation,
     retry: config.alertRetry,

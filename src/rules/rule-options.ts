@@ -9,6 +9,7 @@ import { Cron } from '../util/cron.ts';
 import { isValidTimeZone } from '../util/time.ts';
 import type { Aggregation, AlertSpec, RuleOptions } from '../model/rule-options.ts';
 import { DISCOVER_OPTION_NAMES } from './discover-options.ts';
+import { RESOLVE_OPTION_NAMES } from './resolve-options.ts';
 
 const MINUTE = 60_000;
 
@@ -261,4 +262,5 @@ export const COMMON_RULE_OPTIONS: readonly string[] = [
   ...Object.keys(commonRuleSchema.shape),
   'import',
   ...DISCOVER_OPTION_NAMES,
+  ...RESOLVE_OPTION_NAMES,
 ];
