@@ -176,19 +176,9 @@ export function createResolve(deps: ResolveDeps): Resolve {
           if (entry?.delivery === 'pending' && entry.clearedAt !== undefined) f.entries.delete(key);
           continue;
         }
-        if (!entry) {
-          // delivered by the outbox after a restart lost the entry: the key is firing
-          const ts = eventTime(rt, match);
-          const secrets = deps.alerters(rt).flatMap((a) => a.secrets());
-          f.entries.set(key, {
-            key,
-            firedAt: ts,
-            lastMatchAt: ts,
-            delivery: 'delivered',
-            match: redactDeep(match, secrets),
-          });
-          continue;
-        }
+        // no entry: the key resolved meanwhile (a late delivery of an earlier match), or the rule
+        // does not fire for it any more; either way nothing is firing that was not notified
+        if (!entry) continue;
         entry.delivery = 'delivered';
         if (entry.clearedAt !== undefined) {
           const at = entry.clearedAt;
