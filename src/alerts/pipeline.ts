@@ -106,15 +106,20 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
     deliver: (rt, matches) => fanOut.deliver(rt, undefined, matches, []),
     alertTimeLimitMs: deps.alertTimeLimitMs,
   });
-  /** Firing notifications: send_resolved learns which got through. */
+  /** Firing notifications: send_resolved learns which got through (and may send resolved ones). */
+  const learning = new Set<Promise<unknown>>();
   const notify: typeof fanOut = {
     ...fanOut,
     inFlight: fanOut.inFlight,
-    deliver: (rt, id, matches, delivered) =>
-      fanOut.deliver(rt, id, matches, delivered).then(async (ok) => {
+    deliver(rt, id, matches, delivered) {
+      const done = fanOut.deliver(rt, id, matches, delivered).then(async (ok) => {
         await resolve.delivered(rt, matches, ok);
         return ok;
-      }),
+      });
+      learning.add(done);
+      void done.finally(() => learning.delete(done));
+      return done;
+    },
   };
   const flushDue = createOutbox({
     clock,
@@ -183,7 +188,13 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
     },
     flushDue,
     async drain(timeoutMs) {
-      await fanOut.drain(timeoutMs);
+      // resolved notifications that wait for a firing one are queued once it got through
+      const deadline = performance.now() + timeoutMs;
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)));
+      await Promise.race([Promise.all([...learning]), timeout]);
+      clearTimeout(timer);
+      await fanOut.drain(Math.max(0, deadline - performance.now()));
       await resolve.drain();
     },
     queued: () => fanOut.queued(),
