@@ -2,6 +2,7 @@
 import type { AlertContent } from '../alerters/alerter.ts';
 import type { RuntimeRule } from '../engine/runtime-rule.ts';
 import { alertBody, alertTitle, type JinjaRenderer, matchString } from '../format/alert-text.ts';
+import { trimRelatedLogsToFit } from '../format/related-logs-block.ts';
 import { isResolvedMatch, resolvedParagraph, resolvedTitle, resolvedWord } from '../format/resolved-text.ts';
 import type { Match } from '../model/match.ts';
 
@@ -32,13 +33,17 @@ export function alertContent(
     ...(renderJinja ? { renderJinja } : {}),
   };
   const title = alertTitle(src, matches);
-  const body = alertBody(src, matches);
+  // related_logs give up their oldest lines when the message would not fit the channel
+  const shown = trimRelatedLogsToFit(matches, rt.rule.alerters[index]?.messageLimitBytes, (ms) =>
+    alertBody(src, ms),
+  );
+  const body = alertBody(src, shown);
   return {
     ruleName: rt.rule.name,
     options,
     matches,
     title: resolved ? resolvedTitle(title, alerterType) : title,
     body: resolved ? `[${resolvedWord(alerterType)}] ${body}` : body,
-    matchTexts: matches.map((m) => matchString(src, m)),
+    matchTexts: shown.map((m) => matchString(src, m)),
   };
 }

@@ -21,6 +21,7 @@ import type { RuleOptions } from '../model/rule-options.ts';
 import { findAlerterModule, findEnhancement, findRuleType } from '../modules/catalog.ts';
 import { readDiscoverOptions } from '../rules/discover-options.ts';
 import { readResolveOptions } from '../rules/resolve-options.ts';
+import { readRelatedLogsOptions } from '../rules/related-logs-options.ts';
 import { ELASTALERT_OPTION_NAMES } from '../rules/elastalert-options.ts';
 import { type ReadRule, readRuleFile } from '../rules/load-rule.ts';
 import { COMMON_RULE_OPTIONS, toRuleOptions } from '../rules/rule-options.ts';
@@ -85,6 +86,8 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
   problems.push(...discover.problems);
   const resolve = readResolveOptions(raw);
   problems.push(...resolve.problems);
+  const relatedLogs = readRelatedLogsOptions(raw);
+  problems.push(...relatedLogs.problems);
   const timeframeMs = (typeOptions as { timeframe?: number } | undefined)?.timeframe;
   if (c.scan_entire_timeframe && timeframeMs === undefined)
     problems.push({
@@ -228,6 +231,7 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
     enhancements,
     ...(discover.settings.kibana || discover.settings.opensearch ? { discover: discover.settings } : {}),
     ...(resolve.settings ? { resolve: resolve.settings } : {}),
+    ...(relatedLogs.settings ? { relatedLogs: relatedLogs.settings } : {}),
     enhancementContext: {
       rule: {
         name: def.name,

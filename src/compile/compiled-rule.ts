@@ -11,6 +11,7 @@ import type { SourceLocation } from '../errors/esalert-error.ts';
 import type { Doc } from '../model/lookup.ts';
 import type { RuleOptions } from '../model/rule-options.ts';
 import type { DiscoverSettings } from '../model/discover-settings.ts';
+import type { RelatedLogsSettings } from '../model/related-logs-settings.ts';
 import type { ResolveSettings } from '../model/resolve-settings.ts';
 import type { RuleDefinition } from '../rules/load-rule.ts';
 import type { RuleTypeDefinition } from '../ruletypes/rule-type.ts';
@@ -43,6 +44,8 @@ export interface CompiledRule {
   discover?: DiscoverSettings;
   /** send_resolved: a resolved notification when a key that alerted clears. */
   resolve?: ResolveSettings;
+  /** related_logs: the involved container's last log lines on alerts about pod events. */
+  relatedLogs?: RelatedLogsSettings;
   /** The Jinja template of alert_text (or jinja_template_path) when alert_text_type is alert_text_jinja. */
   jinjaTemplate: string | undefined;
   /**

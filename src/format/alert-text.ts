@@ -4,6 +4,7 @@
  * settings produce the same text.
  */
 import { k8sFields } from '../k8s/event-view.ts';
+import { RELATED_LOGS_SHOWN_APART, relatedLogsBlock } from './related-logs-block.ts';
 import type { Match } from '../model/match.ts';
 import { type Doc, lookupField, pythonStr } from '../model/lookup.ts';
 import { FormatError, pythonFormat } from './python-format.ts';
@@ -144,11 +145,11 @@ export function matchString(src: AlertTextSource, match: Match): string {
   }
   if (type !== 'exclude_fields') {
     for (const key of Object.keys(match).sort()) {
-      if (key.startsWith('top_events_')) continue;
+      if (key.startsWith('top_events_') || RELATED_LOGS_SHOWN_APART.has(key)) continue;
       text += `${key}: ${fieldText(match[key])}\n`;
     }
   }
-  return text;
+  return text + relatedLogsBlock(match);
 }
 
 /** The subject (create_title): alert_subject with its args (or Jinja), cut to alert_subject_max_len; else the rule name. */

@@ -9,6 +9,7 @@ import { Cron } from '../util/cron.ts';
 import { isValidTimeZone } from '../util/time.ts';
 import type { Aggregation, AlertSpec, RuleOptions } from '../model/rule-options.ts';
 import { DISCOVER_OPTION_NAMES } from './discover-options.ts';
+import { RELATED_LOGS_OPTION_NAMES } from './related-logs-options.ts';
 import { RESOLVE_OPTION_NAMES } from './resolve-options.ts';
 
 const MINUTE = 60_000;
@@ -263,4 +264,5 @@ export const COMMON_RULE_OPTIONS: readonly string[] = [
   'import',
   ...DISCOVER_OPTION_NAMES,
   ...RESOLVE_OPTION_NAMES,
+  ...RELATED_LOGS_OPTION_NAMES,
 ];
