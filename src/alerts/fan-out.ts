@@ -29,7 +29,7 @@ export interface FanOutDeps {
   renderJinja: JinjaRenderer | undefined;
   markSent: MarkSent;
   onSent?: (rule: string, alerter: string) => void;
-  onFailed?: (rule: string, alerter: string, reason: string) => void;
+  onFailed?: (rule: string, alerter: string, reason: string, retryable: boolean) => void;
 }
 
 export interface FanOut {
@@ -91,7 +91,7 @@ export function createFanOut(deps: FanOutDeps): FanOut {
               );
             } else {
               lastError = redactText(outcome.reason, alerter.secrets());
-              deps.onFailed?.(rt.rule.name, alerter.type, lastError);
+              deps.onFailed?.(rt.rule.name, alerter.type, lastError, outcome.retryable);
               deps.logger.error(
                 {
                   rule: rt.rule.name,

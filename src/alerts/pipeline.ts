@@ -56,7 +56,7 @@ export interface PipelineDeps {
   /** The alerters of a rule: its own unless given (--debug logs instead, dry runs record). */
   alerters?: (rt: RuntimeRule) => Alerter[];
   onSent?: (rule: string, alerter: string) => void;
-  onFailed?: (rule: string, alerter: string, reason: string) => void;
+  onFailed?: (rule: string, alerter: string, reason: string, retryable: boolean) => void;
 }
 
 export interface AlertPipeline extends MatchSink {

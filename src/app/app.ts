@@ -28,6 +28,7 @@ import { toIso } from '../util/time.ts';
 import { catalogs, knownRuleOptionNames } from './catalogs.ts';
 import type { SecretRegistry } from './logger.ts';
 import { RuleReloader } from './reloader.ts';
+import { createSelfAlertFor } from './self-alert-wiring.ts';
 import { createRunMode } from './run-mode.ts';
 import { loadToolConfig } from './tool-config.ts';
 
@@ -115,6 +116,20 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
 
   const rules = new Map<string, RuntimeRule>();
   const ports = new Map<string, SearchPort>();
+  const selfAlert = mode.offline
+    ? undefined
+    : createSelfAlertFor({
+        config,
+        catalogs: cats,
+        env: deps.env,
+        clock,
+        logger,
+        stores: mode.stores,
+        alertTimeLimitMs: mode.alertTimeLimitMs,
+        esCheck: mode.esCheck,
+        addSecrets: (...values) => deps.secrets.add(...values),
+      });
+  for (const { file, error } of loaded.errors) if (file) selfAlert?.loadFailed(file, error.message);
   const pipeline = createAlertPipeline({
     renderJinja: createJinjaRenderer(),
     clock,
@@ -125,12 +140,14 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
     maxAggregation: config.maxAggregation,
     retry: config.alertRetry,
     ...(mode.alerters ? { alerters: mode.alerters } : {}),
-    ...(obs
-      ? {
-          onSent: (rule: string, alerter: string) => obs.alertDelivered(rule, alerter),
-          onFailed: (rule: string, alerter: string, reason: string) => obs.alertFailed(rule, alerter, reason),
-        }
-      : {}),
+    onSent: (rule: string, alerter: string) => {
+      obs?.alertDelivered(rule, alerter);
+      selfAlert?.alerterOutcome(alerter, { ok: true });
+    },
+    onFailed: (rule: string, alerter: string, reason: string, retryable: boolean) => {
+      obs?.alertFailed(rule, alerter, reason);
+      selfAlert?.alerterOutcome(alerter, { ok: false, retryable, reason });
+    },
   });
   const engine: EngineDeps = {
     clock,
@@ -167,7 +184,10 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
         engine: { ...engine, logger: logger.child({ rule: rt.rule.name }) },
         endAt,
         ...(opts.progress ? { progress: opts.progress } : {}),
-        ...(obs ? { onRun: (name, report, at, ms) => obs.runFinished(name, report, at, ms) } : {}),
+        onRun: (name, report, at, ms) => {
+          obs?.runFinished(name, report, at, ms);
+          selfAlert?.ruleRun(name, report.error?.message);
+        },
       }),
     );
   };
@@ -197,6 +217,7 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
   const start = async () => {
     await flush(); // alerts left unsent by a previous process
     scheduler.start();
+    if (endAt === undefined) selfAlert?.start();
     if (endAt === undefined) {
       const scheduleFlush = () => {
         timers.flush = clock.setTimer(
@@ -224,6 +245,12 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
           remove: removeRule,
           logger,
           ...(obs ? { observability: obs } : {}),
+          ...(selfAlert
+            ? {
+                onLoadFailed: (file: string, message: string) => selfAlert.loadFailed(file, message),
+                onLoadCleared: (file: string) => selfAlert.loadCleared(file),
+              }
+            : {}),
         },
         loaded,
       );
@@ -286,6 +313,7 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
       .catch((err: unknown) =>
         logger.warn({ err: errorMessage(err) }, 'could not refresh the writeback indices'),
       );
+    await selfAlert?.stop(left());
     lifetime.abort();
     await mode.close();
   };

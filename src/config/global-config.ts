@@ -146,6 +146,7 @@ export const GLOBAL_ONLY_KEYS = new Set([
   'aws_region',
   'profile',
   'es_send_get_body_as',
+  'self_alert',
   ...ES_CONNECTION_KEYS,
 ]);
 
