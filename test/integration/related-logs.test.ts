@@ -152,8 +152,18 @@ describe('related_logs end to end', () => {
         expect(p.related_logs_source).toBe(`${loop.namespace}/${loop.pod}, container ${loop.container}`);
         // the crash is what the on-call person needs to see
         expect(p.related_logs).toMatch(/panic: cannot start .* without its database/);
-        expect(decodeURIComponent(p.pod_discover_url!)).toContain(`'${loop.pod}'`);
-        expect(decodeURIComponent(p.related_logs_discover_url!)).toContain('index:logs');
+        // Discover, filtered to the pod (its events, and its container's lines) over the window
+        const events = decodeURIComponent(p.pod_discover_url!);
+        expect(events).toContain(
+          `key:event.involvedObject.name,negate:!f,params:(query:${loop.pod},type:phrase)`,
+        );
+        expect(events).toContain(
+          `from:'${new Date(Date.parse(p.event.lastTimestamp) - WINDOW_MIN * MIN).toISOString().replace('.000Z', 'Z')}'`,
+        );
+        const logs = decodeURIComponent(p.related_logs_discover_url!);
+        expect(logs).toContain('index:logs');
+        expect(logs).toContain(`params:(query:${loop.pod},type:phrase)`);
+        expect(logs).toContain(`params:(query:${loop.container},type:phrase)`);
       }
       // the DingTalk text shows the lines as a code block under a heading, not as a field
       const text = (robot.received[0]!.json as { text: { content: string } }).text.content;
