@@ -4,7 +4,26 @@ import type { RuntimeRule } from '../engine/runtime-rule.ts';
 import { alertBody, alertTitle, type JinjaRenderer, matchString } from '../format/alert-text.ts';
 import { trimRelatedLogsToFit } from '../format/related-logs-block.ts';
 import { isResolvedMatch, resolvedParagraph, resolvedTitle, resolvedWord } from '../format/resolved-text.ts';
+import type { Doc } from '../model/lookup.ts';
 import type { Match } from '../model/match.ts';
+
+/**
+ * A resolved notification's body says RESOLVED first; a rule's own text (alert_text_only,
+ * Jinja) is preceded by when the alert fired and cleared, which the default text has instead of
+ * the rule type's paragraph.
+ */
+function resolvedBody(
+  body: string,
+  options: Doc,
+  match: Match,
+  alerterType: string | undefined,
+  o: { timezone: string; prettyFormat: string | undefined },
+): string {
+  const word = `[${resolvedWord(alerterType)}]`;
+  const own = options.alert_text_type === 'alert_text_only' || options.alert_text_type === 'alert_text_jinja';
+  if (!own) return `${word} ${body}`;
+  return `${word} ${resolvedParagraph(match, alerterType, o.timezone, o.prettyFormat)}${body}`;
+}
 
 /**
  * The content for the rule's alerter at `index`. Its text options are the rule's options with
@@ -43,7 +62,7 @@ export function alertContent(
     options,
     matches,
     title: resolved ? resolvedTitle(title, alerterType) : title,
-    body: resolved ? `[${resolvedWord(alerterType)}] ${body}` : body,
+    body: resolved ? resolvedBody(body, options, matches[0]!, alerterType, o) : body,
     matchTexts: shown.map((m) => matchString(src, m)),
   };
 }

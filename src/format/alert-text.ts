@@ -131,7 +131,9 @@ export function matchString(src: AlertTextSource, match: Match): string {
   let text = raw.alert_text === undefined ? `${src.name}\n\n` : '';
   text = ensureBlankLine(text + customText(src, match));
   const type = raw.alert_text_type;
-  if (type === 'alert_text_only' || type === 'alert_text_jinja') return text;
+  if (type === 'alert_text_jinja') return text;
+  // related_logs were asked for by the rule: they follow its own text too
+  if (type === 'alert_text_only') return text + relatedLogsBlock(match);
   text = ensureBlankLine(text + src.matchText(match));
   if (raw.top_count_keys) {
     for (const [key, counts] of Object.entries(match)) {

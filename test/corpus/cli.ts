@@ -3,7 +3,10 @@
  * npm run corpus -- generate --out events.ndjson --logs logs.ndjson --log-layout ecs
  * npm run corpus -- load --url http://127.0.0.1:9200 --docs 1000000 [--style dotted]
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { loadDocuments } from '../../src/query/memory/load-documents.ts';
+import type { CorpusDoc } from './kube.ts';
 import { Command } from 'commander';
 import { connectElasticsearch } from '../../src/query/es-client.ts';
 import { type CorpusOptions, generateAll, generateCorpus } from './generator.ts';
@@ -103,5 +106,24 @@ common(program.command('load'))
       }
     },
   );
+
+program
+  .command('logs')
+  .description(
+    'container log lines for a file of events (NDJSON, optionally gzipped), as a log shipper indexes them',
+  )
+  .requiredOption('--events <file>', 'the events')
+  .requiredOption('--out <file>', 'NDJSON output (gzipped when it ends in .gz)')
+  .option('--layout <layout>', 'fluentd or ecs (Filebeat)', 'fluentd')
+  .option('--index <name>', 'the _index the lines carry', 'k8s-logs-2024.05.14')
+  .action(async (o: { events: string; out: string; layout: string; index: string }) => {
+    const events = (await loadDocuments(o.events)).map((d) => ({ _id: d._id, _source: d._source }));
+    const layout: LogLayout = o.layout === 'ecs' ? 'ecs' : 'fluentd';
+    const text = generateLogs(events as unknown as CorpusDoc[], layout)
+      .map((l) => `${JSON.stringify({ _id: l._id, _index: o.index, ...l._source })}\n`)
+      .join('');
+    writeFileSync(o.out, o.out.endsWith('.gz') ? gzipSync(text) : text);
+    process.stderr.write(`wrote ${text.split('\n').length - 1} log lines (${layout}) to ${o.out}\n`);
+  });
 
 await program.parseAsync();
