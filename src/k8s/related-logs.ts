@@ -8,7 +8,7 @@ import { lookupField } from '../model/lookup.ts';
 import type { RelatedLogsSettings } from '../model/related-logs-settings.ts';
 import type { EsQuery } from '../query/filters.ts';
 import type { SearchPort, SearchRequest } from '../query/search-port.ts';
-import { parseTimestamp, timedeltaText, toIso } from '../util/time.ts';
+import { parseTimestamp, timedeltaText } from '../util/time.ts';
 import { eventOf, eventTime, involvedObjectOf } from './event-view.ts';
 
 export interface LogTarget {
@@ -66,8 +66,9 @@ export function relatedLogsRequest(settings: RelatedLogsSettings, target: LogTar
     {
       range: {
         [settings.timestampField]: {
-          gte: toIso(target.atMs - settings.windowMs),
-          lte: toIso(target.atMs),
+          // with milliseconds written out: Elasticsearch rounds `lte` of a time without them up to .999
+          gte: new Date(target.atMs - settings.windowMs).toISOString(),
+          lte: new Date(target.atMs).toISOString(),
           format: 'strict_date_optional_time',
         },
       },

@@ -89,7 +89,9 @@ describe('which events get logs', () => {
     expect(JSON.stringify(req.query)).toContain(
       '{"term":{"kubernetes.pod_name":"api-7d9f5c6b8d-x2b4q"}},{"term":{"kubernetes.pod_name.keyword":"api-7d9f5c6b8d-x2b4q"}}',
     );
-    expect(JSON.stringify(req.query)).toContain('"gte":"2024-05-14T09:45:03Z","lte":"2024-05-14T10:00:03Z"');
+    expect(JSON.stringify(req.query)).toContain(
+      '"gte":"2024-05-14T09:45:03.000Z","lte":"2024-05-14T10:00:03.000Z"',
+    );
   });
 });
 
