@@ -66,6 +66,8 @@ export interface AlertPipeline extends MatchSink {
   drain(timeoutMs: number): Promise<void>;
   /** Alerts queued for delivery, by channel. */
   queued(): Record<string, number>;
+  /** Drops what the path remembers of a silence key (realert), so that a lifted silence ends at once. */
+  forgetSilence(key: string): void;
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 2000, maxDelayMs: 60_000 };
@@ -88,6 +90,7 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
   const aggregate = createAggregate({ clock, logger, alerts, alerters: alertersOf, ids });
   const markSent = createMarkSent({ alerts, logger });
   const fanOut = createFanOut({
+    clock,
     logger,
     retry: deps.retry ?? DEFAULT_RETRY,
     sleep: deps.sleep ?? defaultSleep,
@@ -198,5 +201,6 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
       await resolve.drain();
     },
     queued: () => fanOut.queued(),
+    forgetSilence: (key) => suppress.forget(key),
   };
 }

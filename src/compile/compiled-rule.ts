@@ -13,6 +13,7 @@ import type { RuleOptions } from '../model/rule-options.ts';
 import type { DiscoverSettings } from '../model/discover-settings.ts';
 import type { RelatedLogsSettings } from '../model/related-logs-settings.ts';
 import type { ResolveSettings } from '../model/resolve-settings.ts';
+import type { IgnoredOptions } from '../rules/ignored-options.ts';
 import type { RuleDefinition } from '../rules/load-rule.ts';
 import type { RuleTypeDefinition } from '../ruletypes/rule-type.ts';
 
@@ -56,5 +57,7 @@ export interface CompiledRule {
   /** The Elasticsearch connection keys of the rule (its own over config.yaml's). */
   connection: EsConnectionKeys;
   warnings: string[];
+  /** Options of the file esalert does not read (each also has a warning). */
+  ignoredOptions: IgnoredOptions;
   locate(path: YamlPath): SourceLocation;
 }

@@ -204,6 +204,8 @@ export function createEsWriteback(
               rule_name: key,
               '@timestamp': nowIso,
               until: toIso(entry.until),
+              ...(entry.author !== undefined ? { author: entry.author } : {}),
+              ...(entry.reason !== undefined ? { reason: entry.reason } : {}),
             },
             refresh,
           },
