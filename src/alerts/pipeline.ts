@@ -114,8 +114,8 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
   const notify: typeof fanOut = {
     ...fanOut,
     inFlight: fanOut.inFlight,
-    deliver(rt, id, matches, delivered) {
-      const done = fanOut.deliver(rt, id, matches, delivered).then(async (ok) => {
+    deliver(rt, id, matches, ...rest) {
+      const done = fanOut.deliver(rt, id, matches, ...rest).then(async (ok) => {
         await resolve.delivered(rt, matches, ok);
         return ok;
       });
