@@ -21,6 +21,7 @@ import type { Clock } from '../model/clock.ts';
 import type { Match } from '../model/match.ts';
 import { type FiringStore, memoryFiringStore } from '../state/firing-store.ts';
 import type { Stores } from '../state/writeback.ts';
+import { abortableSleep } from '../util/abortable-sleep.ts';
 import { toIso } from '../util/time.ts';
 import { createAggregate } from './aggregate.ts';
 import { alertDocument, createAlertIds } from './alert-document.ts';
@@ -72,13 +73,6 @@ export interface AlertPipeline extends MatchSink {
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 2000, maxDelayMs: 60_000 };
 
-const defaultSleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-  });
-
 export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
   const { clock, logger } = deps;
   const { silences, alerts } = deps.stores;
@@ -93,7 +87,7 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
     clock,
     logger,
     retry: deps.retry ?? DEFAULT_RETRY,
-    sleep: deps.sleep ?? defaultSleep,
+    sleep: deps.sleep ?? abortableSleep,
     monotonic: deps.monotonic ?? (() => performance.now()),
     alerters: alertersOf,
     renderJinja: deps.renderJinja,

@@ -20,6 +20,7 @@ import type { SelfAlertSettings } from '../config/self-alert-config.ts';
 import { errorMessage } from '../errors/esalert-error.ts';
 import type { Clock, Timer } from '../model/clock.ts';
 import type { Match } from '../model/match.ts';
+import { abortableSleep } from '../util/abortable-sleep.ts';
 import { timedeltaText, toIso } from '../util/time.ts';
 
 export interface SelfAlertDeps {
@@ -56,13 +57,6 @@ interface Condition {
   since: number;
 }
 
-const sleepFor = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-  });
-
 export function createSelfAlert(deps: SelfAlertDeps): SelfAlert {
   const { settings: s, clock, logger } = deps;
   const firing = new Map<string, Condition>();
@@ -85,7 +79,7 @@ export function createSelfAlert(deps: SelfAlertDeps): SelfAlert {
             now: () => performance.now(),
             logger,
             retry: deps.retry,
-            sleep: deps.sleep ?? sleepFor,
+            sleep: deps.sleep ?? abortableSleep,
           })),
         );
       const content: AlertContent = {
