@@ -217,4 +217,19 @@ describe('send_resolved', () => {
     expect(resolved(w.sent)[0]!.title).toBe('[已恢复 RESOLVED] r');
     expect(resolved(w.sent)[0]!.body).toContain('告警已于 2025-03-01 00:05 UTC 恢复');
   });
+
+  it('send_resolved and resolve_timeout from config.yaml apply to every rule; a rule can turn it off', () => {
+    const base = { name: 'r', type: 'any', index: 'events', alert: 'debug' };
+    expect(compileTestRule(base, { send_resolved: true }).resolve).toEqual({ timeoutMs: 15 * MIN });
+    expect(compileTestRule(base, { send_resolved: true, resolve_timeout: { minutes: 5 } }).resolve).toEqual({
+      timeoutMs: 5 * MIN,
+    });
+    expect(
+      compileTestRule({ ...base, send_resolved: false }, { send_resolved: true }).resolve,
+    ).toBeUndefined();
+    expect(compileTestRule(base).resolve).toBeUndefined();
+    expect(() => compileTestRule({ ...base, send_resolved: 'yes' })).toThrow(
+      /send_resolved must be true or false/,
+    );
+  });
 });
