@@ -64,7 +64,8 @@ describe('self_alert end to end', () => {
   const messages = () => self.received.map((r) => r.json as SelfMessage);
   const about = (condition: string) => messages().filter((m) => m.condition === condition);
 
-  const start = async (rules: Record<string, string | Record<string, unknown>> = {}) => {
+  /** Starts the app; `rules` are written once the index and the receivers exist. */
+  const start = async (rules: () => Record<string, string | Record<string, unknown>> = () => ({})) => {
     self = await startReceiver({ status: 200, body: 'ok' });
     hook = await startReceiver({ status: 200, body: 'ok' });
     const { es_host, es_port } = esHostPort();
@@ -90,10 +91,17 @@ describe('self_alert end to end', () => {
         check_every: { milliseconds: 300 },
       },
     });
-    for (const [file, rule] of Object.entries(rules)) ws.writeRule(file, rule);
+    for (const [file, rule] of Object.entries(rules())) ws.writeRule(file, rule);
     app = await startApp(
       { configFile: ws.config, reloadEveryMs: 300, drainMs: 5000 },
-      { env: () => undefined, clock: systemClock, logger: silent, secrets: new SecretRegistry() },
+      {
+        env: () => undefined,
+        clock: systemClock,
+        logger: process.env.K8S_DEBUG_LOG
+          ? pino({ level: 'debug' }, pino.destination(process.env.K8S_DEBUG_LOG))
+          : silent,
+        secrets: new SecretRegistry(),
+      },
     );
   };
 
@@ -103,7 +111,7 @@ describe('self_alert end to end', () => {
     index,
     realert: { minutes: 0 },
     alert: ['post'],
-    http_post_url: `${hook?.url ?? 'http://127.0.0.1:9'}/alert`,
+    http_post_url: `${hook.url}/alert`,
     ...extra,
   });
 
@@ -141,7 +149,7 @@ describe('self_alert end to end', () => {
   });
 
   it('a broken rule file: one message, then one resolved message once it loads', async () => {
-    await start({ 'broken.yaml': 'name: broken\ntype: frequncy\nindex: x\nalert: [debug]\n' });
+    await start(() => ({ 'broken.yaml': 'name: broken\ntype: frequncy\nindex: x\nalert: [debug]\n' }));
     await waitUntil('the load message', () => messages().some((m) => m.condition.startsWith('load:')));
     const [fired] = messages().filter((m) => m.condition.startsWith('load:'));
     expect(fired!.condition).toMatch(/^load:.*broken\.yaml$/);
@@ -153,8 +161,10 @@ describe('self_alert end to end', () => {
 
   it('a rule failing runs in a row: one message, then one resolved message once it runs', async () => {
     // a filter Elasticsearch rejects when the rule runs (the rule loads)
-    const bad = { range: { '@timestamp': { gte: 'not a date' } } };
-    await start({ 'failing.yaml': anyRule({ name: 'failing', alert: ['debug'], filter: [bad] }) });
+    const bad = { script: { script: { source: 'this is not a script (', lang: 'painless' } } };
+    await start(() => ({ 'failing.yaml': anyRule({ name: 'failing', alert: ['debug'], filter: [bad] }) }));
+    // Elasticsearch does not look at the query of a shard without documents
+    await es.client.index({ index, refresh: true, document: { '@timestamp': new Date().toISOString() } });
     await waitUntil('the rule message', () => about('rule:failing').length === 1);
     expect(about('rule:failing')[0]).toMatchObject({
       resolved: false,
