@@ -97,9 +97,7 @@ describe('self_alert end to end', () => {
       {
         env: () => undefined,
         clock: systemClock,
-        logger: process.env.K8S_DEBUG_LOG
-          ? pino({ level: 'debug' }, pino.destination(process.env.K8S_DEBUG_LOG))
-          : silent,
+        logger: silent,
         secrets: new SecretRegistry(),
       },
     );
