@@ -38,6 +38,17 @@ export interface FanOutDeps {
   onFailed?: (rule: string, alerter: string, reason: string, retryable: boolean) => void;
 }
 
+/** An alert that has not reached every alerter of its rule (yet). */
+export interface Undelivered {
+  rule: string;
+  /** The alert document's id, when it was recorded. */
+  id: string | undefined;
+  /** The alerters that did not get it. */
+  alerters: string[];
+  matches: number;
+  reason: string;
+}
+
 export interface FanOut {
   /**
    * Queues the alert for every alerter of the rule not in `delivered` (which grows as they get
@@ -55,6 +66,13 @@ export interface FanOut {
   readonly inFlight: ReadonlySet<string>;
   /** Waits until queued deliveries are done, or `timeoutMs` passed; then stops sending. */
   drain(timeoutMs: number): Promise<void>;
+  /**
+   * Waits until no delivery is under way (those started meanwhile included), or `timeoutMs`
+   * passed; sending goes on. Resolves true when nothing is under way.
+   */
+  settle(timeoutMs: number): Promise<boolean>;
+  /** Alerts whose last delivery left some alerter without them (a later delivery that succeeds removes them). */
+  undelivered(): Undelivered[];
   /** Alerts queued for delivery, by channel. */
   queued(): Record<string, number>;
 }
@@ -63,6 +81,8 @@ export function createFanOut(deps: FanOutDeps): FanOut {
   const dispatchers = new Map<string, ChannelDispatcher>();
   const inFlight = new Set<string>();
   const deliveries = new Set<Promise<void>>();
+  const failed = new Map<string, Undelivered>();
+  let unrecorded = 0;
 
   const dispatcherFor = (alerter: Alerter) => {
     let d = dispatchers.get(alerter.channel);
@@ -92,6 +112,7 @@ export function createFanOut(deps: FanOutDeps): FanOut {
       .map((alerter, i) => ({ alerter, i, key: `${i}:${alerter.type}` }))
       .filter((a) => !delivered.includes(a.key));
     if (id) inFlight.add(id);
+    const key = id ?? `unrecorded-${++unrecorded}`;
     let lastError: string | undefined;
     const results = todo.map(
       ({ alerter, i, key }) =>
@@ -139,6 +160,15 @@ export function createFanOut(deps: FanOutDeps): FanOut {
     );
     const finished = Promise.all(results).then(async () => {
       const ok = delivered.length >= alerters.length;
+      if (ok) failed.delete(key);
+      else
+        failed.set(key, {
+          rule: rt.rule.name,
+          id,
+          alerters: alerters.filter((a, i) => !delivered.includes(`${i}:${a.type}`)).map((a) => a.type),
+          matches: matches.length,
+          reason: lastError ?? 'not delivered',
+        });
       if (id) {
         await deps.markSent(
           id,
@@ -176,6 +206,21 @@ export function createFanOut(deps: FanOutDeps): FanOut {
       for (const d of dispatchers.values()) d.stop();
       await Promise.all([...deliveries]);
     },
+    async settle(timeoutMs) {
+      let timer: NodeJS.Timeout | undefined;
+      let expired = false;
+      const timeout = new Promise<void>(
+        (resolve) =>
+          (timer = setTimeout(() => {
+            expired = true;
+            resolve();
+          }, timeoutMs)),
+      );
+      while (deliveries.size > 0 && !expired) await Promise.race([Promise.all([...deliveries]), timeout]);
+      clearTimeout(timer);
+      return deliveries.size === 0;
+    },
+    undelivered: () => [...failed.values()],
     queued() {
       return Object.fromEntries([...dispatchers].map(([channel, d]) => [channel, d.pending]));
     },

@@ -27,7 +27,7 @@ import { createAggregate } from './aggregate.ts';
 import { alertDocument, createAlertIds } from './alert-document.ts';
 import type { RetryPolicy } from './channel-dispatcher.ts';
 import { enrich } from './enrich.ts';
-import { createFanOut } from './fan-out.ts';
+import { createFanOut, type Undelivered } from './fan-out.ts';
 import { createMarkSent } from './mark-sent.ts';
 import { createOutbox } from './outbox.ts';
 import { createRealertSilence } from './realert-silence.ts';
@@ -37,6 +37,7 @@ import { createSuppress } from './suppress.ts';
 import type { MatchOutcome } from '../engine/run-report.ts';
 
 export type { RetryPolicy } from './channel-dispatcher.ts';
+export type { Undelivered } from './fan-out.ts';
 
 export interface PipelineDeps {
   clock: Clock;
@@ -65,6 +66,10 @@ export interface AlertPipeline extends MatchSink {
   flushDue(rules: ReadonlyMap<string, RuntimeRule>, signal?: AbortSignal): Promise<number>;
   /** Waits until queued deliveries are done, or `timeoutMs` passed; then stops sending. */
   drain(timeoutMs: number): Promise<void>;
+  /** Waits until no delivery is under way, or `timeoutMs` passed, and goes on sending; true when idle. */
+  settle(timeoutMs: number): Promise<boolean>;
+  /** Alerts that have not reached every alerter of their rule; they stay unsent in the alert log. */
+  undelivered(): Undelivered[];
   /** Alerts queued for delivery, by channel. */
   queued(): Record<string, number>;
   /** Drops what the path remembers of a silence key (realert), so that a lifted silence ends at once. */
@@ -194,6 +199,8 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
       await fanOut.drain(Math.max(0, deadline - performance.now()));
       await resolve.drain();
     },
+    settle: (timeoutMs) => fanOut.settle(timeoutMs),
+    undelivered: () => fanOut.undelivered(),
     queued: () => fanOut.queued(),
     forgetSilence: (key) => suppress.forget(key),
   };

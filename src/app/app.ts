@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { firingStore } from '../state/firing-store.ts';
-import { createAlertPipeline, type AlertPipeline } from '../alerts/pipeline.ts';
+import { createAlertPipeline, type AlertPipeline, type Undelivered } from '../alerts/pipeline.ts';
 import type { CompiledRule } from '../compile/compiled-rule.ts';
 import { loadRules, type LoadedRules } from '../compile/load-rules.ts';
 import { type GlobalConfig, loadGlobalConfig } from '../config/global-config.ts';
@@ -53,7 +53,18 @@ export interface RunOptions {
   data?: string | readonly MemoryDocument[];
   /** Progress of backfills (--end or --data), for a terminal. */
   progress?: BackfillProgress;
+  /**
+   * One-shot runs (--end, --data): once the window is covered, how long queued alerts may take to
+   * go out, within the channels' rate limits and retries (default 10 min). What is still unsent
+   * then stays in the writeback for the next start, and undelivered() lists it.
+   */
+  deliverMs?: number;
+  /** One-shot runs: how long to wait for an unreachable Elasticsearch (default 2 min). */
+  esWaitMs?: number;
 }
+
+/** How long a one-shot run lets its queued alerts go out by default. */
+export const DEFAULT_DELIVER_MS = 600_000;
 
 export interface AppDeps {
   env: EnvLookup;
@@ -84,9 +95,11 @@ export interface App {
   forgetSilence(key: string): void;
   /** Runs the rules: sends what was left unsent, starts scheduling, the outbox and the reloader. */
   start(): Promise<void>;
-  /** Resolves when a backfill (--end) finished; never for a continuous run. */
+  /** Resolves when a backfill (--end) finished and its alerts went out (or deliverMs passed); never for a continuous run. */
   finished: Promise<void>;
   stop(): Promise<void>;
+  /** Alerts that did not reach every alerter of their rule (after stop(): what the next start sends). */
+  undelivered(): Undelivered[];
 }
 
 /** Builds and starts the app. */
@@ -115,10 +128,10 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
 
   const loaded = loadRules({ global: config, env: deps.env, catalogs: cats, logger }, opts.rule);
   for (const { error } of loaded.errors) logger.error({ code: error.code }, error.message);
-  if (loaded.errors.length > 0 && config.raw.skip_invalid === false) {
+  if (loaded.errors.length > 0 && config.stopOnInvalidRules) {
     throw new EsalertError(
       'RULE_INVALID',
-      `${loaded.errors.length} rule file(s) failed to load and skip_invalid is false`,
+      `${loaded.errors.length} rule file(s) failed to load and config.yaml says skip_invalid: false`,
     );
   }
   for (const r of loaded.rules) {
@@ -191,7 +204,9 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
     for (const a of rule.alerters) deps.secrets.add(...a.secrets());
     ports.set(rule.name, await mode.searchFor(rule));
     rules.set(rule.name, rt);
-    obs?.ruleLoaded({ name: rule.name, file: rule.file, type: rule.definition.common.type });
+    const warnings = await mode.setupWarnings(rule);
+    for (const w of warnings) logger.warn({ rule: rule.name }, w);
+    obs?.ruleLoaded({ name: rule.name, file: rule.file, type: rule.definition.common.type, warnings });
     scheduler.add(
       createRuleJob(rt, {
         clock,
@@ -211,6 +226,11 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
     ports.delete(name);
     obs?.ruleRemoved(name);
   };
+  // where the rules came from, so that a relative rules_folder resolved elsewhere shows
+  const ruleFileCount =
+    loaded.rules.length + loaded.disabled.length + loaded.errors.filter((e) => e.file).length;
+  if (ruleFileCount === 0 && !opts.rule)
+    logger.warn({ rulesFolders: config.rulesFolders }, 'no rule files found in the rules folders');
   for (const rule of loaded.rules) await installRule(rule);
   obs?.initialLoad();
   for (const { file, error } of loaded.errors) if (file) obs?.loadFailed(file, error.message);
@@ -287,6 +307,8 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
       {
         rules: rules.size,
         failed: loaded.errors.length,
+        rulesFolders: config.rulesFolders,
+        ruleFiles: ruleFileCount,
         writeback: config.writebackIndex,
         since: startAt === undefined ? undefined : toIso(startAt),
       },
@@ -299,10 +321,20 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
         logger.info({ alerts: released }, 'the data ran out: sending the aggregated alerts now');
         await flush();
       };
+      // the window is covered: let what is queued go out, as fast as the channels take it
+      const deliver = async () => {
+        const deliverMs = opts.deliverMs ?? DEFAULT_DELIVER_MS;
+        const queued = Object.values(pipeline.queued()).reduce((a, b) => a + b, 0);
+        if (queued)
+          logger.info({ queued, withinMs: deliverMs }, 'the window is covered: sending queued alerts');
+        if (!(await pipeline.settle(deliverMs)))
+          logger.warn({ deliverMs }, 'queued alerts did not all go out in time; stopping');
+      };
       void scheduler
         .finished()
         .then(() => flush())
         .then(releaseAggregates)
+        .then(deliver)
         .then(markFinished);
     }
   };
@@ -330,6 +362,13 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
     await selfAlert?.stop(left());
     lifetime.abort();
     await mode.close();
+    for (const u of pipeline.undelivered())
+      logger.error(
+        { rule: u.rule, alerters: u.alerters, matches: u.matches, id: u.id, reason: u.reason },
+        mode.offline
+          ? 'alert not delivered'
+          : 'alert not delivered; it stays unsent in the writeback index for the next start',
+      );
   };
   return {
     config,
@@ -346,5 +385,6 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
     start,
     finished,
     stop,
+    undelivered: () => pipeline.undelivered(),
   };
 }

@@ -25,6 +25,8 @@ export interface RuleStatus {
   loadedAt: string;
   /** The last edit of the file failed to load: the previous version keeps running. */
   reloadError?: string;
+  /** Why the rule may never alert: its index matches no index, its fields are in no mapping. */
+  warnings: string[];
   lastRun?: RunRecord;
   lastAlert?: { at: string; alerter: string; ok: boolean; reason?: string };
   runs: number;
@@ -176,7 +178,7 @@ export class Observability {
     });
   }
 
-  ruleLoaded(s: { name: string; file: string; type: string }): void {
+  ruleLoaded(s: { name: string; file: string; type: string; warnings?: string[] }): void {
     const prev = this.rules.get(s.name);
     this.rules.set(s.name, {
       runs: 0,
@@ -185,6 +187,7 @@ export class Observability {
       name: s.name,
       file: s.file,
       type: s.type,
+      warnings: s.warnings ?? [],
       loadedAt: toIso(this.now()),
       reloadError: undefined,
     });

@@ -163,6 +163,11 @@ export interface EsClient {
     options?: CallOptions,
   ): Promise<SearchResult<T>>;
   clearScroll(params: { scroll_id: string }, options?: CallOptions): Promise<void>;
+  /** Which indices `index` matches, and how they map `fields` (missing indices are no error). */
+  fieldCaps(
+    params: { index: string; fields: string[] },
+    options?: CallOptions,
+  ): Promise<{ indices?: string[]; fields: Record<string, Record<string, unknown>> }>;
   /** True when the server answers HEAD / with 2xx. */
   ping(params?: Params, options?: CallOptions): Promise<boolean>;
   info(
@@ -310,6 +315,16 @@ export function createEsClient(transport: EsTransport, dialect: ServerDialect): 
       await call({ method: 'DELETE', path: '/_search/scroll', body: { scroll_id: params.scroll_id } }, o, {
         ignore: [404],
       });
+    },
+    async fieldCaps(params, o) {
+      return call(
+        {
+          method: 'GET',
+          path: path(params.index, '_field_caps'),
+          querystring: { fields: params.fields.join(','), ignore_unavailable: true, allow_no_indices: true },
+        },
+        o,
+      );
     },
     async ping(_params, o) {
       const res = await t.request({ method: 'HEAD', path: '/' }, req(o, { ignore: [404, 405] }));

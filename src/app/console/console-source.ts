@@ -141,7 +141,8 @@ export function createConsoleSource(app: ConsoleAppView, deps: ConsoleSourceDeps
         const rt = ruleOf(name);
         if (!rt) return undefined;
         const silences = (await activeSilences()).get(name) ?? [];
-        return ruleDetail(ruleRow(rt, obs.status(name), silences), rt, deps.secrets.list());
+        const status = obs.status(name);
+        return ruleDetail(ruleRow(rt, status, silences), rt, deps.secrets.list(), status?.warnings);
       }),
 
     runs: (name, limit, signal) =>

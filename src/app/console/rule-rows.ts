@@ -50,11 +50,17 @@ export function ruleRow(
     runs: status?.runs ?? 0,
     skippedRuns: status?.skippedRuns ?? 0,
     silences,
-    warningCount: r.warnings.length,
+    // the rule file's warnings, and those of its setup (no such index, fields in no mapping)
+    warningCount: r.warnings.length + (status?.warnings.length ?? 0),
   };
 }
 
-export function ruleDetail(row: RuleRow, rt: RuntimeRule, secrets: readonly string[]): RuleDetail {
+export function ruleDetail(
+  row: RuleRow,
+  rt: RuntimeRule,
+  secrets: readonly string[],
+  setupWarnings: readonly string[] = [],
+): RuleDetail {
   const r = rt.rule;
   const path = r.files[0] ?? r.file;
   let yaml: string;
@@ -68,7 +74,7 @@ export function ruleDetail(row: RuleRow, rt: RuntimeRule, secrets: readonly stri
     ...row,
     yaml,
     imports: r.files.slice(1),
-    warnings: r.warnings,
+    warnings: [...r.warnings, ...setupWarnings],
     queryKey: o.compoundQueryKey ? o.compoundQueryKey.join(',') : (o.queryKey ?? null),
     realertMs: o.realertMs,
     timeframeMs: o.timeframeMs ?? null,

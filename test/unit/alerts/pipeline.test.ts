@@ -167,7 +167,7 @@ describe('record, fan-out and mark sent', () => {
     const { run, store, pipeline, clock } = setup({ alerters: () => [steady, flaky] });
     const rt = rule({ alert: ['debug', 'debug'] });
     await run(rt, [match('a')]);
-    await new Promise((r) => setTimeout(r, 50));
+    expect(await pipeline.settle(60_000)).toBe(true);
     const [id, doc] = [...store.alerts][0]!;
     expect(doc).toMatchObject({
       alert_sent: false,
@@ -181,10 +181,14 @@ describe('record, fan-out and mark sent', () => {
         { at, alerter: '1:flaky', ok: false, error: 'HTTP 503', retryable: true },
       ]),
     );
+    expect(pipeline.undelivered()).toEqual([
+      { rule: 'pods', id, alerters: ['flaky'], matches: 1, reason: 'HTTP 503' },
+    ]);
     clock.advance(MINUTE);
     expect(await pipeline.flushDue(new Map([['pods', rt]]))).toBe(1);
     await pipeline.drain(1000);
     expect(got).toEqual(['pods', 'pods', 'pods']); // steady once, flaky twice
+    expect(pipeline.undelivered()).toEqual([]);
     expect(store.alerts.get(id)).toMatchObject({
       alert_sent: true,
       esalert_delivered: ['0:steady', '1:flaky'],

@@ -28,6 +28,18 @@ describe('config.yaml', () => {
     expect(c.raw.run_every).toEqual({ minutes: 1 });
   });
 
+  // docs/deviations.md: one bad rule file does not stop the others unless config.yaml says so itself
+  it.each([
+    ['', false],
+    ['skip_invalid: true\n', false],
+    ['skip_invalid: false\n', true],
+  ])('skip_invalid %j: a broken rule file stops the start: %s', (line, stops) => {
+    const c = load(minimal + line);
+    expect(c.stopOnInvalidRules).toBe(stops);
+    // the rules' inherited defaults do not invent the key either
+    if (!line) expect(c.raw).not.toHaveProperty('skip_invalid');
+  });
+
   it.each([
     [
       'run_every: {minutes: 1}\nes_host: es\nwriteback_index: w\n',
@@ -43,6 +55,19 @@ describe('config.yaml', () => {
     [minimal + 'timezone: Mars/Olympus\n', /timezone must be an IANA time zone name/],
   ])('rejects a bad value with the line and the fix (%#)', (text, want) => {
     expect(() => load(text)).toThrow(want);
+  });
+
+  it('sets aside, with a warning, a setting ElastAlert 2 reads only when it uses it', () => {
+    const c = load(`${minimal}from_addr:\nnotify_email: false\n`);
+    expect(c.warnings).toEqual([
+      'config.yaml:7:1: notify_email has the wrong form (got false); the setting is ignored, as if it were not written (ElastAlert 2 does not check it at startup)',
+      'config.yaml:6:1: from_addr must be a string (got null); the setting is ignored, as if it were not written (ElastAlert 2 does not check it at startup)',
+    ]);
+    // rules inherit the default sender, and no error notices are mailed
+    expect(c.raw.from_addr).toBe('ElastAlert');
+    expect(c.raw.notify_email).toBeUndefined();
+    // a setting no rule can run without is still refused alongside
+    expect(() => load(`${minimal}from_addr:\nmax_query_size: 0\n`)).toThrow(/max_query_size/);
   });
 
   it('warns about unknown settings and suggests the right name', () => {
