@@ -36,6 +36,11 @@ export interface FanOutDeps {
   markSent: MarkSent;
   onSent?: (rule: string, alerter: string) => void;
   onFailed?: (rule: string, alerter: string, reason: string, retryable: boolean) => void;
+  /**
+   * Replicas: whether this instance still runs the rule. An alert of a rule it no longer runs is
+   * not sent, and its record is left to the rule's new owner, which sends it from the alert log.
+   */
+  holds?: (rule: string) => boolean;
 }
 
 /** An alert that has not reached every alerter of its rule (yet). */
@@ -76,6 +81,9 @@ export interface FanOut {
   /** Alerts queued for delivery, by channel. */
   queued(): Record<string, number>;
 }
+
+/** How many undelivered alerts are listed at most (the oldest leave the list first). */
+export const UNDELIVERED_LISTED = 1000;
 
 export function createFanOut(deps: FanOutDeps): FanOut {
   const dispatchers = new Map<string, ChannelDispatcher>();
@@ -155,13 +163,26 @@ export function createFanOut(deps: FanOutDeps): FanOut {
             done({ ok: false, retryable: false, reason: `cannot format the alert: ${errorMessage(err)}` });
             return;
           }
-          dispatcherFor(alerter).enqueue({ alerter, content, done });
+          const holds = deps.holds;
+          dispatcherFor(alerter).enqueue({
+            alerter,
+            content,
+            done,
+            ...(holds ? { mayStillSend: () => holds(rt.rule.name) } : {}),
+          });
         }),
     );
     const finished = Promise.all(results).then(async () => {
       const ok = delivered.length >= alerters.length;
+      if (id && deps.holds?.(rt.rule.name) === false) {
+        inFlight.delete(id);
+        return false;
+      }
       if (ok) failed.delete(key);
-      else
+      else {
+        failed.delete(key);
+        // the list is for the end-of-run report; the writeback keeps every unsent alert
+        if (failed.size >= UNDELIVERED_LISTED) failed.delete(failed.keys().next().value!);
         failed.set(key, {
           rule: rt.rule.name,
           id,
@@ -169,6 +190,7 @@ export function createFanOut(deps: FanOutDeps): FanOut {
           matches: matches.length,
           reason: lastError ?? 'not delivered',
         });
+      }
       if (id) {
         await deps.markSent(
           id,

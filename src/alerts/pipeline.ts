@@ -59,6 +59,8 @@ export interface PipelineDeps {
   alerters?: (rt: RuntimeRule) => Alerter[];
   onSent?: (rule: string, alerter: string) => void;
   onFailed?: (rule: string, alerter: string, reason: string, retryable: boolean) => void;
+  /** Replicas: whether this instance still runs the rule (fan-out.ts). */
+  holds?: (rule: string) => boolean;
 }
 
 export interface AlertPipeline extends MatchSink {
@@ -99,6 +101,7 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
     markSent,
     ...(deps.onSent ? { onSent: deps.onSent } : {}),
     ...(deps.onFailed ? { onFailed: deps.onFailed } : {}),
+    ...(deps.holds ? { holds: deps.holds } : {}),
   });
   const resolve = createResolve({
     clock,

@@ -29,6 +29,7 @@ import { catalogs, knownRuleOptionNames } from './catalogs.ts';
 import type { SecretRegistry } from './logger.ts';
 import { RuleReloader } from './reloader.ts';
 import { createSelfAlertFor } from './self-alert-wiring.ts';
+import { createReplicas, type Replicas, replicasView } from './replicas.ts';
 import { createRunMode } from './run-mode.ts';
 import type { HistoryReader } from '../state/history.ts';
 import type { SilenceStore } from '../state/writeback.ts';
@@ -81,6 +82,8 @@ export interface App {
   loaded: LoadedRules;
   scheduler: Scheduler;
   pipeline: AlertPipeline;
+  /** Replicas sharing the rules (live runs against Elasticsearch, unless replicas.enabled is false). */
+  replicas: Replicas | undefined;
   /** Silences as runs read them (Explain checks a rule's matches against them). */
   silences: Pick<SilenceStore, 'silence'>;
   /** Where people set and lift silences (the console). */
@@ -157,6 +160,36 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
         addSecrets: (...values) => deps.secrets.add(...values),
       });
   for (const { file, error } of loaded.errors) if (file) selfAlert?.loadFailed(file, error.message);
+  const scheduler = new Scheduler({
+    clock,
+    maxConcurrent: config.maxThreads,
+    ...(endAt !== undefined ? { spreadMs: 0 } : {}),
+    onSkipped: (name) => {
+      obs?.runSkipped(name);
+      logger.warn({ rule: name }, 'run skipped: the previous run of this rule is still going');
+    },
+    onError: (name, err) => logger.error({ rule: name, err: errorMessage(err) }, 'rule run failed'),
+  });
+  const replicas =
+    config.replicas.enabled && endAt === undefined && !opts.debug && mode.leaseStore
+      ? createReplicas(config, {
+          store: mode.leaseStore,
+          logger,
+          busy: (name) => scheduler.stats(name)?.running ?? false,
+          beforeRelease: () => mode.writeback.flush(),
+          events: {
+            acquired: (names, handover) => {
+              obs?.leasesAcquired(names, handover);
+              if (!handover) return;
+              // run them now rather than at this instance's own time for them, and send what
+              // the previous owner left unsent
+              for (const name of names) scheduler.runSoon(name);
+              void flush();
+            },
+            lost: (names) => obs?.leasesLost(names),
+          },
+        })
+      : undefined;
   const pipeline = createAlertPipeline({
     renderJinja: createJinjaRenderer(),
     clock,
@@ -175,26 +208,16 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
       obs?.alertFailed(rule, alerter, reason);
       selfAlert?.alerterOutcome(alerter, { ok: false, retryable, reason });
     },
+    ...(replicas ? { holds: replicas.holds } : {}),
   });
   const engine: EngineDeps = {
     clock,
     logger,
-    stores: mode.stores,
-    sink: pipeline,
+    stores: replicas ? replicas.stores(mode.stores) : mode.stores,
+    sink: replicas ? replicas.sink(pipeline) : pipeline,
     search: (rt) => ports.get(rt.rule.name)!,
     globals: { runEveryMs: config.runEveryMs, oldQueryLimitMs: config.oldQueryLimitMs },
   };
-
-  const scheduler = new Scheduler({
-    clock,
-    maxConcurrent: config.maxThreads,
-    ...(endAt !== undefined ? { spreadMs: 0 } : {}),
-    onSkipped: (name) => {
-      obs?.runSkipped(name);
-      logger.warn({ rule: name }, 'run skipped: the previous run of this rule is still going');
-    },
-    onError: (name, err) => logger.error({ rule: name, err: errorMessage(err) }, 'rule run failed'),
-  });
 
   /** Schedules a rule; a rule of the same name is replaced, keeping its state when its logic is unchanged. */
   const installRule = async (rule: CompiledRule) => {
@@ -207,24 +230,25 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
     const warnings = await mode.setupWarnings(rule);
     for (const w of warnings) logger.warn({ rule: rule.name }, w);
     obs?.ruleLoaded({ name: rule.name, file: rule.file, type: rule.definition.common.type, warnings });
-    scheduler.add(
-      createRuleJob(rt, {
-        clock,
-        engine: { ...engine, logger: logger.child({ rule: rt.rule.name }) },
-        endAt,
-        ...(opts.progress ? { progress: opts.progress } : {}),
-        onRun: (name, report, at, ms) => {
-          obs?.runFinished(name, report, at, ms);
-          selfAlert?.ruleRun(name, report.error?.message);
-        },
-      }),
-    );
+    const job = createRuleJob(rt, {
+      clock,
+      engine: { ...engine, logger: logger.child({ rule: rt.rule.name }) },
+      endAt,
+      ...(opts.progress ? { progress: opts.progress } : {}),
+      onRun: (name, report, at, ms) => {
+        obs?.runFinished(name, report, at, ms);
+        selfAlert?.ruleRun(name, report.error?.message);
+      },
+    });
+    scheduler.add(replicas ? replicas.job(job, rt) : job);
+    replicas?.setRules(rules);
   };
   const removeRule = (name: string) => {
     scheduler.remove(name);
     rules.delete(name);
     ports.delete(name);
     obs?.ruleRemoved(name);
+    replicas?.setRules(rules);
   };
   // where the rules came from, so that a relative rules_folder resolved elsewhere shows
   const ruleFileCount =
@@ -236,19 +260,23 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
   for (const { file, error } of loaded.errors) if (file) obs?.loadFailed(file, error.message);
 
   const lifetime = new AbortController();
-  const flush = async (signal: AbortSignal = lifetime.signal) => {
-    try {
-      await pipeline.flushDue(rules, signal);
-    } catch (err) {
-      logger.error({ err: errorMessage(err) }, 'sending pending alerts failed');
-    }
-  };
+  // one flush at a time: replicas also flush when they take rules over
+  let flushing = Promise.resolve();
+  const flush = (signal: AbortSignal = lifetime.signal) =>
+    (flushing = flushing.then(async () => {
+      try {
+        await pipeline.flushDue(replicas ? replicas.owned(rules) : rules, signal);
+      } catch (err) {
+        logger.error({ err: errorMessage(err) }, 'sending pending alerts failed');
+      }
+    }));
   const timers: { flush?: Timer; reload?: Timer } = {};
   let stopped = false;
   let markFinished: () => void = () => {};
   const finished = new Promise<void>((resolve) => (markFinished = resolve));
 
   const start = async () => {
+    await replicas?.start(); // claims this instance's share of the rules
     await flush(); // alerts left unsent by a previous process
     scheduler.start();
     if (endAt === undefined) selfAlert?.start();
@@ -265,6 +293,7 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
       scheduleFlush();
     }
     if (obs) {
+      if (replicas) obs.replicas = () => replicasView(replicas.coordinator);
       obs.nextRun = (name) => scheduler.stats(name)?.nextRun;
       obs.queued = () => pipeline.queued();
       obs.phase = 'running';
@@ -346,6 +375,7 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
     if (obs) obs.phase = 'stopping';
     timers.flush?.cancel();
     timers.reload?.cancel();
+    replicas?.pause();
     // one deadline for the whole shutdown, in real time whatever the clock
     const deadline = performance.now() + drainMs;
     const left = () => Math.max(0, deadline - performance.now());
@@ -360,6 +390,8 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
         logger.warn({ err: errorMessage(err) }, 'could not refresh the writeback indices'),
       );
     await selfAlert?.stop(left());
+    // hand the rules over at once rather than letting the leases expire
+    await replicas?.leave(AbortSignal.timeout(Math.max(2000, Math.ceil(left()))));
     lifetime.abort();
     await mode.close();
     for (const u of pipeline.undelivered())
@@ -376,6 +408,7 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
     loaded,
     scheduler,
     pipeline,
+    replicas,
     silences: mode.stores.silences,
     manualSilences: mode.manualSilences,
     history: mode.history,

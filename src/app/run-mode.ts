@@ -18,8 +18,10 @@ import { createMemorySearchPort, type MemoryDocument } from '../query/memory/mem
 import type { SearchPort } from '../query/search-port.ts';
 import { debugStores } from '../state/debug-stores.ts';
 import { createEsHistory } from '../state/es-history.ts';
+import { createEsLeaseStore } from '../state/es-lease-store.ts';
 import { createEsWriteback } from '../state/es-writeback.ts';
 import type { HistoryReader } from '../state/history.ts';
+import type { LeaseStore } from '../state/lease-store.ts';
 import { createMemoryHistory } from '../state/memory-history.ts';
 import { createMemoryWriteback, type MemoryWriteback } from '../state/memory-writeback.ts';
 import { type SilenceStore, type Stores, type WritebackStore, writebackStores } from '../state/writeback.ts';
@@ -50,6 +52,8 @@ export interface RunMode {
   offline: boolean;
   /** The writeback backend (Elasticsearch or memory). */
   writeback: WritebackStore;
+  /** Where replicas coordinate (beside the writeback indices); absent offline. */
+  leaseStore: LeaseStore | undefined;
   /** What runs read and write: the writeback's stores, or --debug's mix. */
   stores: Stores;
   /** The writeback read back for people (the console). */
@@ -124,6 +128,7 @@ export async function createRunMode(
     endAt,
     offline: Boolean(offline),
     writeback,
+    leaseStore: mainConn ? createEsLeaseStore(mainConn.client, config.writebackIndex) : undefined,
     stores,
     history: memory ? createMemoryHistory(memory) : createEsHistory(mainConn!.client, config.writebackIndex),
     manualSilences: o.debug ? stores.silences : manualSilences,

@@ -13,6 +13,7 @@ import { silenceRule } from '../app/silence.ts';
 import { processEnv } from '../config/process-env.ts';
 import { EsalertError, errorMessage } from '../errors/esalert-error.ts';
 import { createIndexCommand } from './create-index.ts';
+import { statusCommand } from './status.ts';
 import { BackfillProgress, progressLine } from './progress.ts';
 import { testRuleCommand } from './test-rule.ts';
 import { silenceCommand } from './silence.ts';
@@ -239,6 +240,7 @@ program
   );
 
 createIndexCommand(program, env, fail);
+statusCommand(program, env, fail);
 testRuleCommand(program, env, fail);
 validateCommand(program, env, fail);
 silenceCommand(program, env, fail);

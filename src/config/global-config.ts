@@ -99,6 +99,18 @@ const globalSchema = z
       })
       .strict()
       .default({ attempts: 4, delay: 2000, max_delay: 60_000 }),
+    replicas: z
+      .object({
+        enabled: z.boolean().default(true),
+        lease: duration.default(15_000),
+        renew: duration.default(5000),
+        member_id: z.string().min(1).optional(),
+      })
+      .strict()
+      .refine((r) => r.renew > 0 && r.lease >= 3 * r.renew, {
+        error: 'lease must be at least three times renew (e.g. lease: {seconds: 15}, renew: {seconds: 5})',
+      })
+      .default({ enabled: true, lease: 15_000, renew: 5000 }),
     http_auth: httpAuthOption,
     console: consoleSchema,
   })
@@ -158,6 +170,8 @@ export interface GlobalConfig {
   timezone: string;
   /** Delivery retries (esalert): attempts per pass, first backoff, longest wait. */
   alertRetry: { attempts: number; baseDelayMs: number; maxDelayMs: number };
+  /** Replicas sharing the rules through the writeback (docs/replicas.md). */
+  replicas: { enabled: boolean; leaseMs: number; renewMs: number; memberId: string | undefined };
   /** Who may use the console's API (http_auth); undefined: read-only for everyone. */
   httpAuth: HttpAuthConfig | undefined;
   /** How the console shows things (console). */
@@ -175,6 +189,7 @@ export const GLOBAL_ONLY_KEYS = new Set([
   'writeback_alias',
   'alert_time_limit',
   'alert_retry',
+  'replicas',
   'old_query_limit',
   'max_scrolling_count',
   'max_aggregation',
@@ -318,6 +333,12 @@ export function parseGlobalConfig(
       attempts: c.alert_retry.attempts,
       baseDelayMs: c.alert_retry.delay,
       maxDelayMs: c.alert_retry.max_delay,
+    },
+    replicas: {
+      enabled: c.replicas.enabled,
+      leaseMs: c.replicas.lease,
+      renewMs: c.replicas.renew,
+      memberId: c.replicas.member_id,
     },
     httpAuth: httpAuthConfig(c.http_auth),
     console: consoleConfig(c.console),

@@ -33,6 +33,9 @@ export interface SearchHitResult<T> {
   _source?: T;
   fields?: Record<string, unknown>;
   sort?: unknown[];
+  /** With seq_no_primary_term: true (optimistic concurrency). */
+  _seq_no?: number;
+  _primary_term?: number;
 }
 
 export interface SearchResult<T = Doc> {
@@ -54,6 +57,8 @@ export interface WriteResult {
   _id: string;
   result?: string;
   _version?: number;
+  _seq_no?: number;
+  _primary_term?: number;
 }
 
 export interface GetResult<T> {
@@ -61,12 +66,24 @@ export interface GetResult<T> {
   _id: string;
   found: boolean;
   _source?: T;
+  _seq_no?: number;
+  _primary_term?: number;
 }
 
 export interface BulkResult {
   took?: number;
   errors: boolean;
-  items: Record<string, { _index?: string; _id?: string; status: number; error?: unknown }>[];
+  items: Record<
+    string,
+    {
+      _index?: string;
+      _id?: string;
+      status: number;
+      error?: unknown;
+      _seq_no?: number;
+      _primary_term?: number;
+    }
+  >[];
 }
 
 /** Parameters that travel in the query string, per API; every other parameter is the body's. */
@@ -153,6 +170,11 @@ export interface EsClient {
   update(params: Params, options?: CallOptions): Promise<WriteResult>;
   delete(params: Params, options?: CallOptions): Promise<WriteResult>;
   get<T = Doc>(params: Params, options?: CallOptions): Promise<GetResult<T>>;
+  /** Several documents of one index by id, in real time (as get). */
+  mget<T = Doc>(
+    params: { index: string; ids: string[] },
+    options?: CallOptions,
+  ): Promise<{ docs: GetResult<T>[] }>;
   openPointInTime(
     params: { index: string; keep_alive: string; ignore_unavailable?: boolean },
     options?: CallOptions,
@@ -298,6 +320,12 @@ export function createEsClient(transport: EsTransport, dialect: ServerDialect): 
       const { querystring } = split(params, GET_QS, ['index', 'id']);
       return call<GetResult<T>>(
         { method: 'GET', path: path(String(params.index), '_doc', String(params.id)), querystring },
+        o,
+      );
+    },
+    async mget<T>(params: { index: string; ids: string[] }, o?: CallOptions) {
+      return call<{ docs: GetResult<T>[] }>(
+        { method: 'POST', path: path(params.index, '_mget'), body: { ids: params.ids } },
         o,
       );
     },

@@ -4,7 +4,7 @@
  * takes them again, each once, before the process exits 0. Alerts still unsent when
  * --deliver-timeout ends are listed, stay unsent in the writeback index, and the exit code is 2.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { crashloopRule } from '../support/rules.ts';
 import { esHostPort, testEs, uniqueName } from './helpers.ts';
 import { runCli } from './support/cli.ts';
@@ -18,7 +18,9 @@ const tooFast = {
   body: { errcode: 130101, errmsg: 'send too fast, exceed 20 times per minute' },
 };
 
-describe('a one-shot run and a rate-limited DingTalk robot', () => {
+// What is tested is delivery at the robot's pace (two real 60 s retry-afters), the same on every
+// server: it runs against one.
+describe.skipIf(inject('server') !== 'es8')('a one-shot run and a rate-limited DingTalk robot', () => {
   const hooks = testEsHooks();
   let receiver: Receiver;
   let ws: Workspace;

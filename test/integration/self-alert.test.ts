@@ -13,7 +13,7 @@ import { systemClock } from '../../src/model/clock.ts';
 import type { EsConnection } from '../../src/query/es-client.ts';
 import { connectTestEs, esHostPort, uniqueName } from './helpers.ts';
 import { type Receiver, startReceiver } from './support/http-receiver.ts';
-import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.ts';
+import { startClosableProxy, type ClosableProxy } from './support/closable-proxy.ts';
 import { makeWorkspace, type Workspace } from './support/workspace.ts';
 
 const silent = pino({ level: 'silent' });
@@ -39,7 +39,7 @@ describe('self_alert end to end', () => {
   let es: EsConnection;
   let self: Receiver;
   let hook: Receiver;
-  let proxy: TcpProxy;
+  let proxy: ClosableProxy;
   let ws: Workspace;
   let app: App | undefined;
   let wb: string;
@@ -69,7 +69,7 @@ describe('self_alert end to end', () => {
     self = await startReceiver({ status: 200, body: 'ok' });
     hook = await startReceiver({ status: 200, body: 'ok' });
     const { es_host, es_port } = esHostPort();
-    proxy = await startTcpProxy(es_host, es_port);
+    proxy = await startClosableProxy(es_host, es_port);
     wb = uniqueName('esalert_self');
     index = uniqueName('self-events');
     await es.client.indices.create({ index, mappings: { properties: { '@timestamp': { type: 'date' } } } });

@@ -129,10 +129,12 @@ export function createConsoleSource(app: ConsoleAppView, deps: ConsoleSourceDeps
         const rows = [...app.rules.values()]
           .map((rt) => ruleRow(rt, obs.status(rt.rule.name), silences.get(rt.rule.name) ?? []))
           .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+        const snapshot = obs.snapshot();
         return {
           rules: rows,
-          loadErrors: obs.snapshot().loadErrors.map(loadError),
+          loadErrors: snapshot.loadErrors.map(loadError),
           generatedAt: toIso(clock.now()),
+          ...(snapshot.replicas ? { replicas: snapshot.replicas } : {}),
         };
       }),
 

@@ -1,49 +1,60 @@
-/** A TCP proxy on 127.0.0.1 that can be shut (connections refused, open ones cut) and opened again on the same port. */
-import { createServer, type Server, type Socket, connect } from 'node:net';
+/**
+ * A TCP proxy on 127.0.0.1 in front of a server, which a test can cut off: while paused, open
+ * connections stall and new ones are held unanswered (a network partition, not a refusal); on
+ * resume the stalled connections are dropped and new ones go through again.
+ */
+import { createConnection, createServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 
 export interface TcpProxy {
   port: number;
-  /** Stops listening and cuts every open connection: the target looks down. */
-  shut(): Promise<void>;
-  /** Listens again on the same port. */
-  open(): Promise<void>;
+  pause(): void;
+  resume(): void;
   close(): Promise<void>;
 }
 
-export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
-  const sockets = new Set<Socket>();
-  let server: Server | undefined;
-  let port = 0;
-  const listen = async () => {
-    const s = createServer((client) => {
-      const upstream = connect(targetPort, targetHost);
-      sockets.add(client);
-      sockets.add(upstream);
-      const drop = () => {
-        client.destroy();
-        upstream.destroy();
-        sockets.delete(client);
-        sockets.delete(upstream);
-      };
-      client.on('error', drop).on('close', drop);
-      upstream.on('error', drop).on('close', drop);
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve, reject) => {
-      s.once('error', reject);
-      s.listen(port, '127.0.0.1', () => resolve());
-    });
-    port = (s.address() as AddressInfo).port;
-    server = s;
+export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+  let paused = false;
+  const open = new Set<Socket>();
+  const held = new Set<Socket>();
+  const track = (s: Socket) => {
+    open.add(s);
+    s.on('close', () => open.delete(s));
+    s.on('error', () => s.destroy());
   };
-  const shut = async () => {
-    const s = server;
-    server = undefined;
-    for (const sock of sockets) sock.destroy();
-    sockets.clear();
-    if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
+  const forward = (client: Socket) => {
+    const upstream = createConnection(target);
+    track(upstream);
+    client.pipe(upstream);
+    upstream.pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
   };
-  await listen();
-  return { port, shut, open: listen, close: shut };
+  const server = createServer((client) => {
+    track(client);
+    if (paused) {
+      client.pause();
+      held.add(client);
+      return;
+    }
+    forward(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    pause() {
+      paused = true;
+      for (const s of open) s.pause();
+    },
+    resume() {
+      paused = false;
+      for (const s of [...open]) s.destroy();
+      held.clear();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of open) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }

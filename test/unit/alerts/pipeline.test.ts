@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { AlertContent, Alerter, SendOutcome } from '../../../src/alerters/alerter.ts';
 import { recordingAlerter } from '../../../src/app/dry-run.ts';
 import { createAlertPipeline, type PipelineDeps } from '../../../src/alerts/pipeline.ts';
+import { UNDELIVERED_LISTED } from '../../../src/alerts/fan-out.ts';
 import type { MatchOutcome } from '../../../src/engine/run-report.ts';
 import { createRuntimeRule, type RuntimeRule } from '../../../src/engine/runtime-rule.ts';
 import { FakeClock } from '../../../src/model/clock.ts';
@@ -198,6 +199,25 @@ describe('record, fan-out and mark sent', () => {
       ...doc.esalert_attempts!.map((a) => [a.alerter, a.ok, a.at]),
       ['1:flaky', true, toIso(T0 + 2 * MINUTE)],
     ]);
+  });
+
+  it('the list of undelivered alerts keeps the newest UNDELIVERED_LISTED; the writeback keeps them all unsent', async () => {
+    const refused: SendOutcome = { ok: false, retryable: false, reason: 'HTTP 400' };
+    const refusing = scripted(
+      'refusing',
+      Array.from({ length: UNDELIVERED_LISTED + 5 }, () => refused),
+      [],
+    );
+    const { run, store, pipeline } = setup({ alerters: () => [refusing] });
+    const rt = rule({ realert: { minutes: 0 } });
+    const pods = Array.from({ length: UNDELIVERED_LISTED + 5 }, (_, i) => `p${i}`);
+    await run(
+      rt,
+      pods.map((p) => match(p)),
+    );
+    expect(await pipeline.settle(60_000)).toBe(true);
+    expect([...store.alerts.values()].filter((d) => d.alert_sent === false)).toHaveLength(pods.length);
+    expect(pipeline.undelivered()).toHaveLength(UNDELIVERED_LISTED);
   });
 
   it('with the alert log down, the alert is sent all the same and recorded by the next flush', async () => {

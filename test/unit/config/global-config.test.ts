@@ -53,8 +53,26 @@ describe('config.yaml', () => {
     [minimal.replace('es_host: es\n', ''), /es_host is required/],
     [minimal + 'max_threads: -2\n', /max_threads must be greater than 0/],
     [minimal + 'timezone: Mars/Olympus\n', /timezone must be an IANA time zone name/],
+    [
+      minimal + 'replicas: {lease: {seconds: 10}, renew: {seconds: 5}}\n',
+      /config\.yaml:6:\d+: replicas: lease must be at least three times renew/,
+    ],
   ])('rejects a bad value with the line and the fix (%#)', (text, want) => {
     expect(() => load(text)).toThrow(want);
+  });
+
+  it('replicas share the rules by default: lease 15 s, renewed every 5 s', () => {
+    expect(load(minimal).replicas).toEqual({
+      enabled: true,
+      leaseMs: 15_000,
+      renewMs: 5000,
+      memberId: undefined,
+    });
+    const c = load(
+      minimal + 'replicas: {enabled: false, lease: {seconds: 30}, renew: {seconds: 10}, member_id: pod-a}\n',
+    );
+    expect(c.replicas).toEqual({ enabled: false, leaseMs: 30_000, renewMs: 10_000, memberId: 'pod-a' });
+    expect(c.warnings).toEqual([]);
   });
 
   it('sets aside, with a warning, a setting ElastAlert 2 reads only when it uses it', () => {

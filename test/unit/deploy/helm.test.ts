@@ -191,21 +191,26 @@ describe.skipIf(unavailable !== undefined)('deploy/helm/esalert', () => {
     });
   });
 
-  it("defaults: one esalert, stopped before its successor starts, with the image's config.yaml and example rules", async () => {
+  it("defaults: two esalerts sharing the rules, rolling updates, with the image's config.yaml and example rules", async () => {
     const manifests = await render({});
     const deployment = getManifest(manifests, 'Deployment');
-    expect((deployment.spec as Obj).replicas).toBe(1);
-    expect((deployment.spec as Obj).strategy).toEqual({ type: 'Recreate' });
+    expect((deployment.spec as Obj).replicas).toBe(2);
+    expect((deployment.spec as Obj).strategy).toEqual({ type: 'RollingUpdate' });
+    expect(podOf(deployment).affinity).toHaveProperty('podAntiAffinity');
     expect(containerOf(deployment).args).toEqual(image.cmd);
     expect(containerOf(deployment).image).toBe('esalert:0.1.0');
     expectConfigMounts(deployment, image, { config: undefined, rules: undefined });
-    expect(manifests.map((m) => m.doc.kind).sort()).toEqual(['Deployment', 'Service', 'ServiceAccount']);
+    expect(manifests.map((m) => m.doc.kind).sort()).toEqual([
+      'Deployment',
+      'PodDisruptionBudget',
+      'Service',
+      'ServiceAccount',
+    ]);
     expect((getManifest(manifests, 'Service').metadata as Obj).annotations).toEqual({
       'prometheus.io/scrape': 'true',
       'prometheus.io/port': String(image.expose[0]),
       'prometheus.io/path': '/metrics',
     });
-    expect(podOf(deployment).affinity).toBeUndefined();
   });
 
   it('existing ConfigMaps and Secrets: mounted and named, and the chart makes none of its own', async () => {
@@ -352,7 +357,9 @@ describe.skipIf(unavailable !== undefined)('deploy/helm/esalert', () => {
     expect((hard.affinity as Obj).podAntiAffinity).toHaveProperty(
       'requiredDuringSchedulingIgnoredDuringExecution',
     );
-    // one replica keeps Recreate, and an explicit strategy wins
+    // one replica is Recreate, and an explicit strategy wins
+    const one = getManifest(await render({ replicaCount: 1 }), 'Deployment');
+    expect((one.spec as Obj).strategy).toEqual({ type: 'Recreate' });
     expect(
       findManifest(await render({ podDisruptionBudget: { enabled: false } }), 'PodDisruptionBudget'),
     ).toBeUndefined();

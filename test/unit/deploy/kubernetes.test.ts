@@ -106,9 +106,20 @@ describe('deploy/kubernetes', () => {
     expectWiring(manifests);
   });
 
-  it('runs one esalert, non-root on a read-only root file system, probed on the image port', () => {
-    expect((deployment.spec as Obj).replicas).toBe(1);
-    expect((deployment.spec as Obj).strategy).toEqual({ type: 'Recreate' });
+  it('runs two esalerts that share the rules, non-root on a read-only root file system, probed on the image port', () => {
+    expect((deployment.spec as Obj).replicas).toBe(2);
+    expect((deployment.spec as Obj).strategy).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
+    });
+    const selector = (deployment.spec as Obj).selector as Obj;
+    const pod = ((deployment.spec as Obj).template as Obj).spec as Obj;
+    const term = (
+      ((pod.affinity as Obj).podAntiAffinity as Obj).preferredDuringSchedulingIgnoredDuringExecution as Obj[]
+    )[0]!;
+    expect((term.podAffinityTerm as Obj).labelSelector).toEqual(selector);
+    const pdb = find('PodDisruptionBudget');
+    expect(pdb.spec).toEqual({ maxUnavailable: 1, selector });
     expectHardenedPod(deployment, image);
     expect(container.args).toEqual(image.cmd);
     const annotations = (find('Service').metadata as Obj).annotations;
