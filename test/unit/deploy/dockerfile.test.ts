@@ -75,6 +75,10 @@ describe('Dockerfile', () => {
     expect(image.env.NODE_ENV).toBe('production');
   });
 
+  it("bounds V8's young generation (docs/deploy.md, Memory)", () => {
+    expect(image.env.NODE_OPTIONS).toMatch(/(^| )--max-semi-space-size=\d+( |$)/);
+  });
+
   it('runs as an unprivileged user, by number (so Kubernetes can check runAsNonRoot)', () => {
     const [uid, gid] = (image.user ?? '').split(':');
     expect(uid).toMatch(/^\d+$/);
