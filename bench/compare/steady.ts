@@ -29,6 +29,7 @@ import { type FeederStats, startFeeder } from './feeder.ts';
 import { type Measurement, runMeasured } from './measure.ts';
 import { machineInfo } from './report.ts';
 import { steadyRules, writeRules } from './rules.ts';
+import { buildEsalert, imageNodeOptions } from './esalert-build.ts';
 import { esalertLogErrors, exportCommit, workingTree } from './run-esalert.ts';
 import { ea2LogErrors } from './run-ea2.ts';
 
@@ -100,7 +101,15 @@ interface PhaseOptions {
   rate: number;
   historyMs: number;
   esalertDir: string;
+  /** The compiled CLI (esalert-build.ts). */
+  esalertMain: string;
   esalertVersion: string;
+}
+
+/** esalert's environment: the image's NODE_OPTIONS (V8 heap flags), as the container runs it. */
+function esalertEnv(sourceDir: string): NodeJS.ProcessEnv {
+  const nodeOptions = imageNodeOptions(join(sourceDir, 'Dockerfile'));
+  return { ...engineEnv(), ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) };
 }
 
 async function runPhase(o: PhaseOptions): Promise<SteadyRun> {
@@ -151,21 +160,14 @@ async function runPhase(o: PhaseOptions): Promise<SteadyRun> {
       version = `${ea2.version} (Python ${ea2.pythonVersion})`;
     } else {
       cmd = process.execPath;
-      args = [
-        join(o.esalertDir, 'src', 'cli', 'main.ts'),
-        'run',
-        '--config',
-        config,
-        '--verbose',
-        '--pin-rules',
-      ];
+      args = [o.esalertMain, 'run', '--config', config, '--verbose', '--pin-rules'];
       version = o.esalertVersion;
     }
     log(`${o.engine}: running ${o.rules} rules for ${o.durationMs / MIN} min through ${proxy.url}`);
     const before = loadavg()[0]!;
     const measurement = await runMeasured(cmd, args, {
       cwd: workDir,
-      env: engineEnv(),
+      env: o.engine === 'esalert' ? esalertEnv(o.esalertDir) : engineEnv(),
       logFile,
       stopAfterMs: o.durationMs,
     });
@@ -292,6 +294,7 @@ export function renderSteadyReport(
     `- date: ${new Date().toISOString()}`,
     `- machine: ${machineInfo()}`,
     `- ${runs.map((r) => `${TITLE[r.engine]} ${r.version}`).join('; ')}; Node ${process.version}; ${setup.esVersion} (single node, 127.0.0.1)`,
+    `- esalert compiled to JavaScript (as in the image) and started with the image's NODE_OPTIONS: \`${imageNodeOptions() ?? 'none'}\``,
     `- ${setup.rules} rules (the comparison rule set's types and modes, cycled; the rules that would read most of the stream narrowed to Warning events), \`run_every\` 1 min, \`buffer_time\` 15 min, \`max_threads\` 10, \`misfire_grace_time\` default (5 s)`,
     `- events: the corpus generator's scenarios in real time, ${setup.rate} documents/s on average, @timestamp = now; the ${setup.historyMinutes} minutes before the start loaded at once; indices emptied between the engines`,
     `- each engine ran alone for ${setup.minutes} min (then SIGINT), through its own counting proxy, with its own writeback index; measurement: ${runs[0]?.measurement.method ?? ''}`,
@@ -389,6 +392,7 @@ async function main(): Promise<void> {
     writeRules(rulesDir, steadyRules(rules));
     const ref = args['esalert-ref'];
     const source = ref ? exportCommit(ref, join(workDir, 'esalert-src')) : workingTree();
+    const esalertMain = buildEsalert(source.dir, join(workDir, 'esalert-dist'));
     const runs: SteadyRun[] = [];
     try {
       for (const engine of engines) {
@@ -403,6 +407,7 @@ async function main(): Promise<void> {
           rate,
           historyMs: historyMinutes * MIN,
           esalertDir: source.dir,
+          esalertMain,
           esalertVersion: source.version,
         });
         writeFileSync(join(workDir, `${engine}-run.json`), JSON.stringify(run));
