@@ -8,13 +8,13 @@
 #   /etc/esalert/rules/        rule files (the example rules until you mount yours)
 #   /etc/esalert/modules/      custom alerters, rule types and enhancements (TypeScript or JavaScript)
 #   /app                       esalert itself; /app/rules and /app/examples serve `esalert demo`
-# Port 9090: /healthz (liveness), /readyz (readiness), /metrics (Prometheus).
+# Port 9090: /healthz (liveness), /readyz (readiness), /metrics (Prometheus), the console (/) and its API.
 
 FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json tsconfig.web.json ./
 COPY src ./src
 RUN npm run build
 

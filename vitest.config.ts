@@ -42,6 +42,15 @@ export default defineConfig({
     ...(parallel > 0 ? { maxWorkers: parallel } : {}),
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], sequence: { groupOrder: 0 } } },
+      // PyYAML from PyPI (network on the first run only): ElastAlert 2's YAML reader, compared
+      {
+        test: {
+          name: 'pyyaml',
+          include: ['test/pyyaml/**/*.test.ts'],
+          testTimeout: 120_000,
+          sequence: { groupOrder: 0 },
+        },
+      },
       ...servers.map((id, i) => integration(id, i + 1)),
     ],
   },

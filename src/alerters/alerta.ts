@@ -142,16 +142,15 @@ const readAlertaReply = statusHints(
 
 export const alertaAlerter: AlerterDefinition = {
   name: 'alerta',
+  aliases: ['elastalert.alerters.alerta.AlertaAlerter'],
   summary: 'Alerta alerts via its /alert API (ElastAlert 2 alerta_*).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {
     const o = readOptions(schema, options);
     const target = checkUrl('alerta_api_url', o.alerta_api_url, 'http://alerta.example:8080/api/alert');
-    const t = transport({
-      timeoutS: o.alerta_request_timeout,
-      proxy: o.alerta_proxy,
-      proxyOption: 'alerta_proxy',
-      ignoreSslErrors: o.alerta_api_skip_ssl,
+    const t = transport(o, 'alerta', deps, {
+      timeout: 'alerta_request_timeout',
+      ignore_ssl_errors: 'alerta_api_skip_ssl',
     });
     const spec = {
       service: 'Alerta',

@@ -14,7 +14,7 @@ import { OptionProblem } from './alerter.ts';
 import { channelAlerter } from './channel-alerter.ts';
 import { readOptions } from './options.ts';
 import { postJson, sendEach, statusHints } from './send-request.ts';
-import { caCerts, checkUrl, seconds, transport } from './transport.ts';
+import { basicAuth, caCerts, checkUrl, seconds, transport } from './transport.ts';
 import { urlDigest, urlSecrets } from './url-secrets.ts';
 
 /** A label or annotation: a Jinja template, or {field: <match field>}. */
@@ -139,20 +139,12 @@ export const alertmanagerAlerter: AlerterDefinition = {
         `${checkUrl('alertmanager_hosts', h, 'http://alertmanager:9093').replace(/\/+$/, '')}/api/${version}/alerts`,
     );
     const build = createAlertmanagerPayload(o);
-    const t = transport({
-      timeoutS: o.alertmanager_timeout,
-      proxy: o.alertmanager_proxy,
-      proxyOption: 'alertmanager_proxy',
-      caCerts: o.alertmanager_ca_certs,
-      ignoreSslErrors: o.alertmanager_ignore_ssl_errors,
-    });
+    const t = transport(o, 'alertmanager', deps);
     const login = o.alertmanager_basic_auth_login;
-    const basic = login
-      ? Buffer.from(`${login}:${o.alertmanager_basic_auth_password ?? ''}`).toString('base64')
-      : undefined;
+    const basic = login ? basicAuth(login, o.alertmanager_basic_auth_password ?? '') : undefined;
     const spec = {
       service: 'Alertmanager',
-      http: { ...t.http, headers: basic ? { Authorization: `Basic ${basic}` } : undefined },
+      http: { ...t.http, headers: basic ? { Authorization: basic.header } : undefined },
       read: statusHints({
         400: 'Alertmanager refused the alert (label names must match [a-zA-Z_][a-zA-Z0-9_]*)',
         401: 'check alertmanager_basic_auth_login and alertmanager_basic_auth_password',
@@ -170,7 +162,12 @@ export const alertmanagerAlerter: AlerterDefinition = {
       service: 'Alertmanager',
       channel: `alertmanager:${urlDigest(urls.join('\n'))}`,
       info: { type: 'alertmanager' },
-      secrets: [o.alertmanager_basic_auth_password, basic, ...urls.flatMap(urlSecrets), ...t.secrets],
+      secrets: [
+        o.alertmanager_basic_auth_password,
+        ...(basic?.secrets ?? []),
+        ...urls.flatMap(urlSecrets),
+        ...t.secrets,
+      ],
       logger: deps.logger,
       send: (content, signal) => {
         const payload = build(content);

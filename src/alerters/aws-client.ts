@@ -11,9 +11,10 @@ import {
   resolveAwsSettings,
 } from '../config/aws-credentials.ts';
 import type { EnvLookup } from '../config/interpolate.ts';
-import { redactText } from '../util/redact.ts';
-import type { SendOutcome } from './alerter.ts';
-import { guarded, type HttpResult, httpSend, retryAfterMs } from './http.ts';
+import type { Doc } from '../model/lookup.ts';
+import type { AlerterDeps, SendOutcome } from './alerter.ts';
+import { type HttpResult, retryAfterMs } from './http.ts';
+import { failed, isSuccess, type ReplyReader, sendRequest } from './send-request.ts';
 import { signAwsV4 } from './signing.ts';
 
 export interface AwsClientOptions {
@@ -53,6 +54,7 @@ export interface AwsClient {
   secrets(): string[];
   /** Where calls go, for info() and logs (no secrets in it). */
   endpoint(): string;
+  /** One signed call and what its reply means; network failures throw (channelAlerter catches them). */
   call(c: AwsCall, signal: AbortSignal, what: string): Promise<SendOutcome>;
 }
 
@@ -129,25 +131,45 @@ function hint(code: string | undefined, o: AwsClientOptions, source: string): st
   }
 }
 
-/** An AWS reply as an outcome. */
-export function awsOutcome(
-  where: string,
-  result: HttpResult,
-  o: AwsClientOptions,
-  source: string,
-): SendOutcome {
-  if (result.status >= 200 && result.status < 300) return { ok: true };
-  const { code, message } = awsError(result);
-  const retryable =
-    result.status === 429 || result.status >= 500 || (code !== undefined && RETRYABLE_CODES.has(code));
-  const after = retryAfterMs(result.headers);
-  const detail = [code, message].filter(Boolean).join(': ') || result.body.slice(0, 300);
-  return {
-    ok: false,
-    retryable,
-    ...(after !== undefined ? { retryAfterMs: after } : {}),
-    reason: `${where} answered HTTP ${result.status}${detail ? `: ${detail}` : ''}${hint(code, o, source)}`,
+/** Reads AWS replies: 2xx is sent; an error reply is classified by its code, with what to fix. */
+export function awsReply(where: string, o: AwsClientOptions, source: string): ReplyReader {
+  return (r) => {
+    if (isSuccess(r.status)) return { ok: true };
+    const { code, message } = awsError(r);
+    const retryable =
+      r.status === 429 || r.status >= 500 || (code !== undefined && RETRYABLE_CODES.has(code));
+    const detail = [code, message].filter(Boolean).join(': ') || r.body.slice(0, 300);
+    return failed(
+      retryable,
+      `${where} answered HTTP ${r.status}${detail ? `: ${detail}` : ''}${hint(code, o, source)}`,
+      retryAfterMs(r.headers),
+    );
   };
+}
+
+/**
+ * The client of an alerter with ElastAlert 2's `<prefix>_aws_access_key_id`,
+ * `<prefix>_aws_secret_access_key` and `<prefix>_aws_profile` options and a `<prefix>_timeout`.
+ */
+export function awsClientFor(
+  options: object,
+  prefix: string,
+  deps: Pick<AlerterDeps, 'env'>,
+  target: Pick<AwsClientOptions, 'service' | 'signingName' | 'region' | 'endpoint'>,
+): AwsClient {
+  const o = options as Doc;
+  const n = optionNames(prefix);
+  const text = (key: string) => (typeof o[key] === 'string' ? (o[key] as string) : undefined);
+  const timeout = o[`${prefix}_timeout`];
+  return createAwsClient({
+    prefix,
+    ...target,
+    accessKeyId: text(n.keyId),
+    secretAccessKey: text(n.secret),
+    profile: text(n.profile),
+    timeoutMs: (typeof timeout === 'number' ? timeout : 10) * 1000,
+    env: deps.env,
+  });
 }
 
 export function createAwsClient(o: AwsClientOptions): AwsClient {
@@ -183,32 +205,29 @@ export function createAwsClient(o: AwsClientOptions): AwsClient {
   return {
     secrets,
     endpoint: () => endpointFor(regionOf(settings)),
-    call: (c, signal, what) =>
-      guarded(async () => {
-        try {
-          settings = resolve();
-        } catch (err) {
-          if (!(err instanceof AwsCredentialsError)) throw err;
-          return {
-            ok: false,
-            retryable: false,
-            reason: `${what}: ${err.message} (${names.keyId}, ${names.secret}, ${names.profile})`,
-          };
-        }
-        const region = regionOf(settings);
-        const url = new URL(c.url ?? endpointFor(region));
-        const headers = signAwsV4(
-          { method: 'POST', url, headers: { 'content-type': c.contentType, ...c.headers }, body: c.body },
-          { credentials: settings.credentials, region, service: o.signingName, now: new Date() },
+    call: (c, signal, what) => {
+      try {
+        settings = resolve();
+      } catch (err) {
+        if (!(err instanceof AwsCredentialsError)) throw err;
+        return Promise.resolve(
+          failed(false, `${what}: ${err.message} (${names.keyId}, ${names.secret}, ${names.profile})`),
         );
-        const where = `${what} (${url.host}, ${region})`;
-        const result = await httpSend(
-          url.toString(),
-          c.body,
-          { method: 'POST', headers, timeoutMs: o.timeoutMs },
-          signal,
-        );
-        return awsOutcome(where, result, o, settings.source);
-      }).then((out) => (out.ok ? out : { ...out, reason: redactText(out.reason, secrets()) })),
+      }
+      const region = regionOf(settings);
+      const url = new URL(c.url ?? endpointFor(region));
+      const headers = signAwsV4(
+        { method: 'POST', url, headers: { 'content-type': c.contentType, ...c.headers }, body: c.body },
+        { credentials: settings.credentials, region, service: o.signingName, now: new Date() },
+      );
+      const where = `${what} (${url.host}, ${region})`;
+      const http = { method: 'POST' as const, headers, timeoutMs: o.timeoutMs };
+      return sendRequest(
+        url.toString(),
+        c.body,
+        { service: where, http, read: awsReply(where, o, settings.source) },
+        signal,
+      );
+    },
   };
 }

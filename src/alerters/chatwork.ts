@@ -50,6 +50,7 @@ const readChatworkReply = firstOf(
 
 export const chatworkAlerter: AlerterDefinition = {
   name: 'chatwork',
+  aliases: ['elastalert.alerters.chatwork.ChatworkAlerter'],
   summary: 'Chatwork room messages with an API token (ElastAlert 2 chatwork_*).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {
@@ -60,13 +61,7 @@ export const chatworkAlerter: AlerterDefinition = {
       '',
     );
     const target = `${base}/rooms/${encodeURIComponent(room)}/messages`;
-    const t = transport({
-      timeoutS: o.chatwork_timeout,
-      proxy: o.chatwork_proxy,
-      proxyOption: 'chatwork_proxy',
-      proxyLogin: o.chatwork_proxy_login,
-      proxyPass: o.chatwork_proxy_pass,
-    });
+    const t = transport(o, 'chatwork', deps);
     const spec = {
       service: 'Chatwork',
       http: {

@@ -16,7 +16,7 @@ import type { AlerterDefinition, SendOutcome } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';
 import { formatCommandArg, shellQuote } from './command-args.ts';
 import { readOptions } from './options.ts';
-import { timeoutOption } from './vendor-http.ts';
+import { seconds } from './transport.ts';
 
 const schema = z.object({
   command: z.union([z.string().min(1), z.array(z.union([z.string(), z.number()]).transform(String)).min(1)], {
@@ -26,7 +26,7 @@ const schema = z.object({
   pipe_alert_text: z.boolean().default(false),
   fail_on_non_zero_exit: z.boolean().default(false),
   new_style_string_format: z.boolean().default(false),
-  command_timeout: timeoutOption(60),
+  command_timeout: seconds(60),
 });
 
 /** Output kept per stream; the rest is read and dropped. */

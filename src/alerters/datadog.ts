@@ -52,16 +52,13 @@ const readDatadogReply = firstOf(
 
 export const datadogAlerter: AlerterDefinition = {
   name: 'datadog',
+  aliases: ['elastalert.alerters.datadog.DatadogAlerter'],
   summary: 'Datadog events via the v1 Events API (ElastAlert 2 datadog_*).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {
     const o = readOptions(schema, options);
     const target = checkUrl('datadog_api_url', o.datadog_api_url, 'https://api.datadoghq.com/api/v1/events');
-    const t = transport({
-      timeoutS: o.datadog_timeout,
-      proxy: o.datadog_proxy,
-      proxyOption: 'datadog_proxy',
-    });
+    const t = transport(o, 'datadog', deps);
     const spec = {
       service: 'Datadog',
       http: {

@@ -4,6 +4,7 @@ import type { AlerterDefinition } from './alerter.ts';
 
 export const debugAlerter: AlerterDefinition = {
   name: 'debug',
+  aliases: ['elastalert.alerters.debug.DebugAlerter'],
   summary: 'Writes alerts to the log instead of sending them.',
   optionNames: [],
   create(options, deps) {

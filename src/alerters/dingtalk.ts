@@ -6,13 +6,15 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import type { Doc } from '../model/lookup.ts';
-import { redactText } from '../util/redact.ts';
-import type { AlertContent, AlerterDefinition, SendOutcome } from './alerter.ts';
+import type { AlertContent, AlerterDefinition } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';
-import { guarded, type HttpOptions, httpSend } from './http.ts';
+import { channelAlerter } from './channel-alerter.ts';
+import { idOrUrl } from './id-or-url.ts';
 import { readOptions } from './options.ts';
-import { type ErrcodeMeaning, robotOutcome } from './robot-reply.ts';
+import { type ErrcodeMeaning, robotReply } from './robot-reply.ts';
+import { postJson } from './send-request.ts';
 import { truncateUtf8 } from './text-limits.ts';
+import { seconds, transport } from './transport.ts';
 import { displayUrl, urlDigest, urlSecrets } from './url-secrets.ts';
 
 /** DingTalk documents no size for custom robots; its newer robot API caps messages at 15000 bytes. */
@@ -40,7 +42,7 @@ const schema = z.object({
   dingtalk_at_user_ids: idList.default([]),
   dingtalk_at_all: z.boolean().default(false),
   dingtalk_keywords: idList.default([]),
-  dingtalk_timeout: z.number().positive({ error: 'must be a number of seconds greater than 0' }).default(10),
+  dingtalk_timeout: seconds(10),
 });
 type DingTalkOptions = z.output<typeof schema>;
 
@@ -88,33 +90,9 @@ function webhookUrl(o: DingTalkOptions): string {
       "is required: the robot's access token (or set dingtalk_webhook to its full URL)",
     );
   }
-  const option = o.dingtalk_webhook !== undefined ? 'dingtalk_webhook' : 'dingtalk_access_token';
   // A full URL is accepted in either option, a bare token too.
-  const url = /^https?:\/\//i.test(given) ? given : `${API}${encodeURIComponent(given)}`;
-  try {
-    new URL(url);
-  } catch {
-    throw new OptionProblem(
-      option,
-      `must be the robot's URL (https://oapi.dingtalk.com/robot/send?access_token=...) or its access token`,
-    );
-  }
-  return url;
-}
-
-function proxyUrl(o: DingTalkOptions): string | undefined {
-  if (!o.dingtalk_proxy) return undefined;
-  let u: URL;
-  try {
-    u = new URL(o.dingtalk_proxy);
-  } catch {
-    throw new OptionProblem('dingtalk_proxy', 'must be a URL such as http://proxy.example:3128');
-  }
-  if (o.dingtalk_proxy_login) {
-    u.username = encodeURIComponent(o.dingtalk_proxy_login);
-    u.password = encodeURIComponent(o.dingtalk_proxy_pass ?? '');
-  }
-  return u.toString();
+  const option = o.dingtalk_webhook !== undefined ? 'dingtalk_webhook' : 'dingtalk_access_token';
+  return idOrUrl(option, given, API, "the robot's access token");
 }
 
 /** The DingTalk request body for an alert. */
@@ -171,45 +149,34 @@ export const dingtalkAlerter: AlerterDefinition = {
   create(options, deps) {
     const o = readOptions(schema, options);
     const base = webhookUrl(o);
-    const proxy = proxyUrl(o);
-    const secrets = [
-      ...[o.dingtalk_access_token, o.dingtalk_sign, o.dingtalk_proxy_pass].filter(
-        (s): s is string => !!s && s.length >= 4,
-      ),
-      ...urlSecrets(base),
-    ];
-    const http: HttpOptions = {
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json;charset=utf-8' },
-      timeoutMs: o.dingtalk_timeout * 1000,
-      ...(proxy ? { proxy } : {}),
-    };
+    const t = transport(o, 'dingtalk', deps);
     const channel = `dingtalk:${urlDigest(base)}`;
-    const hide = (outcome: SendOutcome): SendOutcome =>
-      outcome.ok ? outcome : { ...outcome, reason: redactText(outcome.reason, secrets) };
-    return {
-      type: 'dingtalk',
-      channel,
-      ratePerMinute: 20,
-      info: () => ({ type: 'dingtalk', dingtalk_webhook_url: displayUrl(base) }),
-      secrets: () => [...secrets],
-      send: (content, signal) =>
-        guarded(async () => {
-          const payload = dingtalkPayload(o, content);
-          if (o.dingtalk_keywords.length) {
-            const text = sentText(payload);
-            if (!o.dingtalk_keywords.some((k) => text.includes(k))) {
-              deps.logger.warn(
-                { channel, keywords: o.dingtalk_keywords },
-                'the DingTalk message contains none of dingtalk_keywords; a robot with keyword security rejects it (errcode 310000)',
-              );
-            }
-          }
-          const url = signedUrl(base, o.dingtalk_sign);
-          const result = await httpSend(url, JSON.stringify(payload), http, signal);
-          const outcome = robotOutcome(url, result, { service: 'DingTalk', codes: ERRCODES });
-          if (outcome.ok) deps.logger.debug({ channel }, 'sent to DingTalk');
-          return outcome;
-        }).then(hide),
+    const spec = {
+      service: 'DingTalk',
+      http: { ...t.http, headers: { Accept: 'application/json;charset=utf-8' } },
+      read: robotReply({ service: 'DingTalk', codes: ERRCODES }),
     };
+    return channelAlerter({
+      type: 'dingtalk',
+      service: 'DingTalk',
+      channel,
+      info: { type: 'dingtalk', dingtalk_webhook_url: displayUrl(base) },
+      secrets: [o.dingtalk_access_token, o.dingtalk_sign, ...urlSecrets(base), ...t.secrets],
+      logger: deps.logger,
+      ratePerMinute: 20,
+      send: (content, signal) => {
+        const payload = dingtalkPayload(o, content);
+        if (o.dingtalk_keywords.length) {
+          const text = sentText(payload);
+          if (!o.dingtalk_keywords.some((k) => text.includes(k))) {
+            deps.logger.warn(
+              { channel, keywords: o.dingtalk_keywords },
+              'the DingTalk message contains none of dingtalk_keywords; a robot with keyword security rejects it (errcode 310000)',
+            );
+          }
+        }
+        return postJson(signedUrl(base, o.dingtalk_sign), payload, spec, signal);
+      },
+    });
   },
 };

@@ -78,6 +78,7 @@ function readDiscordReply(r: Reply): SendOutcome | undefined {
 
 export const discordAlerter: AlerterDefinition = {
   name: 'discord',
+  aliases: ['elastalert.alerters.discord.DiscordAlerter'],
   summary: 'Discord webhooks: the title as content, the match texts in an embed (ElastAlert 2 discord_*).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {
@@ -87,13 +88,7 @@ export const discordAlerter: AlerterDefinition = {
       o.discord_webhook_url,
       'https://discord.com/api/webhooks/<id>/<token>',
     );
-    const t = transport({
-      timeoutS: o.discord_timeout,
-      proxy: o.discord_proxy,
-      proxyOption: 'discord_proxy',
-      proxyLogin: o.discord_proxy_login,
-      proxyPass: o.discord_proxy_password,
-    });
+    const t = transport(o, 'discord', deps, { proxy_pass: 'discord_proxy_password' });
     const spec = { service: 'Discord', http: t.http, read: readDiscordReply };
     return channelAlerter({
       type: 'discord',

@@ -6,7 +6,6 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
-import { parse as parseYaml } from 'yaml';
 import { stringList } from '../config/fields.ts';
 import { errorMessage } from '../errors/esalert-error.ts';
 import type { Match } from '../model/match.ts';
@@ -16,6 +15,7 @@ import type { AlertContent, AlerterDefinition, SendOutcome } from './alerter.ts'
 import { OptionProblem } from './alerter.ts';
 import { readOptions } from './options.ts';
 import { type EmailMessage, type SmtpSettings, smtpOutcome, smtpSend } from './smtp-send.ts';
+import { parseYaml } from '../config/yaml-source.ts';
 
 const schema = z.object({
   email: stringList,
@@ -97,7 +97,8 @@ function readAuthFile(ruleDir: string, file: string): { user: string; pass: stri
   const path = resolvePath(ruleDir, file);
   let doc: unknown;
   try {
-    doc = parseYaml(readFileOption('smtp_auth_file', path).toString('utf8'));
+    // read as ElastAlert 2 reads it (PyYAML)
+    doc = parseYaml(path, readFileOption('smtp_auth_file', path).toString('utf8')).value;
   } catch (err) {
     if (err instanceof OptionProblem) throw err;
     throw new OptionProblem('smtp_auth_file', `${path} is not valid YAML`);
@@ -132,6 +133,7 @@ export function emailMessage(o: EmailOptions, content: AlertContent): EmailMessa
 
 export const emailAlerter: AlerterDefinition = {
   name: 'email',
+  aliases: ['elastalert.alerters.email.EmailAlerter'],
   summary: 'Email over SMTP (STARTTLS when offered, or SSL), as ElastAlert 2 builds it.',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {

@@ -4,9 +4,11 @@
  */
 import { z } from 'zod';
 import type { AlerterDefinition, SendOutcome } from './alerter.ts';
-import { guarded, httpOutcome, httpSend } from './http.ts';
+import { channelAlerter } from './channel-alerter.ts';
+import { retryAfterMs } from './http.ts';
 import { readOptions } from './options.ts';
-import { basicAuth, hideSecrets, timeoutOption, vendorHttp } from './vendor-http.ts';
+import { failed, isRetryableStatus, isSuccess, postForm, type Reply } from './send-request.ts';
+import { basicAuth, seconds, transport } from './transport.ts';
 
 const phone = z.union([z.string(), z.number()]).transform(String);
 
@@ -17,7 +19,7 @@ const schema = z.object({
   exotel_from_number: phone,
   exotel_message_body: z.string().default(''),
   exotel_api_url: z.string().default('https://api.exotel.com'),
-  exotel_timeout: timeoutOption(10),
+  exotel_timeout: seconds(10),
 });
 
 /** Exotel's error text, from {"RestException": {"Message"}} or the XML form. */
@@ -31,6 +33,17 @@ function exotelMessage(body: string): string {
   return /<Message>([^<]{0,300})<\/Message>/.exec(body)?.[1] ?? body.slice(0, 200);
 }
 
+function readExotelReply(r: Reply): SendOutcome | undefined {
+  if (isSuccess(r.status)) return undefined;
+  const hint =
+    r.status === 401 || r.status === 403 ? ' (check exotel_account_sid and exotel_auth_token)' : '';
+  return failed(
+    isRetryableStatus(r.status),
+    `Exotel answered HTTP ${r.status}: ${exotelMessage(r.body)}${hint}`,
+    retryAfterMs(r.headers),
+  );
+}
+
 export const exotelAlerter: AlerterDefinition = {
   name: 'exotel',
   aliases: ['elastalert.alerters.exotel.ExotelAlerter'],
@@ -40,34 +53,30 @@ export const exotelAlerter: AlerterDefinition = {
     const o = readOptions(schema, options);
     const url = `${o.exotel_api_url.replace(/\/+$/, '')}/v1/Accounts/${encodeURIComponent(o.exotel_account_sid)}/Sms/send.json`;
     const auth = basicAuth(o.exotel_account_sid, o.exotel_auth_token);
-    const http = vendorHttp({ body: 'form', authorization: auth.header, timeoutSeconds: o.exotel_timeout });
-    return {
+    const t = transport(o, 'exotel', deps);
+    const spec = {
+      service: 'Exotel',
+      http: { ...t.http, headers: { Accept: 'application/json', Authorization: auth.header } },
+      read: readExotelReply,
+    };
+    return channelAlerter({
       type: 'exotel',
+      service: 'Exotel',
       channel: `exotel:${o.exotel_account_sid}:${o.exotel_to_number}`,
-      info: () => ({ type: 'exotel', exotel_account: o.exotel_account_sid }),
-      secrets: () => [...auth.secrets],
+      info: { type: 'exotel', exotel_account: o.exotel_account_sid },
+      secrets: auth.secrets,
+      logger: deps.logger,
       send: (content, signal) =>
-        guarded(async (): Promise<SendOutcome> => {
-          const form = new URLSearchParams({
+        postForm(
+          url,
+          {
             From: o.exotel_from_number,
             To: o.exotel_to_number,
             Body: content.ruleName + o.exotel_message_body,
-          });
-          const result = await httpSend(url, form.toString(), http, signal);
-          const outcome = httpOutcome(url, result);
-          if (outcome.ok) {
-            deps.logger.info('trigger sent to Exotel');
-            return outcome;
-          }
-          const hint =
-            result.status === 401 || result.status === 403
-              ? ' (check exotel_account_sid and exotel_auth_token)'
-              : '';
-          return {
-            ...outcome,
-            reason: `Exotel answered HTTP ${result.status}: ${exotelMessage(result.body)}${hint}`,
-          };
-        }).then(hideSecrets(auth.secrets)),
-    };
+          },
+          spec,
+          signal,
+        ),
+    });
   },
 };

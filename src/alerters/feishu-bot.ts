@@ -7,8 +7,9 @@
 import { createHmac } from 'node:crypto';
 import type { Doc } from '../model/lookup.ts';
 import type { SendOutcome } from './alerter.ts';
-import { type HttpOptions, httpSend } from './http.ts';
-import { type ErrcodeMeaning, robotOutcome } from './robot-reply.ts';
+import type { HttpOptions, HttpResult } from './http.ts';
+import { type ErrcodeMeaning, robotReply } from './robot-reply.ts';
+import { postJson, readReply, type ReplyReader } from './send-request.ts';
 import { truncateUtf8, utf8Bytes } from './text-limits.ts';
 
 export const FEISHU_HOOK_API = 'https://open.feishu.cn/open-apis/bot/v2/hook/';
@@ -76,52 +77,78 @@ export function feishuBotPayload(m: FeishuMessage, secret?: string, nowMs = Date
   return { ...signature(), ...body(m, text) };
 }
 
-const CODES: Record<number, ErrcodeMeaning> = {
-  11232: {
-    retryable: true,
-    retryAfterMs: 60_000,
-    explain: 'frequency limited: a bot takes at most 100 messages a minute and 5 a second',
-  },
-  19001: {
-    retryable: false,
-    explain: "the webhook token is invalid: check the bot's webhook URL or id (was the bot removed?)",
-  },
-  19021: {
-    retryable: false,
-    explain:
-      "signature check failed: the secret must be the bot's signing secret, and this host's clock must be right (the timestamp may be at most an hour off)",
-  },
-  19022: { retryable: false, explain: "this host's IP is not in the bot's IP allowlist" },
-  19024: {
-    retryable: false,
-    explain: "the message contains none of the bot's custom keywords: put one in the title or the text",
-  },
-  9499: {
-    retryable: false,
-    explain:
-      'bad request: Feishu could not read the message (msg_type and content, or a card, are malformed)',
-  },
+/** Who posts to a bot, for reasons and hints: the service, its URL option, its signing-secret option. */
+export interface FeishuBotSender {
+  service: string;
+  /** The option that names the bot ("feishu_webhook", "lark_bot_id"). */
+  option: string;
+  /** The option holding the signing secret; absent when the alerter cannot sign (ElastAlert 2's lark). */
+  secretOption?: string;
+}
+
+const FEISHU: FeishuBotSender = {
+  service: 'Feishu',
+  option: 'feishu_webhook',
+  secretOption: 'feishu_secret',
 };
 
-/** Classifies a bot's reply: HTTP status first, then `code` (or the older `StatusCode`). */
-export function feishuOutcome(url: string, result: Parameters<typeof robotOutcome>[1]): SendOutcome {
-  return robotOutcome(url, result, {
-    service: 'Feishu',
-    codes: CODES,
+const TOO_FAST: ErrcodeMeaning = {
+  retryable: true,
+  retryAfterMs: 60_000,
+  explain: 'sending too fast (frequency limited): a bot takes at most 100 messages a minute and 5 a second',
+};
+
+function codes(s: FeishuBotSender): Record<number, ErrcodeMeaning> {
+  return {
+    11232: TOO_FAST,
+    99991400: { retryable: true, explain: 'sending too fast (request trigger frequency limit)' },
+    19001: {
+      retryable: false,
+      explain: `the webhook token is invalid: check ${s.option} (was the bot removed?)`,
+    },
+    19021: {
+      retryable: false,
+      explain: s.secretOption
+        ? `signature check failed: ${s.secretOption} must be the bot's signing secret, and this host's clock must be right (the timestamp may be at most an hour off)`
+        : `the bot verifies signatures and ${s.option} comes with no signing secret: turn the bot's signature verification off, or send through the feishu alerter with feishu_secret`,
+    },
+    19022: { retryable: false, explain: "this host's IP is not in the bot's IP allowlist" },
+    19024: {
+      retryable: false,
+      explain: "the message contains none of the bot's custom keywords: put one in the title or the text",
+    },
+    9499: {
+      retryable: false,
+      explain:
+        'bad request: the bot could not read the message (msg_type and content, or a card, are malformed, or the body is over 20 KB)',
+    },
+  };
+}
+
+/** Reads a bot's replies: HTTP status first, then `code` (or the older `StatusCode`). */
+export function feishuReply(sender: FeishuBotSender = FEISHU): ReplyReader {
+  return robotReply({
+    service: sender.service,
+    codes: codes(sender),
     codeFields: ['code', 'StatusCode'],
     messageFields: ['msg', 'StatusMessage'],
     // 9499 also comes back for rate limiting, with "frequency limited" in msg
-    classify: (_code, message) => (/frequency limit/i.test(message) ? CODES[11232] : undefined),
+    classify: (_code, message) => (/frequency limit/i.test(message) ? TOO_FAST : undefined),
   });
 }
 
+/** Classifies a bot's reply already received. */
+export function feishuOutcome(url: string, result: HttpResult, sender?: FeishuBotSender): SendOutcome {
+  return readReply(url, result, feishuReply(sender));
+}
+
 /** Posts a body built by feishuBotPayload to a bot webhook and classifies the reply. */
-export async function sendFeishuBot(
+export function sendFeishuBot(
   url: string,
   payload: Doc,
   http: HttpOptions,
   signal: AbortSignal,
+  sender: FeishuBotSender = FEISHU,
 ): Promise<SendOutcome> {
-  const result = await httpSend(url, JSON.stringify(payload), http, signal);
-  return feishuOutcome(url, result);
+  return postJson(url, payload, { service: sender.service, http, read: feishuReply(sender) }, signal);
 }

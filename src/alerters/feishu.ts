@@ -6,13 +6,14 @@
 import { z } from 'zod';
 import { pythonFormat } from '../format/python-format.ts';
 import { type Doc, lookupField, pythonStr } from '../model/lookup.ts';
-import { redactText } from '../util/redact.ts';
 import { localTimeZone, strftime } from '../util/time.ts';
-import type { AlertContent, AlerterDefinition, SendOutcome } from './alerter.ts';
+import type { AlertContent, AlerterDefinition } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';
+import { channelAlerter } from './channel-alerter.ts';
 import { FEISHU_HOOK_API, feishuBotPayload, sendFeishuBot } from './feishu-bot.ts';
-import { guarded, type HttpOptions } from './http.ts';
-import { proxyOption, readOptions } from './options.ts';
+import { idOrUrl } from './id-or-url.ts';
+import { readOptions } from './options.ts';
+import { seconds, transport } from './transport.ts';
 import { displayUrl, urlDigest, urlSecrets } from './url-secrets.ts';
 
 const clock = z.string().regex(/^\d{2}:\d{2}:\d{2}$/, { error: 'must be a time of day written HH:MM:SS' });
@@ -27,12 +28,11 @@ const schema = z.object({
   feishu_card: z.looseObject({}).optional(),
   feishu_skip: z.object({ start: clock, end: clock }).optional(),
   feishu_proxy: z.string().optional(),
-  feishu_timeout: z.number().positive({ error: 'must be a number of seconds greater than 0' }).default(10),
+  feishu_timeout: seconds(10),
 });
 type FeishuOptions = z.output<typeof schema>;
 
 function webhookUrl(o: FeishuOptions): string {
-  const option = o.feishu_webhook !== undefined ? 'feishu_webhook' : 'feishu_bot_id';
   const given = o.feishu_webhook ?? o.feishu_bot_id;
   if (given === undefined) {
     throw new OptionProblem(
@@ -40,13 +40,8 @@ function webhookUrl(o: FeishuOptions): string {
       `is required: the bot's webhook URL (${FEISHU_HOOK_API}<id>), or set feishu_bot_id to the id at its end`,
     );
   }
-  const url = /^https?:\/\//i.test(given) ? given : `${FEISHU_HOOK_API}${encodeURIComponent(given)}`;
-  try {
-    new URL(url);
-  } catch {
-    throw new OptionProblem(option, `must be the bot's webhook URL (${FEISHU_HOOK_API}<id>) or its id`);
-  }
-  return url;
+  const option = o.feishu_webhook !== undefined ? 'feishu_webhook' : 'feishu_bot_id';
+  return idOrUrl(option, given, FEISHU_HOOK_API, "the bot's id");
 }
 
 /** Values a body template can name: the rule's options, then the match's fields (dotted names reach nested ones). */
@@ -103,53 +98,36 @@ export const feishuAlerter: AlerterDefinition = {
   create(options, deps) {
     const o = readOptions(schema, options);
     const url = webhookUrl(o);
-    const proxy = proxyOption(o.feishu_proxy, 'feishu_proxy');
-    const secrets = [
-      ...[o.feishu_bot_id, o.feishu_secret].filter((s): s is string => !!s && s.length >= 4),
-      ...urlSecrets(url),
-      ...(proxy ? urlSecrets(proxy) : []),
-    ];
-    const http: HttpOptions = {
-      headers: { 'Content-Type': 'application/json' },
-      timeoutMs: o.feishu_timeout * 1000,
-      ...(proxy ? { proxy } : {}),
-    };
+    const t = transport(o, 'feishu', deps);
     const channel = `feishu:${urlDigest(url)}`;
-    const hide = (outcome: SendOutcome): SendOutcome =>
-      outcome.ok ? outcome : { ...outcome, reason: redactText(outcome.reason, secrets) };
-    return {
+    return channelAlerter({
       type: 'feishu',
+      service: 'Feishu',
       channel,
+      info: { type: 'feishu', feishu_webhook_url: displayUrl(url) },
+      secrets: [o.feishu_bot_id, o.feishu_secret, ...urlSecrets(url), ...t.secrets],
+      logger: deps.logger,
       ratePerMinute: 100,
       messageLimitBytes: 20 * 1024,
-      info: () => ({ type: 'feishu', feishu_webhook_url: displayUrl(url) }),
-      secrets: () => [...secrets],
-      send: (content, signal) =>
-        guarded(async () => {
-          const now = Date.now();
-          if (inQuietWindow(o.feishu_skip, now)) {
-            deps.logger.info({ channel, skip: o.feishu_skip }, 'not sent to Feishu: inside feishu_skip');
-            return { ok: true };
-          }
-          const text =
-            o.feishu_body !== undefined
-              ? formatFeishuBody(o.feishu_body, templateValues(content, now))
-              : content.body;
-          const card = o.feishu_card ? (fillCard(o.feishu_card, content.matches[0] ?? {}) as Doc) : undefined;
-          const payload = feishuBotPayload(
-            {
-              msgtype: o.feishu_msgtype,
-              title: o.feishu_title ?? content.title,
-              text,
-              ...(card ? { card } : {}),
-            },
-            o.feishu_secret,
-            now,
-          );
-          const outcome = await sendFeishuBot(url, payload, http, signal);
-          if (outcome.ok) deps.logger.debug({ channel }, 'sent to Feishu');
-          return outcome;
-        }).then(hide),
-    };
+      send: (content, signal) => {
+        const now = Date.now();
+        if (inQuietWindow(o.feishu_skip, now)) {
+          deps.logger.info({ channel, skip: o.feishu_skip }, 'not sent to Feishu: inside feishu_skip');
+          return Promise.resolve({ ok: true });
+        }
+        const text =
+          o.feishu_body !== undefined
+            ? formatFeishuBody(o.feishu_body, templateValues(content, now))
+            : content.body;
+        const card = o.feishu_card ? (fillCard(o.feishu_card, content.matches[0] ?? {}) as Doc) : undefined;
+        const message = {
+          msgtype: o.feishu_msgtype,
+          title: o.feishu_title ?? content.title,
+          text,
+          ...(card ? { card } : {}),
+        };
+        return sendFeishuBot(url, feishuBotPayload(message, o.feishu_secret, now), t.http, signal);
+      },
+    });
   },
 };

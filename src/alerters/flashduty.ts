@@ -67,6 +67,7 @@ function readFlashdutyReply(r: Reply): SendOutcome | undefined {
 
 export const flashdutyAlerter: AlerterDefinition = {
   name: 'flashduty',
+  aliases: ['elastalert.alerters.flashduty.FlashdutyAlerter'],
   summary: 'Flashduty standard alert events (ElastAlert 2 flashduty_*).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {
@@ -82,11 +83,7 @@ export const flashdutyAlerter: AlerterDefinition = {
         'must be a URL such as https://api.flashcat.cloud/event/push/alert/standard',
       );
     }
-    const t = transport({
-      timeoutS: o.flashduty_timeout,
-      proxy: o.flashduty_proxy,
-      proxyOption: 'flashduty_proxy',
-    });
+    const t = transport(o, 'flashduty', deps);
     const spec = { service: 'Flashduty', http: t.http, read: readFlashdutyReply };
     return channelAlerter({
       type: 'flashduty',

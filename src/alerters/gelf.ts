@@ -9,14 +9,15 @@ import { z } from 'zod';
 import type { Match } from '../model/match.ts';
 import { lookupField, type Doc } from '../model/lookup.ts';
 import { pythonJsonDumps } from '../format/python-json.ts';
-import { redactText } from '../util/redact.ts';
 import type { AlerterDefinition, SendOutcome } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';
 import { type GelfCompression, gelfDatagrams, sendGelfUdp } from './gelf-udp.ts';
-import { guarded, httpOutcome, httpSend } from './http.ts';
+import { channelAlerter } from './channel-alerter.ts';
+import { failureOutcome } from './http.ts';
 import { readOptions } from './options.ts';
-import { rulePath, timeoutOption, vendorHttp } from './vendor-http.ts';
-import { tcpOutcome, withTcpSession } from './tcp-session.ts';
+import { postJson } from './send-request.ts';
+import { caCerts, seconds, transport } from './transport.ts';
+import { withTcpSession } from './tcp-session.ts';
 import { displayUrl, urlSecrets } from './url-secrets.ts';
 
 const fieldRef = z.union([z.string(), z.object({ field: z.string() }).transform((f) => f.field)]);
@@ -38,9 +39,9 @@ const schema = z.object({
     ])
     .default(5),
   gelf_http_headers: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).default({}),
-  gelf_ca_cert: z.union([z.string(), z.boolean()]).optional(),
+  gelf_ca_cert: caCerts,
   gelf_http_ignore_ssl_errors: z.boolean().default(false),
-  gelf_timeout: timeoutOption(30),
+  gelf_timeout: seconds(30),
   gelf_udp_compression: z.enum(['gzip', 'zlib', 'none']).default('gzip'),
 });
 
@@ -78,31 +79,23 @@ export const gelfAlerter: AlerterDefinition = {
         o.gelf_host ? 'gelf_port' : 'gelf_host',
         `gelf_host and gelf_port are required with gelf_type ${o.gelf_type}`,
       );
-    const ca = typeof o.gelf_ca_cert === 'string' ? rulePath(deps.ruleDir, o.gelf_ca_cert) : undefined;
-    const timeoutMs = o.gelf_timeout * 1000;
+    const t = transport(o, 'gelf', deps, {
+      ca_certs: 'gelf_ca_cert',
+      ignore_ssl_errors: 'gelf_http_ignore_ssl_errors',
+    });
+    const ca = typeof t.http.caCerts === 'string' ? t.http.caCerts : undefined;
+    const timeoutMs = t.http.timeoutMs;
     const headerSecrets = Object.entries(o.gelf_http_headers)
       .filter(([k, v]) => SECRET_HEADER.test(k) && v.length >= 4)
       .flatMap(([, v]) => [v, ...v.split(/\s+/).filter((p) => p.length >= 8)]);
-    const secrets = [...new Set([...headerSecrets, ...(o.gelf_endpoint ? urlSecrets(o.gelf_endpoint) : [])])];
-    const hide = (out: SendOutcome): SendOutcome =>
-      out.ok ? out : { ...out, reason: redactText(out.reason, secrets) };
     const target =
       o.gelf_type === 'http'
         ? displayUrl(o.gelf_endpoint!)
         : `${o.gelf_type}://${o.gelf_host}:${o.gelf_port}`;
-
-    const sendHttp = (json: string, signal: AbortSignal) =>
-      guarded(async () => {
-        const url = o.gelf_endpoint!;
-        const http = vendorHttp({
-          body: 'json',
-          headers: o.gelf_http_headers,
-          timeoutSeconds: o.gelf_timeout,
-          ...(o.gelf_ca_cert !== undefined ? { caCerts: ca ?? o.gelf_ca_cert } : {}),
-          ignoreSslErrors: o.gelf_http_ignore_ssl_errors,
-        });
-        return httpOutcome(url, await httpSend(url, json, http, signal));
-      });
+    const spec = {
+      service: 'GELF',
+      http: { ...t.http, headers: { Accept: 'application/json', ...o.gelf_http_headers } },
+    };
     const sendTcp = async (json: string, signal: AbortSignal): Promise<SendOutcome> => {
       let tls: { ca?: Buffer } | undefined;
       if (o.gelf_ca_cert !== undefined && o.gelf_ca_cert !== false) {
@@ -125,7 +118,7 @@ export const gelfAlerter: AlerterDefinition = {
         );
         return { ok: true };
       } catch (err) {
-        return tcpOutcome(err);
+        return failureOutcome(err);
       }
     };
     const sendUdp = async (json: string, signal: AbortSignal): Promise<SendOutcome> => {
@@ -139,26 +132,23 @@ export const gelfAlerter: AlerterDefinition = {
         );
         return { ok: true };
       } catch (err) {
-        return tcpOutcome(err);
+        return failureOutcome(err);
       }
     };
 
-    return {
+    return channelAlerter({
       type: 'gelf',
+      service: `GELF (${o.gelf_type.toUpperCase()})`,
       channel: `gelf:${target}`,
-      info: () => ({ type: 'gelf', gelf_type: o.gelf_type }),
-      secrets: () => [...secrets],
-      async send(content, signal) {
-        const json = JSON.stringify(gelfMessage(o, content.ruleName, content.matches));
-        const out =
-          o.gelf_type === 'http'
-            ? await sendHttp(json, signal)
-            : o.gelf_type === 'tcp'
-              ? await sendTcp(json, signal)
-              : await sendUdp(json, signal);
-        if (out.ok) deps.logger.info({ target }, `GELF message sent via ${o.gelf_type.toUpperCase()}`);
-        return hide(out);
+      info: { type: 'gelf', gelf_type: o.gelf_type },
+      secrets: [...headerSecrets, ...(o.gelf_endpoint ? urlSecrets(o.gelf_endpoint) : [])],
+      logger: deps.logger,
+      send: (content, signal) => {
+        const json = gelfMessage(o, content.ruleName, content.matches);
+        if (o.gelf_type === 'http') return postJson(o.gelf_endpoint!, json, spec, signal);
+        const text = JSON.stringify(json);
+        return o.gelf_type === 'tcp' ? sendTcp(text, signal) : sendUdp(text, signal);
       },
-    };
+    });
   },
 };

@@ -19,6 +19,7 @@ const schema = z.object({
 
 export const gitterAlerter: AlerterDefinition = {
   name: 'gitter',
+  aliases: ['elastalert.alerters.gitter.GitterAlerter'],
   summary: 'Gitter activity webhooks (ElastAlert 2 gitter_*).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {
@@ -28,7 +29,7 @@ export const gitterAlerter: AlerterDefinition = {
       o.gitter_webhook_url,
       'https://webhooks.gitter.im/e/<token>',
     );
-    const t = transport({ timeoutS: o.gitter_timeout, proxy: o.gitter_proxy, proxyOption: 'gitter_proxy' });
+    const t = transport(o, 'gitter', deps);
     const spec = {
       service: 'Gitter',
       http: t.http,

@@ -68,6 +68,7 @@ const readGoogleReply = statusHints(
 
 export const googleChatAlerter: AlerterDefinition = {
   name: 'googlechat',
+  aliases: ['elastalert.alerters.googlechat.GoogleChatAlerter'],
   summary: 'Google Chat incoming webhooks, text or card (ElastAlert 2 googlechat_*).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {
@@ -79,11 +80,7 @@ export const googleChatAlerter: AlerterDefinition = {
         'https://chat.googleapis.com/v1/spaces/<space>/messages?key=...&token=...',
       ),
     );
-    const t = transport({
-      timeoutS: o.googlechat_timeout,
-      proxy: o.googlechat_proxy,
-      proxyOption: 'googlechat_proxy',
-    });
+    const t = transport(o, 'googlechat', deps);
     const spec = { service: 'Google Chat', http: t.http, read: readGoogleReply };
     return channelAlerter({
       type: 'googlechat',

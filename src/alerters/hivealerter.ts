@@ -10,9 +10,10 @@ import type { Match } from '../model/match.ts';
 import { type Doc, lookupField, pythonStr } from '../model/lookup.ts';
 import type { AlertContent, AlerterDefinition } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';
-import { guarded, httpOutcome, httpSend } from './http.ts';
+import { channelAlerter } from './channel-alerter.ts';
 import { readOptions } from './options.ts';
-import { hideSecrets, proxyUrl, timeoutOption, vendorHttp } from './vendor-http.ts';
+import { failed, postJson, statusHints } from './send-request.ts';
+import { seconds, transport } from './transport.ts';
 
 const schema = z.object({
   hive_connection: z.looseObject({
@@ -24,7 +25,7 @@ const schema = z.object({
   }),
   hive_alert_config: z.looseObject({}),
   hive_observable_data_mapping: z.array(z.record(z.string(), z.unknown())).default([]),
-  hive_timeout: timeoutOption(10),
+  hive_timeout: seconds(10),
 });
 
 const MISSING = '<MISSING VALUE>';
@@ -140,36 +141,43 @@ export const hivealerterAlerter: AlerterDefinition = {
       );
     }
     const scheme = new URL(url).protocol.replace(':', '');
-    const proxy = proxyUrl(c.hive_proxies[scheme] ?? undefined);
-    const secrets = c.hive_apikey.length >= 4 ? [c.hive_apikey] : [];
-    const http = vendorHttp({
-      body: 'json',
-      authorization: `Bearer ${c.hive_apikey}`,
-      timeoutSeconds: o.hive_timeout,
-      ignoreSslErrors: !c.hive_verify,
-      ...(proxy ? { proxy } : {}),
-    });
-    return {
-      type: 'hivealerter',
-      channel: `hivealerter:${c.hive_host}:${c.hive_port}`,
-      info: () => ({ type: 'hivealerter', hive_host: c.hive_host }),
-      secrets: () => [...secrets],
-      send: (content, signal) =>
-        guarded(async () => {
-          let alert: Doc;
-          try {
-            alert = hiveAlert(o.hive_alert_config, o.hive_observable_data_mapping, content);
-          } catch (err) {
-            if (!(err instanceof FormatError)) throw err;
-            return { ok: false, retryable: false, reason: err.message };
-          }
-          const result = await httpSend(url, JSON.stringify(alert), http, signal);
-          const outcome = httpOutcome(url, result);
-          if (!outcome.ok && (result.status === 401 || result.status === 403))
-            return { ...outcome, reason: `TheHive: ${outcome.reason} (check hive_connection.hive_apikey)` };
-          if (outcome.ok) deps.logger.info('alert sent to TheHive');
-          return outcome.ok ? outcome : { ...outcome, reason: `TheHive: ${outcome.reason}` };
-        }).then(hideSecrets(secrets)),
+    // hive_proxies is a requests proxies mapping (by scheme); certificates are checked only with hive_verify
+    const proxies = 'hive_connection.hive_proxies';
+    const t = transport(
+      {
+        hive_timeout: o.hive_timeout,
+        [proxies]: c.hive_proxies[scheme],
+        hive_ignore_ssl_errors: !c.hive_verify,
+      },
+      'hive',
+      deps,
+      { proxy: proxies },
+    );
+    const spec = {
+      service: 'TheHive',
+      http: { ...t.http, headers: { Accept: 'application/json', Authorization: `Bearer ${c.hive_apikey}` } },
+      read: statusHints({
+        401: 'check hive_connection.hive_apikey',
+        403: 'check hive_connection.hive_apikey',
+      }),
     };
+    return channelAlerter({
+      type: 'hivealerter',
+      service: 'TheHive',
+      channel: `hivealerter:${c.hive_host}:${c.hive_port}`,
+      info: { type: 'hivealerter', hive_host: c.hive_host },
+      secrets: [c.hive_apikey, ...t.secrets],
+      logger: deps.logger,
+      send: (content, signal) => {
+        let alert: Doc;
+        try {
+          alert = hiveAlert(o.hive_alert_config, o.hive_observable_data_mapping, content);
+        } catch (err) {
+          if (!(err instanceof FormatError)) throw err;
+          return Promise.resolve(failed(false, err.message));
+        }
+        return postJson(url, alert, spec, signal);
+      },
+    });
   },
 };

@@ -106,7 +106,15 @@ export async function guarded(fn: () => Promise<SendOutcome>): Promise<SendOutco
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof HttpFailure) return { ok: false, retryable: err.retryable, reason: err.message };
-    return { ok: false, retryable: false, reason: errorMessage(err) };
+    return failureOutcome(err);
   }
+}
+
+/**
+ * A thrown error as an outcome: a network failure (HttpFailure, or a TcpFailure of the socket
+ * alerters) is as retryable as it says; anything else is permanent.
+ */
+export function failureOutcome(err: unknown): SendOutcome {
+  if (err instanceof HttpFailure) return { ok: false, retryable: err.retryable, reason: err.message };
+  return { ok: false, retryable: false, reason: errorMessage(err) };
 }

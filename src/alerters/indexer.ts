@@ -7,7 +7,7 @@
  * and credentials) are not applied to it.
  */
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../config/yaml-source.ts';
 import { z } from 'zod';
 import {
   type EsConnectionKeys,
@@ -18,11 +18,14 @@ import {
 import { errorMessage } from '../errors/esalert-error.ts';
 import type { Match } from '../model/match.ts';
 import { type Doc, lookupField } from '../model/lookup.ts';
+import { redactUrl } from '../util/redact.ts';
 import type { AlerterDefinition, SendOutcome } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';
-import { guarded, HttpFailure, type HttpOptions, type HttpResult, httpOutcome, httpSend } from './http.ts';
+import { channelAlerter } from './channel-alerter.ts';
+import { HttpFailure, httpOutcome } from './http.ts';
 import { readOptions } from './options.ts';
-import { hideSecrets } from './vendor-http.ts';
+import { failed, isSuccess, type Reply, replyObject, sendRequest } from './send-request.ts';
+import { basicAuth } from './transport.ts';
 
 const schema = z.object({
   indexer_alert_config: z.record(z.string(), z.unknown(), {
@@ -144,7 +147,8 @@ export const indexerAlerter: AlerterDefinition = {
       if (o.indexer_connection) data = o.indexer_connection;
       else {
         try {
-          data = (parseYaml(readFileSync(o.indexer_config!, 'utf8')) ?? {}) as Doc;
+          // as ElastAlert 2 reads it (PyYAML)
+          data = (parseYaml(o.indexer_config!, readFileSync(o.indexer_config!, 'utf8')).value ?? {}) as Doc;
         } catch (err) {
           throw new OptionProblem(
             'indexer_config',
@@ -179,28 +183,42 @@ export const indexerAlerter: AlerterDefinition = {
       if (!t) return [];
       const s = connectionSecrets(t.connection);
       const a = t.connection.auth;
-      if (a?.kind === 'basic') s.push(Buffer.from(`${a.username}:${a.password}`).toString('base64'));
-      return s.filter((x) => x.length >= 4);
+      if (a?.kind === 'basic') s.push(...basicAuth(a.username, a.password).secrets);
+      return s;
     };
-    const secrets = () => secretsOf(known);
-    return {
+    const readIndexed = (r: Reply): SendOutcome | undefined => {
+      if (isSuccess(r.status)) return undefined;
+      const e = (replyObject(r)?.error ?? {}) as { type?: string; reason?: string };
+      const hint = r.status === 401 || r.status === 403 ? ` (check the credentials in ${option})` : '';
+      const what = e.type
+        ? `${redactUrl(r.url)} answered HTTP ${r.status}: ${e.type}: ${e.reason ?? ''}`
+        : '';
+      const outcome = httpOutcome(r.url, r);
+      return outcome.ok ? outcome : { ...outcome, reason: `${what || outcome.reason}${hint}` };
+    };
+    return channelAlerter({
       type: 'indexer',
+      service: 'the index',
       channel: `indexer:${known?.connection.nodes[0] ?? o.indexer_config}/${known?.index ?? ''}`,
       info: () => ({ type: 'indexer', ...(known?.index ? { indexer_alerts_name: known.index } : {}) }),
-      secrets,
-      send: (content, signal) =>
-        guarded(async (): Promise<SendOutcome> => {
-          try {
-            known = target();
-          } catch (err) {
-            if (!(err instanceof OptionProblem)) throw err;
-            return { ok: false, retryable: false, reason: `${err.option}: ${err.message}` };
-          }
-          const { connection, index } = known;
-          if (!index) return { ok: false, retryable: false, reason: `${option} needs indexer_alerts_name` };
-          const doc = indexerDocument(o.indexer_alert_config, content.matches[0], content.options);
-          const auth = connection.auth;
-          const http: HttpOptions = {
+      secrets: () => secretsOf(known),
+      logger: deps.logger,
+      send: async (content, signal): Promise<SendOutcome> => {
+        try {
+          known = target();
+        } catch (err) {
+          if (!(err instanceof OptionProblem)) throw err;
+          return failed(false, `${err.option}: ${err.message}`);
+        }
+        const { connection, index } = known;
+        if (!index) return failed(false, `${option} needs indexer_alerts_name`);
+        const doc = JSON.stringify(
+          indexerDocument(o.indexer_alert_config, content.matches[0], content.options),
+        );
+        const auth = connection.auth;
+        const spec = {
+          service: 'Elasticsearch',
+          http: {
             headers: {
               'Content-Type': 'application/json',
               Accept: 'application/json',
@@ -209,50 +227,30 @@ export const indexerAlerter: AlerterDefinition = {
                 : auth?.kind === 'bearer'
                   ? { Authorization: `Bearer ${auth.token}` }
                   : auth?.kind === 'basic'
-                    ? {
-                        Authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`,
-                      }
+                    ? { Authorization: basicAuth(auth.username, auth.password).header }
                     : {}),
             },
             timeoutMs: connection.requestTimeoutMs,
             ...(connection.tls?.caFile ? { caCerts: connection.tls.caFile } : {}),
             ...(connection.tls && !connection.tls.rejectUnauthorized ? { ignoreSslErrors: true } : {}),
-          };
-          let result: HttpResult | undefined;
-          let url = '';
-          let lastFailure: unknown;
-          for (const node of connection.nodes) {
-            url = `${node}/${encodeURIComponent(index)}/_doc?refresh=true`;
-            try {
-              result = await httpSend(url, JSON.stringify(doc), http, signal);
-              break;
-            } catch (err) {
-              lastFailure = err;
-              if (signal.aborted || !(err instanceof HttpFailure)) break;
-            }
-          }
-          if (!result) throw lastFailure;
-          const outcome = httpOutcome(url, result);
-          if (outcome.ok) {
-            deps.logger.info({ index }, 'alert written to the index');
-            return outcome;
-          }
-          let detail = '';
+          },
+          read: readIndexed,
+        };
+        // the nodes in turn until one answers
+        let lastFailure: unknown;
+        for (const node of connection.nodes) {
+          const url = `${node}/${encodeURIComponent(index)}/_doc?refresh=true`;
           try {
-            const e = (JSON.parse(result.body) as { error?: { type?: string; reason?: string } }).error;
-            if (e?.type) detail = `${e.type}: ${e.reason ?? ''}`;
-          } catch {
-            detail = '';
+            const outcome = await sendRequest(url, doc, spec, signal);
+            if (outcome.ok) deps.logger.info({ index }, 'alert written to the index');
+            return outcome;
+          } catch (err) {
+            lastFailure = err;
+            if (signal.aborted || !(err instanceof HttpFailure)) break;
           }
-          const hint =
-            result.status === 401 || result.status === 403 ? ` (check the credentials in ${option})` : '';
-          return {
-            ...outcome,
-            reason: detail
-              ? `${url} answered HTTP ${result.status}: ${detail}${hint}`
-              : `${outcome.reason}${hint}`,
-          };
-        }).then((out) => hideSecrets(secrets())(out)),
-    };
+        }
+        throw lastFailure;
+      },
+    });
   },
 };

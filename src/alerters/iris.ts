@@ -6,11 +6,13 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Match } from '../model/match.ts';
 import { type Doc, lookupField, pythonStr } from '../model/lookup.ts';
+import { redactUrl } from '../util/redact.ts';
 import { strftime } from '../util/time.ts';
 import type { AlertContent, AlerterDefinition, SendOutcome } from './alerter.ts';
-import { guarded, type HttpResult, httpOutcome, httpSend } from './http.ts';
+import { channelAlerter } from './channel-alerter.ts';
 import { readOptions } from './options.ts';
-import { hideSecrets, rulePath, timeoutOption, vendorHttp } from './vendor-http.ts';
+import { exchange, failed, firstOf, isSuccess, jsonSpec, type Reply, statusHints } from './send-request.ts';
+import { caCerts, seconds, transport } from './transport.ts';
 
 const ioc = z.looseObject({
   ioc_value: z.string(),
@@ -24,7 +26,7 @@ const schema = z.object({
   iris_host: z.string({ error: 'is required: the IRIS host, e.g. iris.example.com' }),
   iris_api_token: z.string({ error: 'is required: the API key of the IRIS user' }),
   iris_customer_id: z.int().default(1),
-  iris_ca_cert: z.union([z.string(), z.boolean()]).optional(),
+  iris_ca_cert: caCerts,
   iris_ignore_ssl_errors: z.boolean().default(false),
   iris_description: z.string().optional(),
   iris_overwrite_timestamp: z.boolean().default(false),
@@ -40,7 +42,7 @@ const schema = z.object({
     .record(z.string(), z.union([z.string(), z.object({ field: z.string() }).transform((f) => f.field)]))
     .optional(),
   iris_iocs: z.array(ioc).optional(),
-  iris_timeout: timeoutOption(10),
+  iris_timeout: seconds(10),
 });
 type IrisOptions = z.output<typeof schema>;
 
@@ -91,17 +93,17 @@ export function irisCase(o: IrisOptions, content: AlertContent): Doc {
   };
 }
 
-/** IRIS answers 200 with {"status": "success", "data": ...}; anything else is a failure. */
-function irisOutcome(url: string, r: HttpResult, what: string): SendOutcome {
-  const outcome = httpOutcome(url, r);
-  if (!outcome.ok) {
-    const hint = r.status === 401 || r.status === 403 ? ' (check iris_api_token)' : '';
-    return { ...outcome, reason: `IRIS ${what}: ${outcome.reason}${hint}` };
-  }
-  if (r.status !== 200)
-    return { ok: false, retryable: false, reason: `IRIS ${what}: ${url} answered HTTP ${r.status}, not 200` };
-  return { ok: true };
+/** IRIS answers 200 with {"status": "success", "data": ...}; another 2xx is a failure. */
+function readIrisReply(r: Reply): SendOutcome | undefined {
+  return r.status > 200 && isSuccess(r.status)
+    ? failed(false, `${redactUrl(r.url)} answered HTTP ${r.status}, not 200`)
+    : undefined;
 }
+
+const readIris = firstOf(
+  readIrisReply,
+  statusHints({ 401: 'check iris_api_token', 403: 'check iris_api_token' }),
+);
 
 export const irisAlerter: AlerterDefinition = {
   name: 'iris',
@@ -114,62 +116,52 @@ export const irisAlerter: AlerterDefinition = {
     const base = /^https?:\/\//i.test(o.iris_host)
       ? o.iris_host.replace(/\/+$/, '')
       : `https://${o.iris_host}`;
-    const ca = typeof o.iris_ca_cert === 'string' ? rulePath(deps.ruleDir, o.iris_ca_cert) : undefined;
-    const secrets = o.iris_api_token.length >= 4 ? [o.iris_api_token] : [];
-    const http = vendorHttp({
-      body: 'json',
-      authorization: `Bearer ${o.iris_api_token}`,
-      timeoutSeconds: o.iris_timeout,
-      ignoreSslErrors: o.iris_ignore_ssl_errors,
-      ...(o.iris_ca_cert !== undefined ? { caCerts: ca ?? o.iris_ca_cert } : {}),
-    });
-    const post = async (path: string, body: Doc, signal: AbortSignal) => {
-      const url = `${base}${path}`;
-      return { url, result: await httpSend(url, JSON.stringify(body), http, signal) };
+    const t = transport(o, 'iris', deps, { ca_certs: 'iris_ca_cert' });
+    const http = {
+      ...t.http,
+      headers: { Accept: 'application/json', Authorization: `Bearer ${o.iris_api_token}` },
     };
-    return {
+    /** One call: what its reply means ("IRIS case: ..."), and the reply. */
+    const post = (path: string, what: string, body: Doc, signal: AbortSignal) =>
+      exchange(
+        `${base}${path}`,
+        JSON.stringify(body),
+        jsonSpec({ service: `IRIS ${what}`, http, read: readIris }),
+        signal,
+      );
+    return channelAlerter({
       type: 'iris',
+      service: 'IRIS',
       channel: `iris:${base}`,
-      info: () => ({ type: 'IrisAlerter', iris_api_endpoint: base }),
-      secrets: () => [...secrets],
-      send: (content, signal) =>
-        guarded(async (): Promise<SendOutcome> => {
-          if (o.iris_type === 'alert') {
-            const { url, result } = await post('/alerts/add', irisAlert(o, content), signal);
-            const outcome = irisOutcome(url, result, 'alert');
-            if (outcome.ok) deps.logger.info('alert sent to IRIS');
-            return outcome;
-          }
-          const { url, result } = await post('/manage/cases/add', irisCase(o, content), signal);
-          const created = irisOutcome(url, result, 'case');
-          if (!created.ok) return created;
-          let caseId: unknown;
-          try {
-            caseId = (JSON.parse(result.body) as { data?: { case_id?: unknown } }).data?.case_id;
-          } catch {
-            caseId = undefined;
-          }
-          const iocs = irisIocs(o.iris_iocs, content.matches[0] ?? {});
-          if (iocs.length > 0 && caseId === undefined)
-            return {
-              ok: false,
-              retryable: false,
-              reason: `IRIS created the case but its reply has no data.case_id, so the ${iocs.length} IOC(s) were not added`,
-            };
-          for (const record of iocs) {
-            const added = await post('/case/ioc/add', { ...record, cid: caseId }, signal);
-            const outcome = irisOutcome(added.url, added.result, `IOC for case ${pythonStr(caseId)}`);
-            // the case exists: sending again would open a second one
-            if (!outcome.ok)
-              return {
-                ...outcome,
-                retryable: false,
-                reason: `${outcome.reason} (the case itself was created)`,
-              };
-          }
-          deps.logger.info({ case_id: caseId }, 'case created in IRIS');
-          return { ok: true };
-        }).then(hideSecrets(secrets)),
-    };
+      info: { type: 'IrisAlerter', iris_api_endpoint: base },
+      secrets: [o.iris_api_token, ...t.secrets],
+      logger: deps.logger,
+      send: async (content, signal): Promise<SendOutcome> => {
+        if (o.iris_type === 'alert')
+          return (await post('/alerts/add', 'alert', irisAlert(o, content), signal)).outcome;
+        const created = await post('/manage/cases/add', 'case', irisCase(o, content), signal);
+        if (!created.outcome.ok) return created.outcome;
+        const caseId = (created.reply.json as { data?: { case_id?: unknown } } | undefined)?.data?.case_id;
+        const iocs = irisIocs(o.iris_iocs, content.matches[0] ?? {});
+        if (iocs.length > 0 && caseId === undefined)
+          return failed(
+            false,
+            `IRIS created the case but its reply has no data.case_id, so the ${iocs.length} IOC(s) were not added`,
+          );
+        for (const record of iocs) {
+          const added = await post(
+            '/case/ioc/add',
+            `IOC for case ${pythonStr(caseId)}`,
+            { ...record, cid: caseId },
+            signal,
+          );
+          // the case exists: sending again would open a second one
+          if (!added.outcome.ok)
+            return failed(false, `${added.outcome.reason} (the case itself was created)`);
+        }
+        deps.logger.info({ case_id: caseId }, 'case created in IRIS');
+        return { ok: true };
+      },
+    });
   },
 };

@@ -6,8 +6,7 @@
  * Basic auth) or apikey (a personal access token, Bearer).
  */
 import { readFileSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../config/yaml-source.ts';
 import { z } from 'zod';
 import { stringList } from '../config/fields.ts';
 import { errorMessage } from '../errors/esalert-error.ts';
@@ -16,7 +15,8 @@ import { lookupField, pythonStr } from '../model/lookup.ts';
 import { prettyTimestamp } from '../util/time.ts';
 import type { AlertContent, AlerterDefinition, SendOutcome } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';
-import { guarded, type HttpOptions, type HttpResult, httpOutcome, httpSend } from './http.ts';
+import { channelAlerter } from './channel-alerter.ts';
+import { type HttpOptions, type HttpResult, retryAfterMs } from './http.ts';
 import {
   arbitraryJiraOptions,
   JIRA_OWN_OPTIONS,
@@ -28,7 +28,8 @@ import {
 } from './jira-fields.ts';
 import { readOptions } from './options.ts';
 import { displayUrl, urlSecrets } from './url-secrets.ts';
-import { basicAuth, hideSecrets, timeoutOption } from './vendor-http.ts';
+import { exchange, failed, isRetryableStatus, isSuccess, type Reply } from './send-request.ts';
+import { basicAuth, checkUrl, rulePath, seconds, transport } from './transport.ts';
 
 const schema = z.looseObject({
   jira_server: z.string({ error: 'is required: the Jira URL, e.g. https://example.atlassian.net' }),
@@ -52,7 +53,7 @@ const schema = z.looseObject({
   jira_transition_to: z.string().optional(),
   jira_bump_after_inactivity: z.number().nonnegative().default(0),
   jira_parent: z.string().optional(),
-  jira_timeout: timeoutOption(10),
+  jira_timeout: seconds(10),
 });
 type JiraOptions = z.output<typeof schema>;
 
@@ -60,10 +61,10 @@ type JiraAuth =
   { kind: 'basic'; header: string; secrets: string[] } | { kind: 'token'; header: string; secrets: string[] };
 
 function readAccount(ruleDir: string, file: string): JiraAuth {
-  const path = isAbsolute(file) ? file : join(ruleDir, file);
+  const path = rulePath(ruleDir, file);
   let doc: unknown;
   try {
-    doc = parseYaml(readFileSync(path, 'utf8'));
+    doc = parseYaml(path, readFileSync(path, 'utf8')).value; // as ElastAlert 2 reads it (PyYAML)
   } catch (err) {
     throw new OptionProblem(
       'jira_account_file',
@@ -122,22 +123,18 @@ export const jiraAlerter: AlerterDefinition = {
   optionPrefixes: ['jira_'],
   create(options, deps) {
     const o: JiraOptions = readOptions(schema, options);
-    const base = o.jira_server.replace(/\/+$/, '');
-    try {
-      new URL(base);
-    } catch {
-      throw new OptionProblem('jira_server', 'must be a URL such as https://example.atlassian.net');
-    }
+    const base = checkUrl('jira_server', o.jira_server, 'https://example.atlassian.net').replace(/\/+$/, '');
     if (o.jira_bump_in_statuses?.length && o.jira_bump_not_in_statuses?.length)
       deps.logger.warn(
         'both jira_bump_in_statuses and jira_bump_not_in_statuses are set; use only one of them',
       );
     const auth = readAccount(deps.ruleDir, o.jira_account_file);
-    const secrets = [...auth.secrets, ...urlSecrets(base)];
+    // only the timeout: other jira_* options name issue fields
+    const t = transport({ jira_timeout: o.jira_timeout }, 'jira', deps);
     const http = (method: HttpOptions['method']): HttpOptions => ({
+      ...t.http,
       method,
       headers: { 'Content-Type': 'application/json', Accept: 'application/json', Authorization: auth.header },
-      timeoutMs: o.jira_timeout * 1000,
     });
     const components = o.jira_components ?? o.jira_component;
     const labels = o.jira_labels ?? o.jira_label;
@@ -151,25 +148,28 @@ export const jiraAlerter: AlerterDefinition = {
       body: unknown,
       signal: AbortSignal,
       what: string,
-      accept: (r: HttpResult) => boolean = (r) => r.status >= 200 && r.status < 300,
-    ): Promise<HttpResult> => {
-      const url = `${base}${path}`;
-      const r = await httpSend(
-        url,
-        body === undefined ? undefined : JSON.stringify(body),
-        http(method),
+      accept: (r: HttpResult) => boolean = (r) => isSuccess(r.status),
+    ): Promise<Reply> => {
+      const read = (r: Reply): SendOutcome => {
+        if (accept(r)) return { ok: true };
+        const hint =
+          r.status === 401
+            ? ' (check jira_account_file)'
+            : r.status === 403
+              ? ' (the Jira user lacks a permission for this)'
+              : '';
+        const reason = `Jira ${what}: HTTP ${r.status}: ${jiraErrors(r.body)}${hint}`;
+        return failed(isRetryableStatus(r.status), reason, retryAfterMs(r.headers));
+      };
+      const json = body === undefined ? undefined : JSON.stringify(body);
+      const sent = await exchange(
+        `${base}${path}`,
+        json,
+        { service: 'Jira', http: http(method), read },
         signal,
       );
-      if (accept(r)) return r;
-      const out = httpOutcome(url, r);
-      const hint =
-        r.status === 401
-          ? ' (check jira_account_file)'
-          : r.status === 403
-            ? ' (the Jira user lacks a permission for this)'
-            : '';
-      const reason = `Jira ${what}: HTTP ${r.status}: ${jiraErrors(r.body)}${hint}`;
-      throw new JiraCallFailed(out.ok ? { ok: false, retryable: false, reason } : { ...out, reason });
+      if (!sent.outcome.ok) throw new JiraCallFailed(sent.outcome);
+      return sent.reply;
     };
     const json = <T>(r: HttpResult): T => JSON.parse(r.body) as T;
 
@@ -384,39 +384,39 @@ export const jiraAlerter: AlerterDefinition = {
       return key;
     };
 
-    return {
+    return channelAlerter({
       type: 'jira',
+      service: 'Jira',
       channel: `jira:${displayUrl(base)}/${o.jira_project}`,
-      info: () => ({ type: 'jira', jira_server: displayUrl(base), jira_project: o.jira_project }),
-      secrets: () => [...secrets],
-      send: (content, signal) =>
-        guarded(async (): Promise<SendOutcome> => {
-          try {
-            const meta = await loadMetadata(content, signal);
-            if (o.jira_bump_tickets) {
-              const ticket = await findTicket(content, signal);
-              if (ticket) {
-                await bump(ticket, content, signal);
-                deps.logger.info({ ticket: ticket.key }, 'bumped the existing Jira ticket');
-                return { ok: true };
-              }
+      info: { type: 'jira', jira_server: displayUrl(base), jira_project: o.jira_project },
+      secrets: [...auth.secrets, ...urlSecrets(base)],
+      logger: deps.logger,
+      send: async (content, signal): Promise<SendOutcome> => {
+        try {
+          const meta = await loadMetadata(content, signal);
+          if (o.jira_bump_tickets) {
+            const ticket = await findTicket(content, signal);
+            if (ticket) {
+              await bump(ticket, content, signal);
+              deps.logger.info({ ticket: ticket.key }, 'bumped the existing Jira ticket');
+              return { ok: true };
             }
-            if (o.jira_bump_only) return { ok: true };
-            const key = await create(content, meta, signal);
-            deps.logger.info({ ticket: key }, `opened Jira ticket ${key}`);
-            return { ok: true };
-          } catch (err) {
-            if (err instanceof JiraCallFailed) return err.outcome;
-            if (err instanceof JiraFieldError) return { ok: false, retryable: false, reason: err.message };
-            if (err instanceof SyntaxError)
-              return {
-                ok: false,
-                retryable: false,
-                reason: `Jira answered something other than JSON (${err.message}); is jira_server right?`,
-              };
-            throw err;
           }
-        }).then(hideSecrets(secrets)),
-    };
+          if (o.jira_bump_only) return { ok: true };
+          const key = await create(content, meta, signal);
+          deps.logger.info({ ticket: key }, `opened Jira ticket ${key}`);
+          return { ok: true };
+        } catch (err) {
+          if (err instanceof JiraCallFailed) return err.outcome;
+          if (err instanceof JiraFieldError) return failed(false, err.message);
+          if (err instanceof SyntaxError)
+            return failed(
+              false,
+              `Jira answered something other than JSON (${err.message}); is jira_server right?`,
+            );
+          throw err;
+        }
+      },
+    });
   },
 };

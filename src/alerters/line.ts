@@ -42,13 +42,14 @@ const readLineReply = firstOf(
 
 export const lineAlerter: AlerterDefinition = {
   name: 'line',
+  aliases: ['elastalert.alerters.line.LineMessageAPIAlerter'],
   summary: 'LINE Messaging API push messages (ElastAlert 2 line_*).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {
     const o = readOptions(schema, options);
     const base = checkUrl('line_api_url', o.line_api_url, 'https://api.line.me').replace(/\/+$/, '');
     const target = `${base}/v2/bot/message/push`;
-    const t = transport({ timeoutS: o.line_timeout, proxy: o.line_proxy, proxyOption: 'line_proxy' });
+    const t = transport(o, 'line', deps);
     const spec = {
       service: 'LINE',
       http: { ...t.http, headers: { Authorization: `Bearer ${o.line_channel_access_token}` } },

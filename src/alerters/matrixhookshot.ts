@@ -52,6 +52,7 @@ function readHookshotReply(r: Reply): SendOutcome | undefined {
 
 export const matrixHookshotAlerter: AlerterDefinition = {
   name: 'matrixhookshot',
+  aliases: ['elastalert.alerters.matrixhookshot.MatrixHookshotAlerter'],
   summary: 'Matrix Hookshot webhooks (ElastAlert 2 matrixhookshot_*).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {
@@ -59,13 +60,7 @@ export const matrixHookshotAlerter: AlerterDefinition = {
     const urls = o.matrixhookshot_webhook_url.map((u) =>
       checkUrl('matrixhookshot_webhook_url', u, 'https://hookshot.example.com/webhook/<id>'),
     );
-    const t = transport({
-      timeoutS: o.matrixhookshot_timeout,
-      proxy: o.matrixhookshot_proxy,
-      proxyOption: 'matrixhookshot_proxy',
-      caCerts: o.matrixhookshot_ca_certs,
-      ignoreSslErrors: o.matrixhookshot_ignore_ssl_errors,
-    });
+    const t = transport(o, 'matrixhookshot', deps);
     const spec = { service: 'Matrix Hookshot', http: t.http, read: readHookshotReply };
     return channelAlerter({
       type: 'matrixhookshot',

@@ -138,6 +138,7 @@ export function mattermostPayload(
 
 export const mattermostAlerter: AlerterDefinition = {
   name: 'mattermost',
+  aliases: ['elastalert.alerters.mattermost.MattermostAlerter'],
   summary: 'Mattermost incoming webhooks (ElastAlert 2 mattermost_*).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {
@@ -145,13 +146,7 @@ export const mattermostAlerter: AlerterDefinition = {
     const urls = o.mattermost_webhook_url.map((u) =>
       checkUrl('mattermost_webhook_url', u, 'https://mattermost.example.com/hooks/xxx'),
     );
-    const t = transport({
-      timeoutS: o.mattermost_timeout,
-      proxy: o.mattermost_proxy,
-      proxyOption: 'mattermost_proxy',
-      caCerts: o.mattermost_ca_certs,
-      ignoreSslErrors: o.mattermost_ignore_ssl_errors,
-    });
+    const t = transport(o, 'mattermost', deps);
     const spec = {
       service: 'Mattermost',
       http: t.http,

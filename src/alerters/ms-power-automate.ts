@@ -114,6 +114,7 @@ const readReply = statusHints(
 
 export const msPowerAutomateAlerter: AlerterDefinition = {
   name: 'ms_power_automate',
+  aliases: ['elastalert.alerters.powerautomate.MsPowerAutomateAlerter'],
   summary: 'Microsoft Power Automate workflows (Teams Adaptive Cards), ElastAlert 2 ms_power_automate_*.',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {
@@ -121,13 +122,7 @@ export const msPowerAutomateAlerter: AlerterDefinition = {
     const urls = o.ms_power_automate_webhook_url.map((u) =>
       checkUrl('ms_power_automate_webhook_url', u, 'https://prod-00.westus.logic.azure.com/workflows/...'),
     );
-    const t = transport({
-      timeoutS: o.ms_power_automate_timeout,
-      proxy: o.ms_power_automate_proxy,
-      proxyOption: 'ms_power_automate_proxy',
-      caCerts: o.ms_power_automate_ca_certs,
-      ignoreSslErrors: o.ms_power_automate_ignore_ssl_errors,
-    });
+    const t = transport(o, 'ms_power_automate', deps);
     const spec = { service: 'Power Automate', http: t.http, read: readReply };
     const fromField = o.ms_power_automate_webhook_url_from_field;
     return channelAlerter({

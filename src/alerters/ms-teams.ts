@@ -112,13 +112,7 @@ export const msTeamsAlerter: AlerterDefinition = {
     const urls = o.ms_teams_webhook_url.map((u) =>
       checkUrl('ms_teams_webhook_url', u, 'https://example.webhook.office.com/webhookb2/...'),
     );
-    const t = transport({
-      timeoutS: o.ms_teams_timeout,
-      proxy: o.ms_teams_proxy,
-      proxyOption: 'ms_teams_proxy',
-      caCerts: o.ms_teams_ca_certs,
-      ignoreSslErrors: o.ms_teams_ignore_ssl_errors,
-    });
+    const t = transport(o, 'ms_teams', deps);
     const spec = {
       service: 'MS Teams',
       http: t.http,

@@ -190,6 +190,7 @@ const readOpsgenieReply = statusHints(
 
 export const opsgenieAlerter: AlerterDefinition = {
   name: 'opsgenie',
+  aliases: ['elastalert.alerters.opsgenie.OpsGenieAlerter'],
   summary: 'Opsgenie alerts via the Alert API v2 (ElastAlert 2 opsgenie_*).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {
@@ -197,11 +198,7 @@ export const opsgenieAlerter: AlerterDefinition = {
     if (o.opsgenie_default_receipients)
       deps.logger.warn('opsgenie_default_receipients is deprecated: use opsgenie_default_recipients');
     const env = deps.env ?? (() => undefined);
-    const t = transport({
-      timeoutS: o.opsgenie_timeout,
-      proxy: o.opsgenie_proxy,
-      proxyOption: 'opsgenie_proxy',
-    });
+    const t = transport(o, 'opsgenie', deps);
     const spec = {
       service: 'Opsgenie',
       http: { ...t.http, headers: { Authorization: `GenieKey ${o.opsgenie_key}` } },

@@ -27,13 +27,3 @@ export function resolveRuleReferences<T>(value: T, rule: Doc): T {
   }
   return value;
 }
-
-/** An HTTP proxy option as a URL string (undefined when not set); a value that is no URL names the option. */
-export function proxyOption(value: string | undefined, option: string): string | undefined {
-  if (!value) return undefined;
-  try {
-    return new URL(value).toString();
-  } catch {
-    throw new OptionProblem(option, 'must be a URL such as http://proxy.example:3128');
-  }
-}

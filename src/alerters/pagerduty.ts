@@ -149,19 +149,14 @@ function readPagerDutyReply(version: 'v1' | 'v2'): ReplyReader {
 
 export const pagerDutyAlerter: AlerterDefinition = {
   name: 'pagerduty',
+  aliases: ['elastalert.alerters.pagerduty.PagerDutyAlerter'],
   summary: 'PagerDuty Events API v1 or v2 (ElastAlert 2 pagerduty_*).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {
     const o = readOptions(schema, options);
     const version = o.pagerduty_api_version;
     const target = checkUrl('pagerduty_api_url', o.pagerduty_api_url ?? API_URLS[version], API_URLS[version]);
-    const t = transport({
-      timeoutS: o.pagerduty_timeout,
-      proxy: o.pagerduty_proxy,
-      proxyOption: 'pagerduty_proxy',
-      caCerts: o.pagerduty_ca_certs,
-      ignoreSslErrors: o.pagerduty_ignore_ssl_errors,
-    });
+    const t = transport(o, 'pagerduty', deps);
     const spec = { service: 'PagerDuty', http: t.http, read: readPagerDutyReply(version) };
     return channelAlerter({
       type: 'pagerduty',

@@ -29,6 +29,7 @@ export function alertUuid(content: Pick<AlertContent, 'ruleName' | 'matches'>): 
 
 export const pagerTreeAlerter: AlerterDefinition = {
   name: 'pagertree',
+  aliases: ['elastalert.alerters.pagertree.PagerTreeAlerter'],
   summary: 'PagerTree integrations: creates an incident per alert (ElastAlert 2 pagertree_*).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {
@@ -38,11 +39,7 @@ export const pagerTreeAlerter: AlerterDefinition = {
       o.pagertree_integration_url,
       'https://api.pagertree.com/integration/int_xxxxxxxx',
     );
-    const t = transport({
-      timeoutS: o.pagertree_timeout,
-      proxy: o.pagertree_proxy,
-      proxyOption: 'pagertree_proxy',
-    });
+    const t = transport(o, 'pagertree', deps);
     const spec = {
       service: 'PagerTree',
       http: t.http,

@@ -6,12 +6,13 @@
 import { z } from 'zod';
 import { stringList } from '../config/fields.ts';
 import { type Doc, lookupField } from '../model/lookup.ts';
-import { redactText } from '../util/redact.ts';
 import { compileJsonTemplate, type JsonTemplate, TemplateError } from '../format/jinja.ts';
-import type { AlerterDefinition, SendOutcome } from './alerter.ts';
+import type { AlerterDefinition } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';
-import { guarded, type HttpOptions, httpOutcome, httpSend } from './http.ts';
+import { channelAlerter } from './channel-alerter.ts';
 import { readOptions } from './options.ts';
+import { failed, postJson, sendEach } from './send-request.ts';
+import { caCerts, checkUrl, seconds, transport } from './transport.ts';
 import { displayUrl, urlSecrets } from './url-secrets.ts';
 
 const template = z.union([z.string(), z.record(z.string(), z.unknown())]);
@@ -23,12 +24,9 @@ const schema = z.object({
   http_post2_all_values: z.boolean().optional(),
   http_post2_headers: template.default({}),
   http_post2_proxy: z.string().optional(),
-  http_post2_ca_certs: z.union([z.string(), z.boolean()]).optional(),
+  http_post2_ca_certs: caCerts,
   http_post2_ignore_ssl_errors: z.boolean().default(false),
-  http_post2_timeout: z
-    .number()
-    .positive({ error: 'must be a number of seconds greater than 0' })
-    .default(10),
+  http_post2_timeout: seconds(10),
 });
 
 function compileOption(option: string, value: string | Doc): JsonTemplate {
@@ -60,82 +58,65 @@ function renderObject(option: string, t: JsonTemplate, values: Doc): Doc {
 
 export const post2Alerter: AlerterDefinition = {
   name: 'post2',
+  aliases: ['elastalert.alerters.httppost2.HTTPPost2Alerter'],
   summary: 'POSTs each match as JSON built from Jinja templates (ElastAlert 2 http_post2_*).',
   // jinja_root_name: the name the template values are also reachable under (ElastAlert 2's option).
   optionNames: [...Object.keys(schema.shape), 'jinja_root_name'],
   create(options, deps) {
     const o = readOptions(schema, options);
-    for (const url of o.http_post2_url) {
-      try {
-        new URL(url);
-      } catch {
-        throw new OptionProblem('http_post2_url', `must be a URL (got "${displayUrl(url)}")`);
-      }
-    }
+    for (const url of o.http_post2_url) checkUrl('http_post2_url', url, 'https://hooks.example.com/alert');
     const payloadTemplate = compileOption('http_post2_payload', o.http_post2_payload);
     const headersTemplate = compileOption('http_post2_headers', o.http_post2_headers);
     const allValues = o.http_post2_all_values ?? isEmpty(o.http_post2_payload);
     const root = typeof options.jinja_root_name === 'string' ? options.jinja_root_name : '_data';
-    const http: Omit<HttpOptions, 'headers'> = {
-      timeoutMs: o.http_post2_timeout * 1000,
-      ignoreSslErrors: o.http_post2_ignore_ssl_errors,
-      ...(o.http_post2_ca_certs !== undefined ? { caCerts: o.http_post2_ca_certs } : {}),
-      ...(o.http_post2_proxy ? { proxy: o.http_post2_proxy } : {}),
-    };
-    const secrets = [
-      ...o.http_post2_url.flatMap(urlSecrets),
-      ...(o.http_post2_proxy ? urlSecrets(o.http_post2_proxy) : []),
-    ];
+    const t = transport(o, 'http_post2', deps);
     // Header values rendered from templates may carry credentials; they are kept out of reasons too.
     const headerSecrets = new Set<string>();
-    const hide = (outcome: SendOutcome): SendOutcome =>
-      outcome.ok
-        ? outcome
-        : { ...outcome, reason: redactText(outcome.reason, [...secrets, ...headerSecrets]) };
-    return {
-      type: 'post2',
-      channel: `post2:${o.http_post2_url.map(displayUrl).join(',')}`,
-      info: () => ({ type: 'http_post2', http_post2_webhook_url: o.http_post2_url.map(displayUrl) }),
-      secrets: () => [...new Set([...secrets, ...headerSecrets])],
-      send: (content, signal) =>
-        guarded(async (): Promise<SendOutcome> => {
-          for (const match of content.matches) {
-            const values = { ...match, [root]: match };
-            let payload: Doc;
-            let headers: Record<string, string>;
-            try {
-              payload = {
-                ...(allValues ? match : {}),
-                ...renderObject('http_post2_payload', payloadTemplate, values),
-              };
-              const rendered = renderObject('http_post2_headers', headersTemplate, values);
-              headers = { 'Content-Type': 'application/json', Accept: 'application/json;charset=utf-8' };
-              for (const [name, value] of Object.entries(rendered)) {
-                if (value === null || typeof value === 'object')
-                  throw new Post2Problem(`http_post2_headers: the value of header ${name} must be a string`);
-                headers[name] = String(value);
-                if (
-                  /auth|token|key|secret|cookie/i.test(name) &&
-                  headers[name].length >= 4 &&
-                  headerSecrets.size < 100
-                )
-                  headerSecrets.add(headers[name]);
-              }
-            } catch (err) {
-              if (err instanceof Post2Problem) return { ok: false, retryable: false, reason: err.message };
-              throw err;
-            }
-            for (const [out, field] of Object.entries(o.http_post2_raw_fields))
-              payload[out] = lookupField(match, field) ?? null;
-            const body = JSON.stringify(payload);
-            for (const url of o.http_post2_url) {
-              const outcome = httpOutcome(url, await httpSend(url, body, { ...http, headers }, signal));
-              if (!outcome.ok) return outcome;
-            }
-          }
-          deps.logger.debug({ urls: o.http_post2_url.length }, 'HTTP Post 2 alert sent');
-          return { ok: true };
-        }).then(hide),
+    /** The payload and headers for one match, rendered from the templates. */
+    const render = (match: Doc): { payload: Doc; headers: Record<string, string> } => {
+      const values = { ...match, [root]: match };
+      const payload = {
+        ...(allValues ? match : {}),
+        ...renderObject('http_post2_payload', payloadTemplate, values),
+      };
+      const headers: Record<string, string> = { Accept: 'application/json;charset=utf-8' };
+      for (const [name, value] of Object.entries(
+        renderObject('http_post2_headers', headersTemplate, values),
+      )) {
+        if (value === null || typeof value === 'object')
+          throw new Post2Problem(`http_post2_headers: the value of header ${name} must be a string`);
+        headers[name] = String(value);
+        if (
+          /auth|token|key|secret|cookie/i.test(name) &&
+          headers[name].length >= 4 &&
+          headerSecrets.size < 100
+        )
+          headerSecrets.add(headers[name]);
+      }
+      for (const [out, field] of Object.entries(o.http_post2_raw_fields))
+        payload[out] = lookupField(match, field) ?? null;
+      return { payload, headers };
     };
+    return channelAlerter({
+      type: 'post2',
+      service: 'HTTP POST 2',
+      channel: `post2:${o.http_post2_url.map(displayUrl).join(',')}`,
+      info: { type: 'http_post2', http_post2_webhook_url: o.http_post2_url.map(displayUrl) },
+      secrets: () => [...o.http_post2_url.flatMap(urlSecrets), ...t.secrets, ...headerSecrets],
+      logger: deps.logger,
+      // one request per match, to each URL
+      send: (content, signal) =>
+        sendEach(content.matches, (match) => {
+          let request: ReturnType<typeof render>;
+          try {
+            request = render(match);
+          } catch (err) {
+            if (err instanceof Post2Problem) return Promise.resolve(failed(false, err.message));
+            throw err;
+          }
+          const spec = { service: 'HTTP POST 2', http: { ...t.http, headers: request.headers } };
+          return sendEach(o.http_post2_url, (url) => postJson(url, request.payload, spec, signal));
+        }),
+    });
   },
 };

@@ -96,6 +96,7 @@ function readRocketReply(r: Reply) {
 
 export const rocketChatAlerter: AlerterDefinition = {
   name: 'rocketchat',
+  aliases: ['elastalert.alerters.rocketchat.RocketChatAlerter'],
   summary: 'Rocket.Chat incoming webhooks (ElastAlert 2 rocket_chat_*).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {
@@ -103,13 +104,7 @@ export const rocketChatAlerter: AlerterDefinition = {
     const urls = o.rocket_chat_webhook_url.map((u) =>
       checkUrl('rocket_chat_webhook_url', u, 'https://chat.example.com/hooks/xxx/yyy'),
     );
-    const t = transport({
-      timeoutS: o.rocket_chat_timeout,
-      proxy: o.rocket_chat_proxy,
-      proxyOption: 'rocket_chat_proxy',
-      caCerts: o.rocket_chat_ca_certs,
-      ignoreSslErrors: o.rocket_chat_ignore_ssl_errors,
-    });
+    const t = transport(o, 'rocket_chat', deps);
     const spec = {
       service: 'Rocket.Chat',
       http: t.http,

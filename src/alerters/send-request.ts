@@ -9,6 +9,8 @@ import type { SendOutcome } from './alerter.ts';
 import { type HttpOptions, type HttpResult, httpOutcome, httpSend, retryAfterMs } from './http.ts';
 
 export interface Reply extends HttpResult {
+  /** Where the request went (for reasons: show it through redactUrl). */
+  url: string;
   /** The body parsed as JSON, or undefined. */
   json: unknown;
 }
@@ -26,9 +28,9 @@ export interface RequestSpec {
 const MAX_DETAIL = 300;
 
 /** Text from a reply for a reason, cut to a readable length. */
-export function detail(text: unknown): string {
+export function detail(text: unknown, max = MAX_DETAIL): string {
   const s = typeof text === 'string' ? text : JSON.stringify(text);
-  return s.length > MAX_DETAIL ? `${s.slice(0, MAX_DETAIL)}...` : s;
+  return s.length > max ? `${s.slice(0, max)}...` : s;
 }
 
 export function parseJson(body: string): unknown {
@@ -111,6 +113,25 @@ export function statusHints(hints: Readonly<Record<number, string>>, fallback?: 
   };
 }
 
+/** What a reply means: the reader's verdict, else the HTTP status's. */
+export function readReply(url: string, result: HttpResult, read?: ReplyReader): SendOutcome {
+  return read?.({ ...result, url, json: parseJson(result.body) }) ?? httpOutcome(url, result);
+}
+
+/** Sends one request; what its reply means (reasons start with the service), and the reply. */
+export async function exchange(
+  url: string,
+  body: string | undefined,
+  spec: RequestSpec,
+  signal: AbortSignal,
+): Promise<{ outcome: SendOutcome; reply: Reply }> {
+  const result = await httpSend(url, body, spec.http, signal);
+  const reply: Reply = { ...result, url, json: parseJson(result.body) };
+  const outcome = spec.read?.(reply) ?? httpOutcome(url, result);
+  if (outcome.ok || outcome.reason.startsWith(spec.service)) return { outcome, reply };
+  return { outcome: { ...outcome, reason: `${spec.service}: ${outcome.reason}` }, reply };
+}
+
 /** Sends one request and classifies the reply. Network failures throw (see guarded()). */
 export async function sendRequest(
   url: string,
@@ -118,12 +139,14 @@ export async function sendRequest(
   spec: RequestSpec,
   signal: AbortSignal,
 ): Promise<SendOutcome> {
-  const result = await httpSend(url, body, spec.http, signal);
-  const reply: Reply = { ...result, json: parseJson(result.body) };
-  const outcome = spec.read?.(reply) ?? httpOutcome(url, result);
-  if (outcome.ok || outcome.reason.startsWith(spec.service)) return outcome;
-  return { ...outcome, reason: `${spec.service}: ${outcome.reason}` };
+  return (await exchange(url, body, spec, signal)).outcome;
 }
+
+/** Request options for a JSON body (Content-Type unless the spec sets one). */
+export const jsonSpec = (spec: RequestSpec): RequestSpec => ({
+  ...spec,
+  http: { ...spec.http, headers: { 'Content-Type': 'application/json', ...spec.http.headers } },
+});
 
 /** Sends a JSON body. */
 export function postJson(
@@ -132,8 +155,21 @@ export function postJson(
   spec: RequestSpec,
   signal: AbortSignal,
 ): Promise<SendOutcome> {
-  const http = { ...spec.http, headers: { 'Content-Type': 'application/json', ...spec.http.headers } };
-  return sendRequest(url, JSON.stringify(payload), { ...spec, http }, signal);
+  return sendRequest(url, JSON.stringify(payload), jsonSpec(spec), signal);
+}
+
+/** Sends an HTML form (application/x-www-form-urlencoded). */
+export function postForm(
+  url: string,
+  form: Record<string, string>,
+  spec: RequestSpec,
+  signal: AbortSignal,
+): Promise<SendOutcome> {
+  const http = {
+    ...spec.http,
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...spec.http.headers },
+  };
+  return sendRequest(url, new URLSearchParams(form).toString(), { ...spec, http }, signal);
 }
 
 /** Runs `send` for each target in order; stops at the first failure (later targets are not tried). */

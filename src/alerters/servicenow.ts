@@ -4,11 +4,11 @@
  */
 import { z } from 'zod';
 import type { AlerterDefinition } from './alerter.ts';
-import { OptionProblem } from './alerter.ts';
-import { guarded, httpOutcome, httpSend } from './http.ts';
+import { channelAlerter } from './channel-alerter.ts';
 import { readOptions } from './options.ts';
+import { postJson, statusHints } from './send-request.ts';
+import { basicAuth, checkUrl, seconds, transport } from './transport.ts';
 import { displayUrl, urlDigest, urlSecrets } from './url-secrets.ts';
-import { basicAuth, hideSecrets, proxyUrl, timeoutOption, vendorHttp } from './vendor-http.ts';
 
 const required = (what: string) =>
   z.union([z.string(), z.number(), z.boolean()], { error: `is required: ${what}` });
@@ -34,7 +34,7 @@ const schema = z.object({
   servicenow_impact: z.int().min(1).max(3).optional(),
   servicenow_urgency: z.int().min(1).max(3).optional(),
   service_now_additional_fields: z.record(z.string(), z.unknown()).default({}),
-  servicenow_timeout: timeoutOption(10),
+  servicenow_timeout: seconds(10),
 });
 
 export const servicenowAlerter: AlerterDefinition = {
@@ -44,32 +44,32 @@ export const servicenowAlerter: AlerterDefinition = {
   optionNames: Object.keys(schema.shape),
   create(options, deps) {
     const o = readOptions(schema, options);
-    try {
-      new URL(o.servicenow_rest_url);
-    } catch {
-      throw new OptionProblem(
-        'servicenow_rest_url',
-        'must be a URL such as https://example.service-now.com/api/now/v1/table/incident',
-      );
-    }
+    const url = checkUrl(
+      'servicenow_rest_url',
+      o.servicenow_rest_url,
+      'https://example.service-now.com/api/now/v1/table/incident',
+    );
     const auth = basicAuth(o.username, o.password);
-    const secrets = [...auth.secrets, ...urlSecrets(o.servicenow_rest_url)];
-    const proxy = proxyUrl(o.servicenow_proxy);
-    const http = vendorHttp({
-      body: 'json',
-      headers: { Accept: 'application/json;charset=utf-8' },
-      authorization: auth.header,
-      timeoutSeconds: o.servicenow_timeout,
-      ...(proxy ? { proxy } : {}),
-    });
-    return {
+    const t = transport(o, 'servicenow', deps);
+    const spec = {
+      service: 'ServiceNow',
+      http: { ...t.http, headers: { Accept: 'application/json;charset=utf-8', Authorization: auth.header } },
+      read: statusHints({
+        401: "check username and password, and the user's roles",
+        403: "check username and password, and the user's roles",
+      }),
+    };
+    return channelAlerter({
       type: 'servicenow',
-      channel: `servicenow:${urlDigest(o.servicenow_rest_url)}`,
-      info: () => ({ type: 'ServiceNow', servicenow_rest_url: displayUrl(o.servicenow_rest_url) }),
-      secrets: () => [...secrets],
+      service: 'ServiceNow',
+      channel: `servicenow:${urlDigest(url)}`,
+      info: { type: 'ServiceNow', servicenow_rest_url: displayUrl(url) },
+      secrets: [...auth.secrets, ...urlSecrets(url), ...t.secrets],
+      logger: deps.logger,
       send: (content, signal) =>
-        guarded(async () => {
-          const payload = {
+        postJson(
+          url,
+          {
             description: content.matchTexts.at(-1) ?? content.body,
             short_description: o.short_description,
             comments: o.comments,
@@ -81,17 +81,10 @@ export const servicenowAlerter: AlerterDefinition = {
             ...(o.servicenow_impact !== undefined ? { impact: o.servicenow_impact } : {}),
             ...(o.servicenow_urgency !== undefined ? { urgency: o.servicenow_urgency } : {}),
             ...o.service_now_additional_fields,
-          };
-          const result = await httpSend(o.servicenow_rest_url, JSON.stringify(payload), http, signal);
-          const outcome = httpOutcome(o.servicenow_rest_url, result);
-          if (!outcome.ok && (result.status === 401 || result.status === 403))
-            return {
-              ...outcome,
-              reason: `${outcome.reason} (check username and password, and the user's roles)`,
-            };
-          if (outcome.ok) deps.logger.info('alert sent to ServiceNow');
-          return outcome;
-        }).then(hideSecrets(secrets)),
-    };
+          },
+          spec,
+          signal,
+        ),
+    });
   },
 };

@@ -5,10 +5,11 @@
 import { z } from 'zod';
 import { stringList } from '../config/fields.ts';
 import type { AlerterDefinition } from './alerter.ts';
-import { createAwsClient } from './aws-client.ts';
+import { awsClientFor } from './aws-client.ts';
+import { channelAlerter } from './channel-alerter.ts';
 import { defaultEmailSubject, emailRecipients } from './email.ts';
 import { readOptions } from './options.ts';
-import { timeoutOption } from './vendor-http.ts';
+import { seconds } from './transport.ts';
 
 const schema = z.object({
   ses_email: stringList,
@@ -26,7 +27,7 @@ const schema = z.object({
   ses_email_from_field: z.string().optional(),
   ses_email_add_domain: z.string().optional(),
   ses_endpoint_url: z.string().optional(),
-  ses_timeout: timeoutOption(10),
+  ses_timeout: seconds(10),
 });
 
 /** Query-API lists: Name.member.1, Name.member.2, ... */
@@ -43,24 +44,25 @@ export const sesAlerter: AlerterDefinition = {
     const o = readOptions(schema, options);
     const domain = o.ses_email_add_domain;
     const addDomain = domain === undefined || domain.startsWith('@') ? domain : `@${domain}`;
-    const client = createAwsClient({
-      prefix: 'ses',
-      service: 'email',
-      signingName: 'ses',
-      accessKeyId: o.ses_aws_access_key_id ?? o.ses_aws_access_key,
-      secretAccessKey: o.ses_aws_secret_access_key ?? o.ses_aws_secret_key,
-      profile: o.ses_aws_profile,
-      region: o.ses_aws_region,
-      endpoint: o.ses_endpoint_url,
-      timeoutMs: o.ses_timeout * 1000,
-      env: deps.env,
-    });
-    return {
+    const client = awsClientFor(
+      {
+        ...o,
+        // ElastAlert 2 documents ses_aws_access_key and ses_aws_secret_key
+        ses_aws_access_key_id: o.ses_aws_access_key_id ?? o.ses_aws_access_key,
+        ses_aws_secret_access_key: o.ses_aws_secret_access_key ?? o.ses_aws_secret_key,
+      },
+      'ses',
+      deps,
+      { service: 'email', signingName: 'ses', region: o.ses_aws_region, endpoint: o.ses_endpoint_url },
+    );
+    return channelAlerter({
       type: 'ses',
+      service: 'Amazon SES',
       channel: `ses:${o.ses_email.join(',')}`,
-      info: () => ({ type: 'ses', recipients: [...o.ses_email] }),
+      info: { type: 'ses', recipients: [...o.ses_email] },
       secrets: () => client.secrets(),
-      async send(content, signal) {
+      logger: deps.logger,
+      send: (content, signal) => {
         const to = emailRecipients(
           {
             email: o.ses_email,
@@ -86,14 +88,12 @@ export const sesAlerter: AlerterDefinition = {
           ['Message.Body.Text.Charset', 'UTF-8'],
           ...members('ReplyToAddresses', o.ses_email_reply_to ?? []),
         ]);
-        const outcome = await client.call(
+        return client.call(
           { body: form.toString(), contentType: 'application/x-www-form-urlencoded; charset=utf-8' },
           signal,
           'SES SendEmail',
         );
-        if (outcome.ok) deps.logger.info({ recipients: to }, 'sent Amazon SES email');
-        return outcome;
       },
-    };
+    });
   },
 };

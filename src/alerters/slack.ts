@@ -182,6 +182,7 @@ function readApiReply(r: Reply): SendOutcome | undefined {
 
 export const slackAlerter: AlerterDefinition = {
   name: 'slack',
+  aliases: ['elastalert.alerters.slack.SlackAlerter'],
   summary: 'Slack incoming webhooks (ElastAlert 2 slack_*), or chat.postMessage with slack_bot_token.',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {
@@ -209,13 +210,7 @@ export const slackAlerter: AlerterDefinition = {
         checkUrl('slack_webhook_url', u, 'https://hooks.slack.com/services/T000/B000/XXXX'),
       );
     }
-    const t = transport({
-      timeoutS: o.slack_timeout,
-      proxy: o.slack_proxy,
-      proxyOption: 'slack_proxy',
-      caCerts: o.slack_ca_certs,
-      ignoreSslErrors: o.slack_ignore_ssl_errors,
-    });
+    const t = transport(o, 'slack', deps);
     const spec = {
       service: 'Slack',
       http: {

@@ -6,10 +6,11 @@ import { z } from 'zod';
 import { stringList } from '../config/fields.ts';
 import type { AlerterDefinition, SendOutcome } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';
-import { guarded, httpOutcome, httpSend } from './http.ts';
+import { channelAlerter } from './channel-alerter.ts';
 import { readOptions } from './options.ts';
+import { failed, firstOf, isSuccess, postJson, type Reply, statusHints } from './send-request.ts';
+import { checkUrl, seconds, transport } from './transport.ts';
 import { displayUrl, urlDigest, urlSecrets } from './url-secrets.ts';
-import { hideSecrets, timeoutOption, vendorHttp } from './vendor-http.ts';
 
 const schema = z.object({
   smseagle_url: z.string({
@@ -25,7 +26,7 @@ const schema = z.object({
   smseagle_groups: z.array(z.int()).optional(),
   smseagle_duration: z.int().positive().default(10),
   smseagle_voice_id: z.int().default(1),
-  smseagle_timeout: timeoutOption(10),
+  smseagle_timeout: seconds(10),
 });
 
 const ENDPOINTS = {
@@ -34,6 +35,17 @@ const ENDPOINTS = {
   tts: '/api/v2/calls/tts',
   tts_adv: '/api/v2/calls/tts_advanced',
 } as const;
+
+/** The reply lists each recipient with a status; "error" ones did not get it. */
+function readRecipients(r: Reply): SendOutcome | undefined {
+  if (!isSuccess(r.status) || !Array.isArray(r.json)) return undefined;
+  const refused = (r.json as { status?: unknown; number?: unknown; message?: unknown }[])
+    .filter((x) => x && x.status === 'error')
+    .map((x) => `${String(x.number ?? '?')}: ${String(x.message ?? 'error')}`);
+  return refused.length > 0
+    ? failed(false, `SMSEagle refused: ${refused.join('; ').slice(0, 300)}`)
+    : undefined;
+}
 
 export const smseagleAlerter: AlerterDefinition = {
   name: 'smseagle',
@@ -47,66 +59,42 @@ export const smseagleAlerter: AlerterDefinition = {
         'smseagle_to',
         'or smseagle_contacts or smseagle_groups is required: who gets the message',
       );
-    const url = `${o.smseagle_url.replace(/\/+$/, '')}${ENDPOINTS[o.smseagle_message_type]}`;
-    try {
-      new URL(url);
-    } catch {
-      throw new OptionProblem('smseagle_url', 'must be a URL such as https://192.168.1.101');
-    }
-    const secrets = [o.smseagle_token, ...urlSecrets(url)].filter((s) => s.length >= 4);
-    const http = vendorHttp({
-      body: 'json',
-      headers: { 'access-token': o.smseagle_token },
-      timeoutSeconds: o.smseagle_timeout,
-    });
-    const call = o.smseagle_message_type !== 'sms';
-    return {
-      type: 'smseagle',
-      channel: `smseagle:${urlDigest(o.smseagle_url)}`,
-      info: () => ({ type: 'smseagle', smseagle_url: displayUrl(o.smseagle_url) }),
-      secrets: () => [...secrets],
-      send: (content, signal) =>
-        guarded(async (): Promise<SendOutcome> => {
-          const payload = {
-            text: o.smseagle_text || content.body,
-            ...(o.smseagle_to?.length ? { to: o.smseagle_to } : {}),
-            ...(o.smseagle_contacts?.length ? { contacts: o.smseagle_contacts } : {}),
-            ...(o.smseagle_groups?.length ? { groups: o.smseagle_groups } : {}),
-            ...(call ? { duration: o.smseagle_duration } : {}),
-            ...(o.smseagle_message_type === 'tts_adv' ? { voice_id: o.smseagle_voice_id } : {}),
-          };
-          const result = await httpSend(url, JSON.stringify(payload), http, signal);
-          const outcome = httpOutcome(url, result);
-          if (!outcome.ok) {
-            const hint =
-              result.status === 401 || result.status === 403
-                ? ' (check smseagle_token and the user API permissions)'
-                : '';
-            return { ...outcome, reason: `SMSEagle: ${outcome.reason}${hint}` };
-          }
-          // the reply lists each recipient with a status; "error" ones did not get it
-          let failed: string[] = [];
-          try {
-            const reply = JSON.parse(result.body) as unknown;
-            if (Array.isArray(reply))
-              failed = reply
-                .filter((r: { status?: unknown }) => r && r.status === 'error')
-                .map(
-                  (r: { number?: unknown; message?: unknown }) =>
-                    `${String(r.number ?? '?')}: ${String(r.message ?? 'error')}`,
-                );
-          } catch {
-            failed = [];
-          }
-          if (failed.length > 0)
-            return {
-              ok: false,
-              retryable: false,
-              reason: `SMSEagle refused: ${failed.join('; ').slice(0, 300)}`,
-            };
-          deps.logger.info(`alert '${content.ruleName}' sent to SMSEagle`);
-          return { ok: true };
-        }).then(hideSecrets(secrets)),
+    const url = checkUrl(
+      'smseagle_url',
+      `${o.smseagle_url.replace(/\/+$/, '')}${ENDPOINTS[o.smseagle_message_type]}`,
+      'https://192.168.1.101',
+    );
+    const t = transport(o, 'smseagle', deps);
+    const spec = {
+      service: 'SMSEagle',
+      http: { ...t.http, headers: { Accept: 'application/json', 'access-token': o.smseagle_token } },
+      read: firstOf(
+        statusHints({
+          401: 'check smseagle_token and the user API permissions',
+          403: 'check smseagle_token and the user API permissions',
+        }),
+        readRecipients,
+      ),
     };
+    const call = o.smseagle_message_type !== 'sms';
+    return channelAlerter({
+      type: 'smseagle',
+      service: 'SMSEagle',
+      channel: `smseagle:${urlDigest(o.smseagle_url)}`,
+      info: { type: 'smseagle', smseagle_url: displayUrl(o.smseagle_url) },
+      secrets: [o.smseagle_token, ...urlSecrets(url)],
+      logger: deps.logger,
+      send: (content, signal) => {
+        const payload = {
+          text: o.smseagle_text || content.body,
+          ...(o.smseagle_to?.length ? { to: o.smseagle_to } : {}),
+          ...(o.smseagle_contacts?.length ? { contacts: o.smseagle_contacts } : {}),
+          ...(o.smseagle_groups?.length ? { groups: o.smseagle_groups } : {}),
+          ...(call ? { duration: o.smseagle_duration } : {}),
+          ...(o.smseagle_message_type === 'tts_adv' ? { voice_id: o.smseagle_voice_id } : {}),
+        };
+        return postJson(url, payload, spec, signal);
+      },
+    });
   },
 };

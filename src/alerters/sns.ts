@@ -6,9 +6,10 @@ import { z } from 'zod';
 import { truncateUtf8 } from './text-limits.ts';
 import type { AlerterDefinition } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';
-import { createAwsClient } from './aws-client.ts';
+import { awsClientFor } from './aws-client.ts';
+import { channelAlerter } from './channel-alerter.ts';
 import { readOptions } from './options.ts';
-import { timeoutOption } from './vendor-http.ts';
+import { seconds } from './transport.ts';
 
 const schema = z.object({
   sns_topic_arn: z.string({
@@ -19,7 +20,7 @@ const schema = z.object({
   sns_aws_region: z.string().optional(),
   sns_aws_profile: z.string().optional(),
   sns_endpoint_url: z.string().optional(),
-  sns_timeout: timeoutOption(10),
+  sns_timeout: seconds(10),
 });
 
 /** SNS takes a Subject of printable ASCII, under 100 characters, without line breaks; otherwise none is sent. */
@@ -45,24 +46,20 @@ export const snsAlerter: AlerterDefinition = {
         'sns_topic_arn',
         'must be a topic ARN such as arn:aws:sns:us-east-1:123456789012:alerts',
       );
-    const client = createAwsClient({
-      prefix: 'sns',
+    const client = awsClientFor(o, 'sns', deps, {
       service: 'sns',
       signingName: 'sns',
-      accessKeyId: o.sns_aws_access_key_id,
-      secretAccessKey: o.sns_aws_secret_access_key,
-      profile: o.sns_aws_profile,
       region: o.sns_aws_region ?? arn[1],
       endpoint: o.sns_endpoint_url,
-      timeoutMs: o.sns_timeout * 1000,
-      env: deps.env,
     });
-    return {
+    return channelAlerter({
       type: 'sns',
+      service: 'Amazon SNS',
       channel: `sns:${o.sns_topic_arn}`,
-      info: () => ({ type: 'sns', sns_topic_arn: o.sns_topic_arn }),
+      info: { type: 'sns', sns_topic_arn: o.sns_topic_arn },
       secrets: () => client.secrets(),
-      async send(content, signal) {
+      logger: deps.logger,
+      send: (content, signal) => {
         const title =
           content.options.alert_subject !== undefined ? content.title : `ElastAlert: ${content.ruleName}`;
         const subject = snsSubject(title);
@@ -78,14 +75,12 @@ export const snsAlerter: AlerterDefinition = {
           Message: truncateUtf8(content.body, SNS_MAX_BYTES),
           ...(subject !== undefined ? { Subject: subject } : {}),
         });
-        const outcome = await client.call(
+        return client.call(
           { body: form.toString(), contentType: 'application/x-www-form-urlencoded; charset=utf-8' },
           signal,
           'SNS Publish',
         );
-        if (outcome.ok) deps.logger.info({ topic: o.sns_topic_arn }, 'sent Amazon SNS notification');
-        return outcome;
       },
-    };
+    });
   },
 };

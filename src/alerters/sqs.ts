@@ -6,9 +6,10 @@
 import { z } from 'zod';
 import type { AlertContent, AlerterDefinition } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';
-import { createAwsClient } from './aws-client.ts';
+import { awsClientFor } from './aws-client.ts';
+import { channelAlerter } from './channel-alerter.ts';
 import { readOptions } from './options.ts';
-import { timeoutOption } from './vendor-http.ts';
+import { seconds } from './transport.ts';
 
 const schema = z.object({
   sqs_queue_url: z.string({
@@ -19,7 +20,7 @@ const schema = z.object({
   sqs_aws_region: z.string().optional(),
   sqs_aws_profile: z.string().optional(),
   sqs_endpoint_url: z.string().optional(),
-  sqs_timeout: timeoutOption(10),
+  sqs_timeout: seconds(10),
 });
 
 const TEXT_LIMIT = 800_000;
@@ -60,37 +61,29 @@ export const sqsAlerter: AlerterDefinition = {
         'must be the queue URL, e.g. https://sqs.us-east-1.amazonaws.com/123456789012/alerts',
       );
     }
-    const client = createAwsClient({
-      prefix: 'sqs',
+    const client = awsClientFor(o, 'sqs', deps, {
       service: 'sqs',
       signingName: 'sqs',
-      accessKeyId: o.sqs_aws_access_key_id,
-      secretAccessKey: o.sqs_aws_secret_access_key,
-      profile: o.sqs_aws_profile,
       region: o.sqs_aws_region ?? sqsUrlRegion(queue),
       endpoint: o.sqs_endpoint_url ?? `${queue.origin}/`,
-      timeoutMs: o.sqs_timeout * 1000,
-      env: deps.env,
     });
-    return {
+    return channelAlerter({
       type: 'sqs',
+      service: 'Amazon SQS',
       channel: `sqs:${o.sqs_queue_url}`,
-      info: () => ({ type: 'sqs', sqs_queue_url: o.sqs_queue_url }),
+      info: { type: 'sqs', sqs_queue_url: o.sqs_queue_url },
       secrets: () => client.secrets(),
-      async send(content, signal) {
-        const body = JSON.stringify({ QueueUrl: o.sqs_queue_url, MessageBody: sqsMessage(content) });
-        const outcome = await client.call(
+      logger: deps.logger,
+      send: (content, signal) =>
+        client.call(
           {
-            body,
+            body: JSON.stringify({ QueueUrl: o.sqs_queue_url, MessageBody: sqsMessage(content) }),
             contentType: 'application/x-amz-json-1.0',
             headers: { 'x-amz-target': 'AmazonSQS.SendMessage' },
           },
           signal,
           'SQS SendMessage',
-        );
-        if (outcome.ok) deps.logger.info({ queue: o.sqs_queue_url }, 'sent Amazon SQS message');
-        return outcome;
-      },
-    };
+        ),
+    });
   },
 };

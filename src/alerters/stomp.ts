@@ -7,12 +7,13 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { lookupField, pythonStr } from '../model/lookup.ts';
 import { pythonJsonDumps } from '../format/python-json.ts';
-import { redactText } from '../util/redact.ts';
 import { strftime } from '../util/time.ts';
-import type { AlertContent, AlerterDefinition, SendOutcome } from './alerter.ts';
-import { type FrameParser, type TcpSession, TcpFailure, tcpOutcome, withTcpSession } from './tcp-session.ts';
+import type { AlertContent, AlerterDefinition } from './alerter.ts';
+import { type FrameParser, type TcpSession, TcpFailure, withTcpSession } from './tcp-session.ts';
+import { channelAlerter } from './channel-alerter.ts';
+import { failureOutcome } from './http.ts';
 import { readOptions } from './options.ts';
-import { timeoutOption } from './vendor-http.ts';
+import { seconds } from './transport.ts';
 
 const schema = z.object({
   stomp_hostname: z.string().default('localhost'),
@@ -20,7 +21,7 @@ const schema = z.object({
   stomp_login: z.union([z.string(), z.number()]).transform(String).default('admin'),
   stomp_password: z.union([z.string(), z.number()]).transform(String).default('admin'),
   stomp_destination: z.string().default('/queue/ALERT'),
-  stomp_timeout: timeoutOption(10),
+  stomp_timeout: seconds(10),
 });
 
 export interface StompFrame {
@@ -124,14 +125,13 @@ export const stompAlerter: AlerterDefinition = {
   create(options, deps) {
     const o = readOptions(schema, options);
     const where = `STOMP ${o.stomp_hostname}:${o.stomp_hostport}`;
-    const secrets = o.stomp_password.length >= 4 ? [o.stomp_password] : [];
-    const hide = (out: SendOutcome): SendOutcome =>
-      out.ok ? out : { ...out, reason: redactText(out.reason, secrets) };
-    return {
+    return channelAlerter({
       type: 'stomp',
+      service: where,
       channel: `stomp:${o.stomp_hostname}:${o.stomp_hostport}${o.stomp_destination}`,
-      info: () => ({ type: 'stomp', stomp_destination: o.stomp_destination }),
-      secrets: () => [...secrets],
+      info: { type: 'stomp', stomp_destination: o.stomp_destination },
+      secrets: [o.stomp_password],
+      logger: deps.logger,
       async send(content, signal) {
         const body = stompMessage(content, deps.ruleFile);
         const receipt = `esalert-${randomUUID()}`;
@@ -183,12 +183,11 @@ export const stompAlerter: AlerterDefinition = {
             },
           );
         } catch (err) {
-          const out = tcpOutcome(err);
-          return hide(out.ok ? out : { ...out, reason: `${where}: ${out.reason}` });
+          const out = failureOutcome(err);
+          return out.ok ? out : { ...out, reason: `${where}: ${out.reason}` };
         }
-        deps.logger.info({ destination: o.stomp_destination }, `alert sent to ${where}`);
         return { ok: true };
       },
-    };
+    });
   },
 };

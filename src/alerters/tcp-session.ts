@@ -9,7 +9,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { errorMessage } from '../errors/esalert-error.ts';
-import type { SendOutcome } from './alerter.ts';
+import { HttpFailure } from './http.ts';
 
 export interface TcpTarget {
   host: string;
@@ -21,13 +21,8 @@ export interface TcpTarget {
   maxReplyBytes?: number;
 }
 
-export class TcpFailure extends Error {
-  readonly retryable: boolean;
-  constructor(message: string, retryable: boolean) {
-    super(message);
-    this.retryable = retryable;
-  }
-}
+/** A failed conversation; as HttpFailure (the alerters' network failure), retryable or not. */
+export class TcpFailure extends HttpFailure {}
 
 /** Reads one frame from the front of the buffer: its value and byte length, or undefined for "need more". */
 export type FrameParser<T> = (buffer: Buffer) => { value: T; length: number } | undefined;
@@ -138,10 +133,4 @@ export async function withTcpSession<T>(
       setTimeout(() => socket.destroy(), 1000).unref();
     }
   }
-}
-
-/** A TcpFailure (or any error) as a send outcome. */
-export function tcpOutcome(err: unknown): SendOutcome {
-  if (err instanceof TcpFailure) return { ok: false, retryable: err.retryable, reason: err.message };
-  return { ok: false, retryable: false, reason: errorMessage(err) };
 }

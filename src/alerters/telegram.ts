@@ -99,6 +99,7 @@ function readTelegramReply(r: Reply): SendOutcome | undefined {
 
 export const telegramAlerter: AlerterDefinition = {
   name: 'telegram',
+  aliases: ['elastalert.alerters.telegram.TelegramAlerter'],
   summary: 'Telegram bot messages (sendMessage) to a chat or channel (ElastAlert 2 telegram_*).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {
@@ -113,13 +114,7 @@ export const telegramAlerter: AlerterDefinition = {
     } catch {
       throw new OptionProblem('telegram_api_url', 'must be a host name such as api.telegram.org');
     }
-    const t = transport({
-      timeoutS: o.telegram_timeout,
-      proxy: o.telegram_proxy,
-      proxyOption: 'telegram_proxy',
-      proxyLogin: o.telegram_proxy_login,
-      proxyPass: o.telegram_proxy_pass,
-    });
+    const t = transport(o, 'telegram', deps);
     const spec = { service: 'Telegram', http: t.http, read: readTelegramReply };
     const room = String(o.telegram_room_id);
     // groups and channels have negative ids (or @channelname): 20 messages a minute; private chats 1 a second

@@ -4,12 +4,12 @@
  */
 import { z } from 'zod';
 import { lookupField, pythonStr, type Doc } from '../model/lookup.ts';
-import { redactText } from '../util/redact.ts';
 import type { AlerterDefinition, SendOutcome } from './alerter.ts';
-import { guarded, httpOutcome, httpSend } from './http.ts';
+import { channelAlerter } from './channel-alerter.ts';
 import { readOptions } from './options.ts';
-import { timeoutOption } from './vendor-http.ts';
+import { failed, isSuccess, type Reply, sendRequest } from './send-request.ts';
 import { signTc3 } from './signing.ts';
+import { checkUrl, seconds, transport } from './transport.ts';
 
 const schema = z.object({
   tencent_sms_secret_id: z.string({ error: 'is required: the SecretId of a Tencent Cloud API key' }),
@@ -23,7 +23,7 @@ const schema = z.object({
   tencent_sms_sign_name: z.string().optional(),
   tencent_sms_template_parm: z.array(z.string()).default([]),
   tencent_sms_api_url: z.string().default('https://sms.tencentcloudapi.com'),
-  tencent_sms_timeout: timeoutOption(30),
+  tencent_sms_timeout: seconds(30),
 });
 
 /** RFC 6901: "/kubernetes/pod_name" -> the value, or undefined when a step is missing. */
@@ -58,20 +58,42 @@ const HINTS: Record<string, string> = {
 };
 
 function failure(code: string, message: string, where: string): SendOutcome {
-  const retryable = RETRYABLE.test(code);
   const hint = HINTS[code];
-  return {
-    ok: false,
-    retryable,
-    ...(code === 'LimitExceeded.PhoneNumberThirtySecondLimit' ? { retryAfterMs: 30_000 } : {}),
-    reason: `${where}: ${code}: ${message}${hint ? ` (${hint})` : ''}`,
-  };
+  return failed(
+    RETRYABLE.test(code),
+    `${where}: ${code}: ${message}${hint ? ` (${hint})` : ''}`,
+    code === 'LimitExceeded.PhoneNumberThirtySecondLimit' ? 30_000 : undefined,
+  );
 }
 
 interface SendSmsResponse {
   Response?: {
     Error?: { Code?: string; Message?: string };
     SendStatusSet?: { Code?: string; Message?: string; PhoneNumber?: string }[];
+  };
+}
+
+/** SendSms answers HTTP 200 with an Error, or a status per number. */
+function readSendSms(where: string, numbers: readonly string[]) {
+  return (r: Reply): SendOutcome | undefined => {
+    if (!isSuccess(r.status)) return undefined;
+    if (r.json === undefined) return failed(false, `${where} answered without JSON: ${r.body.slice(0, 200)}`);
+    const reply = r.json as SendSmsResponse;
+    const error = reply.Response?.Error;
+    if (error) return failure(String(error.Code), String(error.Message ?? ''), where);
+    const refused = (reply.Response?.SendStatusSet ?? []).filter((x) => x.Code !== 'Ok');
+    if (refused.length === 0) return { ok: true };
+    const outcomes = refused.map((x) =>
+      failure(String(x.Code), `${x.PhoneNumber ?? '?'}: ${x.Message ?? ''}`, where),
+    );
+    // worth retrying only when every failure is
+    const retryable = outcomes.every((x) => !x.ok && x.retryable);
+    const sent = numbers.length - refused.length;
+    return failed(
+      retryable,
+      `${outcomes.map((x) => (x.ok ? '' : x.reason)).join('; ')}${sent > 0 ? ` (${sent} other number(s) got it)` : ''}`,
+      retryable ? 30_000 : undefined,
+    );
   };
 }
 
@@ -83,97 +105,70 @@ export const tencentSmsAlerter: AlerterDefinition = {
   optionNames: Object.keys(schema.shape),
   create(options, deps) {
     const o = readOptions(schema, options);
-    const url = new URL(o.tencent_sms_api_url);
+    const url = new URL(
+      checkUrl('tencent_sms_api_url', o.tencent_sms_api_url, 'https://sms.tencentcloudapi.com'),
+    );
     const where = `Tencent SMS ${url.host}`;
-    const secrets = [o.tencent_sms_secret_key].filter((s) => s.length >= 4);
-    const hide = (out: SendOutcome): SendOutcome =>
-      out.ok ? out : { ...out, reason: redactText(out.reason, secrets) };
-    return {
+    const t = transport(o, 'tencent_sms', deps);
+    const read = readSendSms(where, o.tencent_sms_to_number);
+    return channelAlerter({
       type: 'tencent_sms',
+      service: where,
       channel: `tencent_sms:${o.tencent_sms_sdk_appid}:${o.tencent_sms_to_number.join(',')}`,
-      info: () => ({ type: 'tencent sms', to_number: [...o.tencent_sms_to_number] }),
-      secrets: () => [...secrets],
-      send: (content, signal) =>
-        guarded(async (): Promise<SendOutcome> => {
-          const first = content.matches[0] ?? {};
-          const params: string[] = [];
-          for (const pointer of o.tencent_sms_template_parm) {
-            const value =
-              jsonPointer(first, pointer) ??
-              (pointer.startsWith('/') ? undefined : lookupField(first, pointer));
-            if (value === undefined)
-              return {
-                ok: false,
-                retryable: false,
-                reason: `tencent_sms_template_parm "${pointer}": the match has no such field (write a JSON pointer such as /kubernetes/pod_name)`,
-              };
-            params.push(pythonStr(value));
-          }
-          const body = JSON.stringify({
-            PhoneNumberSet: o.tencent_sms_to_number,
-            SmsSdkAppId: o.tencent_sms_sdk_appid,
-            ...(o.tencent_sms_sign_name !== undefined ? { SignName: o.tencent_sms_sign_name } : {}),
-            TemplateId: o.tencent_sms_template_id,
-            TemplateParamSet: params,
-            ExtendCode: '',
-          });
-          const timestamp = Math.floor(Date.now() / 1000);
-          const contentType = 'application/json; charset=utf-8';
-          const authorization = signTc3(
-            { method: 'POST', url, headers: { 'Content-Type': contentType }, body },
-            {
-              secretId: o.tencent_sms_secret_id,
-              secretKey: o.tencent_sms_secret_key,
-              service: 'sms',
-              timestamp,
-            },
-          );
-          const headers = {
-            Authorization: authorization,
-            'Content-Type': contentType,
-            'X-TC-Action': 'SendSms',
-            'X-TC-Version': '2021-01-11',
-            'X-TC-Timestamp': String(timestamp),
-            'X-TC-Region': o.tencent_sms_region,
-            'X-TC-Language': 'en-US',
-          };
-          const result = await httpSend(
-            url.toString(),
-            body,
-            { headers, timeoutMs: o.tencent_sms_timeout * 1000 },
-            signal,
-          );
-          if (result.status < 200 || result.status >= 300) return httpOutcome(url.toString(), result);
-          let reply: SendSmsResponse;
-          try {
-            reply = JSON.parse(result.body) as SendSmsResponse;
-          } catch {
-            return {
-              ok: false,
-              retryable: false,
-              reason: `${where} answered without JSON: ${result.body.slice(0, 200)}`,
-            };
-          }
-          const error = reply.Response?.Error;
-          if (error) return failure(String(error.Code), String(error.Message ?? ''), where);
-          const failed = (reply.Response?.SendStatusSet ?? []).filter((s) => s.Code !== 'Ok');
-          if (failed.length === 0) {
-            deps.logger.info({ to: o.tencent_sms_to_number }, 'sent Tencent SMS');
-            return { ok: true };
-          }
-          const outcomes = failed.map((s) =>
-            failure(String(s.Code), `${s.PhoneNumber ?? '?'}: ${s.Message ?? ''}`, where),
-          );
-          // worth retrying only when every failure is
-          const retryable = outcomes.every((x) => !x.ok && x.retryable);
-          const sent = o.tencent_sms_to_number.length - failed.length;
-          return {
-            ok: false,
-            retryable,
-            ...(retryable ? { retryAfterMs: 30_000 } : {}),
-            reason: `${outcomes.map((x) => (x.ok ? '' : x.reason)).join('; ')}${sent > 0 ? ` (${sent} other number(s) got it)` : ''}`,
-          };
-        }).then(hide),
-    };
+      info: { type: 'tencent sms', to_number: [...o.tencent_sms_to_number] },
+      secrets: [o.tencent_sms_secret_key],
+      logger: deps.logger,
+      send: (content, signal) => {
+        const first = content.matches[0] ?? {};
+        const params: string[] = [];
+        for (const pointer of o.tencent_sms_template_parm) {
+          const value =
+            jsonPointer(first, pointer) ??
+            (pointer.startsWith('/') ? undefined : lookupField(first, pointer));
+          if (value === undefined)
+            return Promise.resolve(
+              failed(
+                false,
+                `tencent_sms_template_parm "${pointer}": the match has no such field (write a JSON pointer such as /kubernetes/pod_name)`,
+              ),
+            );
+          params.push(pythonStr(value));
+        }
+        const body = JSON.stringify({
+          PhoneNumberSet: o.tencent_sms_to_number,
+          SmsSdkAppId: o.tencent_sms_sdk_appid,
+          ...(o.tencent_sms_sign_name !== undefined ? { SignName: o.tencent_sms_sign_name } : {}),
+          TemplateId: o.tencent_sms_template_id,
+          TemplateParamSet: params,
+          ExtendCode: '',
+        });
+        const timestamp = Math.floor(Date.now() / 1000);
+        const contentType = 'application/json; charset=utf-8';
+        const authorization = signTc3(
+          { method: 'POST', url, headers: { 'Content-Type': contentType }, body },
+          {
+            secretId: o.tencent_sms_secret_id,
+            secretKey: o.tencent_sms_secret_key,
+            service: 'sms',
+            timestamp,
+          },
+        );
+        const headers = {
+          Authorization: authorization,
+          'Content-Type': contentType,
+          'X-TC-Action': 'SendSms',
+          'X-TC-Version': '2021-01-11',
+          'X-TC-Timestamp': String(timestamp),
+          'X-TC-Region': o.tencent_sms_region,
+          'X-TC-Language': 'en-US',
+        };
+        return sendRequest(
+          url.toString(),
+          body,
+          { service: where, http: { ...t.http, headers }, read },
+          signal,
+        );
+      },
+    });
   },
 };

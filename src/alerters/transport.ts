@@ -1,11 +1,13 @@
 /**
  * The network options ElastAlert 2's HTTP alerters share, read the same way for each of them:
  * `<x>_proxy` ("host:port" as ElastAlert 2 documents it, or a URL) with optional
- * `<x>_proxy_login` / `<x>_proxy_pass`, `<x>_ca_certs` (a CA file; true/false mean the system
- * CAs), `<x>_ignore_ssl_errors`, and a timeout in seconds.
+ * `<x>_proxy_login` / `<x>_proxy_pass`, `<x>_ca_certs` (a CA file, relative to the rule file;
+ * true/false mean the system CAs), `<x>_ignore_ssl_errors`, and `<x>_timeout` in seconds.
  */
+import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
-import { OptionProblem } from './alerter.ts';
+import type { Doc } from '../model/lookup.ts';
+import { type AlerterDeps, OptionProblem } from './alerter.ts';
 import type { HttpOptions } from './http.ts';
 import { urlSecrets } from './url-secrets.ts';
 
@@ -19,17 +21,6 @@ export const caCerts = z.union([z.string(), z.boolean()]).optional();
 /** A required text option; `what` says what to put there. */
 export const required = (what: string) =>
   z.string({ error: `is required: ${what}` }).min(1, 'must not be empty');
-
-export interface TransportSettings {
-  timeoutS: number;
-  proxy?: string | undefined;
-  /** The option the proxy came from, for problems ("slack_proxy"). */
-  proxyOption?: string;
-  proxyLogin?: string | undefined;
-  proxyPass?: string | undefined;
-  caCerts?: string | boolean | undefined;
-  ignoreSslErrors?: boolean | undefined;
-}
 
 export interface Transport {
   /** Timeout, proxy and TLS settings; callers add method and headers. */
@@ -62,17 +53,46 @@ export function proxyUrl(
   return u.toString();
 }
 
-export function transport(s: TransportSettings): Transport {
-  const proxy = s.proxy ? proxyUrl(s.proxy, s.proxyOption ?? 'proxy', s.proxyLogin, s.proxyPass) : undefined;
+/** A file option's path: as written when absolute, else relative to the rule file's directory. */
+export const rulePath = (ruleDir: string, path: string): string =>
+  isAbsolute(path) ? path : join(ruleDir, path);
+
+type Setting = 'timeout' | 'proxy' | 'proxy_login' | 'proxy_pass' | 'ca_certs' | 'ignore_ssl_errors';
+
+/** Option names that are not `<prefix>_<setting>` (ElastAlert 2's `alerta_api_skip_ssl`...). */
+export type TransportNames = Partial<Record<Setting, string>>;
+
+/**
+ * Request options from an alerter's read options: `<prefix>_timeout`, `_proxy`, `_proxy_login`,
+ * `_proxy_pass`, `_ca_certs`, `_ignore_ssl_errors`, each where the alerter's schema has it (what
+ * it lacks is not set), under the names given in `names` where they differ.
+ */
+export function transport(
+  options: object,
+  prefix: string,
+  deps: Pick<AlerterDeps, 'ruleDir'>,
+  names: TransportNames = {},
+): Transport {
+  const option = (s: Setting) => names[s] ?? `${prefix}_${s}`;
+  const o = options as Doc;
+  const text = (s: Setting) => {
+    const v = o[option(s)];
+    return typeof v === 'string' && v !== '' ? v : undefined;
+  };
+  const timeout = o[option('timeout')];
+  const ca = o[option('ca_certs')];
+  const proxySpec = text('proxy');
+  const pass = text('proxy_pass');
+  const proxy = proxySpec ? proxyUrl(proxySpec, option('proxy'), text('proxy_login'), pass) : undefined;
   return {
     http: {
-      timeoutMs: s.timeoutS * 1000,
-      ...(s.ignoreSslErrors ? { ignoreSslErrors: true } : {}),
+      timeoutMs: (typeof timeout === 'number' ? timeout : 10) * 1000,
+      ...(o[option('ignore_ssl_errors')] === true ? { ignoreSslErrors: true } : {}),
       // true/false name no CA file: the system CAs verify (only *_ignore_ssl_errors turns that off)
-      ...(typeof s.caCerts === 'string' ? { caCerts: s.caCerts } : {}),
+      ...(typeof ca === 'string' ? { caCerts: rulePath(deps.ruleDir, ca) } : {}),
       ...(proxy ? { proxy } : {}),
     },
-    secrets: [...(proxy ? urlSecrets(proxy) : []), ...(s.proxyPass ? [s.proxyPass] : [])],
+    secrets: [...(proxy ? urlSecrets(proxy) : []), ...(pass ? [pass] : [])],
   };
 }
 
@@ -87,4 +107,10 @@ export function checkUrl(option: string, value: string, example: string): string
   if (u.protocol !== 'http:' && u.protocol !== 'https:')
     throw new OptionProblem(option, `must be an http:// or https:// URL such as ${example}`);
   return value;
+}
+
+/** An Authorization header for HTTP Basic auth, and the values in it that are secret. */
+export function basicAuth(user: string, password: string): { header: string; secrets: string[] } {
+  const token = Buffer.from(`${user}:${password}`, 'utf8').toString('base64');
+  return { header: `Basic ${token}`, secrets: [password, token].filter((s) => s.length >= 4) };
 }

@@ -6,9 +6,11 @@
 import { z } from 'zod';
 import type { AlerterDefinition, SendOutcome } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';
-import { guarded, httpOutcome, httpSend } from './http.ts';
+import { channelAlerter } from './channel-alerter.ts';
+import { retryAfterMs } from './http.ts';
 import { readOptions } from './options.ts';
-import { basicAuth, hideSecrets, timeoutOption, vendorHttp } from './vendor-http.ts';
+import { failed, isRetryableStatus, isSuccess, postForm, type Reply, replyObject } from './send-request.ts';
+import { basicAuth, seconds, transport } from './transport.ts';
 
 const phone = z.union([z.string(), z.number()]).transform(String);
 
@@ -20,7 +22,7 @@ const schema = z.object({
   twilio_message_service_sid: z.string().optional(),
   twilio_use_copilot: z.boolean().default(false),
   twilio_api_url: z.string().default('https://api.twilio.com'),
-  twilio_timeout: timeoutOption(10),
+  twilio_timeout: seconds(10),
 });
 
 /** What to fix for Twilio's error codes (https://www.twilio.com/docs/api/errors). */
@@ -33,6 +35,21 @@ const HINTS: Record<number, string> = {
   21408: 'the account may not send to this region (Geo permissions)',
   63007: 'twilio_from_number is not a WhatsApp sender of this account',
 };
+
+/** Twilio's error reply {"code", "message"}: the code's hint when esalert knows one. */
+function readTwilioReply(r: Reply): SendOutcome | undefined {
+  if (isSuccess(r.status)) return undefined;
+  const j = replyObject(r);
+  const code = typeof j?.code === 'number' ? j.code : undefined;
+  const message = typeof j?.message === 'string' ? j.message : '';
+  const hint = code !== undefined ? HINTS[code] : undefined;
+  const after = retryAfterMs(r.headers);
+  return failed(
+    isRetryableStatus(r.status),
+    `Twilio answered HTTP ${r.status}${code !== undefined ? ` (error ${code})` : ''}: ${message || r.body.slice(0, 200)}${hint ? ` (${hint})` : ''}`,
+    after,
+  );
+}
 
 export const twilioAlerter: AlerterDefinition = {
   name: 'twilio',
@@ -61,42 +78,32 @@ export const twilioAlerter: AlerterDefinition = {
       );
     const url = `${o.twilio_api_url.replace(/\/+$/, '')}/2010-04-01/Accounts/${encodeURIComponent(o.twilio_account_sid)}/Messages.json`;
     const auth = basicAuth(o.twilio_account_sid, o.twilio_auth_token);
-    const http = vendorHttp({ body: 'form', authorization: auth.header, timeoutSeconds: o.twilio_timeout });
-    return {
+    const t = transport(o, 'twilio', deps);
+    const spec = {
+      service: 'Twilio',
+      http: { ...t.http, headers: { Accept: 'application/json', Authorization: auth.header } },
+      read: readTwilioReply,
+    };
+    return channelAlerter({
       type: 'twilio',
+      service: 'Twilio',
       channel: `twilio:${o.twilio_account_sid}:${o.twilio_to_number}`,
-      info: () => ({ type: 'twilio', twilio_client_name: o.twilio_from_number ?? null }),
-      secrets: () => [...auth.secrets],
+      info: { type: 'twilio', twilio_client_name: o.twilio_from_number ?? null },
+      secrets: auth.secrets,
+      logger: deps.logger,
       send: (content, signal) =>
-        guarded(async (): Promise<SendOutcome> => {
-          const form = new URLSearchParams({
+        postForm(
+          url,
+          {
             To: o.twilio_to_number,
             Body: content.ruleName,
             ...(o.twilio_use_copilot
               ? { MessagingServiceSid: o.twilio_message_service_sid! }
               : { From: o.twilio_from_number! }),
-          });
-          const result = await httpSend(url, form.toString(), http, signal);
-          const outcome = httpOutcome(url, result);
-          if (outcome.ok) {
-            deps.logger.info('trigger sent to Twilio');
-            return outcome;
-          }
-          let code: number | undefined;
-          let message = '';
-          try {
-            const reply = JSON.parse(result.body) as { code?: unknown; message?: unknown };
-            code = typeof reply.code === 'number' ? reply.code : undefined;
-            message = typeof reply.message === 'string' ? reply.message : '';
-          } catch {
-            code = undefined;
-          }
-          const hint = code !== undefined ? HINTS[code] : undefined;
-          return {
-            ...outcome,
-            reason: `Twilio answered HTTP ${result.status}${code !== undefined ? ` (error ${code})` : ''}: ${message || result.body.slice(0, 200)}${hint ? ` (${hint})` : ''}`,
-          };
-        }).then(hideSecrets(auth.secrets)),
-    };
+          },
+          spec,
+          signal,
+        ),
+    });
   },
 };

@@ -62,6 +62,7 @@ function readVictorOpsReply(r: Reply): SendOutcome | undefined {
 
 export const victorOpsAlerter: AlerterDefinition = {
   name: 'victorops',
+  aliases: ['elastalert.alerters.victorops.VictorOpsAlerter'],
   summary: 'Splunk On-Call (VictorOps) REST endpoint incidents (ElastAlert 2 victorops_*).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {
@@ -72,11 +73,7 @@ export const victorOpsAlerter: AlerterDefinition = {
       'https://alert.victorops.com/integrations/generic/20131114/alert',
     ).replace(/\/+$/, '');
     const target = `${base}/${encodeURIComponent(o.victorops_api_key)}/${encodeURIComponent(o.victorops_routing_key)}`;
-    const t = transport({
-      timeoutS: o.victorops_timeout,
-      proxy: o.victorops_proxy,
-      proxyOption: 'victorops_proxy',
-    });
+    const t = transport(o, 'victorops', deps);
     const spec = {
       service: 'Splunk On-Call',
       http: t.http,

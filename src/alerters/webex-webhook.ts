@@ -21,6 +21,7 @@ const schema = z.object({
 
 export const webexWebhookAlerter: AlerterDefinition = {
   name: 'webex_webhook',
+  aliases: ['elastalert.alerters.webex_webhook.WebexWebhookAlerter'],
   summary: 'Webex incoming webhooks, text or markdown (ElastAlert 2 webex_webhook_*).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {
@@ -30,11 +31,7 @@ export const webexWebhookAlerter: AlerterDefinition = {
       o.webex_webhook_id,
       'https://webexapis.com/v1/webhooks/incoming/',
     );
-    const t = transport({
-      timeoutS: o.webex_webhook_timeout,
-      proxy: o.webex_webhook_proxy,
-      proxyOption: 'webex_webhook_proxy',
-    });
+    const t = transport(o, 'webex_webhook', deps);
     const spec = {
       service: 'Webex',
       http: { ...t.http, headers: { Accept: 'application/json;charset=utf-8' } },

@@ -5,12 +5,13 @@
  */
 import { z } from 'zod';
 import type { Doc } from '../model/lookup.ts';
-import { redactText } from '../util/redact.ts';
 import { compileTemplate, parseRenderedJson, TemplateError, type CompiledTemplate } from '../format/jinja.ts';
-import type { AlertContent, AlerterDefinition, SendOutcome } from './alerter.ts';
+import type { AlertContent, AlerterDefinition } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';
-import { guarded, type HttpOptions, httpOutcome, httpSend } from './http.ts';
+import { channelAlerter } from './channel-alerter.ts';
 import { readOptions } from './options.ts';
+import { failed, sendRequest } from './send-request.ts';
+import { caCerts, checkUrl, seconds, transport } from './transport.ts';
 import { displayUrl, urlDigest, urlSecrets } from './url-secrets.ts';
 
 const schema = z.object({
@@ -24,9 +25,9 @@ const schema = z.object({
     .record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String))
     .default({}),
   webhook_body: z.string().optional(),
-  webhook_timeout: z.number().positive({ error: 'must be a number of seconds greater than 0' }).default(10),
+  webhook_timeout: seconds(10),
   webhook_proxy: z.string().optional(),
-  webhook_ca_certs: z.union([z.string(), z.boolean()]).optional(),
+  webhook_ca_certs: caCerts,
   webhook_ignore_ssl_errors: z.boolean().default(false),
 });
 
@@ -64,11 +65,7 @@ export const webhookAlerter: AlerterDefinition = {
   optionNames: [...Object.keys(schema.shape), 'jinja_root_name'],
   create(options, deps) {
     const o = readOptions(schema, options);
-    try {
-      new URL(o.webhook_url);
-    } catch {
-      throw new OptionProblem('webhook_url', 'must be a URL such as https://hooks.example.com/alert');
-    }
+    checkUrl('webhook_url', o.webhook_url, 'https://hooks.example.com/alert');
     const headers: Record<string, string> = { ...o.webhook_headers };
     const typeKey = Object.keys(headers).find((k) => k.toLowerCase() === 'content-type');
     if (!typeKey) headers['Content-Type'] = 'application/json';
@@ -82,48 +79,37 @@ export const webhookAlerter: AlerterDefinition = {
         throw new OptionProblem('webhook_body', `is not a valid template: ${(err as Error).message}`);
       }
     }
-    const secrets = [
-      ...urlSecrets(o.webhook_url),
-      ...Object.entries(headers)
-        .filter(([k, v]) => SECRET_HEADER.test(k) && v.length >= 4)
-        .flatMap(([, v]) => [v, ...v.split(/\s+/).filter((part) => part.length >= 8)]),
-      ...(o.webhook_proxy ? urlSecrets(o.webhook_proxy) : []),
-    ];
-    const http: HttpOptions = {
-      method: o.webhook_method,
-      headers,
-      timeoutMs: o.webhook_timeout * 1000,
-      ignoreSslErrors: o.webhook_ignore_ssl_errors,
-      ...(o.webhook_ca_certs !== undefined ? { caCerts: o.webhook_ca_certs } : {}),
-      ...(o.webhook_proxy ? { proxy: o.webhook_proxy } : {}),
-    };
-    const channel = `webhook:${urlDigest(o.webhook_url)}`;
-    const hide = (outcome: SendOutcome): SendOutcome =>
-      outcome.ok ? outcome : { ...outcome, reason: redactText(outcome.reason, secrets) };
+    const t = transport(o, 'webhook', deps);
+    const spec = { service: 'Webhook', http: { ...t.http, method: o.webhook_method, headers } };
     const render = (content: AlertContent): string => {
       if (!template) return defaultWebhookBody(content);
       const text = template.render(webhookValues(content));
       if (isJson) parseRenderedJson(text);
       return text;
     };
-    return {
+    return channelAlerter({
       type: 'webhook',
-      channel,
-      info: () => ({ type: 'webhook', webhook_url: displayUrl(o.webhook_url) }),
-      secrets: () => [...new Set(secrets)],
-      send: (content, signal) =>
-        guarded(async () => {
-          let body: string;
-          try {
-            body = render(content);
-          } catch (err) {
-            if (!(err instanceof TemplateError)) throw err;
-            return { ok: false, retryable: false, reason: `webhook_body: ${err.message}` };
-          }
-          const outcome = httpOutcome(o.webhook_url, await httpSend(o.webhook_url, body, http, signal));
-          if (outcome.ok) deps.logger.debug({ channel }, 'webhook sent');
-          return outcome;
-        }).then(hide),
-    };
+      service: 'Webhook',
+      channel: `webhook:${urlDigest(o.webhook_url)}`,
+      info: { type: 'webhook', webhook_url: displayUrl(o.webhook_url) },
+      secrets: [
+        ...urlSecrets(o.webhook_url),
+        ...Object.entries(headers)
+          .filter(([k, v]) => SECRET_HEADER.test(k) && v.length >= 4)
+          .flatMap(([, v]) => [v, ...v.split(/\s+/).filter((part) => part.length >= 8)]),
+        ...t.secrets,
+      ],
+      logger: deps.logger,
+      send: (content, signal) => {
+        let body: string;
+        try {
+          body = render(content);
+        } catch (err) {
+          if (!(err instanceof TemplateError)) throw err;
+          return Promise.resolve(failed(false, `webhook_body: ${err.message}`));
+        }
+        return sendRequest(o.webhook_url, body, spec, signal);
+      },
+    });
   },
 };

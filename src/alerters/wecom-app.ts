@@ -9,11 +9,14 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Doc } from '../model/lookup.ts';
 import { redactText } from '../util/redact.ts';
-import type { AlertContent, AlerterDefinition, SendOutcome } from './alerter.ts';
+import type { AlertContent, AlerterDefinition } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';
-import { guarded, type HttpOptions, type HttpResult, httpSend } from './http.ts';
-import { proxyOption, readOptions } from './options.ts';
-import { type ErrcodeMeaning, readRobotReply, robotOutcome } from './robot-reply.ts';
+import { channelAlerter } from './channel-alerter.ts';
+import { type HttpResult, httpSend } from './http.ts';
+import { readOptions } from './options.ts';
+import { type ErrcodeMeaning, readRobotReply, robotReply } from './robot-reply.ts';
+import { readReply } from './send-request.ts';
+import { checkUrl, seconds, transport } from './transport.ts';
 import { truncateUtf8 } from './text-limits.ts';
 import { createWecomTokenCache, type WecomApp, type WecomTokenCache } from './wecom-token.ts';
 
@@ -46,7 +49,7 @@ const schema = z.object({
   wecom_app_msgtype: z.enum(['text', 'markdown']).default('text'),
   wecom_app_base_url: z.string().default(API),
   wecom_app_proxy: z.string().optional(),
-  wecom_app_timeout: z.number().positive({ error: 'must be a number of seconds greater than 0' }).default(10),
+  wecom_app_timeout: seconds(10),
 });
 type WecomAppOptions = z.output<typeof schema>;
 
@@ -93,17 +96,6 @@ const SEND_CODES: Record<number, ErrcodeMeaning> = {
   44004: { retryable: false, explain: 'the message is empty' },
 };
 
-function baseUrl(o: WecomAppOptions): string {
-  const raw = o.wecom_app_base_url.replace(/\/+$/, '');
-  try {
-    const u = new URL(raw);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('protocol');
-  } catch {
-    throw new OptionProblem('wecom_app_base_url', `must be an http(s) URL such as ${API}`);
-  }
-  return raw;
-}
-
 function required<T>(value: T | undefined, option: string, what: string): T {
   if (value === undefined) throw new OptionProblem(option, `is required: ${what}`);
   return value;
@@ -146,7 +138,7 @@ export function createWecomAppDefinition(
     create(options, deps) {
       const o = readOptions(schema, options);
       const app: WecomApp = {
-        baseUrl: baseUrl(o),
+        baseUrl: checkUrl('wecom_app_base_url', o.wecom_app_base_url.replace(/\/+$/, ''), API),
         corpId: required(
           o.wecom_app_corp_id,
           'wecom_app_corp_id',
@@ -160,29 +152,26 @@ export function createWecomAppDefinition(
           'wecom_app has no recipient (wecom_app_to_user, wecom_app_to_party, wecom_app_to_tag): WeCom will refuse every message',
         );
       }
-      const proxy = proxyOption(o.wecom_app_proxy, 'wecom_app_proxy');
-      const secrets = [app.secret].filter((s) => s.length >= 4);
-      const http: HttpOptions = {
+      const t = transport(o, 'wecom_app', deps);
+      const http = {
+        ...t.http,
         headers: { 'Content-Type': 'application/json', Accept: 'application/json;charset=utf-8' },
-        timeoutMs: o.wecom_app_timeout * 1000,
-        ...(proxy ? { proxy } : {}),
       };
+      const read = robotReply({ service: 'WeCom', codes: SEND_CODES });
       const id = createHash('sha1').update(`${app.baseUrl}|${app.corpId}|${app.agentId}`).digest('hex');
       const channel = `wecom_app:${id.slice(0, 12)}`;
-      const post = async (token: string, body: string, signal: AbortSignal) => {
+      const post = async (token: string, payload: Doc, signal: AbortSignal) => {
         const url = `${app.baseUrl}/cgi-bin/message/send?access_token=${encodeURIComponent(token)}`;
-        return { url, result: await httpSend(url, body, http, signal) };
+        const result = await httpSend(url, JSON.stringify(payload), http, signal);
+        return { result, outcome: readReply(url, result, read) };
       };
-      const send = async (
-        content: AlertContent,
-        signal: AbortSignal,
-        seen: string[],
-      ): Promise<SendOutcome> => {
-        const body = JSON.stringify(wecomAppPayload(o, app.agentId, content));
+      /** Sends with the shared token; when WeCom rejects it, once more with a fresh one. */
+      const deliver = async (content: AlertContent, signal: AbortSignal, seen: string[]) => {
+        const payload = wecomAppPayload(o, app.agentId, content);
         let token = await tokens.get(app, http, signal);
         if (!token.ok) return token;
         seen.push(token.token);
-        let sent = await post(token.token, body, signal);
+        let sent = await post(token.token, payload, signal);
         const code = readRobotReply(sent.result.body)?.code;
         if (sent.result.status === 200 && code !== undefined && TOKEN_REJECTED.has(code)) {
           deps.logger.info({ channel, errcode: code }, 'WeCom rejected the access token; fetching a new one');
@@ -190,35 +179,33 @@ export function createWecomAppDefinition(
           token = await tokens.get(app, http, signal);
           if (!token.ok) return token;
           seen.push(token.token);
-          sent = await post(token.token, body, signal);
+          sent = await post(token.token, payload, signal);
         }
-        const outcome = robotOutcome(sent.url, sent.result, { service: 'WeCom', codes: SEND_CODES });
-        if (outcome.ok) {
-          const skipped = skippedRecipients(sent.result);
-          if (skipped.length) deps.logger.warn({ channel, skipped }, 'WeCom skipped some recipients');
-          deps.logger.debug({ channel }, 'sent to WeCom application');
-        }
-        return outcome;
+        const skipped = sent.outcome.ok ? skippedRecipients(sent.result) : [];
+        if (skipped.length) deps.logger.warn({ channel, skipped }, 'WeCom skipped some recipients');
+        return sent.outcome;
       };
-      return {
+      return channelAlerter({
         type: 'wecom_app',
+        service: 'WeCom application',
         channel,
-        info: () => ({
+        info: {
           type: 'wecom_app',
           wecom_app_corp_id: app.corpId,
           wecom_app_agent_id: app.agentId,
           ...(o.wecom_app_to_user ? { wecom_app_to_user: o.wecom_app_to_user } : {}),
           ...(o.wecom_app_to_party ? { wecom_app_to_party: o.wecom_app_to_party } : {}),
           ...(o.wecom_app_to_tag ? { wecom_app_to_tag: o.wecom_app_to_tag } : {}),
-        }),
-        secrets: () => [...secrets],
-        send: (content, signal) => {
-          const seen: string[] = [];
-          return guarded(() => send(content, signal, seen)).then((outcome) =>
-            outcome.ok ? outcome : { ...outcome, reason: redactText(outcome.reason, [...secrets, ...seen]) },
-          );
         },
-      };
+        secrets: [app.secret, ...t.secrets],
+        logger: deps.logger,
+        send: async (content, signal) => {
+          // the tokens travel in URLs; a reply that echoes one must not show it
+          const seen: string[] = [];
+          const outcome = await deliver(content, signal, seen);
+          return outcome.ok ? outcome : { ...outcome, reason: redactText(outcome.reason, seen) };
+        },
+      });
     },
   };
 }

@@ -6,8 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { SendOutcome } from './alerter.ts';
-import { type HttpOptions, httpOutcome, httpSend } from './http.ts';
-import { type ErrcodeMeaning, readRobotReply } from './robot-reply.ts';
+import { type HttpOptions, httpSend } from './http.ts';
+import { type ErrcodeMeaning, readRobotReply, type RobotReplyOptions, robotOutcome } from './robot-reply.ts';
 
 /** Refetch this long before WeCom says the token expires. */
 const EARLY_MS = 5 * 60_000;
@@ -45,6 +45,13 @@ const GETTOKEN_CODES: Record<number, ErrcodeMeaning> = {
   },
 };
 
+const GETTOKEN: RobotReplyOptions = {
+  service: 'WeCom gettoken',
+  codes: GETTOKEN_CODES,
+  what: 'the token request',
+  noCodeHint: "is wecom_app_base_url WeCom's API (https://qyapi.weixin.qq.com)?",
+};
+
 export interface WecomTokenCache {
   /** A valid token for the application, from the cache or a fresh gettoken. */
   get(app: WecomApp, http: HttpOptions, signal: AbortSignal): Promise<TokenResult>;
@@ -77,39 +84,18 @@ async function fetchToken(
     { ...http, method: 'GET', headers: { Accept: 'application/json' } },
     signal,
   );
-  if (result.status < 200 || result.status >= 300) {
-    const outcome = httpOutcome(url, result);
-    return outcome.ok ? {} : { failure: { ...outcome, reason: `WeCom gettoken: ${outcome.reason}` } };
-  }
-  const reply = readRobotReply(result.body);
-  if (reply && reply.code === 0 && typeof reply.body.access_token === 'string' && reply.body.access_token) {
-    const seconds = Number(reply.body.expires_in);
+  const reply = readRobotReply(result.body)?.body;
+  const token = reply?.access_token;
+  const outcome = robotOutcome(url, result, GETTOKEN);
+  if (outcome.ok && typeof token === 'string' && token) {
+    const seconds = Number(reply?.expires_in);
     const lifetime = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 7_200_000;
-    return {
-      entry: {
-        token: reply.body.access_token,
-        expiresAt: now() + Math.max(lifetime - EARLY_MS, lifetime / 2),
-      },
-    };
+    return { entry: { token, expiresAt: now() + Math.max(lifetime - EARLY_MS, lifetime / 2) } };
   }
-  if (!reply) {
-    return {
-      failure: {
-        ok: false,
-        retryable: false,
-        reason: `WeCom gettoken answered HTTP ${result.status} without an errcode; is wecom_app_base_url WeCom's API (https://qyapi.weixin.qq.com)?`,
-      },
-    };
-  }
-  const meaning = GETTOKEN_CODES[reply.code];
-  const detail = reply.message ? ` (errmsg: ${reply.message.slice(0, 300)})` : '';
   return {
-    failure: {
-      ok: false,
-      retryable: meaning?.retryable ?? false,
-      ...(meaning?.retryAfterMs !== undefined ? { retryAfterMs: meaning.retryAfterMs } : {}),
-      reason: `WeCom gettoken errcode ${String(reply.raw)}${meaning ? `: ${meaning.explain}` : ''}${detail}`,
-    },
+    failure: outcome.ok
+      ? { ok: false, retryable: false, reason: 'WeCom gettoken answered errcode 0 without an access_token' }
+      : outcome,
   };
 }
 

@@ -5,13 +5,15 @@
  */
 import { z } from 'zod';
 import type { Doc } from '../model/lookup.ts';
-import { redactText } from '../util/redact.ts';
-import type { AlertContent, AlerterDefinition, SendOutcome } from './alerter.ts';
+import type { AlertContent, AlerterDefinition } from './alerter.ts';
 import { OptionProblem } from './alerter.ts';
-import { guarded, type HttpOptions, httpSend } from './http.ts';
-import { proxyOption, readOptions } from './options.ts';
-import { type ErrcodeMeaning, robotOutcome } from './robot-reply.ts';
+import { channelAlerter } from './channel-alerter.ts';
+import { idOrUrl } from './id-or-url.ts';
+import { readOptions } from './options.ts';
+import { type ErrcodeMeaning, robotReply } from './robot-reply.ts';
+import { postJson } from './send-request.ts';
 import { truncateUtf8 } from './text-limits.ts';
+import { seconds, transport } from './transport.ts';
 import { displayUrl, urlDigest, urlSecrets } from './url-secrets.ts';
 
 const API = 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=';
@@ -39,7 +41,7 @@ const schema = z.object({
   wecom_mentioned_list: idList.default([]),
   wecom_mentioned_mobile_list: idList.default([]),
   wecom_proxy: z.string().optional(),
-  wecom_timeout: z.number().positive({ error: 'must be a number of seconds greater than 0' }).default(10),
+  wecom_timeout: seconds(10),
 });
 type WecomOptions = z.output<typeof schema>;
 
@@ -58,12 +60,6 @@ const ERRCODES: Record<number, ErrcodeMeaning> = {
 };
 
 function webhookUrl(o: WecomOptions): string {
-  const option =
-    o.wecom_webhook !== undefined
-      ? 'wecom_webhook'
-      : o.wecom_key !== undefined
-        ? 'wecom_key'
-        : 'work_wechat_bot_id';
   const given = o.wecom_webhook ?? o.wecom_key ?? o.work_wechat_bot_id;
   if (given === undefined) {
     throw new OptionProblem(
@@ -71,14 +67,15 @@ function webhookUrl(o: WecomOptions): string {
       "is required (or ElastAlert 2's work_wechat_bot_id): the robot's key, or set wecom_webhook to its full URL",
     );
   }
+  const option =
+    o.wecom_webhook !== undefined
+      ? 'wecom_webhook'
+      : o.wecom_key !== undefined
+        ? 'wecom_key'
+        : 'work_wechat_bot_id';
   // Key and full URL are told apart by their form, whichever option holds them.
-  const url = /^https?:\/\//i.test(given) ? given : `${API}${encodeURIComponent(given)}`;
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new OptionProblem(option, `must be the robot's key or its URL (${API}...)`);
-  }
+  const url = idOrUrl(option, given, API, "the robot's key");
+  const u = new URL(url);
   if (u.hostname === 'qyapi.weixin.qq.com' && !u.searchParams.get('key')) {
     throw new OptionProblem(option, `has no key=... in it (expected ${API}<key>)`);
   }
@@ -126,34 +123,21 @@ export const wecomAlerter: AlerterDefinition = {
         `wecom_mentioned_list / wecom_mentioned_mobile_list only work with text messages; ${type} messages mention nobody (markdown can write <@userid> in the text)`,
       );
     }
-    const proxy = proxyOption(o.wecom_proxy, 'wecom_proxy');
-    const secrets = [
-      ...[o.wecom_key, o.work_wechat_bot_id].filter((s): s is string => !!s && s.length >= 4),
-      ...urlSecrets(url),
-      ...(proxy ? urlSecrets(proxy) : []),
-    ];
-    const http: HttpOptions = {
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json;charset=utf-8' },
-      timeoutMs: o.wecom_timeout * 1000,
-      ...(proxy ? { proxy } : {}),
+    const t = transport(o, 'wecom', deps);
+    const spec = {
+      service: 'WeCom',
+      http: { ...t.http, headers: { Accept: 'application/json;charset=utf-8' } },
+      read: robotReply({ service: 'WeCom', codes: ERRCODES }),
     };
-    const channel = `wecom:${urlDigest(url)}`;
-    const hide = (outcome: SendOutcome): SendOutcome =>
-      outcome.ok ? outcome : { ...outcome, reason: redactText(outcome.reason, secrets) };
-    return {
+    return channelAlerter({
       type: 'wecom',
-      channel,
+      service: 'WeCom',
+      channel: `wecom:${urlDigest(url)}`,
+      info: { type: 'wecom', wecom_webhook_url: displayUrl(url) },
+      secrets: [o.wecom_key, o.work_wechat_bot_id, ...urlSecrets(url), ...t.secrets],
+      logger: deps.logger,
       ratePerMinute: 20,
-      info: () => ({ type: 'wecom', wecom_webhook_url: displayUrl(url) }),
-      secrets: () => [...secrets],
-      send: (content, signal) =>
-        guarded(async () => {
-          const body = JSON.stringify(wecomPayload(type, o, content));
-          const result = await httpSend(url, body, http, signal);
-          const outcome = robotOutcome(url, result, { service: 'WeCom', codes: ERRCODES });
-          if (outcome.ok) deps.logger.debug({ channel }, 'sent to WeCom');
-          return outcome;
-        }).then(hide),
-    };
+      send: (content, signal) => postJson(url, wecomPayload(type, o, content), spec, signal),
+    });
   },
 };

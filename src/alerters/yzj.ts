@@ -57,12 +57,13 @@ function readYzjReply(r: Reply): SendOutcome | undefined {
 
 export const yzjAlerter: AlerterDefinition = {
   name: 'yzj',
+  aliases: ['elastalert.alerters.yzj.YzjAlerter'],
   summary: 'YZJ (Yunzhijia) group robots (ElastAlert 2 yzj_*).',
   optionNames: Object.keys(schema.shape),
   create(options, deps) {
     const o = readOptions(schema, options);
     const target = yzjUrl(o);
-    const t = transport({ timeoutS: o.yzj_timeout, proxy: o.yzj_proxy, proxyOption: 'yzj_proxy' });
+    const t = transport(o, 'yzj', deps);
     const spec = {
       service: 'YZJ',
       http: { ...t.http, headers: { Accept: 'application/json;charset=utf-8' } },

@@ -9,9 +9,11 @@ import type { Match } from '../model/match.ts';
 import { lookupField, pythonStr } from '../model/lookup.ts';
 import { strptime } from '../util/time.ts';
 import type { AlerterDefinition, SendOutcome } from './alerter.ts';
-import { type FrameParser, tcpOutcome, withTcpSession } from './tcp-session.ts';
+import { type FrameParser, withTcpSession } from './tcp-session.ts';
+import { channelAlerter } from './channel-alerter.ts';
+import { failureOutcome } from './http.ts';
 import { readOptions } from './options.ts';
-import { timeoutOption } from './vendor-http.ts';
+import { seconds } from './transport.ts';
 
 const schema = z.object({
   zbx_sender_host: z.string().default('localhost'),
@@ -21,7 +23,7 @@ const schema = z.object({
     error: 'is required: the Zabbix host (or, with zbx_host_from_field, the match field naming it)',
   }),
   zbx_key: z.string({ error: "is required: the key of the host's trapper item" }),
-  zbx_timeout: timeoutOption(10),
+  zbx_timeout: seconds(10),
 });
 
 const HEADER = 13;
@@ -85,7 +87,8 @@ export const zabbixAlerter: AlerterDefinition = {
   name: 'zabbix',
   aliases: ['elastalert.alerters.zabbix.ZabbixAlerter'],
   summary: 'Zabbix trapper item: the value 1 per match over the Zabbix sender protocol (TCP).',
-  optionNames: Object.keys(schema.shape),
+  // timestamp_strptime: how ElastAlert 2's zabbix alerter reads timestamp_field with timestamp_type custom
+  optionNames: [...Object.keys(schema.shape), 'timestamp_strptime'],
   create(options, deps) {
     const o = readOptions(schema, options);
     const tsField = typeof options.timestamp_field === 'string' ? options.timestamp_field : '@timestamp';
@@ -99,11 +102,13 @@ export const zabbixAlerter: AlerterDefinition = {
       const clock = zabbixClock(lookupField(match, tsField), tsType, tsFormat);
       return { host: pythonStr(host), key: o.zbx_key, value: '1', ...(clock !== undefined ? { clock } : {}) };
     };
-    return {
+    return channelAlerter({
       type: 'zabbix',
+      service: where,
       channel: `zabbix:${o.zbx_sender_host}:${o.zbx_sender_port}`,
-      info: () => ({ type: 'zabbix Alerter', zbx_host: o.zbx_host, zbx_key: o.zbx_key }),
-      secrets: () => [],
+      info: { type: 'zabbix Alerter', zbx_host: o.zbx_host, zbx_key: o.zbx_key },
+      secrets: [],
+      logger: deps.logger,
       async send(content, signal): Promise<SendOutcome> {
         const items = content.matches.map(itemOf).filter((i): i is SenderItem => i !== undefined);
         const missing = content.matches.length - items.length;
@@ -135,7 +140,7 @@ export const zabbixAlerter: AlerterDefinition = {
             },
           );
         } catch (err) {
-          const out = tcpOutcome(err);
+          const out = failureOutcome(err);
           return out.ok ? out : { ...out, reason: `${where}: ${out.reason}` };
         }
         let parsed: { response?: unknown; info?: unknown };
@@ -170,6 +175,6 @@ export const zabbixAlerter: AlerterDefinition = {
         );
         return { ok: true };
       },
-    };
+    });
   },
 };

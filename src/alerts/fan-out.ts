@@ -6,6 +6,7 @@
  *
  * Failure policy: each channel's outcome is its own. An alert that cannot be formatted for one
  * alerter fails for that alerter only (permanently); alert_sent turns true when all got it.
+ * Each hand-over to a channel and its outcome is recorded on the alert (esalert_attempts).
  */
 import type { Logger } from 'pino';
 import type { AlertContent, Alerter, SendOutcome } from '../alerters/alerter.ts';
@@ -13,12 +14,17 @@ import type { RuntimeRule } from '../engine/runtime-rule.ts';
 import { errorMessage } from '../errors/esalert-error.ts';
 import type { JinjaRenderer } from '../format/alert-text.ts';
 import type { Match } from '../model/match.ts';
+import type { Clock } from '../model/clock.ts';
+import { ATTEMPTS_KEPT, type DeliveryAttempt } from '../state/writeback.ts';
 import { redactText } from '../util/redact.ts';
+import { toIso } from '../util/time.ts';
 import { alertContent } from './alert-content.ts';
 import { ChannelDispatcher, type RetryPolicy } from './channel-dispatcher.ts';
 import type { MarkSent } from './mark-sent.ts';
 
 export interface FanOutDeps {
+  /** When each delivery attempt happened (the rule's clock). */
+  clock: Pick<Clock, 'now'>;
   logger: Logger;
   retry: RetryPolicy;
   sleep(ms: number, signal: AbortSignal): Promise<void>;
@@ -35,9 +41,16 @@ export interface FanOutDeps {
 export interface FanOut {
   /**
    * Queues the alert for every alerter of the rule not in `delivered` (which grows as they get
-   * it); resolves true when all have it. With an `id`, the alert log is told the outcome.
+   * it); resolves true when all have it. With an `id`, the alert log is told the outcome and
+   * each attempt, after the `earlier` ones.
    */
-  deliver(rt: RuntimeRule, id: string | undefined, matches: Match[], delivered: string[]): Promise<boolean>;
+  deliver(
+    rt: RuntimeRule,
+    id: string | undefined,
+    matches: Match[],
+    delivered: string[],
+    earlier?: DeliveryAttempt[],
+  ): Promise<boolean>;
   /** Alert documents whose delivery is under way (the outbox leaves them alone). */
   readonly inFlight: ReadonlySet<string>;
   /** Waits until queued deliveries are done, or `timeoutMs` passed; then stops sending. */
@@ -71,7 +84,9 @@ export function createFanOut(deps: FanOutDeps): FanOut {
     id: string | undefined,
     matches: Match[],
     delivered: string[],
+    earlier: DeliveryAttempt[] = [],
   ): Promise<boolean> {
+    const attempts = [...earlier];
     const alerters = deps.alerters(rt);
     const todo = alerters
       .map((alerter, i) => ({ alerter, i, key: `${i}:${alerter.type}` }))
@@ -82,6 +97,14 @@ export function createFanOut(deps: FanOutDeps): FanOut {
       ({ alerter, i, key }) =>
         new Promise<void>((resolve) => {
           const done = (outcome: SendOutcome) => {
+            attempts.push({
+              at: toIso(deps.clock.now()),
+              alerter: key,
+              ok: outcome.ok,
+              ...(outcome.ok
+                ? {}
+                : { error: redactText(outcome.reason, alerter.secrets()), retryable: outcome.retryable }),
+            });
             if (outcome.ok) {
               delivered.push(key);
               deps.onSent?.(rt.rule.name, alerter.type);
@@ -120,11 +143,16 @@ export function createFanOut(deps: FanOutDeps): FanOut {
         await deps.markSent(
           id,
           ok
-            ? { alert_sent: true, esalert_delivered: delivered }
+            ? {
+                alert_sent: true,
+                esalert_delivered: delivered,
+                esalert_attempts: attempts.slice(-ATTEMPTS_KEPT),
+              }
             : {
                 alert_sent: false,
                 alert_exception: lastError ?? 'not delivered',
                 esalert_delivered: delivered,
+                esalert_attempts: attempts.slice(-ATTEMPTS_KEPT),
               },
         );
         inFlight.delete(id);

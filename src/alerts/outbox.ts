@@ -48,11 +48,13 @@ export function createOutbox(
       const members = await deps.alerts.aggregateMembers(p.id, deps.maxAggregation);
       const matches = [p.doc.match_body, ...members.map((m) => m.doc.match_body)];
       started++;
-      void deps.fanOut.deliver(rt, p.id, matches, [...(p.doc.esalert_delivered ?? [])]).then(async (ok) => {
-        if (!ok) return;
-        for (const m of members) await deps.markSent(m.id, { alert_sent: true });
-        deps.aggregate.sent(rt.rule.name, p.id);
-      });
+      void deps.fanOut
+        .deliver(rt, p.id, matches, [...(p.doc.esalert_delivered ?? [])], p.doc.esalert_attempts ?? [])
+        .then(async (ok) => {
+          if (!ok) return;
+          for (const m of members) await deps.markSent(m.id, { alert_sent: true });
+          deps.aggregate.sent(rt.rule.name, p.id);
+        });
     }
     return started;
   };

@@ -62,6 +62,8 @@ export interface AlertPipeline extends MatchSink {
   drain(timeoutMs: number): Promise<void>;
   /** Alerts queued for delivery, by channel. */
   queued(): Record<string, number>;
+  /** Drops what the path remembers of a silence key (realert), so that a lifted silence ends at once. */
+  forgetSilence(key: string): void;
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 2000, maxDelayMs: 60_000 };
@@ -84,6 +86,7 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
   const aggregate = createAggregate({ clock, logger, alerts, alerters: alertersOf, ids });
   const markSent = createMarkSent({ alerts, logger });
   const fanOut = createFanOut({
+    clock,
     logger,
     retry: deps.retry ?? DEFAULT_RETRY,
     sleep: deps.sleep ?? defaultSleep,
@@ -156,5 +159,6 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
     flushDue,
     drain: (timeoutMs) => fanOut.drain(timeoutMs),
     queued: () => fanOut.queued(),
+    forgetSilence: (key) => suppress.forget(key),
   };
 }

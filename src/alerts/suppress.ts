@@ -37,10 +37,12 @@ export interface SuppressRun {
 
 export interface Suppress {
   check(rt: RuntimeRule, match: Match, run: SuppressRun): Promise<SuppressDecision>;
+  /** Drops what this process remembers of a silence key, so that a lifted silence ends at once. */
+  forget(key: string): void;
 }
 
 /** The query key value that keys silences: flatline's `key`, else the match's query_key field. */
-function queryKeyValue(rt: RuntimeRule, match: Match): string | undefined {
+export function queryKeyValue(rt: RuntimeRule, match: Match): string | undefined {
   const own = rt.ruleType.silenceKeyValue?.(match);
   if (own !== undefined) return own;
   const qk = rt.rule.options.queryKey;
@@ -91,5 +93,6 @@ export function createSuppress(deps: SuppressDeps): Suppress {
       cache.set(key, entry);
       return { silenced: false, silence: { key, entry } };
     },
+    forget: (key) => void cache.delete(key),
   };
 }

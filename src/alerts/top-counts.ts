@@ -104,6 +104,7 @@ export async function topCounts(
     const field = countedField(written, o);
     const counts: Record<string, number> = {};
     out[`top_events_${field}`] = counts;
+    if (o.number <= 0) continue;
     try {
       const res = await search.search(
         {

@@ -28,6 +28,8 @@ import { catalogs, knownRuleOptionNames } from './catalogs.ts';
 import type { SecretRegistry } from './logger.ts';
 import { RuleReloader } from './reloader.ts';
 import { createRunMode } from './run-mode.ts';
+import type { HistoryReader } from '../state/history.ts';
+import type { SilenceStore } from '../state/writeback.ts';
 import { loadToolConfig } from './tool-config.ts';
 
 export interface RunOptions {
@@ -66,6 +68,18 @@ export interface App {
   loaded: LoadedRules;
   scheduler: Scheduler;
   pipeline: AlertPipeline;
+  /** Silences as runs read them (Explain checks a rule's matches against them). */
+  silences: Pick<SilenceStore, 'silence'>;
+  /** Where people set and lift silences (the console). */
+  manualSilences: SilenceStore;
+  /** The writeback read back for people (the console). */
+  history: HistoryReader;
+  /** The search port a rule queries; without a rule, the main connection's (offline: the file's). */
+  searchPort(rule?: string): SearchPort | undefined;
+  /** Why nothing may be written (--debug), if so. */
+  readOnlyReason: string | undefined;
+  /** Drops what this process remembers of a silence key, so that a lifted silence ends at once. */
+  forgetSilence(key: string): void;
   /** Runs the rules: sends what was left unsent, starts scheduling, the outbox and the reloader. */
   start(): Promise<void>;
   /** Resolves when a backfill (--end) finished; never for a continuous run. */
@@ -287,5 +301,20 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
     lifetime.abort();
     await mode.close();
   };
-  return { config, rules, loaded, scheduler, pipeline, start, finished, stop };
+  return {
+    config,
+    rules,
+    loaded,
+    scheduler,
+    pipeline,
+    silences: mode.stores.silences,
+    manualSilences: mode.manualSilences,
+    history: mode.history,
+    searchPort: (rule) => (rule === undefined ? mode.mainSearch : ports.get(rule)),
+    readOnlyReason: mode.readOnlyReason,
+    forgetSilence: (key) => pipeline.forgetSilence(key),
+    start,
+    finished,
+    stop,
+  };
 }

@@ -2,7 +2,7 @@
 import { dirname, resolve } from 'node:path';
 import { AlerterRegistry } from '../alerters/registry.ts';
 import type { RuleCatalogs } from '../compile/compile-rule.ts';
-import { COMMON_RULE_OPTIONS } from '../rules/rule-options.ts';
+import { knownRuleOptions } from '../rules/ignored-options.ts';
 import { BUILTIN_RULE_TYPES } from '../ruletypes/registry.ts';
 
 /** What rules can name; user modules are looked up in the working directory, then beside config.yaml. */
@@ -13,7 +13,5 @@ export function catalogs(configFile?: string): RuleCatalogs {
 
 export function knownRuleOptionNames(c: RuleCatalogs): Set<string> {
   // config.yaml may hold any rule option as a default for every rule
-  const names = new Set<string>([...COMMON_RULE_OPTIONS, ...c.alerters.optionNames()]);
-  for (const t of c.ruleTypes.values()) for (const n of t.optionNames) names.add(n);
-  return names;
+  return knownRuleOptions(c.alerters.optionNames(), ...[...c.ruleTypes.values()].map((t) => t.optionNames));
 }

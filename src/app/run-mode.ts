@@ -16,9 +16,12 @@ import { createEsSearchPort } from '../query/es-search-port.ts';
 import type { MemoryDocument } from '../query/memory/memory-search-port.ts';
 import type { SearchPort } from '../query/search-port.ts';
 import { debugStores } from '../state/debug-stores.ts';
+import { createEsHistory } from '../state/es-history.ts';
 import { createEsWriteback } from '../state/es-writeback.ts';
+import type { HistoryReader } from '../state/history.ts';
+import { createMemoryHistory } from '../state/memory-history.ts';
 import { createMemoryWriteback, type MemoryWriteback } from '../state/memory-writeback.ts';
-import { type Stores, type WritebackStore, writebackStores } from '../state/writeback.ts';
+import { type SilenceStore, type Stores, type WritebackStore, writebackStores } from '../state/writeback.ts';
 import { parseTimestamp, toIso } from '../util/time.ts';
 import { type ConnectDeps, createConnectionPool } from './connect.ts';
 import { PAST_DATA_LIMIT_MS } from './dry-run.ts';
@@ -42,6 +45,14 @@ export interface RunMode {
   writeback: WritebackStore;
   /** What runs read and write: the writeback's stores, or --debug's mix. */
   stores: Stores;
+  /** The writeback read back for people (the console). */
+  history: HistoryReader;
+  /** Where people set and lift silences: written so that the next search sees them. */
+  manualSilences: SilenceStore;
+  /** The main connection's search port (offline: the file's). */
+  mainSearch: SearchPort;
+  /** Why nothing may be written (--debug), if so. */
+  readOnlyReason: string | undefined;
   /** Instead of each rule's alerters (--debug logs its alerts). */
   alerters: ((rt: RuntimeRule) => Alerter[]) | undefined;
   alertTimeLimitMs: number;
@@ -96,6 +107,8 @@ export async function createRunMode(
   // --debug writes nothing to the writeback (as ElastAlert 2): its alerts are kept in memory
   const stores = o.debug ? debugStores(writeback, createMemoryWriteback()) : writebackStores(writeback);
   const debugAlerters = new Map<string, Alerter[]>();
+  const manualSilences =
+    memory ?? createEsWriteback(mainConn!.client, config.writebackIndex, { refresh: 'wait_for' });
   return {
     clock,
     startAt,
@@ -103,6 +116,12 @@ export async function createRunMode(
     offline: Boolean(offline),
     writeback,
     stores,
+    history: memory ? createMemoryHistory(memory) : createEsHistory(mainConn!.client, config.writebackIndex),
+    manualSilences: o.debug ? stores.silences : manualSilences,
+    mainSearch: offline ?? createEsSearchPort(mainConn!.client),
+    readOnlyReason: o.debug
+      ? 'esalert runs with --debug: it writes nothing to the writeback index'
+      : undefined,
     alerters: o.debug
       ? (rt) => {
           let a = debugAlerters.get(rt.rule.name);

@@ -1,19 +1,21 @@
 /**
  * `esalert run` as a service: the logger (scrubbing every secret it learns), the HTTP server
- * for metrics, health and /api/rules, and the app, started and stopped in order. It runs until
+ * for metrics, health, the console and its API (over app/console's ConsoleSource), and the app, started and stopped in order. It runs until
  * a backfill is done or `stop` aborts (SIGTERM, SIGINT); the command line turns the result into
  * an exit code.
  */
+import { httpAuthSecrets } from '../config/http-auth.ts';
 import type { EnvLookup } from '../config/interpolate.ts';
 import type { HttpServer } from '../http/server.ts';
 import { type Clock, systemClock } from '../model/clock.ts';
 import type { BackfillProgress } from '../scheduler/rule-job.ts';
 import { type App, type RunOptions, startApp } from './app.ts';
+import { createConsoleSource } from './console/console-source.ts';
 import { createLogger, type LogFormat, type LogLevel, SecretRegistry } from './logger.ts';
 
 export interface ServiceOptions extends Omit<RunOptions, 'progress'> {
   log: { level: LogLevel; format: LogFormat };
-  /** Serve /metrics, /healthz, /readyz and /api/rules. */
+  /** Serve the console (/), its API (/api/), /metrics, /healthz and /readyz. */
   http?: { port: number; host: string };
   /** Progress of a backfill, and what to show when it is done. */
   progress?: BackfillProgress & { done(): void };
@@ -48,7 +50,10 @@ export async function runService(
     if (observability && o.http) {
       const { startHttpServer } = await import('../http/server.ts');
       server = await startHttpServer(observability, o.http.port, o.http.host);
-      logger.info({ url: server.url }, `serving /metrics, /healthz, /readyz and /api/rules on ${server.url}`);
+      logger.info(
+        { url: server.url },
+        `serving /metrics, /healthz, /readyz, /api/rules and the console on ${server.url}`,
+      );
     }
     const { log: _log, http: _http, progress, ...run } = o;
     const started: App | 'stopped' = await Promise.race([
@@ -69,6 +74,18 @@ export async function runService(
       return { stopped: true };
     }
     const app = started;
+    if (server && observability) {
+      secrets.add(...httpAuthSecrets(app.config.httpAuth));
+      server.attachConsole({
+        source: createConsoleSource(app, {
+          observability,
+          clock: deps.clock ?? systemClock,
+          logger,
+          secrets,
+        }),
+        auth: app.config.httpAuth,
+      });
+    }
     const ended = await Promise.race([app.finished.then(() => 'finished' as const), stopped]);
     if (ended === 'finished') progress?.done();
     await app.stop();

@@ -82,7 +82,7 @@ program
   .option('--es-debug', 'accepted for compatibility (Elasticsearch requests are logged at debug level)')
   .option(
     '--http-port <port>',
-    'serve /metrics, /healthz, /readyz and /api/rules on this port (ElastAlert 2: --prometheus_port)',
+    'serve the console (/), its API (/api/), /metrics, /healthz and /readyz on this port (ElastAlert 2: --prometheus_port)',
   )
   .option('--http-host <host>', 'address the HTTP server listens on', '0.0.0.0')
   .option(

@@ -1,6 +1,7 @@
 /** `esalert validate [PATH...]`: check rule files without running them. */
 import { type Command, Option } from 'commander';
 import { pino } from 'pino';
+import { formatSummary } from '../app/migration-summary.ts';
 import { asWarning, validateRules } from '../app/validate.ts';
 import type { EnvLookup } from '../config/interpolate.ts';
 
@@ -29,6 +30,8 @@ export function validateCommand(program: Command, env: EnvLookup, fail: (err: un
         } else {
           for (const e of report.errors) process.stdout.write(`${e.message}\n`);
           for (const w of report.warnings) process.stdout.write(`${asWarning(w)}\n`);
+          // several files (a rules folder being brought over): how it went, by reason and option
+          if (report.files > 1) process.stdout.write(`${formatSummary(report.summary).join('\n')}\n`);
           const bad = new Set(report.errors.map((e) => e.file)).size;
           process.stdout.write(
             `${report.files} rule file(s): ${report.rules.length} valid, ${bad} invalid, ${report.warnings.length} warning(s)\n`,

@@ -10,8 +10,8 @@ import { type AlerterDefinition, type Alerter, OptionProblem } from '../alerters
 import { resolveRuleReferences } from '../alerters/options.ts';
 import type { AlerterCatalog } from '../alerters/registry.ts';
 import { ES_CONNECTION_KEYS, type EsConnectionKeys } from '../config/es-connection.ts';
-import { type Problem, problemsError, problemsFromZod, suggest } from '../config/fields.ts';
-import { GLOBAL_ONLY_KEYS, type GlobalConfig } from '../config/global-config.ts';
+import { type Problem, problemLine, problemsError, problemsFromZod, suggest } from '../config/fields.ts';
+import type { GlobalConfig } from '../config/global-config.ts';
 import type { EnvLookup } from '../config/interpolate.ts';
 import type { YamlPath } from '../config/yaml-source.ts';
 import type { Enhancement } from '../enhancements/enhancement.ts';
@@ -20,9 +20,9 @@ import type { Doc } from '../model/lookup.ts';
 import type { RuleOptions } from '../model/rule-options.ts';
 import { findAlerterModule, findEnhancement, findRuleType } from '../modules/catalog.ts';
 import { readDiscoverOptions } from '../rules/discover-options.ts';
-import { ELASTALERT_OPTION_NAMES } from '../rules/elastalert-options.ts';
+import { ignoredOptions, knownRuleOptions } from '../rules/ignored-options.ts';
 import { type ReadRule, readRuleFile } from '../rules/load-rule.ts';
-import { COMMON_RULE_OPTIONS, toRuleOptions } from '../rules/rule-options.ts';
+import { toRuleOptions } from '../rules/rule-options.ts';
 import type { RuleTypeDefinition } from '../ruletypes/rule-type.ts';
 import type { CompiledRule } from './compiled-rule.ts';
 
@@ -77,16 +77,23 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
       path: ['use_terms_query'],
       message: 'needs query_key (the field whose values are counted)',
     });
+  // Checks that cannot stop the rule from running: ElastAlert 2 loads such a rule too
+  const notes: Problem[] = [];
   if (Array.isArray(c.query_key) && c.query_key.length > 1 && c.use_terms_query) {
-    problems.push({ path: ['query_key'], message: 'use_terms_query works with a single query_key field' });
+    notes.push({
+      path: ['query_key'],
+      message:
+        'has several fields, but use_terms_query counts one field: ElastAlert 2 (and esalert) count the field named by all of them joined with ",", which never exists, so the rule never alerts',
+    });
   }
   const discover = readDiscoverOptions(raw, ctx.env);
   problems.push(...discover.problems);
-  const timeframeMs = (typeOptions as { timeframe?: number } | undefined)?.timeframe;
-  if (c.scan_entire_timeframe && timeframeMs === undefined)
+  // ElastAlert 2 reads `timeframe` for every rule type (scan_entire_timeframe, top_count_keys)
+  const timeframeMs = (typeOptions as { timeframe?: number } | undefined)?.timeframe ?? c.timeframe;
+  if (c.scan_entire_timeframe && !timeframeMs)
     problems.push({
       path: ['scan_entire_timeframe'],
-      message: 'can only be used with a rule type that has a timeframe',
+      message: 'needs a timeframe (e.g. timeframe: {minutes: 10}): the window to scan',
     });
   problems.push(...read.problems);
 
@@ -185,21 +192,25 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
     const loc = def.locate(w.path);
     return `${loc.file}:${loc.line ?? 1}: ${String(w.path[0])} ${w.message}`;
   });
-  const known = new Set<string>([
-    ...COMMON_RULE_OPTIONS,
-    ...type.optionNames,
-    ...ctx.catalogs.alerters.optionNames(),
-    ...enhancements.flatMap((e) => e.optionNames ?? []),
-    ...GLOBAL_ONLY_KEYS,
-  ]);
+  for (const note of notes) warnings.push(problemLine(fileLike, note));
+  const known = knownRuleOptions(
+    type.optionNames,
+    ctx.catalogs.alerters.optionNames(),
+    enhancements.flatMap((e) => e.optionNames ?? []),
+  );
+  // options an alerter of this rule reads by prefix (its own option family)
+  const byPrefix = (key: string) =>
+    [...alerterDefs.values()].some((d) => d.optionPrefixes?.some((p) => key.startsWith(p)));
+  const ignored = ignoredOptions(
+    def.ownKeys.filter((key) => !byPrefix(key)),
+    known,
+  );
   for (const key of def.ownKeys) {
-    if (known.has(key) || key === 'rule_file') continue;
-    if ([...alerterDefs.values()].some((d) => d.optionPrefixes?.some((p) => key.startsWith(p)))) continue;
     const loc = def.locate([key]);
     const where = `${loc.file}:${loc.line ?? 1}`;
-    if (ELASTALERT_OPTION_NAMES.has(key)) {
+    if (ignored.unsupported.includes(key))
       warnings.push(`${where}: option "${key}" is not supported by esalert yet and is ignored`);
-    } else {
+    else if (ignored.unknown.includes(key)) {
       const hint = suggest(key, known);
       warnings.push(`${where}: unknown option "${key}" is ignored${hint ? `; did you mean "${hint}"?` : ''}`);
     }
@@ -236,6 +247,7 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
     ...(hitFilter ? { hitFilter } : {}),
     connection: connectionKeys(raw),
     warnings,
+    ignoredOptions: ignored,
     locate: def.locate,
   };
 }

@@ -11,6 +11,7 @@ import type { SourceLocation } from '../errors/esalert-error.ts';
 import type { Doc } from '../model/lookup.ts';
 import type { RuleOptions } from '../model/rule-options.ts';
 import type { DiscoverSettings } from '../model/discover-settings.ts';
+import type { IgnoredOptions } from '../rules/ignored-options.ts';
 import type { RuleDefinition } from '../rules/load-rule.ts';
 import type { RuleTypeDefinition } from '../ruletypes/rule-type.ts';
 
@@ -50,5 +51,7 @@ export interface CompiledRule {
   /** The Elasticsearch connection keys of the rule (its own over config.yaml's). */
   connection: EsConnectionKeys;
   warnings: string[];
+  /** Options of the file esalert does not read (each also has a warning). */
+  ignoredOptions: IgnoredOptions;
   locate(path: YamlPath): SourceLocation;
 }

@@ -140,18 +140,21 @@ export function formatPath(path: YamlPath): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }
 
+/** `file:line:column: path what` for one problem ("filter[0] must be ...", "alert_text: no value ..."). */
+export function problemLine(source: Pick<YamlSource, 'locate'>, p: Problem): string {
+  const loc = source.locate(p.path);
+  const where = `${loc.file}:${loc.line ?? 1}${loc.column ? `:${loc.column}` : ''}`;
+  const sep = /^(is|must|has|needs|works|can|cannot|should|does)\b/.test(p.message) ? ' ' : ': ';
+  return `${where}: ${p.path.length ? `${formatPath(p.path)}${sep}` : ''}${p.message}`;
+}
+
 /** One error for all problems of a file: the first names file:line, the rest follow on their own lines. */
 export function problemsError(
   code: ErrorCode,
   source: Pick<YamlSource, 'file' | 'locate'>,
   problems: Problem[],
 ): EsalertError {
-  const lines = problems.map((p) => {
-    const loc = source.locate(p.path);
-    const where = `${loc.file}:${loc.line ?? 1}${loc.column ? `:${loc.column}` : ''}`;
-    const sep = /^(is|must|has|needs|works|can|cannot|should)\b/.test(p.message) ? ' ' : ': ';
-    return `${where}: ${p.path.length ? `${formatPath(p.path)}${sep}` : ''}${p.message}`;
-  });
+  const lines = problems.map((p) => problemLine(source, p));
   const first = problems[0];
   const location = first ? source.locate(first.path) : { file: source.file };
   const err = new EsalertError(code, lines.join('\n'), { fault: 'user' });

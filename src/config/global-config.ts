@@ -9,6 +9,14 @@ import { EsalertError } from '../errors/esalert-error.ts';
 import { isValidTimeZone, localTimeZone } from '../util/time.ts';
 import { ES_CONNECTION_KEYS } from './es-connection.ts';
 import {
+  type ConsoleConfig,
+  consoleConfig,
+  consoleSchema,
+  type HttpAuthConfig,
+  httpAuthConfig,
+  httpAuthOption,
+} from './http-auth.ts';
+import {
   duration,
   nonNegativeInt,
   positiveInt,
@@ -21,6 +29,8 @@ import type { EnvLookup } from './interpolate.ts';
 import { readYamlFile, type YamlSource } from './yaml-source.ts';
 
 const DAY = 86_400_000;
+/** The console's settings: its credentials must not travel into every rule's options. */
+const NOT_INHERITED = ['http_auth', 'console'];
 const DURATION_KEYS = new Set([
   'run_every',
   'buffer_time',
@@ -87,6 +97,8 @@ const globalSchema = z
       })
       .strict()
       .default({ attempts: 4, delay: 2000, max_delay: 60_000 }),
+    http_auth: httpAuthOption,
+    console: consoleSchema,
   })
   .loose();
 
@@ -113,6 +125,10 @@ export interface GlobalConfig {
   timezone: string;
   /** Delivery retries (esalert): attempts per pass, first backoff, longest wait. */
   alertRetry: { attempts: number; baseDelayMs: number; maxDelayMs: number };
+  /** Who may use the console's API (http_auth); undefined: read-only for everyone. */
+  httpAuth: HttpAuthConfig | undefined;
+  /** How the console shows things (console). */
+  console: ConsoleConfig;
   warnings: string[];
 }
 
@@ -146,6 +162,8 @@ export const GLOBAL_ONLY_KEYS = new Set([
   'aws_region',
   'profile',
   'es_send_get_body_as',
+  'http_auth',
+  'console',
   ...ES_CONNECTION_KEYS,
 ]);
 
@@ -182,7 +200,7 @@ export interface LoadConfigOptions {
 }
 
 export function parseGlobalConfig(
-  source: Pick<YamlSource, 'file' | 'locate' | 'value'>,
+  source: Pick<YamlSource, 'file' | 'locate' | 'value' | 'warnings'>,
   options: LoadConfigOptions,
 ): GlobalConfig {
   const value = source.value ?? {};
@@ -203,7 +221,7 @@ export function parseGlobalConfig(
       { path: ['es_host'], message: 'is required: the Elasticsearch host name (or set ES_HOST)' },
     ]);
   }
-  const warnings: string[] = [];
+  const warnings: string[] = [...(source.warnings ?? [])];
   if (options.knownRuleOptions) {
     for (const key of Object.keys(value as RawConfig)) {
       if (key in globalSchema.shape || GLOBAL_ONLY_KEYS.has(key) || options.knownRuleOptions.has(key))
@@ -232,6 +250,7 @@ export function parseGlobalConfig(
   for (const [k, v] of Object.entries(c)) {
     if (!(k in fullRaw) && v !== undefined && !DURATION_KEYS.has(k)) fullRaw[k] = v;
   }
+  for (const k of NOT_INHERITED) delete fullRaw[k];
   return {
     file: source.file,
     raw: fullRaw,
@@ -254,6 +273,8 @@ export function parseGlobalConfig(
       baseDelayMs: c.alert_retry.delay,
       maxDelayMs: c.alert_retry.max_delay,
     },
+    httpAuth: httpAuthConfig(c.http_auth),
+    console: consoleConfig(c.console),
     warnings,
   };
 }

@@ -1,26 +1,18 @@
 /**
  * YAML files with positions: every config and rule error can name file:line:column.
  *
- * Parsed as YAML 1.1 (what PyYAML, and so ElastAlert 2, reads: `yes`/`no` are booleans, `<<` merges),
- * with `${VAR}` interpolation applied to string values.
+ * Read as ElastAlert 2 reads them, with PyYAML's FullLoader (yaml-parse.ts for the syntax,
+ * yaml-construct.ts for the values): YAML 1.1 booleans and numbers by PyYAML's rules, `<<` merges,
+ * quoted scalars continued at any column, and a key written twice is kept with its last value
+ * and reported as a warning with both lines. `${VAR}` interpolation applies to values.
  */
 import { readFileSync } from 'node:fs';
-import {
-  LineCounter,
-  type Node,
-  type Pair,
-  isMap,
-  isNode,
-  isPair,
-  isScalar,
-  isSeq,
-  parse,
-  parseDocument,
-  type SchemaOptions,
-  visit,
-} from 'yaml';
+import { isMap, isNode, isPair, isScalar, isSeq, type Node, type Pair } from 'yaml';
 import { type ErrorCode, EsalertError, type SourceLocation } from '../errors/esalert-error.ts';
 import { type EnvLookup, interpolate } from './interpolate.ts';
+import { constructYaml, YamlConstructError } from './yaml-construct.ts';
+import { parsePyYaml } from './yaml-parse.ts';
+import { constructInt } from './yaml-scalars.ts';
 
 export type YamlPath = readonly (string | number)[];
 
@@ -29,6 +21,8 @@ export interface YamlSource {
   value: unknown;
   /** Where the value at `path` is written (the key's position for map entries); walks up to the nearest existing ancestor. */
   locate(path: YamlPath): SourceLocation;
+  /** What was read but deserves a look (`file:line: ...`): keys written twice, integers too long for a number. */
+  warnings?: string[];
 }
 
 export interface ParseYamlOptions {
@@ -37,83 +31,40 @@ export interface ParseYamlOptions {
   errorCode?: ErrorCode;
 }
 
-type CustomTag = Extract<NonNullable<SchemaOptions['customTags']>, unknown[]>[number];
-
-/**
- * PyYAML reads yes/no/on/off as booleans (YAML 1.1) but not y/n, which the YAML 1.1 spec (and
- * the yaml package) also do: `index: y` must stay a string, as ElastAlert 2 reads it.
- */
-function pyyamlBooleans(tags: CustomTag[]): CustomTag[] {
-  return tags.map((t) => {
-    if (typeof t !== 'object' || t.tag !== 'tag:yaml.org,2002:bool' || !('test' in t) || !t.test) return t;
-    const truthy = t.test.test('yes');
-    return {
-      ...t,
-      test: truthy
-        ? /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/
-        : /^(?:no|No|NO|false|False|FALSE|off|Off|OFF)$/,
-    } as CustomTag;
-  });
-}
-
-/**
- * PyYAML's floats need a dot and a signed exponent: `1e3`, `1.0e3` and `.` stay strings
- * (the yaml package reads them as numbers).
- */
-const PY_FLOAT = /^(?:[-+]?[0-9][0-9_]*\.[0-9_]*|\.[0-9_]+)$/;
-const PY_FLOAT_EXP = /^(?:[-+]?[0-9][0-9_]*\.[0-9_]*|\.[0-9_]+)[eE][-+][0-9]+$/;
-
-function pyyamlFloats(tags: CustomTag[]): CustomTag[] {
-  return tags.map((t) => {
-    if (typeof t !== 'object' || t.tag !== 'tag:yaml.org,2002:float' || !('test' in t) || !t.test) return t;
-    if (t.test.test('.inf') || t.test.test('.nan')) return t;
-    return { ...t, test: 'format' in t && t.format === 'EXP' ? PY_FLOAT_EXP : PY_FLOAT } as CustomTag;
-  });
-}
-
-export function parseYaml(file: string, text: string, options: ParseYamlOptions = {}): YamlSource {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, {
-    version: '1.1',
-    lineCounter,
-    prettyErrors: true,
-    uniqueKeys: true,
-    merge: true,
-    customTags: (tags) => pyyamlFloats(pyyamlBooleans(tags as CustomTag[])),
-  });
-  const code = options.errorCode ?? 'CONFIG_INVALID';
-  const first = doc.errors[0];
-  if (first) {
-    const pos = first.linePos?.[0];
-    // pretty messages end with " at line N, column M:" and a code excerpt; we give the position ourselves
-    const message = (first.message.split('\n')[0] ?? first.message).replace(
-      / at line \d+, column \d+:?$/,
-      '',
-    );
-    throw new EsalertError(code, `invalid YAML: ${message}`, {
-      location: pos ? { file, line: pos.line, column: pos.col } : { file },
+export function parseYaml(file: string, source: string, options: ParseYamlOptions = {}): YamlSource {
+  const { text, doc, lineCounter, error } = parsePyYaml(source);
+  const invalid = (message: string, offset: number): EsalertError => {
+    const { line, col } = lineCounter.linePos(offset);
+    return new EsalertError(options.errorCode ?? 'CONFIG_INVALID', `invalid YAML: ${message}`, {
+      location: { file, line, column: col },
+      fault: 'user',
     });
-  }
-  if (options.env) {
+  };
+  if (error) throw invalid(error.message, error.offset);
+
+  const warnings: string[] = [];
+  const lineOf = (node: Node) => lineCounter.linePos(node.range?.[0] ?? 0).line;
+  let value: unknown = null;
+  if (doc) {
     const env = options.env;
-    visit(doc, {
-      Scalar(key, node) {
-        if (key === 'key' || typeof node.value !== 'string') return;
-        const r = interpolate(node.value, env);
-        if (!r.changed) return;
-        // A plain scalar that was exactly `${VAR}` reads as YAML would after text substitution (9200 -> number).
-        if (r.whole && node.type === 'PLAIN') {
-          const reread: unknown = parse(r.value, { version: '1.1' });
-          if (typeof reread === 'number' || typeof reread === 'boolean') {
-            node.value = reread;
-            return;
-          }
-        }
-        node.value = r.value;
-      },
-    });
+    try {
+      value = constructYaml(doc, {
+        text,
+        onDuplicateKey: (key, first, last) =>
+          warnings.push(
+            `${file}:${lineOf(last)}: key "${key}" is written twice (also on line ${lineOf(first)}); the last one is used`,
+          ),
+        onInexactInteger: (text, node) =>
+          warnings.push(
+            `${file}:${lineOf(node)}: integer ${text} is too long to be kept exactly; it is read as ${Number(constructInt(text))}`,
+          ),
+        ...(env ? { substitute: (text: string) => interpolate(text, env) } : {}),
+      });
+    } catch (err) {
+      if (err instanceof YamlConstructError) throw invalid(err.message, err.offset);
+      throw err;
+    }
   }
-  const value: unknown = doc.toJS({ maxAliasCount: 1000 });
 
   const position = (node: Node | null | undefined): SourceLocation | undefined => {
     if (!node?.range) return undefined;
@@ -122,11 +73,15 @@ export function parseYaml(file: string, text: string, options: ParseYamlOptions 
   };
 
   const locate = (path: YamlPath): SourceLocation => {
+    if (!doc) return { file, line: 1 };
     for (let n = path.length; n > 0; n--) {
       const parent = n === 1 ? doc.contents : doc.getIn(path.slice(0, n - 1), true);
       const last = path[n - 1];
       if (isMap(parent)) {
-        const pair = parent.items.find((p: Pair) => isScalar(p.key) && String(p.key.value) === String(last));
+        // a key written twice: the last one is the one used
+        const pair = parent.items.findLast(
+          (p: Pair) => isScalar(p.key) && String(p.key.value) === String(last),
+        );
         if (pair && isNode(pair.key)) {
           const loc = position(pair.key);
           if (loc) return loc;
@@ -145,13 +100,13 @@ export function parseYaml(file: string, text: string, options: ParseYamlOptions 
     return position(doc.contents as Node | null) ?? { file, line: 1 };
   };
 
-  return { file, value, locate };
+  return { file, value, locate, warnings };
 }
 
 export function readYamlFile(file: string, options: ParseYamlOptions = {}): YamlSource {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     throw new EsalertError(
@@ -160,5 +115,30 @@ export function readYamlFile(file: string, options: ParseYamlOptions = {}): Yaml
       { cause: err, fault: 'user' },
     );
   }
-  return parseYaml(file, text, options);
+  return parseYaml(file, decodeUtf8(file, bytes, options.errorCode), options);
+}
+
+/** UTF-8, as ElastAlert 2 reads its files: bytes that are not UTF-8 are an error, never replaced. */
+function decodeUtf8(file: string, bytes: Buffer, code: ErrorCode = 'CONFIG_INVALID'): string {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  try {
+    return decoder.decode(bytes);
+  } catch {
+    // a line break byte never occurs inside a multi-byte character: find the first bad line
+    let line = 1;
+    for (let start = 0; start < bytes.length; line++) {
+      const nl = bytes.indexOf(0x0a, start);
+      const end = nl === -1 ? bytes.length : nl + 1;
+      try {
+        decoder.decode(bytes.subarray(start, end));
+      } catch {
+        break;
+      }
+      start = end;
+    }
+    throw new EsalertError(code, 'the file is not UTF-8 text: save it as UTF-8', {
+      location: { file, line },
+      fault: 'user',
+    });
+  }
 }

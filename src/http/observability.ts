@@ -10,6 +10,13 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { RunReport } from '../engine/run-report.ts';
 import { parseTimestamp, toIso } from '../util/time.ts';
+import type { LastRun } from './console/web/api-types.ts';
+
+/** One finished run of a rule (the API's shape). */
+export type RunRecord = LastRun;
+
+/** Finished runs kept per rule for the console's timeline (older ones are read from the writeback). */
+export const RUNS_KEPT = 30;
 
 export interface RuleStatus {
   name: string;
@@ -18,17 +25,7 @@ export interface RuleStatus {
   loadedAt: string;
   /** The last edit of the file failed to load: the previous version keeps running. */
   reloadError?: string;
-  lastRun?: {
-    startedAt: string;
-    durationMs: number;
-    window: { start: string; end: string };
-    queriedTo?: string;
-    hits: number;
-    matches: number;
-    alerted: number;
-    suppressed: number;
-    error?: string;
-  };
+  lastRun?: RunRecord;
   lastAlert?: { at: string; alerter: string; ok: boolean; reason?: string };
   runs: number;
   skippedRuns: number;
@@ -47,6 +44,7 @@ export class Observability {
   queued: (() => Record<string, number>) | undefined;
   private initialLoadDone = false;
   private readonly rules = new Map<string, RuleStatus>();
+  private readonly recent = new Map<string, RunRecord[]>();
   private readonly loadErrors = new Map<string, { file: string; error: string; at: string }>();
   private readonly now: () => number;
   /** Alerters that delivered for each rule (to drop their series with the rule). */
@@ -196,6 +194,7 @@ export class Observability {
   ruleRemoved(name: string): void {
     const s = this.rules.get(name);
     this.rules.delete(name);
+    this.recent.delete(name);
     if (!s) return;
     for (const m of [this.duration, this.hits, this.matches, this.skipped]) m.remove({ rule: name });
     for (const result of ['ok', 'error']) this.runs.remove({ rule: name, result });
@@ -244,7 +243,7 @@ export class Observability {
     if (outcomes.aggregated) this.ea2.notSent.inc({ rule_name: rule }, outcomes.aggregated);
     if (!s) return;
     s.runs++;
-    s.lastRun = {
+    const run: RunRecord = {
       startedAt: toIso(startedAt),
       durationMs: Math.round(durationMs),
       window: { start: report.start, end: report.end },
@@ -255,6 +254,24 @@ export class Observability {
       suppressed: suppressed.silenced + suppressed.dropped,
       ...(report.error ? { error: report.error.message } : {}),
     };
+    s.lastRun = run;
+    let list = this.recent.get(rule);
+    if (!list) this.recent.set(rule, (list = []));
+    list.push(run);
+    if (list.length > RUNS_KEPT) list.splice(0, list.length - RUNS_KEPT);
+  }
+
+  /** The last runs of a rule since this process started (at most RUNS_KEPT), newest first. */
+  recentRuns(rule: string): RunRecord[] {
+    return [...(this.recent.get(rule) ?? [])].reverse();
+  }
+
+  /** One rule's status, with its next run. */
+  status(rule: string): (RuleStatus & { nextRun?: string }) | undefined {
+    const s = this.rules.get(rule);
+    if (!s) return undefined;
+    const next = this.nextRun?.(s.name);
+    return { ...s, ...(next !== undefined ? { nextRun: toIso(next) } : {}) };
   }
 
   private noteAlerter(rule: string, alerter: string): void {
@@ -285,11 +302,8 @@ export class Observability {
     loadErrors: { file: string; error: string; at: string }[];
   } {
     return {
-      rules: [...this.rules.values()]
-        .map((s) => {
-          const next = this.nextRun?.(s.name);
-          return { ...s, ...(next !== undefined ? { nextRun: toIso(next) } : {}) };
-        })
+      rules: [...this.rules.keys()]
+        .map((name) => this.status(name)!)
         .sort((a, b) => a.name.localeCompare(b.name)),
       loadErrors: [...this.loadErrors.values()].sort((a, b) => a.file.localeCompare(b.file)),
     };

@@ -10,17 +10,18 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative } from 'node:path';
-import { type Problem, problemsError, problemsFromZod } from '../config/fields.ts';
+import { type Problem, problemLine, problemsError, problemsFromZod } from '../config/fields.ts';
 import type { GlobalConfig } from '../config/global-config.ts';
 import type { EnvLookup } from '../config/interpolate.ts';
 import { readYamlFile, type YamlPath, type YamlSource } from '../config/yaml-source.ts';
-import { EsalertError, errorMessage, type SourceLocation } from '../errors/esalert-error.ts';
+import { EsalertError, type SourceLocation } from '../errors/esalert-error.ts';
 import { checkTemplate } from '../format/jinja.ts';
-import { pythonFormat } from '../format/python-format.ts';
 import { findQueryStrings, normalizeFilters, queryStringProblem } from '../query/filters.ts';
 import { k8sEventFilters } from '../k8s/event-filters.ts';
 import type { Doc } from '../model/lookup.ts';
 import type { EsQuery } from '../query/filters.ts';
+import { formatProblem } from './format-check.ts';
+import { convertLenientOptions } from './lenient-options.ts';
 import { commonRuleSchema, type CommonRuleRaw } from './rule-options.ts';
 
 export interface RuleReadContext {
@@ -68,6 +69,8 @@ export function displayPath(file: string): string {
 
 interface Merged {
   value: Doc;
+  /** What reading the files found worth a warning (keys written twice). */
+  warnings: string[];
   /** Which file each top-level key came from. */
   origin: Map<string, YamlSource>;
   /** For merged filters: which file and index each filter item came from. */
@@ -86,7 +89,7 @@ function readRuleYaml(file: string, env: EnvLookup): YamlSource {
 }
 
 function mergeImports(file: string, env: EnvLookup): Merged {
-  const merged: Merged = { value: {}, origin: new Map(), filterOrigin: [], files: [] };
+  const merged: Merged = { value: {}, origin: new Map(), filterOrigin: [], files: [], warnings: [] };
   const stack: string[] = [];
   const seen = new Set<string>();
   let current = file;
@@ -110,6 +113,7 @@ function mergeImports(file: string, env: EnvLookup): Merged {
       throw err;
     }
     merged.files.push(current);
+    merged.warnings.push(...(source.warnings ?? []));
     const loaded = source.value as Doc;
     const ownFilter = merged.value.filter;
     if (Array.isArray(loaded.filter) && Array.isArray(ownFilter)) {
@@ -182,10 +186,19 @@ export function readRuleFile(file: string, ctx: RuleReadContext): ReadRule {
   };
   const problems: Problem[] = [];
 
+  const lenient = convertLenientOptions(raw);
+  Object.assign(raw, lenient.raw);
   const common = commonRuleSchema.safeParse(raw);
   if (!common.success)
     throw problemsError('RULE_INVALID', { file: shown, locate }, problemsFromZod(common.error, raw));
   const c = common.data;
+  // Checks that cannot stop the rule from running: ElastAlert 2 loads such a rule too
+  const notes: Problem[] = [...lenient.notes];
+  if (c.top_count_keys && c.top_count_number <= 0)
+    notes.push({
+      path: ['top_count_number'],
+      message: `${c.top_count_number} asks for no terms: every top_events_<key> is empty (ElastAlert 2 asks Elasticsearch for ${c.top_count_number} terms, is refused, and leaves them empty)`,
+    });
 
   // alert_text / alert_subject with positional args: the placeholders must fit the args
   for (const [textKey, argsKey] of [
@@ -200,20 +213,15 @@ export function readRuleFile(file: string, ctx: RuleReadContext): ReadRule {
       c.alert_text_type === 'alert_text_jinja'
     )
       continue;
-    try {
-      if (args)
-        pythonFormat(
-          text,
-          args.map(() => ''),
-        );
-      else if (c.alert_text_kw)
-        pythonFormat(text, [], Object.fromEntries(Object.values(c.alert_text_kw).map((k) => [k, ''])));
-    } catch (err) {
-      problems.push({
+    const kw =
+      textKey === 'alert_text' && !args && c.alert_text_kw ? Object.values(c.alert_text_kw) : undefined;
+    if (!args && !kw) continue;
+    const problem = formatProblem(text, args?.length ?? 0, kw ?? []);
+    if (problem)
+      notes.push({
         path: [textKey],
-        message: `${errorMessage(err)}: it has to match ${argsKey}${args ? ` (${args.length} value(s))` : ''}; write literal braces as {{ and }}`,
+        message: `${problem}: every alert of this rule fails until its placeholders match ${args ? argsKey : 'alert_text_kw'}; write literal braces as {{ and }}`,
       });
-    }
   }
 
   // Jinja alert texts are compiled at load: a template error is reported now, not at alert time.
@@ -234,13 +242,16 @@ export function readRuleFile(file: string, ctx: RuleReadContext): ReadRule {
     }
     const problem = jinjaTemplate !== undefined ? checkTemplate(jinjaTemplate) : undefined;
     if (problem)
-      problems.push({
+      notes.push({
         path: [path ? 'jinja_template_path' : 'alert_text'],
-        message: `invalid Jinja template: ${problem}`,
+        message: `does not compile as a Jinja template (${problem}): every alert of this rule fails until it is fixed`,
       });
     const subjectProblem = c.alert_subject !== undefined ? checkTemplate(c.alert_subject) : undefined;
     if (subjectProblem)
-      problems.push({ path: ['alert_subject'], message: `invalid Jinja template: ${subjectProblem}` });
+      notes.push({
+        path: ['alert_subject'],
+        message: `does not compile as a Jinja template (${subjectProblem}): every alert of this rule fails until it is fixed`,
+      });
   }
 
   for (const q of findQueryStrings(c.filter, ['filter'])) {
@@ -248,7 +259,7 @@ export function readRuleFile(file: string, ctx: RuleReadContext): ReadRule {
     if (problem) problems.push({ path: q.path, message: problem });
   }
 
-  const warnings: string[] = [];
+  const warnings: string[] = [...merged.warnings, ...notes.map((n) => problemLine({ locate }, n))];
   if (c.use_strftime_index) {
     for (const token of ['%y', '%M', '%D']) {
       if (c.index.includes(token))

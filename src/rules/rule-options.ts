@@ -65,7 +65,8 @@ export const commonRuleSchema = z
     buffer_time: duration.optional(),
     run_every: duration.optional(),
     query_delay: duration.default(0),
-    timeframe: z.unknown().optional(),
+    /** Every rule type may have one (ElastAlert 2 converts it for all): scan_entire_timeframe, top_count_keys. */
+    timeframe: duration.optional(),
     max_query_size: positiveInt.optional(),
     max_scrolling_count: nonNegativeInt.optional(),
     scroll_keepalive: z.string().optional(),
@@ -89,7 +90,8 @@ export const commonRuleSchema = z
     category: z.string().default(''),
     description: z.string().default(''),
     top_count_keys: z.array(z.string()).optional(),
-    top_count_number: positiveInt.default(5),
+    // ElastAlert 2's schema takes any integer; 0 or less gives no top counts (a warning says so)
+    top_count_number: z.int({ error: 'must be a whole number' }).default(5),
     raw_count_keys: z.boolean().default(true),
     string_multi_field_name: z.string().optional(),
     include_rule_params_in_matches: z
@@ -121,6 +123,10 @@ export const commonRuleSchema = z
       .enum(['ascii', 'html', 'markdown'], { error: 'must be ascii, html or markdown' })
       .optional(),
     summary_table_max_rows: nonNegativeInt.optional(),
+    // read where the summary table and Jinja alert texts are formatted (format/summary-table.ts, alert-text.ts)
+    summary_prefix: z.string({ error: 'must be text' }).optional(),
+    summary_suffix: z.string({ error: 'must be text' }).optional(),
+    jinja_root_name: z.string({ error: 'must be text' }).optional(),
     ...k8sOptionsShape,
   })
   .loose();

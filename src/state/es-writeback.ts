@@ -214,7 +214,14 @@ export function createEsWriteback(
         {
           action: 'index',
           index: idx('silence'),
-          doc: { exponent: entry.exponent, rule_name: key, '@timestamp': nowIso, until: toIso(entry.until) },
+          doc: {
+            exponent: entry.exponent,
+            rule_name: key,
+            '@timestamp': nowIso,
+            until: toIso(entry.until),
+            ...(entry.author !== undefined ? { author: entry.author } : {}),
+            ...(entry.reason !== undefined ? { reason: entry.reason } : {}),
+          },
         },
         signal,
       );

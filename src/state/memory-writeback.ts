@@ -8,7 +8,15 @@ import type { AlertDoc, SilenceEntry, StatusDoc, StoredAlert, WritebackStore } f
 
 export interface MemoryWriteback extends WritebackStore {
   readonly statuses: StatusDoc[];
-  readonly silences: { id: string; key: string; until: number; exponent: number; at: string }[];
+  readonly silences: {
+    id: string;
+    key: string;
+    until: number;
+    exponent: number;
+    at: string;
+    author?: string;
+    reason?: string;
+  }[];
   readonly errors: { message: string; data: unknown; at: string }[];
   readonly alerts: Map<string, AlertDoc>;
 }
@@ -42,7 +50,15 @@ export function createMemoryWriteback(): MemoryWriteback {
       return s ? { until: s.until, exponent: s.exponent } : undefined;
     },
     async writeSilence(key, entry: SilenceEntry, nowIso) {
-      silences.push({ id: randomUUID(), key, until: entry.until, exponent: entry.exponent, at: nowIso });
+      silences.push({
+        id: randomUUID(),
+        key,
+        until: entry.until,
+        exponent: entry.exponent,
+        at: nowIso,
+        ...(entry.author !== undefined ? { author: entry.author } : {}),
+        ...(entry.reason !== undefined ? { reason: entry.reason } : {}),
+      });
     },
     async listSilences(filter = {}) {
       const { key, prefix, activeAt } = filter;

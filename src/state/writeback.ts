@@ -44,6 +44,9 @@ export interface SilenceEntry {
   exponent: number;
   /** Read from the store (set elsewhere: `esalert silence`, another process), so checked again each run. */
   fromStore?: boolean;
+  /** A silence set by hand (the console): who set it, and why. Written only when given. */
+  author?: string;
+  reason?: string;
 }
 
 export interface AlertDoc {
@@ -59,8 +62,25 @@ export interface AlertDoc {
   '@timestamp': string;
   /** esalert: per-alerter delivery state, so a retry never resends to a channel that already got it. */
   esalert_delivered?: string[];
+  /** esalert: each hand-over to an alerter's channel and its outcome, oldest first (the last 20). */
+  esalert_attempts?: DeliveryAttempt[];
   [key: string]: unknown;
 }
+
+/**
+ * One delivery of an alert to one of its rule's alerters (`<index>:<type>`, as in
+ * esalert_delivered): the channel's own retries of retryable failures happen within it.
+ */
+export interface DeliveryAttempt {
+  at: string;
+  alerter: string;
+  ok: boolean;
+  error?: string;
+  retryable?: boolean;
+}
+
+/** Attempts kept on an alert document. */
+export const ATTEMPTS_KEPT = 20;
 
 export interface SilenceFilter {
   /** Exactly this key. */

@@ -296,6 +296,13 @@ describe.skipIf(inject('server') !== 'es8')('the container image, its steps perf
     const metrics = await fetch(`${base}/metrics`);
     expect(metrics.status).toBe(200);
     expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);
+    // the console, from the compiled modules in dist/ (the image has no TypeScript sources)
+    const consolePage = await (await fetch(`${base}/`)).text();
+    expect(consolePage).toContain('src="/assets/main.js"');
+    for (const asset of ['main.js', 'pages/rules-page.js', 'console.css']) {
+      const r = await fetch(`${base}/assets/${asset}`);
+      expect(r.status, asset).toBe(200);
+    }
 
     child.kill('SIGTERM');
     const code = await Promise.race([exited, sleep(45_000).then(() => 'still running')]);

@@ -12,10 +12,11 @@ export interface CliRun {
   stdout(): string;
 }
 
-export function runCli(args: string[], options: { cwd?: string } = {}): CliRun {
+/** `main`: the entry point (default the TypeScript sources; dist/cli/main.js for the built package). */
+export function runCli(args: string[], options: { cwd?: string; main?: string } = {}): CliRun {
   // The host's ES_* variables would override the test's config.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ES_')));
-  const child = spawn(process.execPath, [join(ROOT, 'src/cli/main.ts'), ...args], {
+  const child = spawn(process.execPath, [options.main ?? join(ROOT, 'src/cli/main.ts'), ...args], {
     env,
     cwd: options.cwd ?? ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],

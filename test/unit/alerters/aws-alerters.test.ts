@@ -14,7 +14,7 @@ import { sqsAlerter, sqsMessage } from '../../../src/alerters/sqs.ts';
 import type { Doc } from '../../../src/model/lookup.ts';
 import { alertContent, captureLog, signal } from './support/alert-content.ts';
 import { verifySigV4 } from './support/cloud-signatures.ts';
-import { header, startVendorReceiver, type VendorReceiver } from './support/vendor-receiver.ts';
+import { header, startVendorReceiver, type VendorReceiver } from '../../integration/support/http-receiver.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'esalert-aws-alerters-'));
 writeFileSync(

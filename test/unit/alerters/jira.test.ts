@@ -14,11 +14,11 @@ import type { Doc } from '../../../src/model/lookup.ts';
 import { alertContent, captureLog, deps, signal } from './support/alert-content.ts';
 import {
   header,
+  type Reply,
+  type Request,
   startVendorReceiver,
   type VendorReceiver,
-  type VendorReply,
-  type VendorRequest,
-} from './support/vendor-receiver.ts';
+} from '../../integration/support/http-receiver.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'esalert-jira-test-'));
 writeFileSync(join(dir, 'basic.yaml'), 'user: bot@example.com\npassword: api-token-123456\n');
@@ -34,8 +34,8 @@ interface FakeJira {
 const fake: FakeJira = { cloud: true };
 let rx: VendorReceiver;
 
-function respond(req: VendorRequest): VendorReply {
-  const route = `${req.method} ${req.path}`;
+function respond(req: Request): Reply {
+  const route = `${req.method} ${req.pathname}`;
   if (route === 'GET /rest/api/2/serverInfo')
     return { body: { deploymentType: fake.cloud ? 'Cloud' : 'Server' } };
   if (route === 'GET /rest/api/2/user/search')
@@ -109,7 +109,7 @@ async function send(options: Doc, matches: Doc[] = [MATCH], log = captureLog()) 
     signal(),
   );
 }
-const calls = () => rx.received.map((r) => `${r.method} ${r.path}`);
+const calls = () => rx.received.map((r) => `${r.method} ${r.pathname}`);
 
 describe('jira', () => {
   it('Cloud: assignee and watchers by account id', async () => {
@@ -196,7 +196,8 @@ describe('jira', () => {
     expect(await send(base({ jira_affected_host: '#host', jira_teams: ['sre', 'db'] }))).toEqual({
       ok: true,
     });
-    const fields = (rx.received.find((r) => r.path === '/rest/api/2/issue')!.json as { fields: Doc }).fields;
+    const fields = (rx.received.find((r) => r.pathname === '/rest/api/2/issue')!.json as { fields: Doc })
+      .fields;
     expect(fields).toMatchObject({
       customfield_1: 'web-1',
       customfield_2: [{ value: 'sre' }, { value: 'db' }],

@@ -6,15 +6,16 @@
 import { describe, expect, it } from 'vitest';
 import { signAwsV4, signTc3 } from '../../../src/alerters/signing.ts';
 import { verifySigV4, verifyTc3 } from './support/cloud-signatures.ts';
-import type { VendorRequest } from './support/vendor-receiver.ts';
+import type { Request } from '../../integration/support/http-receiver.ts';
 
 const KEY = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
 
 /** A request as the receiver sees it, from what the signer was given plus its headers. */
-function arrived(method: string, url: URL, headers: Record<string, string>, body: string): VendorRequest {
+function arrived(method: string, url: URL, headers: Record<string, string>, body: string): Request {
   return {
     method,
-    path: url.pathname,
+    path: url.pathname + url.search,
+    pathname: url.pathname,
     query: url.searchParams,
     headers: Object.fromEntries(
       Object.entries({ ...headers, host: url.host }).map(([k, v]) => [k.toLowerCase(), v]),
@@ -74,10 +75,8 @@ describe('AWS Signature Version 4', () => {
       { method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body },
       { credentials, region: 'eu-west-1', service: 'sns', now },
     );
-  const verify = (
-    req: VendorRequest,
-    secrets: Record<string, string> = { AKIDEXAMPLE: KEY.secretAccessKey },
-  ) => verifySigV4(req, { secrets, region: 'eu-west-1', service: 'sns' });
+  const verify = (req: Request, secrets: Record<string, string> = { AKIDEXAMPLE: KEY.secretAccessKey }) =>
+    verifySigV4(req, { secrets, region: 'eu-west-1', service: 'sns' });
 
   it('signs what the receiver recomputes, query strings and temporary credentials included', () => {
     expect(verify(arrived('POST', url, sign(), body))).toBeUndefined();
@@ -124,7 +123,7 @@ describe('Tencent Cloud TC3-HMAC-SHA256', () => {
   );
   const req = (b = body, ts = timestamp) =>
     arrived('POST', url, { ...headers, authorization, 'x-tc-timestamp': String(ts) }, b);
-  const verify = (r: VendorRequest, secret = 'Gu5t9xGARNpq86cd98joQYCN3EXAMPLE') =>
+  const verify = (r: Request, secret = 'Gu5t9xGARNpq86cd98joQYCN3EXAMPLE') =>
     verifyTc3(r, { secrets: { AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE: secret }, service: 'sms' });
 
   it('has the documented header layout, with the UTC date of the timestamp in the scope', () => {

@@ -16,11 +16,11 @@ import type { Doc } from '../../../src/model/lookup.ts';
 import { alertContent, captureLog, deps, signal } from './support/alert-content.ts';
 import { startHttpProxy } from './support/http-proxy.ts';
 import {
+  type Reply,
+  type Request,
   startVendorReceiver,
   type VendorReceiver,
-  type VendorReply,
-  type VendorRequest,
-} from './support/vendor-receiver.ts';
+} from '../../integration/support/http-receiver.ts';
 
 const MATCH = {
   '@timestamp': '2024-05-14T03:21:09Z',
@@ -30,7 +30,7 @@ const MATCH = {
   k8s: { 'pod/name': 'api-1' },
 };
 let rx: VendorReceiver;
-let answer: (req: VendorRequest) => VendorReply = () => ({ body: {} });
+let answer: (req: Request) => Reply = () => ({ body: {} });
 beforeAll(async () => {
   rx = await startVendorReceiver({ check: () => undefined, respond: (req) => answer(req) });
 });
@@ -171,7 +171,7 @@ describe('hivealerter', () => {
 describe('iris', () => {
   it('a case, then each IOC with the case id; a failed IOC is permanent and says the case exists', async () => {
     answer = (req) =>
-      req.path === '/manage/cases/add'
+      req.pathname === '/manage/cases/add'
         ? { body: { status: 'success', data: { case_id: 12 } } }
         : { body: { status: 'success', data: {} } };
     const options = {
@@ -187,7 +187,11 @@ describe('iris', () => {
       ],
     };
     expect(await send(irisAlerter, options)).toEqual({ ok: true });
-    expect(rx.received.map((r) => r.path)).toEqual(['/manage/cases/add', '/case/ioc/add', '/case/ioc/add']);
+    expect(rx.received.map((r) => r.pathname)).toEqual([
+      '/manage/cases/add',
+      '/case/ioc/add',
+      '/case/ioc/add',
+    ]);
     expect(rx.received[0]!.json).toMatchObject({
       case_customer: 1,
       case_name: 'vendor rule',
@@ -200,7 +204,7 @@ describe('iris', () => {
       { ioc_value: 'ana', ioc_type_id: 3, cid: 12 },
     ]);
     answer = (req) =>
-      req.path === '/manage/cases/add'
+      req.pathname === '/manage/cases/add'
         ? { body: { status: 'success', data: { case_id: 13 } } }
         : { status: 400, body: { status: 'error', message: 'bad ioc type' } };
     expect(await send(irisAlerter, options)).toMatchObject({
@@ -223,7 +227,7 @@ describe('smseagle', () => {
         smseagle_text: 'wake up',
       }),
     ).toEqual({ ok: true });
-    expect(rx.received[0]!.path).toBe('/api/v2/calls/tts_advanced');
+    expect(rx.received[0]!.pathname).toBe('/api/v2/calls/tts_advanced');
     expect(rx.received[0]!.json).toEqual({ text: 'wake up', to: ['+48111'], duration: 10, voice_id: 1 });
     answer = () => ({ body: [{ status: 'error', number: '+48111', message: 'Invalid number' }] });
     expect(

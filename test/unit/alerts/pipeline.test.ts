@@ -14,6 +14,7 @@ import type { Match } from '../../../src/model/match.ts';
 import { createMemorySearchPort } from '../../../src/query/memory/memory-search-port.ts';
 import { debugStores } from '../../../src/state/debug-stores.ts';
 import { createMemoryWriteback, type MemoryWriteback } from '../../../src/state/memory-writeback.ts';
+import { toIso } from '../../../src/util/time.ts';
 import { compileTestRule } from '../../support/compiled-rule.ts';
 import { memoryAlertPath } from '../../support/memory-alert-path.ts';
 
@@ -111,6 +112,16 @@ describe('suppress: realert and silences', () => {
     store.silences.length = 0; // esalert silence lift
     expect(await run(rt, [match('a')])).toEqual(['alerted']);
   });
+
+  it('a realert silence this process set stands until forgotten (lifted in the console), then the key alerts again', async () => {
+    const { run, store, pipeline } = setup();
+    const rt = rule();
+    expect(await run(rt, [match('a')])).toEqual(['alerted']);
+    store.silences.length = 0; // lifted in the store: this process still holds the key back
+    expect(await run(rt, [match('a', T0 + 1000)])).toEqual(['silenced']);
+    pipeline.forgetSilence('pods.a');
+    expect(await run(rt, [match('a', T0 + 2000)])).toEqual(['alerted']);
+  });
 });
 
 describe('enrich', () => {
@@ -163,6 +174,13 @@ describe('record, fan-out and mark sent', () => {
       alert_exception: 'HTTP 503',
       esalert_delivered: ['0:steady'],
     });
+    const at = toIso(T0 + MINUTE);
+    expect(new Set(doc.esalert_attempts)).toEqual(
+      new Set([
+        { at, alerter: '0:steady', ok: true },
+        { at, alerter: '1:flaky', ok: false, error: 'HTTP 503', retryable: true },
+      ]),
+    );
     clock.advance(MINUTE);
     expect(await pipeline.flushDue(new Map([['pods', rt]]))).toBe(1);
     await pipeline.drain(1000);
@@ -171,6 +189,11 @@ describe('record, fan-out and mark sent', () => {
       alert_sent: true,
       esalert_delivered: ['0:steady', '1:flaky'],
     });
+    // every attempt is kept, the earlier ones first
+    expect(store.alerts.get(id)!.esalert_attempts!.map((a) => [a.alerter, a.ok, a.at])).toEqual([
+      ...doc.esalert_attempts!.map((a) => [a.alerter, a.ok, a.at]),
+      ['1:flaky', true, toIso(T0 + 2 * MINUTE)],
+    ]);
   });
 
   it('with the alert log down, the alert is sent all the same and recorded by the next flush', async () => {

@@ -52,7 +52,7 @@ describe('esalert validate', () => {
     expect(failed.stdout).toContain('2 rule file(s): 1 valid, 1 invalid');
     const ok = cli([join(FIXTURES, 'good', 'crashloop.yaml')]);
     expect(ok.status, ok.stdout + ok.stderr).toBe(0);
-  });
+  }, 60_000); // spawns the CLI: slow on a loaded machine
 
   it('warnings pass unless --strict; --format json', () => {
     const dir = mkdtempSync(join(tmpdir(), 'esalert-validate-'));
@@ -69,7 +69,55 @@ describe('esalert validate', () => {
     };
     expect(json.ok).toBe(true);
     expect(json.rules.map((r) => r.name)).toEqual(['r']);
-  });
+  }, 60_000);
+
+  it('summarizes a folder brought over from ElastAlert 2: loads, warnings, refusals and ignored options', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'esalert-migrate-'));
+    const rule = (name: string, extra: string) =>
+      writeFileSync(join(dir, `${name}.yaml`), `name: ${name}\ntype: any\nindex: x\nalert: debug\n${extra}`);
+    rule('clean', '');
+    rule('counts', 'jinja_filters: [my.filters]\nmax_scrolling: 3\n');
+    rule('counts-typo', 'jinja_filters: [my.filters]\ncatagory: ops\n');
+    rule('twice', 'realert: {minutes: 1}\nrealert: {minutes: 2}\n');
+    writeFileSync(
+      join(dir, 'slack1.yaml'),
+      'name: s1\ntype: any\nindex: x\nalert: [slackk]\nkibana_username: u\n',
+    );
+    writeFileSync(join(dir, 'slack2.yaml'), 'name: s2\ntype: any\nindex: x\nalert: slackk\n');
+    const { summary, results } = validateRules({ paths: [dir] }, deps);
+    expect(results.map((r) => [r.file.replace(/.*\//, ''), r.status])).toEqual([
+      ['clean.yaml', 'loads'],
+      ['counts-typo.yaml', 'warnings'],
+      ['counts.yaml', 'warnings'],
+      ['slack1.yaml', 'refused'],
+      ['slack2.yaml', 'refused'],
+      ['twice.yaml', 'warnings'],
+    ]);
+    expect([summary.files, summary.loads, summary.loadsWithWarnings, summary.refused]).toEqual([6, 1, 3, 2]);
+    expect(summary.refusals.map((t) => [t.name, t.files.length])).toEqual([
+      ['alert: unknown alerter "slackk"', 2],
+    ]);
+    expect(summary.warnings.map((t) => [t.name, t.files.length])).toEqual([
+      ['key "realert" is written twice (also on line N); the last one is used', 1],
+    ]);
+    const options = (tallies: { name: string; files: string[] }[]) =>
+      tallies.map((t) => [t.name, t.files.length]);
+    expect(options(summary.unsupportedOptions)).toEqual([
+      ['jinja_filters', 2],
+      ['kibana_username', 1], // a refused file's options are counted too
+      ['max_scrolling', 1],
+    ]);
+    expect(options(summary.unknownOptions)).toEqual([['catagory', 1]]);
+
+    const text = cli([dir]).stdout;
+    expect(text).toContain(
+      'Migration summary: 6 rule file(s)\n  1 load\n  3 load with warnings, saying (files):',
+    );
+    expect(text).toMatch(/ {4}\s+2 {2}alert: unknown alerter "slackk" \(.*slack1\.yaml, .*slack2\.yaml\)/);
+    expect(text).toMatch(
+      /ElastAlert 2 options esalert does not support yet, ignored \(files using them\):\n(?: +\d+ {2}\w+\n)* +2 {2}jinja_filters\n/,
+    );
+  }, 60_000);
 
   it('a path that does not exist is an error', () => {
     const report = validateRules({ paths: ['/nonexistent/rules'] }, deps);

@@ -1,14 +1,15 @@
 /**
  * The import graph between the folders of src/, counting every import: type-only imports,
  * re-exports and dynamic import() included. query/memory (the in-memory backend) counts as a
- * folder of its own, so that production code cannot reach into the emulator through query/.
+ * folder of its own, so that production code cannot reach into the emulator through query/; so
+ * does http/console/web (the console's browser code), which must not reach into the server's.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import ts from 'typescript';
 
 /** Subfolders that are layers of their own (everything else counts as its top-level folder). */
-const OWN_UNITS = ['query/memory'];
+const OWN_UNITS = ['query/memory', 'http/console/web'];
 
 export interface FolderEdge {
   from: string;
@@ -31,8 +32,9 @@ function sourceFiles(dir: string): string[] {
 export function unitOf(srcDir: string, file: string): string {
   const parts = relative(srcDir, file).split(sep);
   if (parts.length === 1) return '.';
-  const two = parts.slice(0, 2).join('/');
-  return parts.length > 2 && OWN_UNITS.includes(two) ? two : parts[0]!;
+  const dir = parts.slice(0, -1).join('/');
+  const own = OWN_UNITS.find((u) => dir === u || dir.startsWith(`${u}/`));
+  return own ?? parts[0]!;
 }
 
 export function folderGraph(srcDir: string): FolderEdge[] {

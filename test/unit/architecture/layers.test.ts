@@ -64,9 +64,11 @@ describe('layers of src/', () => {
     expect(rows).toEqual(tableRows());
   });
 
-  it('counts type imports, re-exports and dynamic imports, and query/memory as a folder of its own', () => {
+  it('counts type imports, re-exports and dynamic imports, and query/memory and http/console/web as folders of their own', () => {
     expect(unitOf(SRC, join(SRC, 'query/memory/doc-set.ts'))).toBe('query/memory');
     expect(unitOf(SRC, join(SRC, 'query/filters.ts'))).toBe('query');
+    expect(unitOf(SRC, join(SRC, 'http/console/web/pages/rules-page.ts'))).toBe('http/console/web');
+    expect(unitOf(SRC, join(SRC, 'http/console/console-api.ts'))).toBe('http');
     // format/alert-text.ts imports types only from model/match.ts
     const edge = edges.find((e) => e.from === 'format' && e.to === 'model');
     expect(edge?.imports).toContain('format/alert-text.ts -> model/match.ts');

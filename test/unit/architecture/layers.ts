@@ -107,7 +107,16 @@ export const LAYERS: readonly Layer[] = [
     mayImport: ['engine', 'model', 'errors', 'util'],
     holds: 'when rules run: the per-rule job, no overlap, concurrency cap',
   },
-  { folder: 'http', mayImport: ['engine', 'util'], holds: 'metrics, health, the API' },
+  {
+    folder: 'http/console/web',
+    mayImport: [],
+    holds: "the console's browser code and the API's types; runs in the browser as it is",
+  },
+  {
+    folder: 'http',
+    mayImport: ['engine', 'http/console/web', 'util'],
+    holds: 'metrics, health, the console and its API',
+  },
   {
     folder: 'app',
     mayImport: [
@@ -116,6 +125,7 @@ export const LAYERS: readonly Layer[] = [
       'compile',
       'engine',
       'http',
+      'http/console/web',
       'state',
       'rules',
       'modules',

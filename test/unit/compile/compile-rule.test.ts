@@ -60,8 +60,8 @@ describe('rule definitions', () => {
         'type: frequency',
         'index: x',
         'alert: [debug]',
-        'alert_text: "{} {}"',
-        'alert_text_args: [a]',
+        'alert_text_type: alert_text_jinja',
+        'jinja_template_path: missing.j2',
         'filter: [{query_string: {query: "a AND"}}]',
       ].join('\n'),
     );
@@ -69,9 +69,7 @@ describe('rule definitions', () => {
     expect(lines).toEqual([
       expect.stringMatching(/rule\.yaml:\d+(:\d+)?: num_events is required/),
       expect.stringMatching(/rule\.yaml:\d+(:\d+)?: timeframe is required/),
-      expect.stringMatching(
-        /rule\.yaml:5(:\d+)?: alert_text: .*it has to match alert_text_args \(1 value\(s\)\)/,
-      ),
+      expect.stringMatching(/rule\.yaml:6(:\d+)?: jinja_template_path: missing\.j2 does not exist/),
       expect.stringMatching(/rule\.yaml:7(:\d+)?: filter\[0\]\.query_string\.query: invalid query_string/),
     ]);
   });
@@ -80,7 +78,6 @@ describe('rule definitions', () => {
 describe('options the engine and the alert path read are checked at load', () => {
   it.each([
     ['top_count_number: five', /top_count_number must be a whole number/],
-    ['top_count_number: 0', /top_count_number must be greater than 0/],
     ['raw_count_keys: "no"', /raw_count_keys must be true or false/],
     [
       'include_rule_params_in_matches: owner',

@@ -58,10 +58,13 @@ describe('parseYaml', () => {
     );
   });
 
-  it('rejects duplicate keys with their line', () => {
-    expect(() => parseYaml('r.yaml', 'name: a\ntype: any\nname: b\n')).toThrow(
-      /^r\.yaml:3:\d+: invalid YAML: Map keys must be unique/,
-    );
+  it('keeps the last of a key written twice, as PyYAML does, and warns with both lines', () => {
+    const src = parseYaml('r.yaml', 'name: a\ntype: any\nname: b\n');
+    expect(src.value).toEqual({ name: 'b', type: 'any' });
+    expect(src.warnings).toEqual([
+      'r.yaml:3: key "name" is written twice (also on line 1); the last one is used',
+    ]);
+    expect(src.locate(['name'])).toMatchObject({ line: 3 });
   });
 
   it('locates keys, list items and nested values', () => {

@@ -75,6 +75,13 @@ describe('top_count_keys', () => {
     expect(errors).toEqual(['foo']);
   });
 
+  it('top_count_number 0 or less: empty top counts, as ElastAlert 2 ends up with, without asking', async () => {
+    const p = port([]);
+    const counts = await topCounts(p, { ...base, number: 0 }, { '@timestamp': toIso(END) }, undefined);
+    expect(counts).toEqual({ top_events_this: {}, top_events_that: {} });
+    expect(p.requests).toEqual([]);
+  });
+
   it('EA2 get_hits_terms: (match - timeframe, match + 10 min] and the query key terms on .keyword', async () => {
     const p = port([terms([['10.0.0.1', 3]])]);
     const o = {

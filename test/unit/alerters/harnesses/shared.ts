@@ -3,13 +3,14 @@
  * that play a vendor's API: they check each request the way the vendor documents it (method,
  * path, auth header, body shape) and answer as the vendor does, including its failure replies.
  */
-import type { IncomingHttpHeaders } from 'node:http';
 import type { Doc } from '../../../../src/model/lookup.ts';
 import {
+  header,
   type Received,
   type Receiver,
   type Reply,
-  startReceiver,
+  type Request,
+  startVendorReceiver,
 } from '../../../integration/support/http-receiver.ts';
 
 export const TIMEOUT_S = 0.2;
@@ -35,12 +36,10 @@ export interface Harness {
 
 export type HarnessFactory = () => Promise<Harness>;
 
-export type Request = Omit<Received, 'at'>;
-
 /** A vendor's API as a receiver plays it. */
 export interface VendorApi {
-  /** The vendor's answer to a good request. */
-  ok: Reply;
+  /** The vendor's answer to a good request (for each request, when it depends on it). */
+  ok: Reply | ((request: Request) => Reply);
   /** What is wrong with a request, as the vendor would see it; undefined when it is fine. */
   check?: (request: Request) => string | undefined;
   /** A failure worth retrying (rate limit, outage). */
@@ -64,32 +63,29 @@ function defaultProjection(headers: readonly string[]) {
 }
 
 /**
- * A receiver that checks requests as `api` says. A request that breaks the vendor's rules is
- * answered 400 with the problem, and the problem is kept: received() and close() fail with it.
+ * A receiver that checks every request as `api` says. A request that breaks the vendor's rules is
+ * answered 400 with the problem, whatever was scripted, and the problem is kept: received() and
+ * close() fail with it.
  */
 export async function vendorHarness(
-  make: (rx: Receiver) => Pick<Harness, 'options' | 'timeout' | 'secrets'>,
+  make: (rx: Receiver) => Pick<Harness, 'options' | 'timeout' | 'secrets' | 'ruleDir'>,
   api: VendorApi,
 ): Promise<Harness> {
-  const problems: string[] = [];
-  const rx = await startReceiver(api.ok, {
-    check: (request) => {
-      const problem = api.check?.(request);
-      if (problem === undefined) return undefined;
-      problems.push(`${request.method} ${request.path}: ${problem}`);
-      return { status: 400, body: { receiver: problem } };
-    },
+  const rx = await startVendorReceiver({
+    ...(api.check ? { check: api.check } : {}),
+    ...(typeof api.ok === 'function' ? { respond: api.ok } : { fallback: api.ok }),
   });
   const h = make(rx);
   const failIfBroken = () => {
-    if (problems.length) throw new Error(`requests broke the vendor's API:\n${problems.join('\n')}`);
+    if (rx.problems.length) throw new Error(`requests broke the vendor's API:\n${rx.problems.join('\n')}`);
   };
   const project = api.project ?? defaultProjection(api.headers ?? []);
   return {
     ...h,
     transient: () => rx.script(api.transient),
-    permanent: () => rx.script(api.permanent(h.secrets[0]!)),
-    slow: () => rx.script({ ...api.ok, delayMs: SLOW_MS }),
+    permanent: () => rx.script(api.permanent(h.secrets[0] ?? '')),
+    // the usual answer, late
+    slow: () => rx.script({ delayMs: SLOW_MS }),
     received: () => {
       failIfBroken();
       return rx.received.map(project);
@@ -134,17 +130,12 @@ export interface RequestRules {
 const matches = (value: string | undefined, want: string | RegExp) =>
   value !== undefined && (typeof want === 'string' ? value === want : want.test(value));
 
-const header = (headers: IncomingHttpHeaders, name: string) => {
-  const v = headers[name];
-  return Array.isArray(v) ? v.join(', ') : v;
-};
-
 export function checkRequest(rules: RequestRules): (r: Request) => string | undefined {
   return (r) => {
     if (rules.method && r.method !== rules.method) return `method ${r.method}, expected ${rules.method}`;
     if (rules.path && !matches(r.path, rules.path)) return `path ${r.path}, expected ${String(rules.path)}`;
     for (const [name, want] of Object.entries(rules.headers ?? {})) {
-      const got = header(r.headers, name);
+      const got = header(r, name);
       if (!matches(got, want)) return `header ${name}: ${got ?? 'missing'}, expected ${String(want)}`;
     }
     if (rules.json) {
@@ -172,4 +163,12 @@ export function oneOf(value: unknown, allowed: readonly unknown[], what: string)
   return allowed.includes(value)
     ? undefined
     : `${what} is ${JSON.stringify(value)}, expected one of ${allowed.join(', ')}`;
+}
+
+/** Checks HTTP Basic auth; the problem, or undefined. */
+export function checkBasic(req: Request, user: string, password: string): string | undefined {
+  const auth = header(req, 'authorization');
+  if (!auth?.startsWith('Basic ')) return 'no Basic Authorization header';
+  const [u, ...p] = Buffer.from(auth.slice(6), 'base64').toString('utf8').split(':');
+  return u === user && p.join(':') === password ? undefined : 'wrong user or password';
 }

@@ -5,7 +5,7 @@
  * and recomputes the signature with the secret it knows.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { header, type VendorRequest } from './vendor-receiver.ts';
+import { header, type Request } from '../../../integration/support/http-receiver.ts';
 
 const hex = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 const mac = (key: Buffer | string, text: string) => createHmac('sha256', key).update(text, 'utf8').digest();
@@ -29,7 +29,7 @@ function equalHex(a: string, b: string): boolean {
  * secret keys. Returns the problem, or undefined when the signature is right.
  */
 export function verifySigV4(
-  req: VendorRequest,
+  req: Request,
   expect: { secrets: Record<string, string>; region: string; service: string; now?: number },
 ): string | undefined {
   const auth = header(req, 'authorization') ?? '';
@@ -68,7 +68,7 @@ export function verifySigV4(
     })
     .join('');
   // the path as it went over the wire (encoded once), each segment encoded once more
-  const path = req.path.split('/').map(rfc3986).join('/') || '/';
+  const path = req.pathname.split('/').map(rfc3986).join('/') || '/';
   const pairs: [string, string][] = [...req.query.entries()].map(([k, v]) => [rfc3986(k), rfc3986(v)]);
   pairs.sort((a, b) => (a[0] === b[0] ? (a[1] < b[1] ? -1 : 1) : a[0] < b[0] ? -1 : 1));
   const canonical = [
@@ -89,7 +89,7 @@ export function verifySigV4(
 
 /** Verifies a Tencent Cloud TC3-HMAC-SHA256 Authorization header (POST, JSON body). */
 export function verifyTc3(
-  req: VendorRequest,
+  req: Request,
   expect: { secrets: Record<string, string>; service: string; now?: number },
 ): string | undefined {
   const auth = header(req, 'authorization') ?? '';

@@ -7,8 +7,7 @@
  * (19001 unknown hook, 19021 bad signature, 9499 bad request).
  */
 import { createHmac } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { serveHttp } from '../../../integration/support/http-receiver.ts';
 
 export interface FeishuBotRequest {
   path: string;
@@ -59,46 +58,32 @@ export async function startFeishuBotServer(bot: { id: string; secret?: string })
     }
   };
 
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      let json: Record<string, unknown> | undefined;
-      try {
-        json = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
-      } catch {
-        json = undefined;
-      }
-      const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
-      const scripted = queue.shift();
-      const answer = () => {
-        if (res.destroyed || req.socket.destroyed) return;
-        const code = scripted ? -2 : check(path, req.headers['content-type'], raw.length, json);
-        requests.push({ path, contentType: req.headers['content-type'], bytes: raw.length, json, code });
-        res.writeHead(scripted?.status ?? 200, { 'content-type': 'application/json' });
-        const body =
+  const server = await serveHttp((request, answer) => {
+    const scripted = queue.shift();
+    const contentType = request.headers['content-type'];
+    const json =
+      request.json && typeof request.json === 'object'
+        ? (request.json as Record<string, unknown>)
+        : undefined;
+    answer(() => {
+      const code = scripted ? -2 : check(request.pathname, contentType, request.raw.length, json);
+      requests.push({ path: request.pathname, contentType, bytes: request.raw.length, json, code });
+      return {
+        status: scripted?.status ?? 200,
+        body:
           scripted?.body ??
           (code === 0
             ? { code: 0, msg: 'success', data: {} }
-            : { code, msg: `rejected (${code})`, data: {} });
-        res.end(JSON.stringify(body));
+            : { code, msg: `rejected (${code})`, data: {} }),
       };
-      if (scripted?.delayMs) setTimeout(answer, scripted.delayMs);
-      else answer();
-    });
+    }, scripted?.delayMs);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = server.url;
   return {
     url,
     hookUrl: `${url}/open-apis/bot/v2/hook/${bot.id}`,
     requests,
     script: (...replies) => queue.push(...replies),
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => server.close(),
   };
 }

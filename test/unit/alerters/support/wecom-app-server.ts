@@ -5,8 +5,8 @@
  * issued and has not expired (40014 unknown, 42001 expired) and a body with agentid (a number),
  * msgtype, the content of that type and at least one of touser/toparty/totag.
  */
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
+import { serveHttp } from '../../../integration/support/http-receiver.ts';
 
 export interface WecomRequest {
   method: string;
@@ -86,42 +86,24 @@ export async function startWecomAppServer(app: {
     return { status: 404, body: { errcode: 404, errmsg: 'not found' } };
   };
 
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const u = new URL(req.url ?? '/', 'http://127.0.0.1');
-      const text = Buffer.concat(chunks).toString('utf8');
-      let json: unknown;
-      try {
-        json = text ? JSON.parse(text) : undefined;
-      } catch {
-        json = undefined;
-      }
-      const request: WecomRequest = {
-        method: req.method ?? '',
-        path: u.pathname,
-        query: Object.fromEntries(u.searchParams),
-        headers: req.headers,
-        json,
-      };
-      const wait = delay;
-      delay = 0;
-      const answer = () => {
-        if (res.destroyed || req.socket.destroyed) return;
-        requests.push(request);
-        const reply = check(request);
-        res.writeHead(reply.status ?? 200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(reply.body ?? {}));
-      };
-      if (wait) setTimeout(answer, wait);
-      else answer();
-    });
+  const server = await serveHttp((r, answer) => {
+    const request: WecomRequest = {
+      method: r.method,
+      path: r.pathname,
+      query: Object.fromEntries(r.query),
+      headers: r.headers,
+      json: r.json,
+    };
+    const wait = delay;
+    delay = 0;
+    answer(() => {
+      requests.push(request);
+      const reply = check(request);
+      return { status: reply.status ?? 200, body: reply.body ?? {} };
+    }, wait);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     requests,
     issued,
     expireTokens: () => {
@@ -131,10 +113,6 @@ export async function startWecomAppServer(app: {
     delayNext: (ms) => {
       delay = ms;
     },
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => server.close(),
   };
 }
