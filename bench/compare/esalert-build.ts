@@ -1,6 +1,6 @@
 /**
  * esalert as the image runs it: `src/` compiled to JavaScript (tsconfig.build.json, as the
- * Dockerfile's build stage does) and started with the image's NODE_OPTIONS (the V8 heap flags).
+ * Dockerfile's build stage does) and started with the image's V8 flags (NODE_OPTIONS and the ENTRYPOINT's node flags).
  * Running the TypeScript sources directly would add Node's type stripping (about 20 MB of RSS)
  * to every measurement, which no deployment pays.
  */
@@ -28,8 +28,26 @@ export function buildEsalert(sourceDir: string, dest: string): string {
   return join(dest, 'cli', 'main.js');
 }
 
-/** The image's NODE_OPTIONS (its `ENV NODE_OPTIONS=...` line), for running esalert as it would. */
-export function imageNodeOptions(dockerfile = join(REPO, 'Dockerfile')): string | undefined {
-  const m = /^ENV\s+NODE_OPTIONS=(?:"([^"]*)"|(\S+))/m.exec(readFileSync(dockerfile, 'utf8'));
-  return m?.[1] ?? m?.[2];
+/** How the image starts node: its NODE_OPTIONS and the node flags of its ENTRYPOINT. */
+export interface ImageNode {
+  nodeOptions: string | undefined;
+  flags: string[];
+}
+
+export function imageNode(dockerfile = join(REPO, 'Dockerfile')): ImageNode {
+  const text = readFileSync(dockerfile, 'utf8');
+  const env = /^ENV\s+NODE_OPTIONS=(?:"([^"]*)"|(\S+))/m.exec(text);
+  const entry = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(text);
+  const argv = entry ? (JSON.parse(entry[1]!) as string[]) : [];
+  return { nodeOptions: env?.[1] ?? env?.[2], flags: argv[0] === 'node' ? argv.slice(1, -1) : [] };
+}
+
+/** `NODE_OPTIONS=... node <flags>`, for reports. */
+export function describeImageNode(n: ImageNode = imageNode()): string {
+  return `\`${[n.nodeOptions ? `NODE_OPTIONS=${n.nodeOptions}` : '', 'node', ...n.flags].filter(Boolean).join(' ')}\``;
+}
+
+/** The environment esalert runs with: the image's NODE_OPTIONS. */
+export function imageEnv(base: NodeJS.ProcessEnv, n: ImageNode): NodeJS.ProcessEnv {
+  return { ...base, ...(n.nodeOptions ? { NODE_OPTIONS: n.nodeOptions } : {}) };
 }

@@ -17,7 +17,7 @@ import {
   readWriteback,
   writeConfig,
 } from './engine-run.ts';
-import { buildEsalert, imageNodeOptions } from './esalert-build.ts';
+import { buildEsalert, imageEnv, imageNode } from './esalert-build.ts';
 import { runMeasured } from './measure.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -84,8 +84,9 @@ export async function runEsalert(o: EngineRunOptions, source = workingTree()): P
   writeConfig(config, o);
   // compiled, with the image's V8 flags: as the container runs it
   const cli = buildEsalert(source.dir, join(o.workDir, 'esalert-dist'));
-  const nodeOptions = imageNodeOptions(join(source.dir, 'Dockerfile'));
+  const node = imageNode(join(source.dir, 'Dockerfile'));
   const args = [
+    ...node.flags,
     cli,
     'run',
     '--config',
@@ -99,7 +100,7 @@ export async function runEsalert(o: EngineRunOptions, source = workingTree()): P
   ];
   const measurement = await runMeasured(process.execPath, args, {
     cwd: o.workDir,
-    env: { ...engineEnv(), ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) },
+    env: imageEnv(engineEnv(), node),
     logFile,
   });
   const log = readFileSync(logFile, 'utf8');
