@@ -13,8 +13,11 @@
 FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# No dependency needs an install script (here and below), and the `node` development dependency's
+# would fetch a second Node.js (the one the npm scripts use on machines with an older node).
+RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json tsconfig.web.json ./
+COPY bin ./bin
 COPY src ./src
 RUN npm run build
 
@@ -31,8 +34,10 @@ ENV NODE_ENV=production
 ENV NODE_OPTIONS=--max-semi-space-size=2
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# dist/cli/main.js loads bin/check-node.cjs first (it names the Node.js needed on an older one)
+COPY bin ./bin
 COPY config.yaml.example ./
 COPY rules ./rules
 COPY examples ./examples

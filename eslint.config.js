@@ -18,6 +18,12 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS that any Node.js runs: bin/check-node.cjs (preloaded with --require), scripts/complete-install.cjs
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // Only config/ reads the environment (house style 6); harness and benchmarks are tools, not product.
     files: ['src/**/*.ts'],
     ignores: ['src/config/**', 'src/cli/**'],

@@ -41,7 +41,17 @@ export default defineConfig({
   test: {
     ...(parallel > 0 ? { maxWorkers: parallel } : {}),
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], sequence: { groupOrder: 0 } } },
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          sequence: { groupOrder: 0 },
+          // Limits against a hang, not a speed test: on a loaded machine a test that starts the
+          // command line (demo, validate, run --data) takes many seconds.
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
       // PyYAML from PyPI (network on the first run only): ElastAlert 2's YAML reader, compared
       {
         test: {

@@ -81,6 +81,8 @@ export async function smtpSend(s: SmtpSettings, m: EmailMessage, signal: AbortSi
   } catch (err) {
     throw failure(`cannot build the message: ${errorMessage(err)}`, 'ECOMPOSE');
   }
+  // an abort while the message was being built has fired already: the listener below would miss it
+  if (signal.aborted) throw failure('aborted', 'EABORT');
   const conn = new (smtpConnection())({
     host: s.host,
     port: s.port,

@@ -32,6 +32,8 @@ export interface Delivery {
   content: AlertContent;
   /** Called once, when the alert got through or was given up. */
   done(outcome: SendOutcome): void;
+  /** False once this instance may no longer send it (replicas: the rule's lease went elsewhere). */
+  mayStillSend?(): boolean;
 }
 
 export interface DispatcherDeps {
@@ -172,6 +174,13 @@ export class ChannelDispatcher {
           for (const d of this.queue.splice(0))
             d.done({ ok: false, retryable: true, reason: 'shutting down before it could be sent' });
           break;
+        }
+        const gone = this.queue.filter((d) => d.mayStillSend?.() === false);
+        if (gone.length) {
+          for (const d of gone) this.queue.splice(this.queue.indexOf(d), 1);
+          for (const d of gone)
+            d.done({ ok: false, retryable: true, reason: 'the rule is run by another instance now' });
+          continue;
         }
         const head = this.queue[0]!;
         const rate = head.alerter.ratePerMinute;

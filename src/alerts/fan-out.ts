@@ -36,6 +36,22 @@ export interface FanOutDeps {
   markSent: MarkSent;
   onSent?: (rule: string, alerter: string) => void;
   onFailed?: (rule: string, alerter: string, reason: string) => void;
+  /**
+   * Replicas: whether this instance still runs the rule. An alert of a rule it no longer runs is
+   * not sent, and its record is left to the rule's new owner, which sends it from the alert log.
+   */
+  holds?: (rule: string) => boolean;
+}
+
+/** An alert that has not reached every alerter of its rule (yet). */
+export interface Undelivered {
+  rule: string;
+  /** The alert document's id, when it was recorded. */
+  id: string | undefined;
+  /** The alerters that did not get it. */
+  alerters: string[];
+  matches: number;
+  reason: string;
 }
 
 export interface FanOut {
@@ -55,14 +71,26 @@ export interface FanOut {
   readonly inFlight: ReadonlySet<string>;
   /** Waits until queued deliveries are done, or `timeoutMs` passed; then stops sending. */
   drain(timeoutMs: number): Promise<void>;
+  /**
+   * Waits until no delivery is under way (those started meanwhile included), or `timeoutMs`
+   * passed; sending goes on. Resolves true when nothing is under way.
+   */
+  settle(timeoutMs: number): Promise<boolean>;
+  /** Alerts whose last delivery left some alerter without them (a later delivery that succeeds removes them). */
+  undelivered(): Undelivered[];
   /** Alerts queued for delivery, by channel. */
   queued(): Record<string, number>;
 }
+
+/** How many undelivered alerts are listed at most (the oldest leave the list first). */
+export const UNDELIVERED_LISTED = 1000;
 
 export function createFanOut(deps: FanOutDeps): FanOut {
   const dispatchers = new Map<string, ChannelDispatcher>();
   const inFlight = new Set<string>();
   const deliveries = new Set<Promise<void>>();
+  const failed = new Map<string, Undelivered>();
+  let unrecorded = 0;
 
   const dispatcherFor = (alerter: Alerter) => {
     let d = dispatchers.get(alerter.channel);
@@ -92,6 +120,7 @@ export function createFanOut(deps: FanOutDeps): FanOut {
       .map((alerter, i) => ({ alerter, i, key: `${i}:${alerter.type}` }))
       .filter((a) => !delivered.includes(a.key));
     if (id) inFlight.add(id);
+    const key = id ?? `unrecorded-${++unrecorded}`;
     let lastError: string | undefined;
     const results = todo.map(
       ({ alerter, i, key }) =>
@@ -134,11 +163,34 @@ export function createFanOut(deps: FanOutDeps): FanOut {
             done({ ok: false, retryable: false, reason: `cannot format the alert: ${errorMessage(err)}` });
             return;
           }
-          dispatcherFor(alerter).enqueue({ alerter, content, done });
+          const holds = deps.holds;
+          dispatcherFor(alerter).enqueue({
+            alerter,
+            content,
+            done,
+            ...(holds ? { mayStillSend: () => holds(rt.rule.name) } : {}),
+          });
         }),
     );
     const finished = Promise.all(results).then(async () => {
       const ok = delivered.length >= alerters.length;
+      if (id && deps.holds?.(rt.rule.name) === false) {
+        inFlight.delete(id);
+        return false;
+      }
+      if (ok) failed.delete(key);
+      else {
+        failed.delete(key);
+        // the list is for the end-of-run report; the writeback keeps every unsent alert
+        if (failed.size >= UNDELIVERED_LISTED) failed.delete(failed.keys().next().value!);
+        failed.set(key, {
+          rule: rt.rule.name,
+          id,
+          alerters: alerters.filter((a, i) => !delivered.includes(`${i}:${a.type}`)).map((a) => a.type),
+          matches: matches.length,
+          reason: lastError ?? 'not delivered',
+        });
+      }
       if (id) {
         await deps.markSent(
           id,
@@ -176,6 +228,21 @@ export function createFanOut(deps: FanOutDeps): FanOut {
       for (const d of dispatchers.values()) d.stop();
       await Promise.all([...deliveries]);
     },
+    async settle(timeoutMs) {
+      let timer: NodeJS.Timeout | undefined;
+      let expired = false;
+      const timeout = new Promise<void>(
+        (resolve) =>
+          (timer = setTimeout(() => {
+            expired = true;
+            resolve();
+          }, timeoutMs)),
+      );
+      while (deliveries.size > 0 && !expired) await Promise.race([Promise.all([...deliveries]), timeout]);
+      clearTimeout(timer);
+      return deliveries.size === 0;
+    },
+    undelivered: () => [...failed.values()],
     queued() {
       return Object.fromEntries([...dispatchers].map(([channel, d]) => [channel, d.pending]));
     },

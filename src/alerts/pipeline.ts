@@ -25,7 +25,7 @@ import { createAggregate } from './aggregate.ts';
 import { alertDocument, createAlertIds } from './alert-document.ts';
 import type { RetryPolicy } from './channel-dispatcher.ts';
 import { enrich } from './enrich.ts';
-import { createFanOut } from './fan-out.ts';
+import { createFanOut, type Undelivered } from './fan-out.ts';
 import { createMarkSent } from './mark-sent.ts';
 import { createOutbox } from './outbox.ts';
 import { createRealertSilence } from './realert-silence.ts';
@@ -34,6 +34,7 @@ import { createSuppress } from './suppress.ts';
 import type { MatchOutcome } from '../engine/run-report.ts';
 
 export type { RetryPolicy } from './channel-dispatcher.ts';
+export type { Undelivered } from './fan-out.ts';
 
 export interface PipelineDeps {
   clock: Clock;
@@ -53,6 +54,8 @@ export interface PipelineDeps {
   alerters?: (rt: RuntimeRule) => Alerter[];
   onSent?: (rule: string, alerter: string) => void;
   onFailed?: (rule: string, alerter: string, reason: string) => void;
+  /** Replicas: whether this instance still runs the rule (fan-out.ts). */
+  holds?: (rule: string) => boolean;
 }
 
 export interface AlertPipeline extends MatchSink {
@@ -60,6 +63,10 @@ export interface AlertPipeline extends MatchSink {
   flushDue(rules: ReadonlyMap<string, RuntimeRule>, signal?: AbortSignal): Promise<number>;
   /** Waits until queued deliveries are done, or `timeoutMs` passed; then stops sending. */
   drain(timeoutMs: number): Promise<void>;
+  /** Waits until no delivery is under way, or `timeoutMs` passed, and goes on sending; true when idle. */
+  settle(timeoutMs: number): Promise<boolean>;
+  /** Alerts that have not reached every alerter of their rule; they stay unsent in the alert log. */
+  undelivered(): Undelivered[];
   /** Alerts queued for delivery, by channel. */
   queued(): Record<string, number>;
   /** Drops what the path remembers of a silence key (realert), so that a lifted silence ends at once. */
@@ -96,6 +103,7 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
     markSent,
     ...(deps.onSent ? { onSent: deps.onSent } : {}),
     ...(deps.onFailed ? { onFailed: deps.onFailed } : {}),
+    ...(deps.holds ? { holds: deps.holds } : {}),
   });
   const flushDue = createOutbox({
     clock,
@@ -158,6 +166,8 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
     },
     flushDue,
     drain: (timeoutMs) => fanOut.drain(timeoutMs),
+    settle: (timeoutMs) => fanOut.settle(timeoutMs),
+    undelivered: () => fanOut.undelivered(),
     queued: () => fanOut.queued(),
     forgetSilence: (key) => suppress.forget(key),
   };

@@ -8,7 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { createAlertPipeline, type AlertPipeline } from '../alerts/pipeline.ts';
+import { createAlertPipeline, type AlertPipeline, type Undelivered } from '../alerts/pipeline.ts';
 import type { CompiledRule } from '../compile/compiled-rule.ts';
 import { loadRules, type LoadedRules } from '../compile/load-rules.ts';
 import { type GlobalConfig, loadGlobalConfig } from '../config/global-config.ts';
@@ -27,6 +27,7 @@ import { toIso } from '../util/time.ts';
 import { catalogs, knownRuleOptionNames } from './catalogs.ts';
 import type { SecretRegistry } from './logger.ts';
 import { RuleReloader } from './reloader.ts';
+import { createReplicas, type Replicas, replicasView } from './replicas.ts';
 import { createRunMode } from './run-mode.ts';
 import type { HistoryReader } from '../state/history.ts';
 import type { SilenceStore } from '../state/writeback.ts';
@@ -51,7 +52,18 @@ export interface RunOptions {
   data?: string | readonly MemoryDocument[];
   /** Progress of backfills (--end or --data), for a terminal. */
   progress?: BackfillProgress;
+  /**
+   * One-shot runs (--end, --data): once the window is covered, how long queued alerts may take to
+   * go out, within the channels' rate limits and retries (default 10 min). What is still unsent
+   * then stays in the writeback for the next start, and undelivered() lists it.
+   */
+  deliverMs?: number;
+  /** One-shot runs: how long to wait for an unreachable Elasticsearch (default 2 min). */
+  esWaitMs?: number;
 }
+
+/** How long a one-shot run lets its queued alerts go out by default. */
+export const DEFAULT_DELIVER_MS = 600_000;
 
 export interface AppDeps {
   env: EnvLookup;
@@ -68,6 +80,8 @@ export interface App {
   loaded: LoadedRules;
   scheduler: Scheduler;
   pipeline: AlertPipeline;
+  /** Replicas sharing the rules (live runs against Elasticsearch, unless replicas.enabled is false). */
+  replicas: Replicas | undefined;
   /** Silences as runs read them (Explain checks a rule's matches against them). */
   silences: Pick<SilenceStore, 'silence'>;
   /** Where people set and lift silences (the console). */
@@ -82,9 +96,11 @@ export interface App {
   forgetSilence(key: string): void;
   /** Runs the rules: sends what was left unsent, starts scheduling, the outbox and the reloader. */
   start(): Promise<void>;
-  /** Resolves when a backfill (--end) finished; never for a continuous run. */
+  /** Resolves when a backfill (--end) finished and its alerts went out (or deliverMs passed); never for a continuous run. */
   finished: Promise<void>;
   stop(): Promise<void>;
+  /** Alerts that did not reach every alerter of their rule (after stop(): what the next start sends). */
+  undelivered(): Undelivered[];
 }
 
 /** Builds and starts the app. */
@@ -113,10 +129,10 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
 
   const loaded = loadRules({ global: config, env: deps.env, catalogs: cats, logger }, opts.rule);
   for (const { error } of loaded.errors) logger.error({ code: error.code }, error.message);
-  if (loaded.errors.length > 0 && config.raw.skip_invalid === false) {
+  if (loaded.errors.length > 0 && config.stopOnInvalidRules) {
     throw new EsalertError(
       'RULE_INVALID',
-      `${loaded.errors.length} rule file(s) failed to load and skip_invalid is false`,
+      `${loaded.errors.length} rule file(s) failed to load and config.yaml says skip_invalid: false`,
     );
   }
   for (const r of loaded.rules) {
@@ -128,6 +144,36 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
 
   const rules = new Map<string, RuntimeRule>();
   const ports = new Map<string, SearchPort>();
+  const scheduler = new Scheduler({
+    clock,
+    maxConcurrent: config.maxThreads,
+    ...(endAt !== undefined ? { spreadMs: 0 } : {}),
+    onSkipped: (name) => {
+      obs?.runSkipped(name);
+      logger.warn({ rule: name }, 'run skipped: the previous run of this rule is still going');
+    },
+    onError: (name, err) => logger.error({ rule: name, err: errorMessage(err) }, 'rule run failed'),
+  });
+  const replicas =
+    config.replicas.enabled && endAt === undefined && !opts.debug && mode.leaseStore
+      ? createReplicas(config, {
+          store: mode.leaseStore,
+          logger,
+          busy: (name) => scheduler.stats(name)?.running ?? false,
+          beforeRelease: () => mode.writeback.flush(),
+          events: {
+            acquired: (names, handover) => {
+              obs?.leasesAcquired(names, handover);
+              if (!handover) return;
+              // run them now rather than at this instance's own time for them, and send what
+              // the previous owner left unsent
+              for (const name of names) scheduler.runSoon(name);
+              void flush();
+            },
+            lost: (names) => obs?.leasesLost(names),
+          },
+        })
+      : undefined;
   const pipeline = createAlertPipeline({
     renderJinja: createJinjaRenderer(),
     clock,
@@ -143,26 +189,16 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
           onFailed: (rule: string, alerter: string, reason: string) => obs.alertFailed(rule, alerter, reason),
         }
       : {}),
+    ...(replicas ? { holds: replicas.holds } : {}),
   });
   const engine: EngineDeps = {
     clock,
     logger,
-    stores: mode.stores,
-    sink: pipeline,
+    stores: replicas ? replicas.stores(mode.stores) : mode.stores,
+    sink: replicas ? replicas.sink(pipeline) : pipeline,
     search: (rt) => ports.get(rt.rule.name)!,
     globals: { runEveryMs: config.runEveryMs, oldQueryLimitMs: config.oldQueryLimitMs },
   };
-
-  const scheduler = new Scheduler({
-    clock,
-    maxConcurrent: config.maxThreads,
-    ...(endAt !== undefined ? { spreadMs: 0 } : {}),
-    onSkipped: (name) => {
-      obs?.runSkipped(name);
-      logger.warn({ rule: name }, 'run skipped: the previous run of this rule is still going');
-    },
-    onError: (name, err) => logger.error({ rule: name, err: errorMessage(err) }, 'rule run failed'),
-  });
 
   /** Schedules a rule; a rule of the same name is replaced, keeping its state when its logic is unchanged. */
   const installRule = async (rule: CompiledRule) => {
@@ -172,41 +208,53 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
     for (const a of rule.alerters) deps.secrets.add(...a.secrets());
     ports.set(rule.name, await mode.searchFor(rule));
     rules.set(rule.name, rt);
-    obs?.ruleLoaded({ name: rule.name, file: rule.file, type: rule.definition.common.type });
-    scheduler.add(
-      createRuleJob(rt, {
-        clock,
-        engine: { ...engine, logger: logger.child({ rule: rt.rule.name }) },
-        endAt,
-        ...(opts.progress ? { progress: opts.progress } : {}),
-        ...(obs ? { onRun: (name, report, at, ms) => obs.runFinished(name, report, at, ms) } : {}),
-      }),
-    );
+    const warnings = await mode.setupWarnings(rule);
+    for (const w of warnings) logger.warn({ rule: rule.name }, w);
+    obs?.ruleLoaded({ name: rule.name, file: rule.file, type: rule.definition.common.type, warnings });
+    const job = createRuleJob(rt, {
+      clock,
+      engine: { ...engine, logger: logger.child({ rule: rt.rule.name }) },
+      endAt,
+      ...(opts.progress ? { progress: opts.progress } : {}),
+      ...(obs ? { onRun: (name, report, at, ms) => obs.runFinished(name, report, at, ms) } : {}),
+    });
+    scheduler.add(replicas ? replicas.job(job, rt) : job);
+    replicas?.setRules(rules);
   };
   const removeRule = (name: string) => {
     scheduler.remove(name);
     rules.delete(name);
     ports.delete(name);
     obs?.ruleRemoved(name);
+    replicas?.setRules(rules);
   };
+  // where the rules came from, so that a relative rules_folder resolved elsewhere shows
+  const ruleFileCount =
+    loaded.rules.length + loaded.disabled.length + loaded.errors.filter((e) => e.file).length;
+  if (ruleFileCount === 0 && !opts.rule)
+    logger.warn({ rulesFolders: config.rulesFolders }, 'no rule files found in the rules folders');
   for (const rule of loaded.rules) await installRule(rule);
   obs?.initialLoad();
   for (const { file, error } of loaded.errors) if (file) obs?.loadFailed(file, error.message);
 
   const lifetime = new AbortController();
-  const flush = async (signal: AbortSignal = lifetime.signal) => {
-    try {
-      await pipeline.flushDue(rules, signal);
-    } catch (err) {
-      logger.error({ err: errorMessage(err) }, 'sending pending alerts failed');
-    }
-  };
+  // one flush at a time: replicas also flush when they take rules over
+  let flushing = Promise.resolve();
+  const flush = (signal: AbortSignal = lifetime.signal) =>
+    (flushing = flushing.then(async () => {
+      try {
+        await pipeline.flushDue(replicas ? replicas.owned(rules) : rules, signal);
+      } catch (err) {
+        logger.error({ err: errorMessage(err) }, 'sending pending alerts failed');
+      }
+    }));
   const timers: { flush?: Timer; reload?: Timer } = {};
   let stopped = false;
   let markFinished: () => void = () => {};
   const finished = new Promise<void>((resolve) => (markFinished = resolve));
 
   const start = async () => {
+    await replicas?.start(); // claims this instance's share of the rules
     await flush(); // alerts left unsent by a previous process
     scheduler.start();
     if (endAt === undefined) {
@@ -222,6 +270,7 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
       scheduleFlush();
     }
     if (obs) {
+      if (replicas) obs.replicas = () => replicasView(replicas.coordinator);
       obs.nextRun = (name) => scheduler.stats(name)?.nextRun;
       obs.queued = () => pipeline.queued();
       obs.phase = 'running';
@@ -258,6 +307,8 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
       {
         rules: rules.size,
         failed: loaded.errors.length,
+        rulesFolders: config.rulesFolders,
+        ruleFiles: ruleFileCount,
         writeback: config.writebackIndex,
         since: startAt === undefined ? undefined : toIso(startAt),
       },
@@ -270,10 +321,20 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
         logger.info({ alerts: released }, 'the data ran out: sending the aggregated alerts now');
         await flush();
       };
+      // the window is covered: let what is queued go out, as fast as the channels take it
+      const deliver = async () => {
+        const deliverMs = opts.deliverMs ?? DEFAULT_DELIVER_MS;
+        const queued = Object.values(pipeline.queued()).reduce((a, b) => a + b, 0);
+        if (queued)
+          logger.info({ queued, withinMs: deliverMs }, 'the window is covered: sending queued alerts');
+        if (!(await pipeline.settle(deliverMs)))
+          logger.warn({ deliverMs }, 'queued alerts did not all go out in time; stopping');
+      };
       void scheduler
         .finished()
         .then(() => flush())
         .then(releaseAggregates)
+        .then(deliver)
         .then(markFinished);
     }
   };
@@ -285,6 +346,7 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
     if (obs) obs.phase = 'stopping';
     timers.flush?.cancel();
     timers.reload?.cancel();
+    replicas?.pause();
     // one deadline for the whole shutdown, in real time whatever the clock
     const deadline = performance.now() + drainMs;
     const left = () => Math.max(0, deadline - performance.now());
@@ -298,8 +360,17 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
       .catch((err: unknown) =>
         logger.warn({ err: errorMessage(err) }, 'could not refresh the writeback indices'),
       );
+    // hand the rules over at once rather than letting the leases expire
+    await replicas?.leave(AbortSignal.timeout(Math.max(2000, Math.ceil(left()))));
     lifetime.abort();
     await mode.close();
+    for (const u of pipeline.undelivered())
+      logger.error(
+        { rule: u.rule, alerters: u.alerters, matches: u.matches, id: u.id, reason: u.reason },
+        mode.offline
+          ? 'alert not delivered'
+          : 'alert not delivered; it stays unsent in the writeback index for the next start',
+      );
   };
   return {
     config,
@@ -307,6 +378,7 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
     loaded,
     scheduler,
     pipeline,
+    replicas,
     silences: mode.stores.silences,
     manualSilences: mode.manualSilences,
     history: mode.history,
@@ -316,5 +388,6 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
     start,
     finished,
     stop,
+    undelivered: () => pipeline.undelivered(),
   };
 }

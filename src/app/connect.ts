@@ -19,6 +19,8 @@ export interface ConnectDeps {
   env: EnvLookup;
   logger: Logger;
   secrets: SecretRegistry;
+  /** Give up when Elasticsearch has not answered for this long (one-shot runs); default: never. */
+  giveUpAfterMs?: number;
 }
 
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -27,7 +29,10 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
   });
 
-/** Connects, retrying with backoff while Elasticsearch is unreachable (it may start after us). */
+/**
+ * Connects, retrying with backoff while Elasticsearch is unreachable (it may start after us), for
+ * at most `deps.giveUpAfterMs` when that is set.
+ */
 export async function connectWithRetry(
   keys: EsConnectionKeys,
   deps: ConnectDeps,
@@ -35,6 +40,7 @@ export async function connectWithRetry(
 ): Promise<EsConnection> {
   const options = resolveEsConnection(keys, deps.env);
   deps.secrets.add(...connectionSecrets(options));
+  const deadline = performance.now() + (deps.giveUpAfterMs ?? Infinity);
   for (let attempt = 0; ; attempt++) {
     try {
       const conn = await connectElasticsearch(options, { signal });
@@ -50,7 +56,15 @@ export async function connectWithRetry(
       return conn;
     } catch (err) {
       if (!(err instanceof EsalertError) || err.code !== 'ES_UNREACHABLE' || signal.aborted) throw err;
-      const wait = Math.min(30_000, 1000 * 2 ** attempt);
+      const left = deadline - performance.now();
+      if (left <= 0) {
+        throw new EsalertError(
+          'ES_UNREACHABLE',
+          `Elasticsearch did not answer for ${Math.round(deps.giveUpAfterMs! / 1000)} s, giving up (--es-wait sets how long): ${err.message}`,
+          { cause: err },
+        );
+      }
+      const wait = Math.min(30_000, 1000 * 2 ** attempt, Math.ceil(left));
       deps.logger.warn({ err: err.message, retryInMs: wait }, 'Elasticsearch is unreachable; retrying');
       await sleep(wait, signal);
       if (signal.aborted) throw err;

@@ -17,14 +17,17 @@ import type { MemoryDocument } from '../query/memory/memory-search-port.ts';
 import type { SearchPort } from '../query/search-port.ts';
 import { debugStores } from '../state/debug-stores.ts';
 import { createEsHistory } from '../state/es-history.ts';
+import { createEsLeaseStore } from '../state/es-lease-store.ts';
 import { createEsWriteback } from '../state/es-writeback.ts';
 import type { HistoryReader } from '../state/history.ts';
+import type { LeaseStore } from '../state/lease-store.ts';
 import { createMemoryHistory } from '../state/memory-history.ts';
 import { createMemoryWriteback, type MemoryWriteback } from '../state/memory-writeback.ts';
 import { type SilenceStore, type Stores, type WritebackStore, writebackStores } from '../state/writeback.ts';
 import { parseTimestamp, toIso } from '../util/time.ts';
 import { type ConnectDeps, createConnectionPool } from './connect.ts';
 import { PAST_DATA_LIMIT_MS } from './dry-run.ts';
+import { setupWarnings } from './setup-warnings.ts';
 
 export interface RunModeOptions {
   start?: string;
@@ -32,7 +35,12 @@ export interface RunModeOptions {
   debug?: boolean;
   /** A file of documents (or the documents) to evaluate over instead of Elasticsearch. */
   data?: string | readonly MemoryDocument[];
+  /** One-shot runs (--end): how long to wait for Elasticsearch before giving up (default 2 min). */
+  esWaitMs?: number;
 }
+
+/** How long a one-shot run waits for an unreachable Elasticsearch by default. */
+export const DEFAULT_ES_WAIT_MS = 120_000;
 
 export interface RunMode {
   clock: Clock;
@@ -43,6 +51,8 @@ export interface RunMode {
   offline: boolean;
   /** The writeback backend (Elasticsearch or memory). */
   writeback: WritebackStore;
+  /** Where replicas coordinate (beside the writeback indices); absent offline. */
+  leaseStore: LeaseStore | undefined;
   /** What runs read and write: the writeback's stores, or --debug's mix. */
   stores: Stores;
   /** The writeback read back for people (the console). */
@@ -58,6 +68,8 @@ export interface RunMode {
   alertTimeLimitMs: number;
   /** The search port of a rule (its own connection keys may name another cluster). */
   searchFor(rule: CompiledRule): Promise<SearchPort>;
+  /** Setups of the rule that cannot alert (no such index, fields in no mapping); none offline. */
+  setupWarnings(rule: CompiledRule): Promise<string[]>;
   /** Answers when Elasticsearch does (readiness); absent offline. */
   esCheck: (() => Promise<void>) | undefined;
   /** Offline runs end when the data does: moves the clock past every pending aggregate's alert time. */
@@ -100,7 +112,10 @@ export async function createRunMode(
     );
   }
 
-  const pool = createConnectionPool(deps);
+  // a continuous run waits for Elasticsearch as long as it takes; a one-shot run gives up
+  const pool = createConnectionPool(
+    endAt === undefined ? deps : { ...deps, giveUpAfterMs: o.esWaitMs ?? DEFAULT_ES_WAIT_MS },
+  );
   const memory: MemoryWriteback | undefined = offline ? createMemoryWriteback() : undefined;
   const mainConn = offline ? undefined : await pool.connect(config.raw);
   const writeback: WritebackStore = memory ?? createEsWriteback(mainConn!.client, config.writebackIndex);
@@ -115,6 +130,7 @@ export async function createRunMode(
     endAt,
     offline: Boolean(offline),
     writeback,
+    leaseStore: mainConn ? createEsLeaseStore(mainConn.client, config.writebackIndex) : undefined,
     stores,
     history: memory ? createMemoryHistory(memory) : createEsHistory(mainConn!.client, config.writebackIndex),
     manualSilences: o.debug ? stores.silences : manualSilences,
@@ -135,6 +151,8 @@ export async function createRunMode(
       : undefined,
     alertTimeLimitMs: offline ? PAST_DATA_LIMIT_MS : config.alertTimeLimitMs,
     searchFor: async (rule) => offline ?? createEsSearchPort((await pool.connect(rule.connection)).client),
+    setupWarnings: async (rule) =>
+      offline ? [] : setupWarnings(rule, (await pool.connect(rule.connection)).client),
     esCheck: mainConn
       ? async () => {
           const up = await mainConn.client.ping({}, { requestTimeout: 3000, maxRetries: 0 });

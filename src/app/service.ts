@@ -4,6 +4,7 @@
  * a backfill is done or `stop` aborts (SIGTERM, SIGINT); the command line turns the result into
  * an exit code.
  */
+import type { Undelivered } from '../alerts/pipeline.ts';
 import { httpAuthSecrets } from '../config/http-auth.ts';
 import type { EnvLookup } from '../config/interpolate.ts';
 import type { HttpServer } from '../http/server.ts';
@@ -24,8 +25,11 @@ export interface ServiceOptions extends Omit<RunOptions, 'progress'> {
 export type ServiceResult =
   /** Stopped by `stop`. */
   | { stopped: true }
-  /** A backfill (--end, --data) covered its window; `failedRules` files did not load. */
-  | { stopped: false; failedRules: number };
+  /**
+   * A backfill (--end, --data) covered its window; `failedRules` files did not load, and
+   * `undelivered` alerts did not reach every alerter (they stay unsent in the writeback).
+   */
+  | { stopped: false; failedRules: number; undelivered: Undelivered[] };
 
 export async function runService(
   o: ServiceOptions,
@@ -92,7 +96,7 @@ export async function runService(
     await server?.close();
     return ended === 'stopped'
       ? { stopped: true }
-      : { stopped: false, failedRules: app.loaded.errors.length };
+      : { stopped: false, failedRules: app.loaded.errors.length, undelivered: app.undelivered() };
   } catch (err) {
     logger.flush?.();
     throw err;

@@ -10,6 +10,7 @@ import { writeFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { connectionSecrets, resolveEsConnection } from '../config/es-connection.ts';
 import type { EnvLookup } from '../config/interpolate.ts';
+import { RUN_MATCH_FIELDS } from '../engine/run-rule.ts';
 import { createRuntimeRule } from '../engine/runtime-rule.ts';
 import { EsalertError, errorMessage } from '../errors/esalert-error.ts';
 import { connectElasticsearch } from '../query/es-client.ts';
@@ -21,13 +22,14 @@ import { createMemorySearchPort } from '../query/memory/memory-search-port.ts';
 import type { SearchPort } from '../query/search-port.ts';
 import type { CompiledRule } from '../compile/compiled-rule.ts';
 import { createEsWriteback } from '../state/es-writeback.ts';
-import type { WritebackStore } from '../state/writeback.ts';
+import { type WritebackStore, writebackIndex } from '../state/writeback.ts';
 import { type Doc, lookupField } from '../model/lookup.ts';
 import { parseTimestamp, toIso } from '../util/time.ts';
 import { parseCliTime } from '../config/cli-time.ts';
 import { catalogs } from './catalogs.ts';
 import { loadToolConfig } from './tool-config.ts';
 import { dryRun } from './dry-run.ts';
+import { setupWarnings } from './setup-warnings.ts';
 import type { Clock } from '../model/clock.ts';
 import { createLogger, SecretRegistry } from './logger.ts';
 import { systemClock } from '../model/clock.ts';
@@ -80,7 +82,11 @@ export function fieldNames(doc: Doc, prefix = ''): string[] {
 }
 
 /** Fields the rule uses (query_key, compare_key, alert_text_args, templates...) that a sample document does not have. */
-export function missingFields(rule: CompiledRule, sample: Doc): { option: string; field: string }[] {
+/**
+ * Fields the rule names that none of `samples` (the first hit, the first match) holds. Fields every
+ * run adds to its matches (num_hits, num_matches) are never missing.
+ */
+export function missingFields(rule: CompiledRule, ...samples: Doc[]): { option: string; field: string }[] {
   const raw = rule.definition.raw;
   const o = rule.options;
   const wanted: { option: string; field: string }[] = [];
@@ -107,15 +113,17 @@ export function missingFields(rule: CompiledRule, sample: Doc): { option: string
       wanted.push({ option: 'template', field: m[1]! });
   const root = typeof raw.jinja_root_name === 'string' ? raw.jinja_root_name : '_data';
   // fields esalert adds to every match of this rule
-  const added = new Set([
+  const added = new Set<string>([
+    ...RUN_MATCH_FIELDS,
     ...(rule.discover?.kibana ? ['kibana_discover_url'] : []),
     ...(rule.discover?.opensearch ? ['opensearch_discover_url'] : []),
   ]);
   return wanted.filter(({ field }) => {
     if (field.startsWith(`${root}.`) || field in raw || added.has(field)) return false;
-    return (
-      lookupField(sample, field) === undefined &&
-      lookupField(sample, field.replace(/\.keyword$/, '')) === undefined
+    return samples.every(
+      (sample) =>
+        lookupField(sample, field) === undefined &&
+        lookupField(sample, field.replace(/\.keyword$/, '')) === undefined,
     );
   });
 }
@@ -193,6 +201,12 @@ export async function testRule(o: TestRuleOptions, deps: TestRuleDeps): Promise<
     port = createEsSearchPort(conn.client);
     writeback = createEsWriteback(conn.client, config.writebackIndex);
     close = () => conn.close();
+    const warnings = await setupWarnings(rule, conn.client).catch(async (err: unknown) => {
+      await close();
+      throw err;
+    });
+    if (warnings.length) json.warnings = warnings;
+    for (const w of warnings) say(`warning: ${w}`);
   }
   try {
     const [start, end] = window(o, rule, deps, dataRange);
@@ -227,18 +241,30 @@ export async function testRule(o: TestRuleOptions, deps: TestRuleDeps): Promise<
       return finish(o.stopError ? (filterError ? EXIT.filterError : EXIT.queryError) : EXIT.usage);
     }
     json.hits = count;
-    say(`Got ${count} hits from the last ${days.toFixed(days < 1 ? 3 : 0)} day(s)`);
+    // a window given as times, or as the data's span, is named as such; "the last N days" is --days or the default
+    const given = o.start !== undefined || o.end !== undefined || (dataRange !== undefined && !o.days);
+    say(
+      given
+        ? `Got ${count} hits between ${toIso(start)} and ${toIso(end)}`
+        : `Got ${count} hits from the last ${days.toFixed(days < 1 ? 3 : 0)} day(s)`,
+    );
+    /** Rule fields that neither the first hit nor (after the run) the first match holds. */
+    const warnMissing = (...samples: Doc[]) => {
+      const missing = missingFields(rule, ...samples);
+      json.missing_fields = missing;
+      for (const m of missing)
+        say(`warning: ${m.option} uses "${m.field}", which is not in the first hit: check the field name`);
+    };
     if (first) {
       const terms = fieldNames(first);
       json.terms = terms;
       say('\nAvailable terms in first hit:');
       for (const t of terms) say(`\t${t}`);
-      const missing = missingFields(rule, first);
-      json.missing_fields = missing;
-      for (const m of missing)
-        say(`warning: ${m.option} uses "${m.field}", which is not in the first hit: check the field name`);
     }
-    if (o.countOnly) return finish(EXIT.ok);
+    if (o.countOnly) {
+      if (first) warnMissing(first);
+      return finish(EXIT.ok);
+    }
 
     if (o.saveJson) {
       const size = o.maxQuerySize ?? ro.maxQuerySize;
@@ -281,6 +307,8 @@ export async function testRule(o: TestRuleOptions, deps: TestRuleDeps): Promise<
       json.error = report.error.message;
       say(`\nError running the rule: ${report.error.message}`);
     }
+    // fields a match carries that no hit does (num_hits, a spike's counts) are not missing
+    if (first) warnMissing(first, ...report.matches.slice(0, 1).map((m) => m.match));
 
     // 3. what happened
     json.result = {
@@ -344,7 +372,11 @@ export async function testRule(o: TestRuleOptions, deps: TestRuleDeps): Promise<
       elastalert_error: store.errors,
     };
     json.writeback = writes;
-    say('\nWould have written the following documents to writeback index (default is elastalert_status):\n');
+    json.writeback_index = config.writebackIndex;
+    const wb = config.writebackIndex;
+    say(
+      `\nWould have written the following documents to the writeback indices of writeback_index ${wb} (${(['status', 'silence', 'alert', 'error'] as const).map((k) => writebackIndex(wb, k)).join(', ')}):\n`,
+    );
     for (const [kind, docs] of Object.entries(writes))
       for (const d of docs) say(`${kind} - ${JSON.stringify(d)}`);
     if (report.error && o.stopError) return finish(EXIT.queryError);

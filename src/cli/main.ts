@@ -1,14 +1,19 @@
 #!/usr/bin/env node
 /**
  * The esalert command line. This file maps argv to commands and owns the exit codes:
- *   0 success, 1 bad usage or configuration, 2 a run failed (Elasticsearch, rules), 130 interrupted.
+ *   0 success, 1 bad usage or configuration, 2 a run failed (Elasticsearch, rules, alerts left
+ *   undelivered), 130 interrupted.
  */
+// First: on an old Node.js it refuses in one sentence before the dependencies below are evaluated.
+import '../../bin/check-node.cjs';
 import { Command, Option } from 'commander';
 import type { LogFormat, LogLevel } from '../app/logger.ts';
 import { runService } from '../app/service.ts';
 import { silenceRule } from '../app/silence.ts';
+import { processEnv } from '../config/process-env.ts';
 import { EsalertError, errorMessage } from '../errors/esalert-error.ts';
 import { createIndexCommand } from './create-index.ts';
+import { statusCommand } from './status.ts';
 import { BackfillProgress, progressLine } from './progress.ts';
 import { testRuleCommand } from './test-rule.ts';
 import { silenceCommand } from './silence.ts';
@@ -16,7 +21,7 @@ import { demoCommand } from './demo.ts';
 import { testCommand } from './test.ts';
 import { validateCommand } from './validate.ts';
 
-const env = (name: string) => process.env[name];
+const env = processEnv;
 
 /** ElastAlert 2 spells some flags with underscores; accept those too. */
 export function normalizeArgv(argv: string[]): string[] {
@@ -91,6 +96,16 @@ program
     '30',
   )
   .option(
+    '--es-wait <seconds>',
+    'with --end: give up when Elasticsearch has not answered for this long (a continuous run waits)',
+    '120',
+  )
+  .option(
+    '--deliver-timeout <seconds>',
+    'with --end: once the window is covered, how long queued alerts may take to go out within rate limits',
+    '600',
+  )
+  .option(
     '--data <file>',
     'evaluate over a JSON/NDJSON file of events (.gz too) instead of Elasticsearch, then exit',
   )
@@ -129,6 +144,8 @@ program
       httpPort?: string;
       httpHost: string;
       shutdownTimeout: string;
+      esWait: string;
+      deliverTimeout: string;
     }) => {
       if (o.silence !== undefined) {
         if (!o.rule)
@@ -179,6 +196,8 @@ program
             debug: Boolean(o.debug),
             pinRules: Boolean(o.pinRules),
             drainMs: seconds(o.shutdownTimeout, '--shutdown-timeout') * 1000,
+            esWaitMs: seconds(o.esWait, '--es-wait') * 1000,
+            deliverMs: seconds(o.deliverTimeout, '--deliver-timeout') * 1000,
             ...(o.data ? { data: o.data } : {}),
             log: { level: logLevel(o), format },
             ...(http ? { http } : {}),
@@ -204,7 +223,16 @@ program
           { env },
           stop.signal,
         );
-        process.exit(!result.stopped && result.failedRules > 0 ? 2 : 0);
+        if (result.stopped) process.exit(0);
+        if (result.undelivered.length) {
+          const lines = result.undelivered.map(
+            (u) => `  ${u.rule} -> ${u.alerters.join(', ')}${u.id ? ` (alert ${u.id})` : ''}: ${u.reason}`,
+          );
+          process.stderr.write(
+            `esalert: ${result.undelivered.length} alert(s) not delivered by the end of the run${o.data ? '' : '; kept unsent in the writeback index for the next start'}:\n${lines.join('\n')}\n`,
+          );
+        }
+        process.exit(result.failedRules > 0 || result.undelivered.length > 0 ? 2 : 0);
       } catch (err) {
         fail(err);
       }
@@ -212,6 +240,7 @@ program
   );
 
 createIndexCommand(program, env, fail);
+statusCommand(program, env, fail);
 testRuleCommand(program, env, fail);
 validateCommand(program, env, fail);
 silenceCommand(program, env, fail);

@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import { type AlerterDefinition, type Alerter, OptionProblem } from '../alerters/alerter.ts';
+import { misconfiguredAlerter } from '../alerters/misconfigured.ts';
 import { resolveRuleReferences } from '../alerters/options.ts';
 import type { AlerterCatalog } from '../alerters/registry.ts';
 import { ES_CONNECTION_KEYS, type EsConnectionKeys } from '../config/es-connection.ts';
@@ -46,6 +47,60 @@ export function loadRuleFile(file: string, ctx: RuleLoadContext): CompiledRule {
   return compileRule(readRuleFile(file, ctx), ctx);
 }
 
+/** Names users guess for an option, where spelling distance would not find it. */
+const GUESSED_NAMES: Readonly<Record<string, string>> = {
+  dingtalk_secret: 'dingtalk_sign',
+  dingtalk_token: 'dingtalk_access_token',
+};
+
+/**
+ * The rule file's keys that no option of this rule takes. A guessed name counts as unknown
+ * unless one of the rule's own alerters reads it (`dingtalk_secret` is a DingTalk plugin's
+ * option, which the built-in `dingtalk` alerter would ignore).
+ */
+function ignoredKeys(
+  def: ReadRule['definition'],
+  known: ReadonlySet<string>,
+  alerters: readonly AlerterDefinition[],
+  /** Options of other rule types (num_events on an any rule): ElastAlert 2 ignores them too. */
+  elsewhere: ReadonlyMap<string, string[]> = new Map(),
+): ReturnType<typeof ignoredOptions> {
+  // options an alerter of this rule reads by prefix (its own option family)
+  const byPrefix = (key: string) => alerters.some((d) => d.optionPrefixes?.some((p) => key.startsWith(p)));
+  const ignored = ignoredOptions(
+    def.ownKeys.filter((key) => !byPrefix(key) && !elsewhere.has(key)),
+    known,
+  );
+  for (const key of def.ownKeys)
+    if (
+      GUESSED_NAMES[key] &&
+      !ignored.unknown.includes(key) &&
+      !alerters.some((d) => d.optionNames.includes(key))
+    )
+      ignored.unknown.push(key);
+  return ignored;
+}
+
+const hintFor = (key: string, known: ReadonlySet<string>) => GUESSED_NAMES[key] ?? suggest(key, known);
+
+/**
+ * Problems with the hints a misspelled key gives kept: "timeframe is required" points at the
+ * line of `timefame:` and says so; other misspelled keys are listed with their suggestion.
+ */
+function withHints(problems: Problem[], misspelled: { key: string; hint: string | undefined }[]): Problem[] {
+  const hinted = misspelled.filter((m): m is { key: string; hint: string } => m.hint !== undefined);
+  const used = new Set<string>();
+  const out = problems.map((p) => {
+    const m = p.path.length === 1 ? hinted.find((h) => h.hint === p.path[0]) : undefined;
+    if (!m || !/^is required\b/.test(p.message)) return p;
+    used.add(m.key);
+    return { path: [m.key], message: `is not an option; did you mean "${m.hint}"? (${m.hint} ${p.message})` };
+  });
+  for (const m of hinted)
+    if (!used.has(m.key)) out.push({ path: [m.key], message: `is not an option; did you mean "${m.hint}"?` });
+  return out;
+}
+
 export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule {
   const def = read.definition;
   const { raw, common: c } = def;
@@ -64,6 +119,20 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
     });
     throw problemsError('RULE_INVALID', fileLike, problems);
   }
+  // option names the rule may use (enhancements add theirs once found)
+  const enhancementOptions: string[] = [];
+  const knownNames = () =>
+    knownRuleOptions(type.optionNames, ctx.catalogs.alerters.optionNames(), enhancementOptions);
+  const fail = () => {
+    const known = knownNames();
+    const elsewhere = otherTypesOptions(
+      def.ownKeys.filter((key) => !known.has(key)),
+      ctx.catalogs.ruleTypes,
+    );
+    const { unknown } = ignoredKeys(def, known, [...alerterDefs.values()], elsewhere);
+    const misspelled = unknown.map((key) => ({ key, hint: hintFor(key, known) }));
+    return problemsError('RULE_INVALID', fileLike, withHints(problems, misspelled));
+  };
   const typeParsed = type.options.safeParse(raw);
   if (!typeParsed.success) problems.push(...problemsFromZod(typeParsed.error, raw));
   const typeOptions = typeParsed.success ? typeParsed.data : undefined;
@@ -137,7 +206,8 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
     if (parsed && !parsed.success) problems.push(...problemsFromZod(parsed.error, raw));
   }
 
-  if (problems.length > 0) throw problemsError('RULE_INVALID', fileLike, problems);
+  enhancementOptions.push(...enhancements.flatMap((e) => e.optionNames ?? []));
+  if (problems.length > 0) throw fail();
   const options = toRuleOptions(
     { ...c, filter: filters },
     defaultsOf(ctx.global),
@@ -150,11 +220,12 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
     : undefined;
 
   const alerters: Alerter[] = [];
+  const alerterWarnings: Problem[] = [];
   options.alerts.forEach((spec, i) => {
     const alerterDef = alerterDefs.get(spec.name)!;
     const inline = Object.keys(spec.options).length > 0;
+    const alerterOptions = resolveRuleReferences({ ...raw, ...spec.options }, raw);
     try {
-      const alerterOptions = resolveRuleReferences({ ...raw, ...spec.options }, raw);
       alerters.push(
         alerterDef.create(alerterOptions, {
           logger: ctx.logger.child({ rule: c.name, alerter: alerterDef.name }),
@@ -183,35 +254,43 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
         path.length === 2
           ? `${spec.name} alerter: ${err.option} ${err.message}`
           : `${err.message} (${alerterDef.name} alerter)`;
-      problems.push({ path, message });
+      // ElastAlert 2 refuses a rule only when a required option is missing, and fails at send
+      // time on a value that cannot work: such a rule loads, and this alerter reports every alert
+      // as failed, saying what to fix
+      if (isGiven(alerterOptions, err.option)) {
+        alerterWarnings.push({ path, message: `${message}; ${MISCONFIGURED}` });
+        alerters.push(
+          misconfiguredAlerter(alerterDef.name, `${err.option} ${err.message} (${alerterDef.name} alerter)`),
+        );
+      } else problems.push({ path, message });
     }
   });
-  if (problems.length > 0) throw problemsError('RULE_INVALID', fileLike, problems);
+  if (problems.length > 0) throw fail();
 
   const warnings: string[] = discover.warnings.map((w) => {
     const loc = def.locate(w.path);
     return `${loc.file}:${loc.line ?? 1}: ${String(w.path[0])} ${w.message}`;
   });
-  for (const note of notes) warnings.push(problemLine(fileLike, note));
-  const known = knownRuleOptions(
-    type.optionNames,
-    ctx.catalogs.alerters.optionNames(),
-    enhancements.flatMap((e) => e.optionNames ?? []),
+  for (const note of [...notes, ...alerterWarnings]) warnings.push(problemLine(fileLike, note));
+  const known = knownNames();
+  // options of other rule types (num_events on an any rule): ElastAlert 2 ignores them too
+  const elsewhere = otherTypesOptions(
+    def.ownKeys.filter((key) => !known.has(key)),
+    ctx.catalogs.ruleTypes,
   );
-  // options an alerter of this rule reads by prefix (its own option family)
-  const byPrefix = (key: string) =>
-    [...alerterDefs.values()].some((d) => d.optionPrefixes?.some((p) => key.startsWith(p)));
-  const ignored = ignoredOptions(
-    def.ownKeys.filter((key) => !byPrefix(key)),
-    known,
-  );
+  const ignored = ignoredKeys(def, known, [...alerterDefs.values()], elsewhere);
   for (const key of def.ownKeys) {
     const loc = def.locate([key]);
     const where = `${loc.file}:${loc.line ?? 1}`;
-    if (ignored.unsupported.includes(key))
+    const owners = elsewhere.get(key);
+    if (owners)
+      warnings.push(
+        `${where}: option "${key}" is read by ${owners.join(', ')} rules; a rule of type ${type.name} ignores it, as in ElastAlert 2`,
+      );
+    else if (ignored.unsupported.includes(key))
       warnings.push(`${where}: option "${key}" is not supported by esalert yet and is ignored`);
     else if (ignored.unknown.includes(key)) {
-      const hint = suggest(key, known);
+      const hint = hintFor(key, known);
       warnings.push(`${where}: unknown option "${key}" is ignored${hint ? `; did you mean "${hint}"?` : ''}`);
     }
   }
@@ -250,6 +329,26 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
     ignoredOptions: ignored,
     locate: def.locate,
   };
+}
+
+/** The rule types, other than the rule's own, that read each of `keys`. */
+function otherTypesOptions(
+  keys: readonly string[],
+  ruleTypes: RuleCatalogs['ruleTypes'],
+): Map<string, string[]> {
+  const owners = new Map<string, string[]>();
+  for (const key of keys) {
+    const names = [...ruleTypes.values()].filter((t) => t.optionNames.includes(key)).map((t) => t.name);
+    if (names.length) owners.set(key, [...new Set(names)].sort());
+  }
+  return owners;
+}
+
+const MISCONFIGURED = 'the rule loads, and alerts to this alerter fail until the option is fixed';
+
+/** Whether the rule writes the option at all, as ElastAlert 2's required-options check asks (an empty value counts). */
+function isGiven(options: Doc, option: string): boolean {
+  return option !== '' && Object.hasOwn(options, option);
 }
 
 function connectionKeys(raw: Doc): EsConnectionKeys {

@@ -20,6 +20,7 @@ import {
   duration,
   nonNegativeInt,
   positiveInt,
+  problemLine,
   problemsError,
   problemsFromZod,
   stringList,
@@ -46,7 +47,8 @@ const globalSchema = z
     rules_loader: z
       .literal('file', { error: 'only the file rules loader is supported ("file")' })
       .default('file'),
-    skip_invalid: z.boolean().default(false),
+    // no default: only an explicit `false` stops on a broken rule file (docs/deviations.md)
+    skip_invalid: z.boolean().optional(),
     run_every: duration,
     buffer_time: duration,
     writeback_index: z
@@ -97,6 +99,18 @@ const globalSchema = z
       })
       .strict()
       .default({ attempts: 4, delay: 2000, max_delay: 60_000 }),
+    replicas: z
+      .object({
+        enabled: z.boolean().default(true),
+        lease: duration.default(15_000),
+        renew: duration.default(5000),
+        member_id: z.string().min(1).optional(),
+      })
+      .strict()
+      .refine((r) => r.renew > 0 && r.lease >= 3 * r.renew, {
+        error: 'lease must be at least three times renew (e.g. lease: {seconds: 15}, renew: {seconds: 5})',
+      })
+      .default({ enabled: true, lease: 15_000, renew: 5000 }),
     http_auth: httpAuthOption,
     console: consoleSchema,
   })
@@ -104,13 +118,44 @@ const globalSchema = z
 
 export type RawConfig = Record<string, unknown>;
 
+/**
+ * Settings ElastAlert 2 reads only when it uses them (for error notices, alert texts and
+ * payloads) and that no query depends on: with a value esalert cannot use, they are set aside with
+ * a warning, as if they were not written, since ElastAlert 2 starts with them. Other settings are
+ * refused: durations and required settings as ElastAlert 2 refuses them, the connection, sizes and
+ * threads because no rule could run.
+ */
+const SET_ASIDE_SETTINGS = new Set<string>([
+  'notify_email',
+  'notify_all_errors',
+  'from_addr',
+  'smtp_host',
+  'show_disabled_rules',
+  'custom_pretty_ts_format',
+  'add_metadata_alert',
+  'replace_dots_in_field_names',
+  'jinja_root_name',
+  'string_multi_field_name',
+]);
+
+const SET_ASIDE =
+  'the setting is ignored, as if it were not written (ElastAlert 2 does not check it at startup)';
+
+function isSetAside(key: PropertyKey | undefined): boolean {
+  return typeof key === 'string' && SET_ASIDE_SETTINGS.has(key);
+}
+
 export interface GlobalConfig {
   file: string | undefined;
   /** Every key (defaults filled, env applied): the defaults rules inherit. */
   raw: RawConfig;
   rulesFolders: string[];
   scanSubdirectories: boolean;
-  skipInvalid: boolean;
+  /**
+   * A rule file that fails to load stops the start: only when config.yaml says `skip_invalid: false`
+   * itself. Otherwise the good rules run and the broken files are reported.
+   */
+  stopOnInvalidRules: boolean;
   runEveryMs: number;
   bufferTimeMs: number;
   writebackIndex: string;
@@ -125,6 +170,8 @@ export interface GlobalConfig {
   timezone: string;
   /** Delivery retries (esalert): attempts per pass, first backoff, longest wait. */
   alertRetry: { attempts: number; baseDelayMs: number; maxDelayMs: number };
+  /** Replicas sharing the rules through the writeback (docs/replicas.md). */
+  replicas: { enabled: boolean; leaseMs: number; renewMs: number; memberId: string | undefined };
   /** Who may use the console's API (http_auth); undefined: read-only for everyone. */
   httpAuth: HttpAuthConfig | undefined;
   /** How the console shows things (console). */
@@ -142,6 +189,7 @@ export const GLOBAL_ONLY_KEYS = new Set([
   'writeback_alias',
   'alert_time_limit',
   'alert_retry',
+  'replicas',
   'old_query_limit',
   'max_scrolling_count',
   'max_aggregation',
@@ -213,7 +261,20 @@ export function parseGlobalConfig(
   const raw: RawConfig = { ...options.defaults, ...(value as RawConfig) };
   applyEnv(raw, options.env);
   Object.assign(raw, options.overrides);
-  const parsed = globalSchema.safeParse(raw);
+  const warnings: string[] = [...(source.warnings ?? [])];
+  let parsed = globalSchema.safeParse(raw);
+  if (!parsed.success) {
+    // a setting ElastAlert 2 reads only when it uses it is set aside when its value cannot be used
+    const problems = problemsFromZod(parsed.error, raw);
+    const setAside = problems.filter((p) => isSetAside(p.path[0]));
+    if (setAside.length === problems.length) {
+      for (const p of setAside) {
+        delete raw[String(p.path[0])];
+        warnings.push(`${problemLine(source, p)}; ${SET_ASIDE}`);
+      }
+      parsed = globalSchema.safeParse(raw);
+    }
+  }
   if (!parsed.success) throw problemsError('CONFIG_INVALID', source, problemsFromZod(parsed.error, raw));
   const c = parsed.data;
   if (!c.es_host && !c.es_hosts?.length) {
@@ -221,7 +282,6 @@ export function parseGlobalConfig(
       { path: ['es_host'], message: 'is required: the Elasticsearch host name (or set ES_HOST)' },
     ]);
   }
-  const warnings: string[] = [...(source.warnings ?? [])];
   if (options.knownRuleOptions) {
     for (const key of Object.keys(value as RawConfig)) {
       if (key in globalSchema.shape || GLOBAL_ONLY_KEYS.has(key) || options.knownRuleOptions.has(key))
@@ -256,7 +316,7 @@ export function parseGlobalConfig(
     raw: fullRaw,
     rulesFolders,
     scanSubdirectories: c.scan_subdirectories,
-    skipInvalid: c.skip_invalid,
+    stopOnInvalidRules: c.skip_invalid === false,
     runEveryMs: c.run_every,
     bufferTimeMs: c.buffer_time,
     writebackIndex: c.writeback_index,
@@ -272,6 +332,12 @@ export function parseGlobalConfig(
       attempts: c.alert_retry.attempts,
       baseDelayMs: c.alert_retry.delay,
       maxDelayMs: c.alert_retry.max_delay,
+    },
+    replicas: {
+      enabled: c.replicas.enabled,
+      leaseMs: c.replicas.lease,
+      renewMs: c.replicas.renew,
+      memberId: c.replicas.member_id,
     },
     httpAuth: httpAuthConfig(c.http_auth),
     console: consoleConfig(c.console),

@@ -47,7 +47,7 @@ export interface ConstructOptions {
    * A plain scalar that changed stays a string, unless it was one whole reference whose text
    * reads as a number or boolean (`port: ${PORT}` is 9200, as after ElastAlert 2's text substitution).
    */
-  substitute?: (text: string) => { value: string; changed: boolean; whole: boolean };
+  substitute?: (text: string, offset: number) => { value: string; changed: boolean; whole: boolean };
 }
 
 const PY = 'tag:yaml.org,2002:python/';
@@ -183,7 +183,7 @@ class Constructor {
     const sub = this.options.substitute;
     if (!sub || this.keyDepth > 0) return undefined;
     let done = this.substitutions.get(node);
-    if (!done) this.substitutions.set(node, (done = sub(this.source(node))));
+    if (!done) this.substitutions.set(node, (done = sub(this.source(node), offsetOf(node))));
     return done;
   }
 

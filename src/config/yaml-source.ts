@@ -8,8 +8,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { isMap, isNode, isPair, isScalar, isSeq, type Node, type Pair } from 'yaml';
-import { type ErrorCode, EsalertError, type SourceLocation } from '../errors/esalert-error.ts';
-import { type EnvLookup, interpolate } from './interpolate.ts';
+import {
+  type ErrorCode,
+  EsalertError,
+  formatLocation,
+  type SourceLocation,
+} from '../errors/esalert-error.ts';
+import { describeUnset, type EnvLookup, interpolate } from './interpolate.ts';
 import { constructYaml, YamlConstructError } from './yaml-construct.ts';
 import { parsePyYaml } from './yaml-parse.ts';
 import { constructInt } from './yaml-scalars.ts';
@@ -47,6 +52,7 @@ export function parseYaml(file: string, source: string, options: ParseYamlOption
   let value: unknown = null;
   if (doc) {
     const env = options.env;
+    const unset: { at: SourceLocation; message: string }[] = [];
     try {
       value = constructYaml(doc, {
         text,
@@ -58,11 +64,30 @@ export function parseYaml(file: string, source: string, options: ParseYamlOption
           warnings.push(
             `${file}:${lineOf(node)}: integer ${text} is too long to be kept exactly; it is read as ${Number(constructInt(text))}`,
           ),
-        ...(env ? { substitute: (text: string) => interpolate(text, env) } : {}),
+        ...(env
+          ? {
+              substitute: (text: string, offset: number) => {
+                const r = interpolate(text, env);
+                const { line, col } = lineCounter.linePos(offset);
+                for (const u of r.unset)
+                  unset.push({ at: { file, line, column: col }, message: describeUnset(u) });
+                return r;
+              },
+            }
+          : {}),
       });
     } catch (err) {
       if (err instanceof YamlConstructError) throw invalid(err.message, err.offset);
       throw err;
+    }
+    const [first, ...more] = unset;
+    if (first) {
+      // one error; each further unset variable on a line of its own, with its own position
+      const rest = more.map((u) => `\n${formatLocation(u.at)}: ${u.message}`).join('');
+      throw new EsalertError(options.errorCode ?? 'CONFIG_INVALID', first.message + rest, {
+        location: first.at,
+        fault: 'user',
+      });
     }
   }
 

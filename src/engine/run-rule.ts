@@ -94,6 +94,9 @@ export interface RunOptions {
  */
 export const MATCH_BATCH = 10_000;
 
+/** Fields every run adds to each of its matches (alert text may name them, as in ElastAlert 2). */
+export const RUN_MATCH_FIELDS = ['num_hits', 'num_matches'] as const;
+
 /** An error from handling matches in the middle of a run, told apart from a failed query. */
 class HandlingFailure {
   readonly cause: unknown;

@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'ES_VERSION_UNSUPPORTED'
   | 'WRITEBACK_FAILED'
   | 'ALERT_FAILED'
+  | 'LEASE_LOST'
   | 'MODULE_LOAD_FAILED'
   | 'DATA_INVALID'
   | 'ABORTED'
@@ -81,6 +82,7 @@ function defaultFault(code: ErrorCode): Fault {
     case 'ES_VERSION_UNSUPPORTED':
     case 'WRITEBACK_FAILED':
     case 'ALERT_FAILED':
+    case 'LEASE_LOST':
     case 'ABORTED':
     case 'INTERNAL':
       return 'system';

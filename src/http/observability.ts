@@ -25,6 +25,8 @@ export interface RuleStatus {
   loadedAt: string;
   /** The last edit of the file failed to load: the previous version keeps running. */
   reloadError?: string;
+  /** Why the rule may never alert: its index matches no index, its fields are in no mapping. */
+  warnings: string[];
   lastRun?: RunRecord;
   lastAlert?: { at: string; alerter: string; ok: boolean; reason?: string };
   runs: number;
@@ -32,6 +34,24 @@ export interface RuleStatus {
 }
 
 export type Phase = 'starting' | 'running' | 'stopping';
+
+/** Who runs a rule among replicas. */
+export interface RuleOwner {
+  owner: string | undefined;
+  ownedHere: boolean;
+  epoch: number | undefined;
+  leaseAgeSeconds: number | undefined;
+  handovers: number;
+}
+
+/** The replicas sharing the writeback, as this instance sees them. */
+export interface ReplicasView {
+  self: string;
+  /** This instance renewed its membership recently enough to hold leases. */
+  member: boolean;
+  members: { id: string; started: string; heartbeat: string; live: boolean; ruleCount: number }[];
+  owner(rule: string): RuleOwner;
+}
 
 export class Observability {
   readonly registry = new Registry();
@@ -42,6 +62,8 @@ export class Observability {
   nextRun: ((rule: string) => number | undefined) | undefined;
   /** Alerts waiting per channel, from the pipeline. */
   queued: (() => Record<string, number>) | undefined;
+  /** Replicas (set by the app when they coordinate). */
+  replicas: (() => ReplicasView) | undefined;
   private initialLoadDone = false;
   private readonly rules = new Map<string, RuleStatus>();
   private readonly recent = new Map<string, RunRecord[]>();
@@ -62,6 +84,7 @@ export class Observability {
     Counter<'rule_name'>
   >;
   private readonly ea2Errors: Counter;
+  private readonly leaseChanges: Counter<'rule' | 'change'>;
 
   constructor(now: () => number = Date.now) {
     this.now = now;
@@ -169,6 +192,37 @@ export class Observability {
       ),
       silenced: ea2('alerts_silenced', 'Silences set, by silence key (ElastAlert 2 name)'),
     };
+    this.leaseChanges = new Counter({
+      name: 'esalert_rule_lease_changes_total',
+      help: 'Replicas: leases of the rule this instance claimed (new), took over from another instance (handover) or gave away (released)',
+      labelNames: ['rule', 'change'],
+      registers: r,
+    });
+    const replicasRef = () => this.replicas?.();
+    new Gauge({
+      name: 'esalert_replicas_members',
+      help: 'Replicas: live members sharing the writeback index, as this instance sees them',
+      registers: r,
+      collect() {
+        const v = replicasRef();
+        if (v) this.set(v.members.filter((m) => m.live).length);
+      },
+    });
+    new Gauge({
+      name: 'esalert_rule_lease_age_seconds',
+      help: 'Replicas: how long this instance has held the rule (only rules it runs)',
+      labelNames: ['rule'],
+      registers: r,
+      collect() {
+        this.reset();
+        const v = replicasRef();
+        if (!v) return;
+        for (const name of rulesRef.keys()) {
+          const o = v.owner(name);
+          if (o.ownedHere && o.leaseAgeSeconds !== undefined) this.set({ rule: name }, o.leaseAgeSeconds);
+        }
+      },
+    });
     this.ea2Errors = new Counter({
       name: 'elastalert_errors_total',
       help: 'Errors written to the writeback index (ElastAlert 2 name)',
@@ -176,7 +230,7 @@ export class Observability {
     });
   }
 
-  ruleLoaded(s: { name: string; file: string; type: string }): void {
+  ruleLoaded(s: { name: string; file: string; type: string; warnings?: string[] }): void {
     const prev = this.rules.get(s.name);
     this.rules.set(s.name, {
       runs: 0,
@@ -185,6 +239,7 @@ export class Observability {
       name: s.name,
       file: s.file,
       type: s.type,
+      warnings: s.warnings ?? [],
       loadedAt: toIso(this.now()),
       reloadError: undefined,
     });
@@ -267,11 +322,16 @@ export class Observability {
   }
 
   /** One rule's status, with its next run. */
-  status(rule: string): (RuleStatus & { nextRun?: string }) | undefined {
+  status(rule: string): (RuleStatus & { nextRun?: string; replicas?: RuleOwner }) | undefined {
     const s = this.rules.get(rule);
     if (!s) return undefined;
     const next = this.nextRun?.(s.name);
-    return { ...s, ...(next !== undefined ? { nextRun: toIso(next) } : {}) };
+    const view = this.replicas?.();
+    return {
+      ...s,
+      ...(next !== undefined ? { nextRun: toIso(next) } : {}),
+      ...(view ? { replicas: view.owner(s.name) } : {}),
+    };
   }
 
   private noteAlerter(rule: string, alerter: string): void {
@@ -296,16 +356,29 @@ export class Observability {
     if (s) s.lastAlert = { at: toIso(this.now()), alerter, ok: false, reason };
   }
 
-  /** Each rule's status, and the files that failed to load. */
+  /** Replicas: leases this instance claimed (handover: from another instance). */
+  leasesAcquired(rules: string[], handover: boolean): void {
+    for (const rule of rules) this.leaseChanges.inc({ rule, change: handover ? 'handover' : 'new' });
+  }
+
+  /** Replicas: leases this instance gave away or lost. */
+  leasesLost(rules: string[]): void {
+    for (const rule of rules) this.leaseChanges.inc({ rule, change: 'released' });
+  }
+
+  /** Each rule's status (and owner among replicas), the files that failed to load, and the replicas. */
   snapshot(): {
-    rules: (RuleStatus & { nextRun?: string })[];
+    rules: (RuleStatus & { nextRun?: string; replicas?: RuleOwner })[];
     loadErrors: { file: string; error: string; at: string }[];
+    replicas?: Omit<ReplicasView, 'owner'>;
   } {
+    const view = this.replicas?.();
     return {
       rules: [...this.rules.keys()]
         .map((name) => this.status(name)!)
         .sort((a, b) => a.name.localeCompare(b.name)),
       loadErrors: [...this.loadErrors.values()].sort((a, b) => a.file.localeCompare(b.file)),
+      ...(view ? { replicas: { self: view.self, member: view.member, members: view.members } } : {}),
     };
   }
 
@@ -318,6 +391,9 @@ export class Observability {
     const reasons: string[] = [];
     if (this.phase !== 'running') reasons.push(`esalert is ${this.phase}`);
     if (!this.initialLoadDone) reasons.push('rules are not loaded yet');
+    const replicas = this.replicas?.();
+    if (replicas && !replicas.member)
+      reasons.push('not a live member of the replicas: the lease store could not be renewed');
     if (this.esCheck) {
       try {
         await this.esCheck();

@@ -33,6 +33,9 @@ export interface SearchHitResult<T> {
   _source?: T;
   fields?: Record<string, unknown>;
   sort?: unknown[];
+  /** With seq_no_primary_term: true (optimistic concurrency). */
+  _seq_no?: number;
+  _primary_term?: number;
 }
 
 export interface SearchResult<T = Doc> {
@@ -54,6 +57,8 @@ export interface WriteResult {
   _id: string;
   result?: string;
   _version?: number;
+  _seq_no?: number;
+  _primary_term?: number;
 }
 
 export interface GetResult<T> {
@@ -61,12 +66,24 @@ export interface GetResult<T> {
   _id: string;
   found: boolean;
   _source?: T;
+  _seq_no?: number;
+  _primary_term?: number;
 }
 
 export interface BulkResult {
   took?: number;
   errors: boolean;
-  items: Record<string, { _index?: string; _id?: string; status: number; error?: unknown }>[];
+  items: Record<
+    string,
+    {
+      _index?: string;
+      _id?: string;
+      status: number;
+      error?: unknown;
+      _seq_no?: number;
+      _primary_term?: number;
+    }
+  >[];
 }
 
 /** Parameters that travel in the query string, per API; every other parameter is the body's. */
@@ -153,6 +170,11 @@ export interface EsClient {
   update(params: Params, options?: CallOptions): Promise<WriteResult>;
   delete(params: Params, options?: CallOptions): Promise<WriteResult>;
   get<T = Doc>(params: Params, options?: CallOptions): Promise<GetResult<T>>;
+  /** Several documents of one index by id, in real time (as get). */
+  mget<T = Doc>(
+    params: { index: string; ids: string[] },
+    options?: CallOptions,
+  ): Promise<{ docs: GetResult<T>[] }>;
   openPointInTime(
     params: { index: string; keep_alive: string; ignore_unavailable?: boolean },
     options?: CallOptions,
@@ -163,6 +185,11 @@ export interface EsClient {
     options?: CallOptions,
   ): Promise<SearchResult<T>>;
   clearScroll(params: { scroll_id: string }, options?: CallOptions): Promise<void>;
+  /** Which indices `index` matches, and how they map `fields` (missing indices are no error). */
+  fieldCaps(
+    params: { index: string; fields: string[] },
+    options?: CallOptions,
+  ): Promise<{ indices?: string[]; fields: Record<string, Record<string, unknown>> }>;
   /** True when the server answers HEAD / with 2xx. */
   ping(params?: Params, options?: CallOptions): Promise<boolean>;
   info(
@@ -296,6 +323,12 @@ export function createEsClient(transport: EsTransport, dialect: ServerDialect): 
         o,
       );
     },
+    async mget<T>(params: { index: string; ids: string[] }, o?: CallOptions) {
+      return call<{ docs: GetResult<T>[] }>(
+        { method: 'POST', path: path(params.index, '_mget'), body: { ids: params.ids } },
+        o,
+      );
+    },
     async openPointInTime(params, o) {
       const r = dialect.openPit(params.index, params.keep_alive);
       return { id: dialect.pitIdOf(await call(r, o)) };
@@ -310,6 +343,16 @@ export function createEsClient(transport: EsTransport, dialect: ServerDialect): 
       await call({ method: 'DELETE', path: '/_search/scroll', body: { scroll_id: params.scroll_id } }, o, {
         ignore: [404],
       });
+    },
+    async fieldCaps(params, o) {
+      return call(
+        {
+          method: 'GET',
+          path: path(params.index, '_field_caps'),
+          querystring: { fields: params.fields.join(','), ignore_unavailable: true, allow_no_indices: true },
+        },
+        o,
+      );
     },
     async ping(_params, o) {
       const res = await t.request({ method: 'HEAD', path: '/' }, req(o, { ignore: [404, 405] }));

@@ -16,6 +16,7 @@ import type { EnvLookup } from '../config/interpolate.ts';
 import { readYamlFile, type YamlPath, type YamlSource } from '../config/yaml-source.ts';
 import { EsalertError, type SourceLocation } from '../errors/esalert-error.ts';
 import { checkTemplate } from '../format/jinja.ts';
+import { filterShapeProblems } from '../query/filter-shape.ts';
 import { findQueryStrings, normalizeFilters, queryStringProblem } from '../query/filters.ts';
 import { k8sEventFilters } from '../k8s/event-filters.ts';
 import type { Doc } from '../model/lookup.ts';
@@ -254,6 +255,7 @@ export function readRuleFile(file: string, ctx: RuleReadContext): ReadRule {
       });
   }
 
+  problems.push(...filterShapeProblems(c.filter));
   for (const q of findQueryStrings(c.filter, ['filter'])) {
     const problem = queryStringProblem(q.query);
     if (problem) problems.push({ path: q.path, message: problem });

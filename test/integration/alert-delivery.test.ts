@@ -100,6 +100,23 @@ describe('alert delivery end to end', () => {
     await app.stop();
     return app;
   };
+  /**
+   * A backfill whose burst of alerts all queue up behind the robot's first message: the receiver
+   * holds that answer until the writeback index records `alerts` alerts, so the channel folds what
+   * waits however fast this machine produced it (speed is not what is under test).
+   */
+  const backfillBurst = async (alerts: number, start: string, end: string) => {
+    receiver.script({ ...ok, hold: true });
+    const running = backfill(start, end);
+    const recorded = async () => (await es.client.count({ index: wb }).catch(() => ({ count: 0 }))).count;
+    const deadline = Date.now() + 240_000;
+    while ((receiver.holding() < 1 || (await recorded()) < alerts) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(receiver.holding(), 'the first message waits for its answer').toBe(1);
+    expect(await recorded()).toBe(alerts);
+    receiver.release();
+    return running;
+  };
   const alertDocs = async () => {
     await es.client.indices.refresh({ index: wb });
     return (
@@ -176,7 +193,7 @@ describe('alert delivery end to end', () => {
     expect(JSON.stringify(docs[0])).not.toContain(secret);
   });
 
-  it('100 matches within a minute reach a WeCom robot as at most 20 messages that carry all 100', async () => {
+  it('100 matches queued for a WeCom robot reach it as at most 20 messages that carry all 100', async () => {
     await setup();
     const index = uniqueName('oomkills');
     const at = Date.parse('2024-05-14T10:00:00Z');
@@ -206,9 +223,9 @@ describe('alert delivery end to end', () => {
       alert_text_args: ['event.involvedObject.name', 'event.message'],
       alert_text_type: 'alert_text_only',
     });
-    await backfill('2024-05-14T09:59:00Z', '2024-05-14T10:01:00Z');
+    await backfillBurst(100, '2024-05-14T09:59:00Z', '2024-05-14T10:01:00Z');
     await es.client.indices.delete({ index });
-    expect(receiver.received.length).toBeGreaterThan(0);
+    expect(receiver.received.length).toBeGreaterThan(1);
     expect(receiver.received.length).toBeLessThanOrEqual(20);
     const text = receiver.received
       .map((r) => (r.json as { markdown: { content: string } }).markdown.content)
@@ -221,7 +238,7 @@ describe('alert delivery end to end', () => {
     const docs = await alertDocs();
     expect(docs).toHaveLength(100);
     expect(docs.every((d) => d.alert_sent)).toBe(true);
-  });
+  }, 300_000);
 
   it("with k8s_digest_by_workload, a burst of one Deployment's unschedulable pods reaches WeCom folded by workload", async () => {
     await setup();
@@ -265,7 +282,7 @@ describe('alert delivery end to end', () => {
       alert_text_args: ['event.involvedObject.name', 'event.message'],
       alert_text_type: 'alert_text_only',
     });
-    await backfill('2024-05-14T09:59:00Z', '2024-05-14T10:02:00Z');
+    await backfillBurst(pods.length, '2024-05-14T09:59:00Z', '2024-05-14T10:02:00Z');
     await es.client.indices.delete({ index });
     const contents = receiver.received.map(
       (r) => (r.json as { markdown: { content: string } }).markdown.content,
@@ -276,13 +293,14 @@ describe('alert delivery end to end', () => {
     expect(text).toMatch(
       /indexer-859d7b6c4f-\w{5} and \d+ other pods of Deployment search\/indexer: FailedScheduling/,
     );
-    // every pod is named, but far fewer texts are repeated than there are pods (the StatefulSet's
-    // six may come after the digest, one by one, when the minute's budget allows)
+    // every pod is named, but far fewer texts are repeated than there are pods: what queued behind
+    // the first message folds by workload, unless it fits the minute's remaining budget, when it goes
+    // one by one (at most 19 of them, so how the burst met the first message does not matter)
     for (const pod of pods) expect(text).toContain(pod);
-    expect(text.match(/cannot be scheduled/g)!.length).toBeLessThan(pods.length / 4);
+    expect(text.match(/cannot be scheduled/g)!.length).toBeLessThan(pods.length / 2);
     for (const c of contents) expect(Buffer.byteLength(c)).toBeLessThanOrEqual(4096);
     const docs = await alertDocs();
     expect(docs).toHaveLength(pods.length);
     expect(docs.every((d) => d.alert_sent)).toBe(true);
-  });
+  }, 300_000);
 });

@@ -33,6 +33,7 @@ import {
   type Stage,
   type Step,
 } from '../unit/deploy/dockerfile-model.ts';
+import { findOldNode, refusalOf } from '../unit/deploy/old-node.ts';
 import { esHostPort, uniqueName } from './helpers.ts';
 
 const exec = promisify(execFile);
@@ -168,6 +169,7 @@ function hostArgs(args: string[], fs: StageFs, ports: Map<number, number>): stri
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const oldNode = findOldNode();
 
 describe.skipIf(inject('server') !== 'es8')('the container image, its steps performed without Docker', () => {
   const image: ImageModel = readImageModel();
@@ -204,7 +206,8 @@ describe.skipIf(inject('server') !== 'es8')('the container image, its steps perf
     const help = await cli(fs, ['--help']);
     expect(help.stdout).toContain('Usage: esalert');
     expect(existsSync(inRoot(fs, '/app/node_modules/pino'))).toBe(true);
-    for (const dev of ['typescript', 'vitest', 'eslint', 'dockerfile-utils'])
+    // `node` too: the image runs its own Node.js, not a second one from the registry
+    for (const dev of ['typescript', 'vitest', 'eslint', 'dockerfile-utils', 'node'])
       expect(existsSync(inRoot(fs, `/app/node_modules/${dev}`)), dev).toBe(false);
 
     // the image's config and the example rules under /etc/esalert
@@ -247,6 +250,26 @@ describe.skipIf(inject('server') !== 'es8')('the container image, its steps perf
     const demo = await cli(fs, ['demo']);
     expect(demo.stdout).toMatch(new RegExp(`Demo done: ${exampleRules} rules, [1-9]\\d* alerts`));
   }, 600_000);
+
+  it.skipIf(!oldNode)(
+    `the compiled command line refuses an older Node.js (${oldNode?.path ?? 'none installed'}) in one sentence`,
+    async () => {
+      const fs = runtime;
+      if (!fs || !oldNode) throw new Error('the build step did not complete');
+      const res = await exec(oldNode.path, [inRoot(fs, '/app/dist/cli/main.js'), '--version'], {
+        cwd: inRoot(fs, fs.workdir),
+        env: { ...baseEnv(), ...fs.env },
+        timeout: 120_000,
+      }).then(
+        () => ({ code: 0, stdout: '', stderr: '' }),
+        (err: { code: number; stdout: string; stderr: string }) => err,
+      );
+      expect(res.stderr).toBe(`${refusalOf(oldNode)}.\n`);
+      expect(res.stdout).toBe('');
+      expect(res.code).toBe(1);
+    },
+    180_000,
+  );
 
   it('starts as Docker would, passes its HEALTHCHECK, is ready, serves metrics, and stops on SIGTERM with exit 0', async () => {
     const fs = runtime;

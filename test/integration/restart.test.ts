@@ -79,12 +79,13 @@ describe('restarts and failures', () => {
     ];
 
     // The first alert is answered at once; the second is held until the process is killed.
-    receiver.script({ status: 200, body: 'ok' }, { status: 200, body: 'ok', delayMs: 60_000 });
+    receiver.script({ status: 200, body: 'ok' }, { status: 200, body: 'ok', hold: true });
     const first = runCli(args);
-    const deadline = Date.now() + 60_000;
-    while (receiver.received.length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const deadline = Date.now() + 120_000;
+    while ((receiver.received.length < 1 || receiver.holding() < 1) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     expect(receiver.received, first.output()).toHaveLength(1);
-    await new Promise((r) => setTimeout(r, 500)); // the second POST is on its way
+    expect(receiver.holding(), 'the second POST arrived and waits for its answer').toBe(1);
     first.child.kill('SIGKILL');
     expect(await first.exited).toBeNull();
     expect(receiver.received).toHaveLength(1);
@@ -105,7 +106,7 @@ describe('restarts and failures', () => {
       query: { bool: { filter: [{ term: { rule_name: 'crashloop' } }, { term: { alert_sent: true } }] } },
     });
     expect(sent.count).toBe(pods().length);
-  }, 180_000);
+  }, 300_000);
 
   it('a restart resumes from the last run in the status index: every pod alerted exactly once', async () => {
     receiver = await startReceiver({ status: 200, body: 'ok' });

@@ -55,11 +55,23 @@ describe('esalert test-rule', () => {
     expect(o.alerts).toEqual(json.alerts);
   }, 120_000);
 
+  it('an index pattern that matches no index is named, with the line of index', async () => {
+    const rule = ws.writeRule('typo.yaml', { ...crashloop, name: 'typo', index: 'eventrouterr-*' });
+    const res = await cli([rule, ...window(), '--count-only']);
+    expect(res.code, res.all).toBe(0);
+    expect(res.out).toMatch(
+      /warning: .*typo\.yaml:\d+:\d+: index "eventrouterr-\*" matches no index: check the name/,
+    );
+    expect(res.out).toMatch(/Got 0 hits/);
+  }, 60_000);
+
   it('--count-only prints the number of hits Elasticsearch counts', async () => {
     const rule = ws.writeRule('count.yaml', { ...crashloop, name: 'count' });
     const res = await cli([rule, ...window(), '--count-only']);
     expect(res.code, res.all).toBe(0);
-    expect(res.out).toMatch(/Got \d+ hits from the last 1 day\(s\)/);
+    // the window given is named as given, not as "the last N days"
+    expect(res.out).toMatch(/Got \d+ hits between \S+ and \S+/);
+    expect(res.out).not.toContain('day(s)');
     expect(res.out).toContain('\tevent.involvedObject.name');
     expect(res.out).not.toContain('match(es)');
   }, 60_000);

@@ -129,10 +129,12 @@ export function createConsoleSource(app: ConsoleAppView, deps: ConsoleSourceDeps
         const rows = [...app.rules.values()]
           .map((rt) => ruleRow(rt, obs.status(rt.rule.name), silences.get(rt.rule.name) ?? []))
           .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+        const snapshot = obs.snapshot();
         return {
           rules: rows,
-          loadErrors: obs.snapshot().loadErrors.map(loadError),
+          loadErrors: snapshot.loadErrors.map(loadError),
           generatedAt: toIso(clock.now()),
+          ...(snapshot.replicas ? { replicas: snapshot.replicas } : {}),
         };
       }),
 
@@ -141,7 +143,8 @@ export function createConsoleSource(app: ConsoleAppView, deps: ConsoleSourceDeps
         const rt = ruleOf(name);
         if (!rt) return undefined;
         const silences = (await activeSilences()).get(name) ?? [];
-        return ruleDetail(ruleRow(rt, obs.status(name), silences), rt, deps.secrets.list());
+        const status = obs.status(name);
+        return ruleDetail(ruleRow(rt, status, silences), rt, deps.secrets.list(), status?.warnings);
       }),
 
     runs: (name, limit, signal) =>

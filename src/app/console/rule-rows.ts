@@ -1,7 +1,7 @@
 /** Rules as the console lists and shows them (GET /api/rules, /api/rules/{name}). */
 import { readFileSync } from 'node:fs';
 import type { RuntimeRule } from '../../engine/runtime-rule.ts';
-import type { RuleStatus } from '../../http/observability.ts';
+import type { RuleOwner, RuleStatus } from '../../http/observability.ts';
 import type { LoadError, RuleDetail, RuleRow, SilenceBrief } from '../../http/console/web/api-types.ts';
 import { maskYamlSecrets } from '../../util/mask-secrets.ts';
 
@@ -31,7 +31,7 @@ export function schedule(rt: RuntimeRule): string {
 
 export function ruleRow(
   rt: RuntimeRule,
-  status: (RuleStatus & { nextRun?: string }) | undefined,
+  status: (RuleStatus & { nextRun?: string; replicas?: RuleOwner }) | undefined,
   silences: SilenceBrief[],
 ): RuleRow {
   const r = rt.rule;
@@ -41,7 +41,17 @@ export function ruleRow(
     type: r.definition.common.type,
     index: r.options.index,
     schedule: schedule(rt),
-    owner: null,
+    owner: status?.replicas?.owner ?? null,
+    ...(status?.replicas
+      ? {
+          lease: {
+            ownedHere: status.replicas.ownedHere,
+            epoch: status.replicas.epoch ?? null,
+            ageSeconds: status.replicas.leaseAgeSeconds ?? null,
+            handovers: status.replicas.handovers,
+          },
+        }
+      : {}),
     loadedAt: status?.loadedAt ?? '',
     ...(status?.reloadError ? { reloadError: status.reloadError } : {}),
     ...(status?.lastRun ? { lastRun: status.lastRun } : {}),
@@ -50,11 +60,17 @@ export function ruleRow(
     runs: status?.runs ?? 0,
     skippedRuns: status?.skippedRuns ?? 0,
     silences,
-    warningCount: r.warnings.length,
+    // the rule file's warnings, and those of its setup (no such index, fields in no mapping)
+    warningCount: r.warnings.length + (status?.warnings.length ?? 0),
   };
 }
 
-export function ruleDetail(row: RuleRow, rt: RuntimeRule, secrets: readonly string[]): RuleDetail {
+export function ruleDetail(
+  row: RuleRow,
+  rt: RuntimeRule,
+  secrets: readonly string[],
+  setupWarnings: readonly string[] = [],
+): RuleDetail {
   const r = rt.rule;
   const path = r.files[0] ?? r.file;
   let yaml: string;
@@ -68,7 +84,7 @@ export function ruleDetail(row: RuleRow, rt: RuntimeRule, secrets: readonly stri
     ...row,
     yaml,
     imports: r.files.slice(1),
-    warnings: r.warnings,
+    warnings: [...r.warnings, ...setupWarnings],
     queryKey: o.compoundQueryKey ? o.compoundQueryKey.join(',') : (o.queryKey ?? null),
     realertMs: o.realertMs,
     timeframeMs: o.timeframeMs ?? null,

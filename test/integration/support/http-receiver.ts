@@ -2,7 +2,8 @@
  * An HTTP receiver on 127.0.0.1 that records what alerters send, and plays the vendor's API when
  * asked to: `check` refuses requests that break the vendor's rules (an auth or validation error),
  * `respond` gives the vendor's answer to the others. Its answers can also be scripted (status
- * codes, JSON bodies such as DingTalk's {"errcode":130101}, delays) to exercise retries.
+ * codes, JSON bodies such as DingTalk's {"errcode":130101}, delays, or no answer until released)
+ * to exercise retries, timeouts and requests cut short.
  */
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -32,6 +33,8 @@ export interface Reply {
   body?: unknown;
   headers?: Record<string, string>;
   delayMs?: number;
+  /** No answer until release(): a receiver that does not answer, for as long as the test needs. */
+  hold?: boolean;
 }
 
 export interface Receiver {
@@ -48,6 +51,10 @@ export interface Receiver {
   fallback: Reply;
   /** Resolves once `n` requests arrived. */
   waitFor(n: number, timeoutMs?: number): Promise<Received[]>;
+  /** How many requests wait for an answer that `hold` keeps back. */
+  holding(): number;
+  /** Answers the held requests (those whose clients are still there are then received). */
+  release(): void;
   close(): Promise<void>;
 }
 
@@ -147,21 +154,25 @@ export async function startReceiver(
   const received: Received[] = [];
   const queue: Reply[] = [];
   const waiters: { n: number; resolve: () => void }[] = [];
+  const held: (() => void)[] = [];
   const server = await serveHttp((request, answer) => {
     const scripted = queue.shift();
     const refused = options.check?.(request);
     const replaces = scripted?.status !== undefined || scripted?.body !== undefined;
-    answer(
-      () => {
-        received.push({ ...request, at: Date.now() });
-        for (const w of waiters.filter((x) => received.length >= x.n)) {
-          waiters.splice(waiters.indexOf(w), 1);
-          w.resolve();
-        }
-        return refused ?? (replaces ? scripted! : (options.respond?.(request) ?? r.fallback));
-      },
-      refused ? refused.delayMs : scripted?.delayMs,
-    );
+    const reply = () =>
+      answer(
+        () => {
+          received.push({ ...request, at: Date.now() });
+          for (const w of waiters.filter((x) => received.length >= x.n)) {
+            waiters.splice(waiters.indexOf(w), 1);
+            w.resolve();
+          }
+          return refused ?? (replaces ? scripted! : (options.respond?.(request) ?? r.fallback));
+        },
+        refused ? refused.delayMs : scripted?.delayMs,
+      );
+    if (scripted?.hold && !refused) held.push(reply);
+    else reply();
   });
   const r: Receiver = {
     url: server.url,
@@ -178,7 +189,14 @@ export async function startReceiver(
         );
         waiters.push({ n, resolve: () => (clearTimeout(t), resolve(received)) });
       }),
-    close: () => server.close(),
+    holding: () => held.length,
+    release: () => {
+      for (const answer of held.splice(0)) answer();
+    },
+    close: () => {
+      held.length = 0;
+      return server.close();
+    },
   };
   return r;
 }

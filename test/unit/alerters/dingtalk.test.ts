@@ -347,24 +347,29 @@ describe('errcode and HTTP classification', () => {
     if (!outcome.ok) expect(outcome.reason).not.toContain(TOKEN);
   });
 
+  // the robot holds its answer until released: only the timeout or the abort can end the request
   it('no answer within dingtalk_timeout: retryable', async () => {
-    rx.script({ delayMs: 1500 });
-    const started = Date.now();
-    const { outcome } = await sendOne({ dingtalk_timeout: 0.3 });
-    expect(Date.now() - started).toBeLessThan(1400);
-    expect(outcome).toMatchObject({ ok: false, retryable: true });
-    if (!outcome.ok) expect(outcome.reason).toMatch(/no answer within 300 ms/);
+    rx.script({ hold: true });
+    try {
+      const { outcome } = await sendOne({ dingtalk_timeout: 0.3 });
+      expect(outcome).toMatchObject({ ok: false, retryable: true });
+      if (!outcome.ok) expect(outcome.reason).toMatch(/no answer within 300 ms/);
+    } finally {
+      rx.release();
+    }
   });
 
-  it('an abort stops the request at once', async () => {
-    rx.script({ delayMs: 1500 });
+  it('an abort stops the request', async () => {
+    rx.script({ hold: true });
     const alerter = make({});
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
-    const started = Date.now();
-    const outcome = await alerter.send(alertContent(RULE, [MATCH]), controller.signal);
-    expect(Date.now() - started).toBeLessThan(1000);
-    expect(outcome).toMatchObject({ ok: false, reason: expect.stringContaining('aborted') });
+    try {
+      const outcome = await alerter.send(alertContent(RULE, [MATCH]), controller.signal);
+      expect(outcome).toMatchObject({ ok: false, reason: expect.stringContaining('aborted') });
+    } finally {
+      rx.release();
+    }
   });
 });
 

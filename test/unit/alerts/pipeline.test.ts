@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { AlertContent, Alerter, SendOutcome } from '../../../src/alerters/alerter.ts';
 import { recordingAlerter } from '../../../src/app/dry-run.ts';
 import { createAlertPipeline, type PipelineDeps } from '../../../src/alerts/pipeline.ts';
+import { UNDELIVERED_LISTED } from '../../../src/alerts/fan-out.ts';
 import type { MatchOutcome } from '../../../src/engine/run-report.ts';
 import { createRuntimeRule, type RuntimeRule } from '../../../src/engine/runtime-rule.ts';
 import { FakeClock } from '../../../src/model/clock.ts';
@@ -167,7 +168,7 @@ describe('record, fan-out and mark sent', () => {
     const { run, store, pipeline, clock } = setup({ alerters: () => [steady, flaky] });
     const rt = rule({ alert: ['debug', 'debug'] });
     await run(rt, [match('a')]);
-    await new Promise((r) => setTimeout(r, 50));
+    expect(await pipeline.settle(60_000)).toBe(true);
     const [id, doc] = [...store.alerts][0]!;
     expect(doc).toMatchObject({
       alert_sent: false,
@@ -181,10 +182,14 @@ describe('record, fan-out and mark sent', () => {
         { at, alerter: '1:flaky', ok: false, error: 'HTTP 503', retryable: true },
       ]),
     );
+    expect(pipeline.undelivered()).toEqual([
+      { rule: 'pods', id, alerters: ['flaky'], matches: 1, reason: 'HTTP 503' },
+    ]);
     clock.advance(MINUTE);
     expect(await pipeline.flushDue(new Map([['pods', rt]]))).toBe(1);
     await pipeline.drain(1000);
     expect(got).toEqual(['pods', 'pods', 'pods']); // steady once, flaky twice
+    expect(pipeline.undelivered()).toEqual([]);
     expect(store.alerts.get(id)).toMatchObject({
       alert_sent: true,
       esalert_delivered: ['0:steady', '1:flaky'],
@@ -194,6 +199,25 @@ describe('record, fan-out and mark sent', () => {
       ...doc.esalert_attempts!.map((a) => [a.alerter, a.ok, a.at]),
       ['1:flaky', true, toIso(T0 + 2 * MINUTE)],
     ]);
+  });
+
+  it('the list of undelivered alerts keeps the newest UNDELIVERED_LISTED; the writeback keeps them all unsent', async () => {
+    const refused: SendOutcome = { ok: false, retryable: false, reason: 'HTTP 400' };
+    const refusing = scripted(
+      'refusing',
+      Array.from({ length: UNDELIVERED_LISTED + 5 }, () => refused),
+      [],
+    );
+    const { run, store, pipeline } = setup({ alerters: () => [refusing] });
+    const rt = rule({ realert: { minutes: 0 } });
+    const pods = Array.from({ length: UNDELIVERED_LISTED + 5 }, (_, i) => `p${i}`);
+    await run(
+      rt,
+      pods.map((p) => match(p)),
+    );
+    expect(await pipeline.settle(60_000)).toBe(true);
+    expect([...store.alerts.values()].filter((d) => d.alert_sent === false)).toHaveLength(pods.length);
+    expect(pipeline.undelivered()).toHaveLength(UNDELIVERED_LISTED);
   });
 
   it('with the alert log down, the alert is sent all the same and recorded by the next flush', async () => {

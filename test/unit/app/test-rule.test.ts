@@ -98,6 +98,31 @@ describe('test-rule with --data', () => {
     expect(text()).not.toContain('match(es)');
   });
 
+  it('names the window it searched and the configured writeback index; num_hits is no missing field', async () => {
+    writeFileSync(
+      join(dir, 'config.yaml'),
+      stringify({ es_host: 'localhost', rules_folder: dir, writeback_index: 'ops_alerts' }),
+    );
+    const rule = {
+      ...RULE,
+      alert_text: 'Pod {} restarted ({} hits in the window)',
+      alert_text_args: ['event.involvedObject.name', 'num_hits'],
+    };
+    expect(await run({ start: '2024-05-14T07:55:00Z', end: '2024-05-14T08:30:00Z' }, rule)).toBe(EXIT.ok);
+    const t = text();
+    expect(t).toContain('Got 13 hits between 2024-05-14T07:55:00Z and 2024-05-14T08:30:00Z');
+    expect(t).not.toContain('day(s)');
+    expect(t).not.toContain('uses "num_hits"');
+    expect(t).toContain('Pod web-1 restarted (13 hits in the window)');
+    expect(t).toContain(
+      'writeback indices of writeback_index ops_alerts (ops_alerts_status, ops_alerts_silence, ops_alerts, ops_alerts_error)',
+    );
+    expect(t).not.toContain('elastalert_status)');
+    // --days still reads as the last N days
+    await run({ days: 2 }, rule);
+    expect(text()).toContain('Got 13 hits from the last 2 day(s)');
+  });
+
   it('runs the rule: every match with its fate, the alerts it would send, the writeback documents', async () => {
     expect(await run({})).toBe(EXIT.ok);
     const t = text();

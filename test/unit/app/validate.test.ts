@@ -54,6 +54,25 @@ describe('esalert validate', () => {
     expect(ok.status, ok.stdout + ok.stderr).toBe(0);
   }, 60_000); // spawns the CLI: slow on a loaded machine
 
+  it('refuses a rule whose ${VAR} is not set, naming the variable; runs once it is set', () => {
+    const file = join(FIXTURES, 'bad', 'unset-variable.bad.yaml');
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DINGTALK_')));
+    const run = (extra: Record<string, string>) =>
+      spawnSync(process.execPath, [join(ROOT, 'src/cli/main.ts'), 'validate', file], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...env, ...extra },
+      });
+    const unset = run({});
+    expect(unset.status).toBe(1);
+    expect(unset.stdout).toMatch(
+      /unset-variable\.bad\.yaml:9:16: environment variable DINGTALK_SIGN is not set/,
+    );
+    const set = run({ DINGTALK_SIGN: 'SEC0123' });
+    expect(set.status, set.stdout + set.stderr).toBe(0);
+    expect(set.stdout + set.stderr).not.toContain('SEC0123');
+  });
+
   it('warnings pass unless --strict; --format json', () => {
     const dir = mkdtempSync(join(tmpdir(), 'esalert-validate-'));
     writeFileSync(join(dir, 'r.yaml'), 'name: r\ntype: any\nindex: x\nalert: debug\nrealrt:\n  minutes: 5\n');

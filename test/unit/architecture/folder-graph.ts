@@ -37,21 +37,36 @@ export function unitOf(srcDir: string, file: string): string {
   return own ?? parts[0]!;
 }
 
+/** Every relative import of src/: `[importing file, imported file]`, both absolute. */
+function relativeImports(srcDir: string): [string, string][] {
+  return sourceFiles(srcDir).flatMap((file) =>
+    ts
+      .preProcessFile(readFileSync(file, 'utf8'), true, true)
+      .importedFiles.filter(({ fileName }) => fileName.startsWith('.')) // not packages and node: builtins
+      .map(({ fileName }): [string, string] => [file, resolve(dirname(file), fileName)]),
+  );
+}
+
+const isOutside = (srcDir: string, file: string) => relative(srcDir, file).startsWith('..');
+
+/** Imports of files outside src/, as `file -> imported file` relative to src/. */
+export function importsOutside(srcDir: string): string[] {
+  return relativeImports(srcDir)
+    .filter(([, target]) => isOutside(srcDir, target))
+    .map(([file, target]) => `${relative(srcDir, file)} -> ${relative(srcDir, target)}`);
+}
+
 export function folderGraph(srcDir: string): FolderEdge[] {
   const edges = new Map<string, FolderEdge>();
-  for (const file of sourceFiles(srcDir)) {
+  for (const [file, target] of relativeImports(srcDir)) {
+    if (isOutside(srcDir, target)) continue; // not a folder of src/: importsOutside() lists these
     const from = unitOf(srcDir, file);
-    const info = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
-    for (const { fileName } of info.importedFiles) {
-      if (!fileName.startsWith('.')) continue; // packages and node: builtins
-      const target = resolve(dirname(file), fileName);
-      const to = unitOf(srcDir, target);
-      if (to === from) continue;
-      const key = `${from} -> ${to}`;
-      const edge = edges.get(key) ?? { from, to, imports: [] };
-      edge.imports.push(`${relative(srcDir, file)} -> ${relative(srcDir, target)}`);
-      edges.set(key, edge);
-    }
+    const to = unitOf(srcDir, target);
+    if (to === from) continue;
+    const key = `${from} -> ${to}`;
+    const edge = edges.get(key) ?? { from, to, imports: [] };
+    edge.imports.push(`${relative(srcDir, file)} -> ${relative(srcDir, target)}`);
+    edges.set(key, edge);
   }
   return [...edges.values()].sort((a, b) => a.from.localeCompare(b.from) || a.to.localeCompare(b.to));
 }

@@ -3,10 +3,10 @@
  * every import between folders is one that test/unit/architecture/layers.ts allows. The same
  * table is in docs/architecture.md, and this test keeps the two equal.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findCycle, folderGraph, unitOf } from './folder-graph.ts';
+import { findCycle, folderGraph, importsOutside, unitOf } from './folder-graph.ts';
 import { LAYERS } from './layers.ts';
 
 const ROOT = join(import.meta.dirname, '../../..');
@@ -38,6 +38,18 @@ describe('layers of src/', () => {
       .filter((e) => !allowed.get(e.from)?.has(e.to))
       .flatMap((e) => e.imports.map((i) => `${e.from} may not import ${e.to}: ${i}`));
     expect(forbidden).toEqual([]);
+  });
+
+  it('imports nothing outside src/ but the Node.js version check, which must run before anything', () => {
+    expect(importsOutside(SRC)).toEqual(['cli/main.ts -> ../bin/check-node.cjs']);
+  });
+
+  it('only config/ reads the environment (process.env)', () => {
+    const readers = readdirSync(SRC, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts'))
+      .filter((f) => /\bprocess\.env\b/.test(readFileSync(join(SRC, f), 'utf8')))
+      .map((f) => f.split(sep).join('/'));
+    expect(readers.filter((f) => !f.startsWith('config/'))).toEqual([]);
   });
 
   it('has no cycle among its folders, and the table allows none', () => {

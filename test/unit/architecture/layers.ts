@@ -108,6 +108,11 @@ export const LAYERS: readonly Layer[] = [
     holds: 'when rules run: the per-rule job, no overlap, concurrency cap',
   },
   {
+    folder: 'cluster',
+    mayImport: ['scheduler', 'engine', 'state', 'model', 'errors', 'util'],
+    holds: 'replicas: membership, rule leases with epochs, fencing of runs and alerts',
+  },
+  {
     folder: 'http/console/web',
     mayImport: [],
     holds: "the console's browser code and the API's types; runs in the browser as it is",
@@ -121,6 +126,7 @@ export const LAYERS: readonly Layer[] = [
     folder: 'app',
     mayImport: [
       'alerts',
+      'cluster',
       'scheduler',
       'compile',
       'engine',

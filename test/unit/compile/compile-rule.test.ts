@@ -159,3 +159,78 @@ describe('options the engine and the alert path read are checked at load', () =>
     }
   });
 });
+
+describe('alerter options that are given but cannot work', () => {
+  const content = { ruleName: 'r', options: {}, matches: [], title: 't', body: 'b', matchTexts: [] };
+  const rule = (lines: string[]) => {
+    const { dir, file } = write(['name: r', 'type: any', 'index: x', ...lines, ''].join('\n'));
+    return { file, dir, load: () => loadRuleFile(file, ctx(dir)) };
+  };
+
+  it('load as ElastAlert 2 loads them: a warning at the option, and each alert to that alerter fails', async () => {
+    const r = rule(['alert: [dingtalk, debug]', 'dingtalk_webhook: ""', 'dingtalk_msgtype: text']).load();
+    expect(r.warnings).toEqual([
+      expect.stringMatching(
+        /rule\.yaml:5(:\d+)?: dingtalk_webhook must not be empty \(dingtalk alerter\); the rule loads, and alerts to this alerter fail until the option is fixed/,
+      ),
+    ]);
+    expect(r.alerters.map((a) => a.type)).toEqual(['dingtalk', 'debug']);
+    const failed = await r.alerters[0]!.send(content, AbortSignal.timeout(1000));
+    expect(failed).toEqual({
+      ok: false,
+      retryable: false,
+      reason: 'not sent: dingtalk_webhook must not be empty (dingtalk alerter)',
+    });
+  });
+
+  it('an option written without a value is given, as for ElastAlert 2’s required-option check', () => {
+    const r = rule(['alert: discord', 'discord_webhook_url:']).load();
+    expect(r.warnings).toEqual([
+      expect.stringMatching(/rule\.yaml:5(:\d+)?: discord_webhook_url .*fail until/),
+    ]);
+  });
+
+  it('an inline alerter option is warned about at its own line', () => {
+    const r = rule([
+      'alert:',
+      '  - webhook:',
+      '      webhook_url: not a url',
+      'realert: {minutes: 0}',
+    ]).load();
+    expect(r.warnings).toEqual([
+      expect.stringMatching(
+        /rule\.yaml:6(:\d+)?: alert\[0\]\.webhook\.webhook_url must be a URL .*fail until/,
+      ),
+    ]);
+  });
+
+  it('a template that does not compile is warned about, not refused', () => {
+    const r = rule([
+      'alert: webhook',
+      'webhook_url: http://127.0.0.1:9/hook',
+      'webhook_body: "{{ for x in y }}"',
+    ]).load();
+    expect(r.warnings).toEqual([expect.stringMatching(/rule\.yaml:6(:\d+)?: webhook_body .*fail until/)]);
+  });
+
+  it('a required option that is missing still refuses the rule, as ElastAlert 2 does', () => {
+    const { file, dir } = rule(['alert: slack']);
+    expect(loadError(file, dir)).toMatch(/rule\.yaml:\d+(:\d+)?: .*slack_webhook_url/);
+  });
+});
+
+describe('options of another rule type', () => {
+  it('are named with the rule types that read them, not as options esalert lacks', () => {
+    const { dir, file } = write(
+      ['name: r', 'type: any', 'index: x', 'alert: debug', 'num_events: 1', 'nmu_events: 2', ''].join('\n'),
+    );
+    const r = loadRuleFile(file, ctx(dir));
+    expect(r.warnings).toEqual([
+      expect.stringMatching(
+        /rule\.yaml:5: option "num_events" is read by frequency rules; a rule of type any ignores it, as in ElastAlert 2$/,
+      ),
+      expect.stringMatching(/rule\.yaml:6: unknown option "nmu_events" is ignored/),
+    ]);
+    expect(r.ignoredOptions).toEqual({ unsupported: [], unknown: ['nmu_events'] });
+  });
+});

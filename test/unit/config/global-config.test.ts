@@ -28,6 +28,18 @@ describe('config.yaml', () => {
     expect(c.raw.run_every).toEqual({ minutes: 1 });
   });
 
+  // docs/deviations.md: one bad rule file does not stop the others unless config.yaml says so itself
+  it.each([
+    ['', false],
+    ['skip_invalid: true\n', false],
+    ['skip_invalid: false\n', true],
+  ])('skip_invalid %j: a broken rule file stops the start: %s', (line, stops) => {
+    const c = load(minimal + line);
+    expect(c.stopOnInvalidRules).toBe(stops);
+    // the rules' inherited defaults do not invent the key either
+    if (!line) expect(c.raw).not.toHaveProperty('skip_invalid');
+  });
+
   it.each([
     [
       'run_every: {minutes: 1}\nes_host: es\nwriteback_index: w\n',
@@ -41,8 +53,39 @@ describe('config.yaml', () => {
     [minimal.replace('es_host: es\n', ''), /es_host is required/],
     [minimal + 'max_threads: -2\n', /max_threads must be greater than 0/],
     [minimal + 'timezone: Mars/Olympus\n', /timezone must be an IANA time zone name/],
+    [
+      minimal + 'replicas: {lease: {seconds: 10}, renew: {seconds: 5}}\n',
+      /config\.yaml:6:\d+: replicas: lease must be at least three times renew/,
+    ],
   ])('rejects a bad value with the line and the fix (%#)', (text, want) => {
     expect(() => load(text)).toThrow(want);
+  });
+
+  it('replicas share the rules by default: lease 15 s, renewed every 5 s', () => {
+    expect(load(minimal).replicas).toEqual({
+      enabled: true,
+      leaseMs: 15_000,
+      renewMs: 5000,
+      memberId: undefined,
+    });
+    const c = load(
+      minimal + 'replicas: {enabled: false, lease: {seconds: 30}, renew: {seconds: 10}, member_id: pod-a}\n',
+    );
+    expect(c.replicas).toEqual({ enabled: false, leaseMs: 30_000, renewMs: 10_000, memberId: 'pod-a' });
+    expect(c.warnings).toEqual([]);
+  });
+
+  it('sets aside, with a warning, a setting ElastAlert 2 reads only when it uses it', () => {
+    const c = load(`${minimal}from_addr:\nnotify_email: false\n`);
+    expect(c.warnings).toEqual([
+      'config.yaml:7:1: notify_email has the wrong form (got false); the setting is ignored, as if it were not written (ElastAlert 2 does not check it at startup)',
+      'config.yaml:6:1: from_addr must be a string (got null); the setting is ignored, as if it were not written (ElastAlert 2 does not check it at startup)',
+    ]);
+    // rules inherit the default sender, and no error notices are mailed
+    expect(c.raw.from_addr).toBe('ElastAlert');
+    expect(c.raw.notify_email).toBeUndefined();
+    // a setting no rule can run without is still refused alongside
+    expect(() => load(`${minimal}from_addr:\nmax_query_size: 0\n`)).toThrow(/max_query_size/);
   });
 
   it('warns about unknown settings and suggests the right name', () => {

@@ -12,14 +12,30 @@ describe('interpolate', () => {
     ['${HOST}', 'es.local'],
     ['$HOST:$PORT', 'es.local:9201'],
     ['http://${HOST}:${PORT}/x', 'http://es.local:9201/x'],
-    ['${MISSING}', '${MISSING}'],
     ['$MISSING and $5', '$MISSING and $5'],
     ['${MISSING:-fallback}', 'fallback'],
     ['${EMPTY:-fallback}', 'fallback'],
+    ['${HOST:-fallback}', 'es.local'],
+    ['${MISSING:-}', ''],
+    ['${TOKEN:?the robot token}', 'abc'],
+    ['${not a name}', '${not a name}'],
     ['cost: $$5', 'cost: $$5'],
     ['no dollar', 'no dollar'],
   ])('%s -> %s', (input, expected) => {
     expect(interpolate(input, env).value).toBe(expected);
+  });
+
+  it('an unset ${VAR} without a default is reported, not used as text', () => {
+    expect(interpolate('sign=${MISSING}&t=${TOKEN}', env)).toMatchObject({
+      value: 'sign=${MISSING}&t=abc',
+      unset: [{ name: 'MISSING' }],
+    });
+    expect(interpolate('${MISSING:?the DingTalk signing secret}', env).unset).toEqual([
+      { name: 'MISSING', message: 'the DingTalk signing secret' },
+    ]);
+    expect(interpolate('${EMPTY:?needed}', env).unset).toEqual([{ name: 'EMPTY', message: 'needed' }]);
+    // set but empty is a value, as in the shell
+    expect(interpolate('${EMPTY}', env)).toMatchObject({ value: '', unset: [] });
   });
 
   it('reads ${file:/path} trimmed (mounted secrets)', () => {
@@ -36,6 +52,28 @@ describe('parseYaml', () => {
       env,
     });
     expect(src.value).toEqual({ es_host: 'es.local', es_port: 9201, quoted: '9201', $HOST: 'x' });
+  });
+
+  it('refuses unset variables with file:line:column, naming each', () => {
+    const text =
+      'name: r\ndingtalk_access_token: ${DINGTALK_TOKEN}\ndingtalk_sign: "${DINGTALK_SIGN:?signs each message}"\n';
+    let err: unknown;
+    try {
+      parseYaml('rules/r.yaml', text, { env, errorCode: 'RULE_INVALID' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({
+      code: 'RULE_INVALID',
+      fault: 'user',
+      location: { file: 'rules/r.yaml', line: 2 },
+    });
+    expect((err as Error).message).toBe(
+      'rules/r.yaml:2:24: environment variable DINGTALK_TOKEN is not set: set it, or give a default with ${DINGTALK_TOKEN:-default}\n' +
+        'rules/r.yaml:3:16: environment variable DINGTALK_SIGN is not set: signs each message',
+    );
+    // without an environment (schema checks) nothing is interpolated
+    expect(parseYaml('r.yaml', text).value).toMatchObject({ dingtalk_access_token: '${DINGTALK_TOKEN}' });
   });
 
   it('reads YAML 1.1 booleans like PyYAML', () => {

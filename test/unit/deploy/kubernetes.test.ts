@@ -9,33 +9,30 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { format, resolveConfig } from 'prettier';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Document, parse, parseAllDocuments } from 'yaml';
+import { Document, parse } from 'yaml';
 import { loadGlobalConfig } from '../../../src/config/global-config.ts';
 import { readImageModel, REPO } from './dockerfile-model.ts';
 import { KUBERNETES_VERSIONS, kubernetesValidator, type ManifestProblem } from './kubernetes-schemas.ts';
+import {
+  containerOf,
+  expectConfigMounts,
+  expectHardenedPod,
+  expectWiring,
+  getManifest,
+  type Manifest,
+  manifestProblems,
+  type Obj,
+  parseManifests,
+} from './manifests.ts';
 
 const DIR = join(REPO, 'deploy/kubernetes');
-
-type Obj = Record<string, unknown>;
-interface Manifest {
-  file: string;
-  doc: Obj;
-}
 
 function readManifests(): Manifest[] {
   return readdirSync(DIR)
     .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
     .sort()
-    .flatMap((file) =>
-      parseAllDocuments(readFileSync(join(DIR, file), 'utf8')).map((d) => {
-        if (d.errors.length) throw new Error(`${file}: ${d.errors[0]!.message}`);
-        return { file, doc: d.toJS() as Obj };
-      }),
-    );
+    .flatMap((file) => parseManifests(readFileSync(join(DIR, file), 'utf8'), file));
 }
-
-const kindName = (m: Manifest, kind: string, name?: string) =>
-  m.doc.kind === kind && (name === undefined || (m.doc.metadata as Obj).name === name);
 
 /** The rules ConfigMap as it must read: rules/*.yaml, verbatim. */
 async function renderRulesConfigMap(): Promise<string> {
@@ -61,14 +58,9 @@ async function renderRulesConfigMap(): Promise<string> {
 describe('deploy/kubernetes', () => {
   const manifests = readManifests();
   const image = readImageModel();
-  const find = (kind: string, name?: string) => {
-    const m = manifests.find((x) => kindName(x, kind, name));
-    if (!m) throw new Error(`no ${kind}${name ? ` ${name}` : ''} in deploy/kubernetes`);
-    return m.doc;
-  };
+  const find = (kind: string, name?: string) => getManifest(manifests, kind, name);
   const deployment = find('Deployment', 'esalert');
-  const pod = ((deployment.spec as Obj).template as Obj).spec as Obj;
-  const container = (pod.containers as Obj[])[0]!;
+  const container = containerOf(deployment);
   const validators = new Map<string, (m: Obj) => ManifestProblem[]>();
 
   beforeAll(async () => {
@@ -78,11 +70,7 @@ describe('deploy/kubernetes', () => {
   it.each(KUBERNETES_VERSIONS)(
     'every manifest is valid for Kubernetes %s (unknown fields included)',
     (version) => {
-      const check = validators.get(version)!;
-      const problems = manifests.flatMap((m) =>
-        check(m.doc).map((p) => `${m.file}: ${String(m.doc.kind)} ${p.path}: ${p.message}`),
-      );
-      expect(problems).toEqual([]);
+      expect(manifestProblems(validators.get(version)!, manifests)).toEqual([]);
     },
   );
 
@@ -110,66 +98,40 @@ describe('deploy/kubernetes', () => {
   it('kustomization.yaml lists every manifest but the example Secret, and each exists', () => {
     const k = parse(readFileSync(join(DIR, 'kustomization.yaml'), 'utf8')) as Obj;
     expect(k).toMatchObject({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization' });
-    const files = [...new Set(manifests.map((m) => m.file))].filter((f) => f !== 'secret.example.yaml');
+    const files = [...new Set(manifests.map((m) => m.source))].filter((f) => f !== 'secret.example.yaml');
     expect([...(k.resources as string[])].sort()).toEqual(files);
   });
 
   it('the Deployment names only objects that are here, and the Service reaches its pods', () => {
-    expect(find('ServiceAccount', pod.serviceAccountName as string)).toBeDefined();
-    for (const v of pod.volumes as Obj[]) {
-      const cm = v.configMap as Obj | undefined;
-      if (cm) expect(find('ConfigMap', cm.name as string)).toBeDefined();
-    }
-    const secretRefs = (container.envFrom as Obj[]).map((e) => (e.secretRef as Obj).name as string);
-    for (const name of secretRefs) expect(find('Secret', name)).toBeDefined();
-    const labels = ((deployment.spec as Obj).template as Obj).metadata as Obj;
-    const service = find('Service');
-    expect(labels.labels).toMatchObject((service.spec as Obj).selector as Obj);
-    expect((deployment.spec as Obj).selector).toEqual({ matchLabels: (service.spec as Obj).selector });
-    const portNames = (container.ports as Obj[]).map((p) => p.name);
-    for (const p of (service.spec as Obj).ports as Obj[]) expect(portNames).toContain(p.targetPort);
+    expectWiring(manifests);
   });
 
-  it('runs one esalert, non-root on a read-only root file system, probed on the image port', () => {
-    const port = image.expose[0]!;
-    expect((deployment.spec as Obj).replicas).toBe(1);
-    expect((deployment.spec as Obj).strategy).toEqual({ type: 'Recreate' });
-    expect(pod.securityContext).toMatchObject({
-      runAsNonRoot: true,
-      runAsUser: Number(image.user?.split(':')[0]),
+  it('runs two esalerts that share the rules, non-root on a read-only root file system, probed on the image port', () => {
+    expect((deployment.spec as Obj).replicas).toBe(2);
+    expect((deployment.spec as Obj).strategy).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
     });
-    expect(container.securityContext).toMatchObject({
-      readOnlyRootFilesystem: true,
-      allowPrivilegeEscalation: false,
-      capabilities: { drop: ['ALL'] },
-    });
+    const selector = (deployment.spec as Obj).selector as Obj;
+    const pod = ((deployment.spec as Obj).template as Obj).spec as Obj;
+    const term = (
+      ((pod.affinity as Obj).podAntiAffinity as Obj).preferredDuringSchedulingIgnoredDuringExecution as Obj[]
+    )[0]!;
+    expect((term.podAffinityTerm as Obj).labelSelector).toEqual(selector);
+    const pdb = find('PodDisruptionBudget');
+    expect(pdb.spec).toEqual({ maxUnavailable: 1, selector });
+    expectHardenedPod(deployment, image);
     expect(container.args).toEqual(image.cmd);
-    expect(container.ports).toEqual([{ name: 'http', containerPort: port, protocol: 'TCP' }]);
-    expect((container.livenessProbe as Obj).httpGet).toEqual({ path: '/healthz', port: 'http' });
-    expect((container.readinessProbe as Obj).httpGet).toEqual({ path: '/readyz', port: 'http' });
-    expect(container.resources).toMatchObject({
-      requests: { cpu: expect.any(String), memory: expect.any(String) },
-    });
     const annotations = (find('Service').metadata as Obj).annotations;
     expect(annotations).toEqual({
       'prometheus.io/scrape': 'true',
-      'prometheus.io/port': String(port),
+      'prometheus.io/port': String(image.expose[0]),
       'prometheus.io/path': '/metrics',
     });
   });
 
   it('mounts config.yaml and the rules where the image expects them', () => {
-    const configPath = image.cmd[image.cmd.indexOf('--config') + 1];
-    const mounts = container.volumeMounts as Obj[];
-    const volume = (name: unknown) => (pod.volumes as Obj[]).find((v) => v.name === name)!;
-    const config = mounts.find((m) => m.mountPath === configPath)!;
-    expect(config).toMatchObject({ subPath: 'config.yaml', readOnly: true });
-    expect((volume(config.name).configMap as Obj).name).toBe('esalert-config');
-    // a directory mount (no subPath), so that changed rules reach the running pod
-    const rules = mounts.find((m) => m.mountPath === '/etc/esalert/rules')!;
-    expect(rules.subPath).toBeUndefined();
-    expect((volume(rules.name).configMap as Obj).name).toBe('esalert-rules');
-    expect(mounts.find((m) => m.mountPath === '/tmp')).toBeDefined();
+    expectConfigMounts(deployment, image, { config: 'esalert-config', rules: 'esalert-rules' });
   });
 
   it('the secret carries the Elasticsearch and robot credentials the configuration and rules name', () => {
@@ -179,7 +141,7 @@ describe('deploy/kubernetes', () => {
         'ES_USERNAME',
         'ES_PASSWORD',
         'DINGTALK_TOKEN',
-        'DINGTALK_SECRET',
+        'DINGTALK_SIGN',
         'WECOM_BOT_KEY',
       ]),
     );

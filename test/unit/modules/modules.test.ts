@@ -145,10 +145,20 @@ ${extra}`;
     });
   });
 
-  it("reports a module's option error at the option's line", () => {
-    expect(() => load(rule('not-a-url'))).toThrow(
-      /rule\.yaml:6:1: feishu_webhook must be the robot webhook URL/,
+  it("reports a module's option error at the option's line, and the alerter fails what it is given", async () => {
+    const r = load(rule('not-a-url'));
+    expect(r.warnings).toEqual([
+      expect.stringMatching(/rule\.yaml:6:1: feishu_webhook must be the robot webhook URL/),
+    ]);
+    const sent = await r.alerters[0]!.send(
+      { ruleName: 'm', options: {}, matches: [], title: 't', body: 'b', matchTexts: [] },
+      AbortSignal.timeout(5000),
     );
+    expect(sent).toMatchObject({
+      ok: false,
+      retryable: false,
+      reason: expect.stringContaining('feishu_webhook'),
+    });
   });
 
   it('reports a missing module, and a module of the wrong shape, at the line that names it', () => {

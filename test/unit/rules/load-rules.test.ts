@@ -158,6 +158,40 @@ describe('broken rule files', () => {
     ]);
   });
 
+  it('keeps the hints of misspelled keys when the file has errors, at the misspelled line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'esalert-rules-'));
+    writeFileSync(
+      join(dir, 'h.yaml'),
+      'name: h\ntype: frequency\nindex: x\nnum_events: 5\ntimefame:\n  minutes: 5\nrealrt: {minutes: 1}\nalert: debug\n',
+    );
+    const { errors } = loadRules(ctx(dir));
+    expect(errors[0]!.error.message.split('\n')).toEqual([
+      expect.stringMatching(
+        /h\.yaml:5:1: timefame is not an option; did you mean "timeframe"\? \(timeframe is required\)$/,
+      ),
+      expect.stringMatching(/h\.yaml:7:1: realrt is not an option; did you mean "realert"\?$/),
+    ]);
+  });
+
+  it('dingtalk_secret, which the dingtalk alerter does not read, is suggested as dingtalk_sign', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'esalert-rules-'));
+    writeFileSync(
+      join(dir, 'd.yaml'),
+      'name: d\ntype: any\nindex: x\nalert: dingtalk\ndingtalk_access_token: abc\ndingtalk_secret: SECabc\n',
+    );
+    expect(loadRules(ctx(dir)).rules[0]!.warnings).toEqual([
+      expect.stringMatching(
+        /d\.yaml:6: unknown option "dingtalk_secret" is ignored; did you mean "dingtalk_sign"\?/,
+      ),
+    ]);
+    // the DingTalk plugin that signs with dingtalk_secret reads it: no warning
+    writeFileSync(
+      join(dir, 'd.yaml'),
+      'name: d\ntype: any\nindex: x\nalert: elastalert_modules.dingtalk_alert.DingTalkAlerter\ndingtalk_access_token: abc\ndingtalk_secret: SECabc\n',
+    );
+    expect(loadRules(ctx(dir)).rules[0]!.warnings).toEqual([]);
+  });
+
   it('config.yaml values are defaults a rule may override', () => {
     const dir = mkdtempSync(join(tmpdir(), 'esalert-rules-'));
     writeFileSync(join(dir, 'r.yaml'), 'name: r\ntype: any\nindex: x\nalert: debug\nmax_query_size: 50\n');

@@ -36,6 +36,20 @@ describe('scheduler', () => {
     await s.stop(0);
   });
 
+  it('runs a job soon when asked, and keeps its rhythm from then', async () => {
+    const clock = new ManualClock(0);
+    const s = new Scheduler({ clock, maxConcurrent: 10, spreadMs: 0 });
+    const starts: number[] = [];
+    s.add({ name: 'a', intervalMs: MINUTE, run: async () => void starts.push(clock.now()) });
+    s.runSoon('a'); // not started yet: nothing
+    s.start();
+    await clock.advance(20_000);
+    s.runSoon('a');
+    await clock.advance(MINUTE);
+    expect(starts).toEqual([0, 20_000, 20_000 + MINUTE]);
+    await s.stop(0);
+  });
+
   it('spreads first runs by a stable offset of the name within the spread', async () => {
     const clock = new ManualClock(0);
     const s = new Scheduler({ clock, maxConcurrent: 10, spreadMs: 15_000 });

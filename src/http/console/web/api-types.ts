@@ -50,8 +50,10 @@ export interface RuleRow {
   index: string;
   /** "every 1m", or the limit_execution cron. */
   schedule: string;
-  /** The instance that runs the rule when replicas share the rules; null: this one (no replicas). */
+  /** The instance (replicas member id) that runs the rule when replicas share the rules; null: this one (no replicas). */
   owner: string | null;
+  /** Replicas: the rule's lease as this instance knows it (docs/replicas.md). */
+  lease?: { ownedHere: boolean; epoch: number | null; ageSeconds: number | null; handovers: number };
   loadedAt: string;
   /** The file's last edit failed to load: this version keeps running. */
   reloadError?: string;
@@ -76,6 +78,12 @@ export interface RulesResponse {
   rules: RuleRow[];
   loadErrors: LoadError[];
   generatedAt: string;
+  /** Replicas sharing the rules, as this instance sees them. */
+  replicas?: {
+    self: string;
+    member: boolean;
+    members: { id: string; started: string; heartbeat: string; live: boolean; ruleCount: number }[];
+  };
 }
 
 /** GET /api/rules/{name} */

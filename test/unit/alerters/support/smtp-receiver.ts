@@ -1,7 +1,8 @@
 /**
  * A real SMTP server on 127.0.0.1 (smtp-server) that records what the email alerter sends: the
  * envelope, the raw message parsed with mailparser, and who logged in. Failures can be scripted
- * (an SMTP reply code at MAIL, RCPT or DATA) and answers delayed, to exercise classification.
+ * (an SMTP reply code at MAIL, RCPT or DATA), and the answer to DATA held back until released, to
+ * exercise classification, timeouts and sessions cut short.
  */
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -35,8 +36,10 @@ export interface SmtpReceiver {
   mails: ReceivedMail[];
   /** Fails the next transaction at a stage with an SMTP code. */
   failNext(f: SmtpFailureScript): void;
-  /** Delays the answer to DATA. */
-  delayMs: number;
+  /** Holds the answer to DATA until release(): a server that does not answer. */
+  hold: boolean;
+  /** Answers the held DATA commands; resolves once they are recorded. */
+  release(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -46,6 +49,7 @@ const smtpError = (code: number, message: string) =>
 export async function startSmtpReceiver(options: SmtpReceiverOptions = {}): Promise<SmtpReceiver> {
   const mails: ReceivedMail[] = [];
   let failure: SmtpFailureScript | undefined;
+  const held: (() => Promise<void>)[] = [];
   const takeFailure = (stage: SmtpFailureScript['stage']) => {
     if (failure?.stage !== stage) return undefined;
     const f = failure;
@@ -55,7 +59,10 @@ export async function startSmtpReceiver(options: SmtpReceiverOptions = {}): Prom
   const r: SmtpReceiver = {
     port: 0,
     mails,
-    delayMs: 0,
+    hold: false,
+    release: async () => {
+      await Promise.all(held.splice(0).map((finish) => finish()));
+    },
     failNext: (f) => (failure = f),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
@@ -84,9 +91,9 @@ export async function startSmtpReceiver(options: SmtpReceiverOptions = {}): Prom
       stream.on('end', () => {
         const raw = Buffer.concat(chunks).toString('utf8');
         const failed = takeFailure('data');
-        const finish = () => {
+        const finish = async () => {
           if (failed) return cb(failed);
-          void simpleParser(raw).then((parsed) => {
+          await simpleParser(raw).then((parsed) => {
             mails.push({
               from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
               to: session.envelope.rcptTo.map((a) => a.address),
@@ -98,8 +105,8 @@ export async function startSmtpReceiver(options: SmtpReceiverOptions = {}): Prom
             cb();
           });
         };
-        if (r.delayMs) setTimeout(finish, r.delayMs);
-        else finish();
+        if (r.hold) held.push(finish);
+        else void finish();
       });
     },
   });

@@ -1,0 +1,2 @@
+/** True for the Node.js versions esalert runs on (package.json's engines). */
+export declare function isSupportedNode(version: string): boolean;
