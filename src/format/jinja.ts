@@ -13,7 +13,7 @@
  * and Jinja's map (attribute= or a filter name).
  */
 import { createRequire } from 'node:module';
-import nunjucks from 'nunjucks';
+import type nunjucks from 'nunjucks';
 import { EsalertError } from '../errors/esalert-error.ts';
 import { type Doc, lookupField, pythonRepr } from '../model/lookup.ts';
 import { isValidTimeZone, parseTimestamp, strftime, wallTime } from '../util/time.ts';
@@ -63,15 +63,27 @@ interface EnvironmentInternals {
 }
 
 const require = createRequire(import.meta.url);
-const nj = nunjucks as unknown as NunjucksInternals & typeof nunjucks;
-const transformer = require('nunjucks/src/transformer') as {
-  transform(ast: NjNode, asyncFilters: string[], name: string): NjNode;
-};
-// Jinja's True/False/None, dict.items()/keys()/values(), list slices (patches nunjucks' runtime once).
-nunjucks.installJinjaCompat();
-{
+
+interface Nunjucks {
+  nj: NunjucksInternals & typeof nunjucks;
+  transformer: { transform(ast: NjNode, asyncFilters: string[], name: string): NjNode };
+  SafeString: typeof nunjucks.runtime.SafeString;
+}
+
+let loaded: Nunjucks | undefined;
+
+/**
+ * nunjucks, loaded the first time a template is compiled or rendered: a process whose rules use
+ * no Jinja never pays for it (about 7 MB of RSS).
+ */
+function njk(): Nunjucks {
+  if (loaded) return loaded;
+  const nj = require('nunjucks') as NunjucksInternals & typeof nunjucks;
+  const transformer = require('nunjucks/src/transformer') as Nunjucks['transformer'];
+  // Jinja's True/False/None, dict.items()/keys()/values(), list slices (patches nunjucks' runtime once).
+  nj.installJinjaCompat();
   // ...and slices of strings give strings, as in Python ('kubelet'[:4] is 'kube', not a list).
-  const runtime = nunjucks.runtime as unknown as { memberLookup: (...args: unknown[]) => unknown };
+  const runtime = nj.runtime as unknown as { memberLookup: (...args: unknown[]) => unknown };
   const compatLookup = runtime.memberLookup;
   runtime.memberLookup = function memberLookup(this: unknown, ...args: unknown[]) {
     const result = compatLookup.apply(this, args);
@@ -79,10 +91,11 @@ nunjucks.installJinjaCompat();
       ? result.join('')
       : result;
   };
+  loaded = { nj, transformer, SafeString: nj.runtime.SafeString };
+  return loaded;
 }
 
 const OUTPUT_FILTER = '__esalert_output';
-const { SafeString } = nunjucks.runtime;
 
 const isA = (value: unknown, cls: NodeClass): boolean => value instanceof cls;
 
@@ -91,7 +104,7 @@ const isA = (value: unknown, cls: NodeClass): boolean => value instanceof cls;
  * {% filter %} blocks): their text is converted once, when it is printed.
  */
 function routeOutputs(node: NjNode, wrap = true): void {
-  const { nodes } = nj;
+  const { nodes } = njk().nj;
   const inner = wrap && !isA(node, nodes.Capture);
   if (wrap && isA(node, nodes.Output) && node.children) {
     node.children = node.children.map((child) =>
@@ -114,6 +127,7 @@ function routeOutputs(node: NjNode, wrap = true): void {
 
 function compileProps(source: string, env: nunjucks.Environment, name: string): unknown {
   const e = env as unknown as EnvironmentInternals;
+  const { nj, transformer } = njk();
   const ast = nj.parser.parse(source, e.extensionsList, e.opts);
   routeOutputs(ast);
   const compiler = new nj.compiler.Compiler(name, false);
@@ -158,7 +172,7 @@ function sortKeysDeep(v: unknown): unknown {
   return v instanceof ZonedTime ? v.toString() : v;
 }
 
-const isRaw = (v: unknown): boolean => v instanceof SafeString;
+const isRaw = (v: unknown): boolean => v instanceof njk().SafeString;
 
 /** Text mode: what Jinja prints for a Python value. */
 function textOutput(v: unknown): unknown {
@@ -196,13 +210,13 @@ function checkZone(zone: unknown): string {
 
 const FILTERS: Record<string, (...args: never[]) => unknown> = {
   json_escape: (value: unknown) =>
-    new SafeString(
+    new (njk().SafeString)(
       value === undefined || value === null
         ? ''
         : jsonEscape(typeof value === 'object' && !isRaw(value) ? JSON.stringify(value) : String(value)),
     ),
   tojson: (value: unknown, indent?: number) =>
-    new SafeString(JSON.stringify(sortKeysDeep(value ?? null), null, indent) ?? 'null'),
+    new (njk().SafeString)(JSON.stringify(sortKeysDeep(value ?? null), null, indent) ?? 'null'),
   tz: (value: unknown, zone: unknown) => {
     const z = checkZone(zone);
     const ms = epochOf(value);
@@ -240,7 +254,7 @@ function createEnvironment(mode: TemplateMode, templateDir?: string): nunjucks.E
   const loaders: nunjucks.ILoader[] = [];
   if (templateDir) {
     // Included templates are compiled the same way, so their outputs are converted too.
-    const files = new nunjucks.FileSystemLoader(templateDir);
+    const files = new (njk().nj.FileSystemLoader)(templateDir);
     loaders.push({
       getSource(name: string) {
         const found = files.getSource(name);
@@ -251,7 +265,7 @@ function createEnvironment(mode: TemplateMode, templateDir?: string): nunjucks.E
     });
   }
   // An empty loader list: without one nunjucks would read templates from ./views.
-  const env = new nunjucks.Environment(loaders, { autoescape: false, throwOnUndefined: false });
+  const env = new (njk().nj.Environment)(loaders, { autoescape: false, throwOnUndefined: false });
   for (const [name, fn] of Object.entries(FILTERS))
     env.addFilter(name, fn as (...args: unknown[]) => unknown);
   env.addFilter('map', (seq: unknown, ...args: unknown[]) => jinjaMap(env, seq, args));
@@ -289,7 +303,7 @@ function compileWith(env: nunjucks.Environment, source: string): CompiledTemplat
   let template: nunjucks.Template;
   try {
     const obj = compileProps(source, env, 'template');
-    template = new nunjucks.Template({ type: 'code', obj } as unknown as string, env, 'template');
+    template = new (njk().nj.Template)({ type: 'code', obj } as unknown as string, env, 'template');
   } catch (err) {
     throw new TemplateError(cleanMessage(err));
   }
@@ -359,13 +373,14 @@ export function renderJsonTemplate(source: string, values: Doc): string {
  * compiled templates cached per source text.
  */
 export function createJinjaRenderer(options: { templateDir?: string } = {}): JinjaRenderer {
-  const env = createEnvironment('text', options.templateDir);
+  // built on the first render, so that nunjucks loads only when a rule uses Jinja
+  let env: nunjucks.Environment | undefined;
   const cache = new Map<string, CompiledTemplate>();
   const MAX_CACHED = 256;
   return (template, values) => {
     let compiled = cache.get(template);
     if (!compiled) {
-      compiled = compileWith(env, template);
+      compiled = compileWith((env ??= createEnvironment('text', options.templateDir)), template);
       if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
       cache.set(template, compiled);
     }
