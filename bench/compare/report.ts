@@ -6,6 +6,7 @@ import { type AlertDiff, formatDiff } from './diff-alerts.ts';
 import { BACKFILL_MISFIRE_GRACE_S, type EngineRun } from './engine-run.ts';
 import { REQUEST_KINDS } from './es-proxy.ts';
 import type { RuleFile } from './rules.ts';
+import { describeImageNode } from './esalert-build.ts';
 
 export interface ComparisonSetup {
   docs: number;
@@ -123,6 +124,7 @@ export function renderReport(
     `- date: ${new Date().toISOString()}`,
     `- machine: ${machineInfo()}`,
     `- ElastAlert 2 ${ea2.version}; esalert ${esa.version}; Node ${process.version}; Python ${setup.pythonVersion}; ${setup.esVersion} (single node, 127.0.0.1)`,
+    `- esalert compiled to JavaScript (as in the image) and started as the image starts it: ${describeImageNode()}`,
     `- corpus: ${setup.docs} eventrouter documents, window ${setup.window.start} .. ${setup.window.end}`,
     `- ${rules.length} rules, \`run_every\` ${setup.runEveryMinutes} min, \`buffer_time\` ${setup.bufferTimeMinutes} min, \`max_threads\` 10 (the default), \`misfire_grace_time\` ${BACKFILL_MISFIRE_GRACE_S} s (else ElastAlert 2 drops the runs of rules that waited more than 5 s for a thread and exits before their next try); each engine ran once with \`--start/--end\` over the window (a backfill), through its own counting proxy, with its own writeback index`,
     `- measurement: ${ea2.measurement.method}; ElastAlert 2's wall time includes the \`run_every\` sleep of its main loop before it exits, hence the row "start to last rule run written" (the newest \`<writeback>_status\` document); both engines run rules concurrently (ElastAlert 2 in up to 10 threads), so the sum of \`time_taken\` exceeds the elapsed time`,

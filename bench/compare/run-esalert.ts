@@ -17,6 +17,7 @@ import {
   readWriteback,
   writeConfig,
 } from './engine-run.ts';
+import { buildEsalert, imageEnv, imageNode } from './esalert-build.ts';
 import { runMeasured } from './measure.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -81,8 +82,11 @@ export async function runEsalert(o: EngineRunOptions, source = workingTree()): P
   const config = join(o.workDir, 'esalert-config.yaml');
   const logFile = join(o.workDir, 'esalert.log');
   writeConfig(config, o);
-  const cli = join(source.dir, 'src', 'cli', 'main.ts');
+  // compiled, with the image's V8 flags: as the container runs it
+  const cli = buildEsalert(source.dir, join(o.workDir, 'esalert-dist'));
+  const node = imageNode(join(source.dir, 'Dockerfile'));
   const args = [
+    ...node.flags,
     cli,
     'run',
     '--config',
@@ -96,7 +100,7 @@ export async function runEsalert(o: EngineRunOptions, source = workingTree()): P
   ];
   const measurement = await runMeasured(process.execPath, args, {
     cwd: o.workDir,
-    env: engineEnv(),
+    env: imageEnv(engineEnv(), node),
     logFile,
   });
   const log = readFileSync(logFile, 'utf8');

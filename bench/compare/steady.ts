@@ -29,6 +29,7 @@ import { type FeederStats, startFeeder } from './feeder.ts';
 import { type Measurement, runMeasured } from './measure.ts';
 import { machineInfo } from './report.ts';
 import { steadyRules, writeRules } from './rules.ts';
+import { buildEsalert, describeImageNode, imageEnv, imageNode } from './esalert-build.ts';
 import { esalertLogErrors, exportCommit, workingTree } from './run-esalert.ts';
 import { ea2LogErrors } from './run-ea2.ts';
 
@@ -100,7 +101,15 @@ interface PhaseOptions {
   rate: number;
   historyMs: number;
   esalertDir: string;
+  /** The compiled CLI (esalert-build.ts). */
+  esalertMain: string;
   esalertVersion: string;
+}
+
+/** esalert's node flags and environment: as the image starts it. */
+function esalertStart(sourceDir: string): { flags: string[]; env: NodeJS.ProcessEnv } {
+  const node = imageNode(join(sourceDir, 'Dockerfile'));
+  return { flags: node.flags, env: imageEnv(engineEnv(), node) };
 }
 
 async function runPhase(o: PhaseOptions): Promise<SteadyRun> {
@@ -152,7 +161,8 @@ async function runPhase(o: PhaseOptions): Promise<SteadyRun> {
     } else {
       cmd = process.execPath;
       args = [
-        join(o.esalertDir, 'src', 'cli', 'main.ts'),
+        ...esalertStart(o.esalertDir).flags,
+        o.esalertMain,
         'run',
         '--config',
         config,
@@ -165,10 +175,15 @@ async function runPhase(o: PhaseOptions): Promise<SteadyRun> {
     const before = loadavg()[0]!;
     const measurement = await runMeasured(cmd, args, {
       cwd: workDir,
-      env: engineEnv(),
+      env: o.engine === 'esalert' ? esalertStart(o.esalertDir).env : engineEnv(),
       logFile,
       stopAfterMs: o.durationMs,
     });
+    // an engine that did not start (a bad flag, a broken config) is a failed run, not an idle one
+    if (measurement.wallMs < o.durationMs * 0.9 && measurement.exitCode !== 0) {
+      await feeder.stop();
+      throw new Error(`${o.engine} exited with ${measurement.exitCode} before the run's end; see ${logFile}`);
+    }
     const after = loadavg()[0]!;
     const requests = proxy.counts();
     const feederStats = await feeder.stop();
@@ -292,6 +307,7 @@ export function renderSteadyReport(
     `- date: ${new Date().toISOString()}`,
     `- machine: ${machineInfo()}`,
     `- ${runs.map((r) => `${TITLE[r.engine]} ${r.version}`).join('; ')}; Node ${process.version}; ${setup.esVersion} (single node, 127.0.0.1)`,
+    `- esalert compiled to JavaScript (as in the image) and started as the image starts it: ${describeImageNode()}`,
     `- ${setup.rules} rules (the comparison rule set's types and modes, cycled; the rules that would read most of the stream narrowed to Warning events), \`run_every\` 1 min, \`buffer_time\` 15 min, \`max_threads\` 10, \`misfire_grace_time\` default (5 s)`,
     `- events: the corpus generator's scenarios in real time, ${setup.rate} documents/s on average, @timestamp = now; the ${setup.historyMinutes} minutes before the start loaded at once; indices emptied between the engines`,
     `- each engine ran alone for ${setup.minutes} min (then SIGINT), through its own counting proxy, with its own writeback index; measurement: ${runs[0]?.measurement.method ?? ''}`,
@@ -389,6 +405,7 @@ async function main(): Promise<void> {
     writeRules(rulesDir, steadyRules(rules));
     const ref = args['esalert-ref'];
     const source = ref ? exportCommit(ref, join(workDir, 'esalert-src')) : workingTree();
+    const esalertMain = buildEsalert(source.dir, join(workDir, 'esalert-dist'));
     const runs: SteadyRun[] = [];
     try {
       for (const engine of engines) {
@@ -403,6 +420,7 @@ async function main(): Promise<void> {
           rate,
           historyMs: historyMinutes * MIN,
           esalertDir: source.dir,
+          esalertMain,
           esalertVersion: source.version,
         });
         writeFileSync(join(workDir, `${engine}-run.json`), JSON.stringify(run));

@@ -10,6 +10,7 @@
 import type { Logger } from 'pino';
 import type { RuntimeRule } from '../engine/runtime-rule.ts';
 import { discoverUrls } from '../engine/discover-url.ts';
+import { attachRelatedLogs } from './attach-related-logs.ts';
 import { topCountOptions, topCounts } from './top-counts.ts';
 import { errorMessage } from '../errors/esalert-error.ts';
 import { lookupField } from '../model/lookup.ts';
@@ -61,6 +62,12 @@ export async function enrich(rt: RuntimeRule, match: Match, run: EnrichRun): Pro
       ),
     );
   }
+  await attachRelatedLogs(
+    rt,
+    match,
+    run,
+    matchTime ?? rt.codec.read(lookupField(match, rt.rule.options.timestampField)),
+  );
   const params = rt.rule.options.ruleParams;
   if (params && (first || !params.firstMatchOnly)) Object.assign(match, params.values);
   let current: Match = match;

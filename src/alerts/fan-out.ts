@@ -36,7 +36,7 @@ export interface FanOutDeps {
   renderJinja: JinjaRenderer | undefined;
   markSent: MarkSent;
   onSent?: (rule: string, alerter: string) => void;
-  onFailed?: (rule: string, alerter: string, reason: string) => void;
+  onFailed?: (rule: string, alerter: string, reason: string, retryable: boolean) => void;
   /**
    * Replicas: whether this instance still runs the rule. An alert of a rule it no longer runs is
    * not sent, and its record is left to the rule's new owner, which sends it from the alert log.
@@ -144,7 +144,7 @@ export function createFanOut(deps: FanOutDeps): FanOut {
               );
             } else {
               lastError = redactText(outcome.reason, alerter.secrets());
-              deps.onFailed?.(rt.rule.name, alerter.type, lastError);
+              deps.onFailed?.(rt.rule.name, alerter.type, lastError, outcome.retryable);
               deps.logger.error(
                 {
                   rule: rt.rule.name,

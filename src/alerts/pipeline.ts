@@ -17,9 +17,11 @@ import type { Alerter } from '../alerters/alerter.ts';
 import type { MatchSink } from '../engine/run-rule.ts';
 import type { RuntimeRule } from '../engine/runtime-rule.ts';
 import type { JinjaRenderer } from '../format/alert-text.ts';
-import { type Clock, timerDelay } from '../model/clock.ts';
+import type { Clock } from '../model/clock.ts';
 import type { Match } from '../model/match.ts';
+import { type FiringStore, memoryFiringStore } from '../state/firing-store.ts';
 import type { Stores } from '../state/writeback.ts';
+import { abortableSleep } from '../util/abortable-sleep.ts';
 import { toIso } from '../util/time.ts';
 import { createAggregate } from './aggregate.ts';
 import { alertDocument, createAlertIds } from './alert-document.ts';
@@ -30,6 +32,7 @@ import { createMarkSent } from './mark-sent.ts';
 import { createOutbox } from './outbox.ts';
 import { createRealertSilence } from './realert-silence.ts';
 import { createRecord } from './record.ts';
+import { createResolve } from './resolve.ts';
 import { createSuppress } from './suppress.ts';
 import type { MatchOutcome } from '../engine/run-report.ts';
 
@@ -41,6 +44,8 @@ export interface PipelineDeps {
   logger: Logger;
   /** Where silences are read and written, and alerts recorded. */
   stores: Pick<Stores, 'silences' | 'alerts'>;
+  /** Which alerts are firing (send_resolved); in memory unless given. */
+  firing?: FiringStore;
   alertTimeLimitMs: number;
   maxAggregation: number;
   retry?: RetryPolicy;
@@ -53,7 +58,7 @@ export interface PipelineDeps {
   /** The alerters of a rule: its own unless given (--debug logs instead, dry runs record). */
   alerters?: (rt: RuntimeRule) => Alerter[];
   onSent?: (rule: string, alerter: string) => void;
-  onFailed?: (rule: string, alerter: string, reason: string) => void;
+  onFailed?: (rule: string, alerter: string, reason: string, retryable: boolean) => void;
   /** Replicas: whether this instance still runs the rule (fan-out.ts). */
   holds?: (rule: string) => boolean;
 }
@@ -75,13 +80,6 @@ export interface AlertPipeline extends MatchSink {
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 2000, maxDelayMs: 60_000 };
 
-const defaultSleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(resolve, timerDelay(ms));
-    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-  });
-
 export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
   const { clock, logger } = deps;
   const { silences, alerts } = deps.stores;
@@ -96,7 +94,7 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
     clock,
     logger,
     retry: deps.retry ?? DEFAULT_RETRY,
-    sleep: deps.sleep ?? defaultSleep,
+    sleep: deps.sleep ?? abortableSleep,
     monotonic: deps.monotonic ?? (() => performance.now()),
     alerters: alertersOf,
     renderJinja: deps.renderJinja,
@@ -105,6 +103,29 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
     ...(deps.onFailed ? { onFailed: deps.onFailed } : {}),
     ...(deps.holds ? { holds: deps.holds } : {}),
   });
+  const resolve = createResolve({
+    clock,
+    logger,
+    firing: deps.firing ?? memoryFiringStore(),
+    alerters: alertersOf,
+    deliver: (rt, matches) => fanOut.deliver(rt, undefined, matches, []),
+    alertTimeLimitMs: deps.alertTimeLimitMs,
+  });
+  /** Firing notifications: send_resolved learns which got through (and may send resolved ones). */
+  const learning = new Set<Promise<unknown>>();
+  const notify: typeof fanOut = {
+    ...fanOut,
+    inFlight: fanOut.inFlight,
+    deliver(rt, id, matches, ...rest) {
+      const done = fanOut.deliver(rt, id, matches, ...rest).then(async (ok) => {
+        await resolve.delivered(rt, matches, ok);
+        return ok;
+      });
+      learning.add(done);
+      void done.finally(() => learning.delete(done));
+      return done;
+    },
+  };
   const flushDue = createOutbox({
     clock,
     alerts,
@@ -112,7 +133,7 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
     maxAggregation: deps.maxAggregation,
     record,
     aggregate,
-    fanOut,
+    fanOut: notify,
     markSent,
   });
 
@@ -130,12 +151,12 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
     if (recorded === 'unrecorded') {
       // the document written later (outbox) carries what the delivery did
       const delivered: string[] = [];
-      void fanOut.deliver(rt, undefined, [match], delivered).then((ok) => {
+      void notify.deliver(rt, undefined, [match], delivered).then((ok) => {
         doc.esalert_delivered = delivered;
         doc.alert_sent = ok;
       });
     } else {
-      void fanOut.deliver(rt, id, [match], []);
+      void notify.deliver(rt, id, [match], []);
     }
     return 'alerted';
   }
@@ -147,8 +168,10 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
       return {
         async accept(match): Promise<MatchOutcome> {
           const decision = await suppress.check(rt, match, { checked, logger: run.logger });
-          if (decision.silenced)
+          if (decision.silenced) {
+            await resolve.seen(rt, match, false);
             return { match, outcome: 'silenced', key: decision.key, until: toIso(decision.until) };
+          }
           const { silence } = decision;
           const enriched = await enrich(rt, match, enrichRun);
           if (!enriched) return { match, outcome: 'dropped', reason: 'a match enhancement dropped it' };
@@ -156,12 +179,16 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
           const noted = silence ? { silence: { key: silence.key, until: toIso(silence.entry.until) } } : {};
           if (rt.rule.options.aggregation.kind !== 'none') {
             const added = await aggregate.add(rt, enriched, whenRecorded);
+            await resolve.seen(rt, enriched, added.outcome === 'aggregated');
             return added.outcome === 'aggregated'
               ? { match, outcome: 'aggregated', alertTime: added.alertTime, ...noted }
               : { match, outcome: 'already-alerted', ...noted };
           }
-          return { match, outcome: await alertNow(rt, enriched, whenRecorded), ...noted };
+          const outcome = await alertNow(rt, enriched, whenRecorded);
+          await resolve.seen(rt, enriched, outcome === 'alerted');
+          return { match, outcome, ...noted };
         },
+        finish: (completedTo) => resolve.finish(rt, completedTo),
       };
     },
     flushDue(rules, signal) {
@@ -169,7 +196,16 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
       suppress.forget();
       return flushDue(rules, signal);
     },
-    drain: (timeoutMs) => fanOut.drain(timeoutMs),
+    async drain(timeoutMs) {
+      // resolved notifications that wait for a firing one are queued once it got through
+      const deadline = performance.now() + timeoutMs;
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)));
+      await Promise.race([Promise.all([...learning]), timeout]);
+      clearTimeout(timer);
+      await fanOut.drain(Math.max(0, deadline - performance.now()));
+      await resolve.drain();
+    },
     settle: (timeoutMs) => fanOut.settle(timeoutMs),
     undelivered: () => fanOut.undelivered(),
     queued: () => fanOut.queued(),

@@ -8,6 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
+import { firingStore } from '../state/firing-store.ts';
 import { createAlertPipeline, type AlertPipeline, type Undelivered } from '../alerts/pipeline.ts';
 import type { CompiledRule } from '../compile/compiled-rule.ts';
 import { loadRules, type LoadedRules } from '../compile/load-rules.ts';
@@ -27,6 +28,7 @@ import { toIso } from '../util/time.ts';
 import { catalogs, knownRuleOptionNames } from './catalogs.ts';
 import type { SecretRegistry } from './logger.ts';
 import { RuleReloader } from './reloader.ts';
+import { createSelfAlertFor } from './self-alert-wiring.ts';
 import { createReplicas, type Replicas, replicasView } from './replicas.ts';
 import { createRunMode } from './run-mode.ts';
 import type { HistoryReader } from '../state/history.ts';
@@ -146,6 +148,20 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
 
   const rules = new Map<string, RuntimeRule>();
   const ports = new Map<string, SearchPort>();
+  const selfAlert = mode.offline
+    ? undefined
+    : createSelfAlertFor({
+        config,
+        catalogs: cats,
+        env: deps.env,
+        clock,
+        logger,
+        stores: mode.stores,
+        alertTimeLimitMs: mode.alertTimeLimitMs,
+        esCheck: mode.esCheck,
+        addSecrets: (...values) => deps.secrets.add(...values),
+      });
+  for (const { file, error } of loaded.errors) if (file) selfAlert?.loadFailed(file, error.message);
   const scheduler = new Scheduler({
     clock,
     maxConcurrent: config.maxThreads,
@@ -181,16 +197,19 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
     clock,
     logger,
     stores: mode.stores,
+    firing: firingStore(mode.stores.ruleState),
     alertTimeLimitMs: mode.alertTimeLimitMs,
     maxAggregation: config.maxAggregation,
     retry: config.alertRetry,
     ...(mode.alerters ? { alerters: mode.alerters } : {}),
-    ...(obs
-      ? {
-          onSent: (rule: string, alerter: string) => obs.alertDelivered(rule, alerter),
-          onFailed: (rule: string, alerter: string, reason: string) => obs.alertFailed(rule, alerter, reason),
-        }
-      : {}),
+    onSent: (rule: string, alerter: string) => {
+      obs?.alertDelivered(rule, alerter);
+      selfAlert?.alerterOutcome(alerter, { ok: true });
+    },
+    onFailed: (rule: string, alerter: string, reason: string, retryable: boolean) => {
+      obs?.alertFailed(rule, alerter, reason);
+      selfAlert?.alerterOutcome(alerter, { ok: false, retryable, reason });
+    },
     ...(replicas ? { holds: replicas.holds } : {}),
   });
   const engine: EngineDeps = {
@@ -218,7 +237,10 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
       engine: { ...engine, logger: logger.child({ rule: rt.rule.name }) },
       endAt,
       ...(opts.progress ? { progress: opts.progress } : {}),
-      ...(obs ? { onRun: (name, report, at, ms) => obs.runFinished(name, report, at, ms) } : {}),
+      onRun: (name, report, at, ms) => {
+        obs?.runFinished(name, report, at, ms);
+        selfAlert?.ruleRun(name, report.error?.message);
+      },
     });
     scheduler.add(replicas ? replicas.job(job, rt) : job);
     replicas?.setRules(rules);
@@ -259,6 +281,7 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
     await replicas?.start(); // claims this instance's share of the rules
     await flush(); // alerts left unsent by a previous process
     scheduler.start();
+    if (endAt === undefined) selfAlert?.start();
     if (endAt === undefined) {
       const scheduleFlush = () => {
         timers.flush = clock.setTimer(
@@ -287,6 +310,12 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
           remove: removeRule,
           logger,
           ...(obs ? { observability: obs } : {}),
+          ...(selfAlert
+            ? {
+                onLoadFailed: (file: string, message: string) => selfAlert.loadFailed(file, message),
+                onLoadCleared: (file: string) => selfAlert.loadCleared(file),
+              }
+            : {}),
         },
         loaded,
       );
@@ -379,6 +408,7 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
       'refreshing the writeback indices',
       1000,
     );
+    await within(selfAlert?.stop(left()) ?? Promise.resolve(), 'sending self-alerts', 1000);
     // hand the rules over at once rather than letting the leases expire
     await within(
       replicas?.leave(AbortSignal.timeout(Math.max(2000, Math.ceil(left())))) ?? Promise.resolve(),

@@ -22,6 +22,8 @@ export const PACKAGE_ROOT = resolve(import.meta.dirname, '../..');
 export interface DemoOptions {
   rules?: string;
   data?: string;
+  /** Container log lines (related_logs); by default the example's, beside the example events. */
+  logs?: string;
 }
 
 export interface DemoResult {
@@ -52,6 +54,9 @@ export async function runDemo(
     logger: deps.logger,
   });
   const docs = existsSync(dataFile) ? await loadDocuments(dataFile) : [];
+  const logsFile =
+    o.logs ?? (o.data === undefined ? join(PACKAGE_ROOT, 'examples/k8s-logs.ndjson.gz') : undefined);
+  const logs = logsFile && existsSync(logsFile) ? await loadDocuments(logsFile) : [];
   const span = timeSpan(docs, '@timestamp');
 
   out('esalert demo: the example rules over a simulated day of Kubernetes events');
@@ -59,6 +64,7 @@ export async function runDemo(
   out(
     `  events:  ${shown(dataFile)} (${docs.length} eventrouter documents${span ? `, ${prettyTimestamp(span[0])} to ${prettyTimestamp(span[1])}` : ''})`,
   );
+  if (logsFile && logs.length > 0) out(`  logs:    ${shown(logsFile)} (${logs.length} container log lines)`);
   out('  offline: no Elasticsearch; alerts are printed here, nothing is sent');
   for (const { error } of loaded.errors) out(`\n! ${error.message}`);
   if (!span) {
@@ -67,7 +73,7 @@ export async function runDemo(
   }
   const last = span[1];
 
-  const port = createMemorySearchPort(docs);
+  const port = createMemorySearchPort([...docs, ...logs]);
   let alerts = 0;
   let errors = loaded.errors.length;
   for (const rule of loaded.rules) {

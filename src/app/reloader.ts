@@ -33,6 +33,9 @@ export interface ReloaderDeps {
   remove(name: string): void;
   logger: Logger;
   observability?: Observability;
+  /** A rule file failed to load, or loads again (self_alert). */
+  onLoadFailed?: (file: string, message: string) => void;
+  onLoadCleared?: (file: string) => void;
 }
 
 export interface ReloadResult {
@@ -77,6 +80,7 @@ export class RuleReloader {
       if (files.has(abs)) continue;
       this.known.delete(abs);
       this.d.observability?.loadErrorCleared(displayPath(abs));
+      this.d.onLoadCleared?.(displayPath(abs));
       if (k.ruleName) {
         this.d.remove(k.ruleName);
         result.removed.push(k.ruleName);
@@ -106,6 +110,7 @@ export class RuleReloader {
         const message = errorMessage(err);
         this.known.set(abs, k ? { ...k, hash } : { hash, files: [abs] });
         this.d.observability?.loadFailed(shown, message, k?.ruleName);
+        this.d.onLoadFailed?.(shown, message);
         result.failed.push(shown);
         log.error(
           { file: shown, ...(k?.ruleName ? { rule: k.ruleName } : {}) },
@@ -125,10 +130,12 @@ export class RuleReloader {
           log.warn({ rule: rule.name }, `rule ${rule.name} stopped: is_enabled is false`);
         }
         this.d.observability?.loadErrorCleared(shown);
+        this.d.onLoadCleared?.(shown);
         this.known.set(abs, { hash: rule.hash, files: rule.files });
         continue;
       }
       await this.d.install(rule);
+      this.d.onLoadCleared?.(shown);
       this.known.set(abs, { hash: rule.hash, files: rule.files, ruleName: rule.name });
       (k?.ruleName === rule.name ? result.changed : result.added).push(rule.name);
       log.info(

@@ -13,8 +13,7 @@ import type { CompiledRule } from '../compile/compiled-rule.ts';
 import type { RuntimeRule } from '../engine/runtime-rule.ts';
 import type { Clock } from '../model/clock.ts';
 import { createEsSearchPort } from '../query/es-search-port.ts';
-import { loadDocuments, spanWindow, timeSpan } from '../query/memory/load-documents.ts';
-import { createMemorySearchPort, type MemoryDocument } from '../query/memory/memory-search-port.ts';
+import type { MemoryDocument } from '../query/memory/memory-search-port.ts';
 import type { SearchPort } from '../query/search-port.ts';
 import { debugStores } from '../state/debug-stores.ts';
 import { createEsHistory } from '../state/es-history.ts';
@@ -98,6 +97,9 @@ export async function createRunMode(
   let endAt = parseCliTime(o.end, '--end', clock);
   let offline: SearchPort | undefined;
   if (o.data !== undefined) {
+    // the in-memory backend loads only for --data runs
+    const { loadDocuments, spanWindow, timeSpan } = await import('../query/memory/load-documents.ts');
+    const { createMemorySearchPort } = await import('../query/memory/memory-search-port.ts');
     const docs = typeof o.data === 'string' ? await loadDocuments(o.data) : o.data;
     offline = createMemorySearchPort(docs);
     // the global timestamp_field, default @timestamp

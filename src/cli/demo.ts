@@ -1,7 +1,6 @@
 /** `esalert demo`: the example rules over the shipped example events, offline. */
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { runDemo } from '../app/demo.ts';
 import type { EnvLookup } from '../config/interpolate.ts';
 
 export function demoCommand(program: Command, env: EnvLookup, fail: (err: unknown) => never): void {
@@ -12,6 +11,8 @@ export function demoCommand(program: Command, env: EnvLookup, fail: (err: unknow
     .option('--data <file>', 'events file (default: examples/k8s-events.ndjson.gz)')
     .action(async (o: { rules?: string; data?: string }) => {
       try {
+        // loaded here: the in-memory search backend is not part of `esalert run`'s footprint
+        const { runDemo } = await import('../app/demo.ts');
         const r = await runDemo(o, {
           env,
           logger: pino({ level: 'silent' }),

@@ -1,6 +1,6 @@
 /** `esalert test-rule RULE`: elastalert-test-rule's flags, plus --data and --explain. */
 import { type Command, InvalidArgumentError } from 'commander';
-import { runTestRule, type TestRuleOptions } from '../app/test-rule.ts';
+import type { TestRuleOptions } from '../app/test-rule.ts';
 import type { EnvLookup } from '../config/interpolate.ts';
 import { BackfillProgress, progressLine } from './progress.ts';
 
@@ -49,6 +49,8 @@ export function testRuleCommand(program: Command, env: EnvLookup, fail: (err: un
       const line = process.stderr.isTTY && !o.formattedOutput ? progressLine(process.stderr) : undefined;
       const meter = new BackfillProgress();
       try {
+        // loaded here: the in-memory search backend is not part of `esalert run`'s footprint
+        const { runTestRule } = await import('../app/test-rule.ts');
         const code = await runTestRule(
           { ...o, rule },
           {

@@ -3,7 +3,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { type CaseResult, runTestFile } from '../app/rule-tests.ts';
+import type { CaseResult } from '../app/rule-tests.ts';
 import type { EnvLookup } from '../config/interpolate.ts';
 import { errorMessage } from '../errors/esalert-error.ts';
 
@@ -34,6 +34,8 @@ export function testCommand(program: Command, env: EnvLookup): void {
     .description('Run rule unit tests: events in, expected alerts out, no Elasticsearch needed')
     .option('--json', 'print the results as JSON')
     .action(async (paths: string[], o: { json?: boolean }) => {
+      // loaded here: the in-memory search backend is not part of `esalert run`'s footprint
+      const { runTestFile } = await import('../app/rule-tests.ts');
       const logger = pino({ level: 'silent' });
       const results: CaseResult[] = [];
       const broken: { file: string; error: string }[] = [];

@@ -22,6 +22,8 @@ import type { Doc } from '../model/lookup.ts';
 import type { RuleOptions } from '../model/rule-options.ts';
 import { findAlerterModule, findEnhancement, findRuleType } from '../modules/catalog.ts';
 import { readDiscoverOptions } from '../rules/discover-options.ts';
+import { readResolveOptions } from '../rules/resolve-options.ts';
+import { readRelatedLogsOptions } from '../rules/related-logs-options.ts';
 import { ignoredOptions, knownRuleOptions } from '../rules/ignored-options.ts';
 import { type ReadRule, readRuleFile } from '../rules/load-rule.ts';
 import { toRuleOptions } from '../rules/rule-options.ts';
@@ -166,6 +168,10 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
   }
   const discover = readDiscoverOptions(raw, ctx.env);
   problems.push(...discover.problems);
+  const resolve = readResolveOptions(raw);
+  problems.push(...resolve.problems);
+  const relatedLogs = readRelatedLogsOptions(raw);
+  problems.push(...relatedLogs.problems);
   // ElastAlert 2 reads `timeframe` for every rule type (scan_entire_timeframe, top_count_keys)
   const timeframeMs = (typeOptions as { timeframe?: number } | undefined)?.timeframe ?? c.timeframe;
   if (c.scan_entire_timeframe && !timeframeMs)
@@ -351,6 +357,8 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
     }),
     enhancements,
     ...(discover.settings.kibana || discover.settings.opensearch ? { discover: discover.settings } : {}),
+    ...(resolve.settings ? { resolve: resolve.settings } : {}),
+    ...(relatedLogs.settings ? { relatedLogs: relatedLogs.settings } : {}),
     enhancementContext: {
       rule: {
         name: def.name,

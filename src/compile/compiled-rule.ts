@@ -11,6 +11,8 @@ import type { SourceLocation } from '../errors/esalert-error.ts';
 import type { Doc } from '../model/lookup.ts';
 import type { RuleOptions } from '../model/rule-options.ts';
 import type { DiscoverSettings } from '../model/discover-settings.ts';
+import type { RelatedLogsSettings } from '../model/related-logs-settings.ts';
+import type { ResolveSettings } from '../model/resolve-settings.ts';
 import type { IgnoredOptions } from '../rules/ignored-options.ts';
 import type { RuleDefinition } from '../rules/load-rule.ts';
 import type { RuleTypeDefinition } from '../ruletypes/rule-type.ts';
@@ -41,6 +43,10 @@ export interface CompiledRule {
   enhancementContext: EnhancementContext;
   /** generate_kibana_discover_url / generate_opensearch_discover_url, when a link can be built. */
   discover?: DiscoverSettings;
+  /** send_resolved: a resolved notification when a key that alerted clears. */
+  resolve?: ResolveSettings;
+  /** related_logs: the involved container's last log lines on alerts about pod events. */
+  relatedLogs?: RelatedLogsSettings;
   /** The Jinja template of alert_text (or jinja_template_path) when alert_text_type is alert_text_jinja. */
   jinjaTemplate: string | undefined;
   /**

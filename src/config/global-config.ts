@@ -225,6 +225,7 @@ export const GLOBAL_ONLY_KEYS = new Set([
   'allowed_module_paths',
   'allow_command_alerter',
   'rule_env_vars',
+  'self_alert',
   'http_auth',
   'console',
   ...ES_CONNECTION_KEYS,

@@ -43,6 +43,8 @@ import {
 /** One run's way out for its matches, in order. */
 export interface RunSink {
   accept(match: Match): Promise<MatchOutcome>;
+  /** After the run's last match, with where its window was queried to (send_resolved). */
+  finish?(completedTo: number | undefined): Promise<void>;
 }
 
 /** Where matches go: the alert path (src/alerts/), which silences, enriches, records and sends them. */
@@ -249,6 +251,7 @@ export async function runRule(
         : new EsalertError('INTERNAL', `error running rule: ${errorMessage(err)}`, { cause: err });
   }
   await handlePending(0);
+  await sink.finish?.(completed);
 
   report.timeTakenMs = deps.clock.now() - started;
   if (completed !== undefined) {

@@ -4,6 +4,7 @@
  * settings produce the same text.
  */
 import { k8sFields } from '../k8s/event-view.ts';
+import { RELATED_LOGS_SHOWN_APART, relatedLogsBlock } from './related-logs-block.ts';
 import type { Match } from '../model/match.ts';
 import { type Doc, lookupField, pythonStr } from '../model/lookup.ts';
 import { FormatError, pythonFormat } from './python-format.ts';
@@ -41,6 +42,15 @@ export interface AlertTextSource {
 /** The format event text is escaped for: none for plain channels or when the rule opts out. */
 function formatOf(src: AlertTextSource): TextFormat {
   return src.format && src.raw.escape_event_text !== false ? src.format : 'plain';
+}
+
+/**
+ * The related log lines (event text) as a code block: markdown shows a fence's content as it is
+ * (fences inside are broken up), an html body gets it escaped.
+ */
+function logsBlock(src: AlertTextSource, match: Match): string {
+  const block = relatedLogsBlock(match);
+  return formatOf(src) === 'html' ? escaperFor('html')(block) : block;
 }
 
 /** Event values for *_args / alert_text_kw, escaped: text as text; other values as Python prints them. */
@@ -175,7 +185,9 @@ export function matchString(src: AlertTextSource, match: Match): string {
   let text = raw.alert_text === undefined ? `${src.name}\n\n` : '';
   text = ensureBlankLine(text + customText(src, match));
   const type = raw.alert_text_type;
-  if (type === 'alert_text_only' || type === 'alert_text_jinja') return text;
+  if (type === 'alert_text_jinja') return text;
+  // related_logs were asked for by the rule: they follow its own text too
+  if (type === 'alert_text_only') return text + logsBlock(src, match);
   const esc = escaperFor(formatOf(src));
   text = ensureBlankLine(text + esc(src.matchText(match)));
   if (raw.top_count_keys) {
@@ -191,11 +203,11 @@ export function matchString(src: AlertTextSource, match: Match): string {
   }
   if (type !== 'exclude_fields') {
     for (const key of Object.keys(match).sort()) {
-      if (key.startsWith('top_events_')) continue;
+      if (key.startsWith('top_events_') || RELATED_LOGS_SHOWN_APART.has(key)) continue;
       text += `${esc(key)}: ${esc(capText(fieldText(match[key]), MAX_FIELD_CHARS))}\n`;
     }
   }
-  return text;
+  return text + logsBlock(src, match);
 }
 
 /** The subject (create_title): alert_subject with its args (or Jinja), cut to alert_subject_max_len; else the rule name. */

@@ -20,7 +20,7 @@
  * The environments also get filter, test and global tables without prototypes, so `x | constructor`
  * is "filter not found". Templates can still be slow (a loop inside a loop); range() is capped.
  */
-import nunjucks from 'nunjucks';
+import type nunjucks from 'nunjucks';
 
 /** The longest list range() builds (Jinja's sandbox uses the same bound). */
 export const MAX_RANGE = 100_000;
@@ -80,7 +80,8 @@ export function checkTemplateTree(node: NjNode, nodes: { Symbol: NodeClass; Lite
 
 // --- values ---
 
-const { SafeString } = nunjucks.runtime;
+// nunjucks' SafeString, known once installSandbox ran (nunjucks loads on the first template)
+let SafeString: typeof nunjucks.runtime.SafeString | undefined;
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
@@ -89,7 +90,7 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> => {
 };
 
 const text = (v: unknown): string | undefined =>
-  typeof v === 'string' ? v : v instanceof SafeString ? String(v) : undefined;
+  typeof v === 'string' ? v : SafeString && v instanceof SafeString ? String(v) : undefined;
 
 const WHITESPACE = ' \t\n\r\v\f';
 /** Python's str.splitlines boundaries (the file, group and record separators included). */
@@ -335,10 +336,11 @@ function inOperator(key: unknown, container: unknown): boolean {
 let installed = false;
 
 /** Replaces nunjucks' runtime lookups (once, process-wide; esalert is nunjucks' only user). */
-export function installSandbox(): void {
+export function installSandbox(nj: typeof nunjucks): void {
   if (installed) return;
   installed = true;
-  const runtime = nunjucks.runtime as unknown as Record<string, unknown>;
+  SafeString = nj.runtime.SafeString;
+  const runtime = nj.runtime as unknown as Record<string, unknown>;
   const makeMacro = runtime.makeMacro as (...args: unknown[]) => AnyFunction;
   runtime.makeMacro = (...args: unknown[]) => allowCall(makeMacro(...args));
   runtime.memberLookup = memberLookup;
@@ -404,7 +406,8 @@ interface EnvironmentTables {
 
 /** Gives an environment the sandbox's globals and filter/test tables without prototypes. */
 export function lockEnvironment(env: nunjucks.Environment): void {
-  installSandbox();
+  // the environment comes from the nunjucks that installSandbox patched (jinja.ts loads both)
+  if (!installed) throw new Error('the template sandbox is not installed');
   const e = env as unknown as EnvironmentTables;
   const globals = Object.create(null) as Record<string, unknown>;
   globals.range = allowCall(range);

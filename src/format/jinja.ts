@@ -15,7 +15,7 @@
 import { realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve, sep } from 'node:path';
-import nunjucks from 'nunjucks';
+import type nunjucks from 'nunjucks';
 import { EsalertError } from '../errors/esalert-error.ts';
 import { type Doc, lookupField, pythonRepr } from '../model/lookup.ts';
 import { isValidTimeZone, parseTimestamp, strftime, wallTime } from '../util/time.ts';
@@ -69,17 +69,33 @@ interface EnvironmentInternals {
 }
 
 const require = createRequire(import.meta.url);
-const nj = nunjucks as unknown as NunjucksInternals & typeof nunjucks;
-const transformer = require('nunjucks/src/transformer') as {
-  transform(ast: NjNode, asyncFilters: string[], name: string): NjNode;
-};
-// Jinja's slices (a[1:3], name[:4]) are parsed by nunjucks' Jinja compatibility layer; the runtime
-// lookups it installs are then replaced by the sandbox's (jinja-sandbox.ts).
-nunjucks.installJinjaCompat();
-installSandbox();
+
+interface Nunjucks {
+  nj: NunjucksInternals & typeof nunjucks;
+  transformer: { transform(ast: NjNode, asyncFilters: string[], name: string): NjNode };
+  SafeString: typeof nunjucks.runtime.SafeString;
+}
+
+let loaded: Nunjucks | undefined;
+
+/**
+ * nunjucks, loaded the first time a template is compiled or rendered: a process whose rules use
+ * no Jinja never pays for it (about 7 MB of RSS).
+ */
+function njk(): Nunjucks {
+  if (loaded) return loaded;
+  const nj = require('nunjucks') as NunjucksInternals & typeof nunjucks;
+  const transformer = require('nunjucks/src/transformer') as Nunjucks['transformer'];
+  // Jinja's True/False/None, dict.items()/keys()/values() and slices are parsed by nunjucks'
+  // Jinja compatibility layer; the runtime lookups it installs are then replaced by the sandbox's.
+  nj.installJinjaCompat();
+  // the sandbox's lookups replace nunjucks' (jinja-sandbox.ts); its slices of strings give strings
+  installSandbox(nj);
+  loaded = { nj, transformer, SafeString: nj.runtime.SafeString };
+  return loaded;
+}
 
 const OUTPUT_FILTER = '__esalert_output';
-const { SafeString } = nunjucks.runtime;
 
 const isA = (value: unknown, cls: NodeClass): boolean => value instanceof cls;
 
@@ -88,7 +104,7 @@ const isA = (value: unknown, cls: NodeClass): boolean => value instanceof cls;
  * {% filter %} blocks): their text is converted once, when it is printed.
  */
 function routeOutputs(node: NjNode, wrap = true): void {
-  const { nodes } = nj;
+  const { nodes } = njk().nj;
   const inner = wrap && !isA(node, nodes.Capture);
   if (wrap && isA(node, nodes.Output) && node.children) {
     node.children = node.children.map((child) =>
@@ -111,6 +127,7 @@ function routeOutputs(node: NjNode, wrap = true): void {
 
 function compileProps(source: string, env: nunjucks.Environment, name: string): unknown {
   const e = env as unknown as EnvironmentInternals;
+  const { nj, transformer } = njk();
   const ast = nj.parser.parse(source, e.extensionsList, e.opts);
   checkTemplateTree(ast, nj.nodes);
   routeOutputs(ast);
@@ -156,7 +173,7 @@ function sortKeysDeep(v: unknown): unknown {
   return v instanceof ZonedTime ? v.toString() : v;
 }
 
-const isRaw = (v: unknown): boolean => v instanceof SafeString;
+const isRaw = (v: unknown): boolean => v instanceof njk().SafeString;
 
 /** Text mode: what Jinja prints for a Python value. */
 function textOutput(v: unknown): unknown {
@@ -205,13 +222,13 @@ function checkZone(zone: unknown): string {
 
 const FILTERS: Record<string, (...args: never[]) => unknown> = {
   json_escape: (value: unknown) =>
-    new SafeString(
+    new (njk().SafeString)(
       value === undefined || value === null
         ? ''
         : jsonEscape(typeof value === 'object' && !isRaw(value) ? JSON.stringify(value) : String(value)),
     ),
   tojson: (value: unknown, indent?: number) =>
-    new SafeString(JSON.stringify(sortKeysDeep(value ?? null), null, indent) ?? 'null'),
+    new (njk().SafeString)(JSON.stringify(sortKeysDeep(value ?? null), null, indent) ?? 'null'),
   tz: (value: unknown, zone: unknown) => {
     const z = checkZone(zone);
     const ms = epochOf(value);
@@ -261,7 +278,7 @@ function createEnvironment(mode: TemplateMode, templateDir?: string): nunjucks.E
   const loaders: nunjucks.ILoader[] = [];
   if (templateDir) {
     // Included templates are compiled the same way, so their outputs are converted too.
-    const files = new nunjucks.FileSystemLoader(templateDir);
+    const files = new (njk().nj.FileSystemLoader)(templateDir);
     loaders.push({
       getSource(name: string) {
         // only files inside templateDir (nunjucks compares path prefixes: /rules-other passes /rules)
@@ -274,7 +291,7 @@ function createEnvironment(mode: TemplateMode, templateDir?: string): nunjucks.E
     });
   }
   // An empty loader list: without one nunjucks would read templates from ./views.
-  const env = new nunjucks.Environment(loaders, { autoescape: false, throwOnUndefined: false });
+  const env = new (njk().nj.Environment)(loaders, { autoescape: false, throwOnUndefined: false });
   for (const [name, fn] of Object.entries(FILTERS))
     env.addFilter(name, fn as (...args: unknown[]) => unknown);
   env.addFilter('map', (seq: unknown, ...args: unknown[]) => jinjaMap(env, seq, args));
@@ -313,7 +330,7 @@ function compileWith(env: nunjucks.Environment, source: string): CompiledTemplat
   let template: nunjucks.Template;
   try {
     const obj = compileProps(source, env, 'template');
-    template = new nunjucks.Template({ type: 'code', obj } as unknown as string, env, 'template');
+    template = new (njk().nj.Template)({ type: 'code', obj } as unknown as string, env, 'template');
   } catch (err) {
     throw new TemplateError(cleanMessage(err));
   }

@@ -9,6 +9,8 @@ import { Cron } from '../util/cron.ts';
 import { isValidTimeZone } from '../util/time.ts';
 import type { Aggregation, AlertSpec, RuleOptions } from '../model/rule-options.ts';
 import { DISCOVER_OPTION_NAMES } from './discover-options.ts';
+import { RELATED_LOGS_OPTION_NAMES } from './related-logs-options.ts';
+import { RESOLVE_OPTION_NAMES } from './resolve-options.ts';
 
 const MINUTE = 60_000;
 
@@ -269,4 +271,6 @@ export const COMMON_RULE_OPTIONS: readonly string[] = [
   ...Object.keys(commonRuleSchema.shape),
   'import',
   ...DISCOVER_OPTION_NAMES,
+  ...RESOLVE_OPTION_NAMES,
+  ...RELATED_LOGS_OPTION_NAMES,
 ];

@@ -28,6 +28,8 @@ export function createFlatline(ctx: RuleTypeContext, o: FlatlineOptions): RuleTy
   const matches = new MatchCollector(ctx.timestampField);
   const windows = new Map<string, EventWindow>();
   const firstEvent = new Map<string, number>();
+  /** send_resolved: keys seen back at or above the threshold over a timeframe, and when. */
+  let cleared = new Map<string, number>();
   const windowFor = (key: string) => {
     let w = windows.get(key);
     if (!w) windows.set(key, (w = new EventWindow(o.timeframe)));
@@ -38,9 +40,12 @@ export function createFlatline(ctx: RuleTypeContext, o: FlatlineOptions): RuleTy
     if (!w) return;
     const mostRecent = w.newest!.ts;
     if (!firstEvent.has(key)) firstEvent.set(key, mostRecent);
-    if (mostRecent - firstEvent.get(key)! < o.timeframe) return;
     const count = w.count();
-    if (count >= o.threshold) return;
+    if (count >= o.threshold) {
+      cleared.set(key, mostRecent);
+      return;
+    }
+    if (mostRecent - firstEvent.get(key)! < o.timeframe) return;
     const newest = w.newest!;
     matches.add(newest.doc, newest.ts, { key, count, threshold: o.threshold });
     if (!o.forget_keys) {
@@ -88,6 +93,13 @@ export function createFlatline(ctx: RuleTypeContext, o: FlatlineOptions): RuleTy
       }
     },
     takeMatches: () => matches.take(),
+    clearing: { kind: 'observed' },
+    takeCleared() {
+      const out = cleared;
+      cleared = new Map();
+      return out;
+    },
+    firingKey: (match: Match) => (match.key === undefined ? 'all' : String(match.key)),
     matchText(match: Match) {
       const ts = parseTimestamp(lookupField(match, ctx.timestampField)) ?? 0;
       const p = (t: number) => prettyTimestamp(t, ctx.timezone, ctx.prettyFormat);

@@ -72,6 +72,8 @@ export function createFrequency(ctx: RuleTypeContext, o: FrequencyOptions): Rule
       for (const [key, w] of windows) if (ms - w.newest!.ts > o.timeframe) windows.delete(key);
     },
     takeMatches: () => matches.take(),
+    // the window starts over after a match, so a timeframe without a match had fewer than num_events
+    clearing: { kind: 'quiet', ms: o.timeframe },
     matchText(match: Match) {
       const ts = parseTimestamp(lookupField(match, ctx.timestampField)) ?? 0;
       const fmt = ctx.prettyFormat;

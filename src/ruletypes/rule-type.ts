@@ -55,8 +55,24 @@ export interface PrepareContext {
   signal?: AbortSignal;
 }
 
+/**
+ * send_resolved: how a key that alerted is seen to clear. `observed`: the rule type says when it
+ * checked a key and found the condition no longer holds (takeCleared). `quiet`: the condition has
+ * cleared once no match came for the key for `ms` of event time.
+ */
+export type Clearing = { kind: 'observed' } | { kind: 'quiet'; ms: number };
+
 export interface RuleTypeInstance {
   addData(hits: Hit[]): void;
+  /** send_resolved: how a firing key clears (default: quiet for the rule's resolve_timeout). */
+  readonly clearing?: Clearing;
+  /**
+   * Clearing `observed`: the keys checked since the last call whose condition did not hold, each
+   * with the latest (event) time it was seen so. Keys are those of firingKey.
+   */
+  takeCleared?(): Map<string, number>;
+  /** The key a match fires for (default: its query_key value, or "all"), as takeCleared names it. */
+  firingKey?(match: Match): string;
   /** Set by aggregation types: the engine then queries aggregations and calls addAggregationData. */
   aggregationQuery?: AggregationQuerySpec;
   addAggregationData?(endMs: number, aggregations: Record<string, unknown>): void;

@@ -139,6 +139,8 @@ export function createSpikeAggregation(ctx: RuleTypeContext, o: SpikeAggregation
       tracker.collect(ms);
     },
     takeMatches: () => matches.take(),
+    clearing: { kind: 'observed' },
+    takeCleared: () => tracker.takeCleared(),
     matchText(match: Match) {
       const ts = parseTimestamp(lookupField(match, ctx.timestampField)) ?? 0;
       const num = (v: unknown) =>

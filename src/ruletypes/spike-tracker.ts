@@ -40,6 +40,8 @@ export class SpikeTracker {
   private readonly first = new Map<string, number>();
   private readonly skipUntil = new Map<string, number>();
   private refFilledOnce = false;
+  /** send_resolved: keys compared and found no spike (or forgotten, both windows empty), and when. */
+  private cleared = new Map<string, number>();
   private readonly ctx: RuleTypeContext;
   private readonly o: SpikeSettings;
   private readonly measure: SpikeMeasure;
@@ -91,12 +93,20 @@ export class SpikeTracker {
     for (const [qk, s] of [...this.keys]) {
       if (qk !== 'all' && s.ref.count() === 0 && s.cur.count() === 0) {
         this.keys.delete(qk);
+        this.cleared.set(qk, ms);
         continue;
       }
       const doc: Doc = { [this.ctx.timestampField]: toIso(ms), placeholder: true };
       if (qk !== 'all' && this.ctx.queryKey) doc[this.ctx.queryKey] = qk;
       this.handle({ ts: ms, count: 0, doc, placeholder: true }, qk);
     }
+  }
+
+  /** The keys found without a spike since the last call, with the latest time each was. */
+  takeCleared(): Map<string, number> {
+    const out = this.cleared;
+    this.cleared = new Map();
+    return out;
   }
 
   /** ElastAlert 2's handle_event: append, then compare once the key (or alert_on_new_data) allows. */
@@ -115,7 +125,10 @@ export class SpikeTracker {
       this.refFilledOnce = true;
     }
     const [ref, cur] = this.measure.values(s.ref, s.cur);
-    if (!this.isSpike(ref, cur)) return;
+    if (!this.isSpike(ref, cur)) {
+      this.cleared.set(qk, entry.ts);
+      return;
+    }
     const found = this.measure.pick(s.cur.entries());
     this.matches.add(found.doc, found.ts, { spike_count: cur, reference_count: ref });
     s.ref.clear();

@@ -97,6 +97,9 @@ export function createSpike(ctx: RuleTypeContext, o: SpikeOptions): RuleTypeInst
       tracker.collect(ms);
     },
     takeMatches: () => matches.take(),
+    clearing: { kind: 'observed' },
+    takeCleared: () => tracker.takeCleared(),
+    firingKey: keyOfHit,
     matchText(match: Match) {
       const ts = parseTimestamp(lookupField(match, ctx.timestampField)) ?? 0;
       const when = prettyTimestamp(ts, ctx.timezone, ctx.prettyFormat);

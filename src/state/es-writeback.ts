@@ -3,6 +3,7 @@ import { EsalertError } from '../errors/esalert-error.ts';
 import { type EsClient as Client, errors as esErrors, toEsError } from '../query/es-client.ts';
 import type { Doc } from '../model/lookup.ts';
 import { parseTimestamp, toIso } from '../util/time.ts';
+import { type BulkWrite, bulkItemReason, createBulkWriter } from './bulk-writer.ts';
 import {
   type AlertDoc,
   type SilenceEntry,
@@ -66,10 +67,8 @@ export interface EsWritebackOptions {
   /** Make writes visible to searches at once (tests, and the silence/pending lookups that follow). */
   refresh?: boolean | 'wait_for';
   onRequest?: () => void;
-}
-
-function isConflict(err: unknown): boolean {
-  return err instanceof esErrors.ResponseError && err.meta.statusCode === 409;
+  /** How long a write waits for others to share its `_bulk` request (ms; default 0, see bulk-writer.ts). */
+  bulkLingerMs?: number;
 }
 
 function isMissingIndex(err: unknown): boolean {
@@ -84,8 +83,8 @@ export function createEsWriteback(
   const idx = (k: WritebackKind) => writebackIndex(base, k);
   const refresh = options.refresh ?? false;
   const note = options.onRequest ?? (() => {});
-  const wrap = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
-    note();
+  const wrap = async <T>(what: string, fn: () => Promise<T>, counted = false): Promise<T> => {
+    if (!counted) note();
     try {
       return await fn();
     } catch (err) {
@@ -96,6 +95,23 @@ export function createEsWriteback(
       throw new EsalertError('WRITEBACK_FAILED', e.message, { cause: err, retryable: !permanent });
     }
   };
+  // run status, alerts, silences, errors and rule state go out in shared _bulk requests
+  const bulk = createBulkWriter(client, {
+    refresh,
+    ...(options.bulkLingerMs !== undefined ? { lingerMs: options.bulkLingerMs } : {}),
+    onRequest: note,
+  });
+  /** One document through the shared _bulk (which counts its requests); a failed item throws. */
+  const write = (what: string, op: BulkWrite, signal: AbortSignal | undefined, ok = [200, 201]) =>
+    wrap(
+      what,
+      async () => {
+        const r = await bulk.write(op, signal);
+        if (ok.includes(r.status)) return r.status;
+        throw new Error(`${op.index}: HTTP ${r.status}, ${bulkItemReason(r.error)}`);
+      },
+      true,
+    );
   const searchAlerts = async (
     query: Doc,
     sort: Doc[],
@@ -165,9 +181,7 @@ export function createEsWriteback(
     },
 
     async writeStatus(doc, signal) {
-      await wrap('writing run status', () =>
-        client.index({ index: idx('status'), document: doc, refresh }, { signal }),
-      );
+      await write('writing run status', { action: 'index', index: idx('status'), doc }, signal);
     },
 
     async silence(key, signal) {
@@ -196,22 +210,21 @@ export function createEsWriteback(
     },
 
     async writeSilence(key, entry: SilenceEntry, nowIso, signal) {
-      await wrap('writing a silence', () =>
-        client.index(
-          {
-            index: idx('silence'),
-            document: {
-              exponent: entry.exponent,
-              rule_name: key,
-              '@timestamp': nowIso,
-              until: toIso(entry.until),
-              ...(entry.author !== undefined ? { author: entry.author } : {}),
-              ...(entry.reason !== undefined ? { reason: entry.reason } : {}),
-            },
-            refresh,
+      await write(
+        'writing a silence',
+        {
+          action: 'index',
+          index: idx('silence'),
+          doc: {
+            exponent: entry.exponent,
+            rule_name: key,
+            '@timestamp': nowIso,
+            until: toIso(entry.until),
+            ...(entry.author !== undefined ? { author: entry.author } : {}),
+            ...(entry.reason !== undefined ? { reason: entry.reason } : {}),
           },
-          { signal },
-        ),
+        },
+        signal,
       );
     },
 
@@ -262,39 +275,30 @@ export function createEsWriteback(
     },
 
     async writeError(message, data, nowIso, traceback, signal) {
-      await wrap('writing an error', () =>
-        client.index(
-          {
-            index: idx('error'),
-            document: {
-              message,
-              traceback: traceback ?? [],
-              ...(data ? { data } : {}),
-              '@timestamp': nowIso,
-            },
-            refresh,
-          },
-          { signal },
-        ),
+      await write(
+        'writing an error',
+        {
+          action: 'index',
+          index: idx('error'),
+          doc: { message, traceback: traceback ?? [], ...(data ? { data } : {}), '@timestamp': nowIso },
+        },
+        signal,
       );
     },
 
     async createAlert(id, doc, signal) {
-      return wrap('writing an alert', async () => {
-        try {
-          await client.create({ index: idx('alert'), id, document: doc, refresh }, { signal });
-          return 'created' as const;
-        } catch (err) {
-          if (isConflict(err)) return 'exists' as const;
-          throw err;
-        }
-      });
+      // created, or 409: written before (a replayed window)
+      const status = await write(
+        'writing an alert',
+        { action: 'create', index: idx('alert'), id, doc },
+        signal,
+        [200, 201, 409],
+      );
+      return status === 409 ? ('exists' as const) : ('created' as const);
     },
 
     async updateAlert(id, patch, signal) {
-      await wrap('updating an alert', () =>
-        client.update({ index: idx('alert'), id, doc: patch, refresh }, { signal }),
-      );
+      await write('updating an alert', { action: 'update', index: idx('alert'), id, doc: patch }, signal);
     },
 
     async getAlert(id, signal) {
@@ -376,19 +380,20 @@ export function createEsWriteback(
     },
 
     async saveRuleState(ruleName, fingerprint, state, signal) {
-      await wrap('saving rule state', () =>
-        client.index(
-          {
-            index: idx('state'),
-            id: ruleName,
-            document: { rule_name: ruleName, fingerprint, state, '@timestamp': new Date().toISOString() },
-          },
-          { signal },
-        ),
+      await write(
+        'saving rule state',
+        {
+          action: 'index',
+          index: idx('state'),
+          id: ruleName,
+          doc: { rule_name: ruleName, fingerprint, state, '@timestamp': new Date().toISOString() },
+        },
+        signal,
       );
     },
 
     async flush(signal) {
+      await bulk.settled();
       await wrap('refreshing', () =>
         client.indices.refresh(
           { index: WRITEBACK_KINDS.map(idx).join(','), ignore_unavailable: true },

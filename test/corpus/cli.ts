@@ -1,11 +1,16 @@
 /**
  * npm run corpus -- generate --docs 1000000 --out events.ndjson
+ * npm run corpus -- generate --out events.ndjson --logs logs.ndjson --log-layout ecs
  * npm run corpus -- load --url http://127.0.0.1:9200 --docs 1000000 [--style dotted]
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { loadDocuments } from '../../src/query/memory/load-documents.ts';
+import type { CorpusDoc } from './kube.ts';
 import { Command } from 'commander';
 import { connectElasticsearch } from '../../src/query/es-client.ts';
-import { type CorpusOptions, generateCorpus } from './generator.ts';
+import { type CorpusOptions, generateAll, generateCorpus } from './generator.ts';
+import { generateLogs, type LogLayout } from './logs.ts';
 import { type IndexStyle, loadCorpus } from './load.ts';
 
 function corpusOptions(o: {
@@ -36,10 +41,14 @@ const common = (c: Command) =>
 common(program.command('generate'))
   .option('--out <file>', 'NDJSON output (default stdout)')
   .option('--manifest <file>', 'write the scenario manifest as JSON')
+  .option('--logs <file>', "also write the containers' log lines (NDJSON) beside the events")
+  .option('--log-layout <layout>', 'fields of the log lines: fluentd or ecs (Filebeat)', 'fluentd')
   .action(
     async (o: {
       out?: string;
       manifest?: string;
+      logs?: string;
+      logLayout?: string;
       docs?: string;
       hours?: string;
       seed?: string;
@@ -55,6 +64,14 @@ common(program.command('generate'))
       if (o.out) await new Promise((r) => (out as ReturnType<typeof createWriteStream>).end(r));
       if (o.manifest) createWriteStream(o.manifest).end(`${JSON.stringify(corpus.manifest, null, 2)}\n`);
       process.stderr.write(`generated ${corpus.manifest.docs} documents\n`);
+      if (o.logs) {
+        const layout = o.logLayout === 'ecs' ? 'ecs' : ('fluentd' satisfies LogLayout);
+        const logs = generateLogs(generateAll(corpusOptions(o)).docs, layout);
+        createWriteStream(o.logs).end(
+          logs.map((l) => `${JSON.stringify({ _id: l._id, ...l._source })}\n`).join(''),
+        );
+        process.stderr.write(`generated ${logs.length} log lines (${layout})\n`);
+      }
     },
   );
 
@@ -89,5 +106,24 @@ common(program.command('load'))
       }
     },
   );
+
+program
+  .command('logs')
+  .description(
+    'container log lines for a file of events (NDJSON, optionally gzipped), as a log shipper indexes them',
+  )
+  .requiredOption('--events <file>', 'the events')
+  .requiredOption('--out <file>', 'NDJSON output (gzipped when it ends in .gz)')
+  .option('--layout <layout>', 'fluentd or ecs (Filebeat)', 'fluentd')
+  .option('--index <name>', 'the _index the lines carry', 'k8s-logs-2024.05.14')
+  .action(async (o: { events: string; out: string; layout: string; index: string }) => {
+    const events = (await loadDocuments(o.events)).map((d) => ({ _id: d._id, _source: d._source }));
+    const layout: LogLayout = o.layout === 'ecs' ? 'ecs' : 'fluentd';
+    const text = generateLogs(events as unknown as CorpusDoc[], layout)
+      .map((l) => `${JSON.stringify({ _id: l._id, _index: o.index, ...l._source })}\n`)
+      .join('');
+    writeFileSync(o.out, o.out.endsWith('.gz') ? gzipSync(text) : text);
+    process.stderr.write(`wrote ${text.split('\n').length - 1} log lines (${layout}) to ${o.out}\n`);
+  });
 
 await program.parseAsync();

@@ -24,6 +24,11 @@ describe('esalert demo', () => {
     expect(text).toContain('offline: no Elasticsearch; alerts are printed here, nothing is sent');
     expect(text).toContain('Pod crash-looping: ');
     expect(text).toContain('CronJob stopped completing: heartbeat');
+    // pod-crashloop: the container's last log lines, then a resolved notification
+    expect(text).toMatch(/│ Last \d+ log lines of \S+\/\S+, container \S+:\n {2}│ ```\n/);
+    expect(text).toContain('│ panic: cannot start');
+    expect(text).toContain('┌ [RESOLVED] Pod crash-looping: ');
+    expect(text).toMatch(/│ \[RESOLVED\] The condition cleared at .* and lasted \d+:\d\d:\d\d\./);
   });
 
   it('runs from any directory through the command line', () => {

@@ -101,7 +101,9 @@ export function parseDockerfile(text: string): ImageModel {
       }
       case 'ENV': {
         const vars = Object.fromEntries(
-          (instruction as Env).getProperties().map((p) => [p.getName(), p.getUnescapedValue() ?? '']),
+          (instruction as Env)
+            .getProperties()
+            .map((p) => [p.getName(), envValue(p.getUnescapedValue() ?? '')]),
         );
         env = { ...env, ...vars };
         stage.steps.push({ kind: 'env', line: line(instruction), vars });
@@ -170,4 +172,10 @@ export function readImageModel(): ImageModel {
 export function contextFilter(): (path: string) => boolean {
   const ig = dockerignore({ ignorecase: false }).add(readFileSync(join(REPO, '.dockerignore'), 'utf8'));
   return (path) => ig.ignores(path);
+}
+
+/** An ENV value as Docker sets it: surrounding quotes removed, escaped spaces and quotes unescaped. */
+function envValue(raw: string): string {
+  const quoted = /^"(.*)"$/s.exec(raw) ?? /^'(.*)'$/s.exec(raw);
+  return (quoted ? quoted[1]! : raw).replace(/\\([\\ "'])/g, '$1');
 }

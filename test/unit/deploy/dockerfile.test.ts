@@ -4,6 +4,7 @@
  * paths under /etc/esalert, port 9090 with its health check, a build context holding what the
  * build copies and nothing secret). test/integration/deploy-image.test.ts performs its steps.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { validate, ValidationSeverity, type ValidatorSettings } from 'dockerfile-utils';
@@ -75,6 +76,18 @@ describe('Dockerfile', () => {
     expect(image.env.NODE_ENV).toBe('production');
   });
 
+  it("bounds V8's young generation (docs/deploy.md, Memory) with flags Node accepts there", () => {
+    expect(image.env.NODE_OPTIONS).toMatch(/^--max-semi-space-size=\d+$/);
+    // Node refuses to start on a flag NODE_OPTIONS does not allow, and on an unknown one
+    const flags = image.entrypoint.slice(1, -1);
+    const started = spawnSync(process.execPath, [...flags, '-e', ''], {
+      env: { ...process.env, NODE_OPTIONS: image.env.NODE_OPTIONS },
+      encoding: 'utf8',
+    });
+    expect(started.stderr).toBe('');
+    expect(started.status).toBe(0);
+  });
+
   it('runs as an unprivileged user, by number (so Kubernetes can check runAsNonRoot)', () => {
     const [uid, gid] = (image.user ?? '').split(':');
     expect(uid).toMatch(/^\d+$/);
@@ -84,7 +97,7 @@ describe('Dockerfile', () => {
 
   it('starts esalert run with the documented config and the HTTP port it exposes, and checks /healthz there', () => {
     expect(image.expose).toEqual([9090]);
-    expect(image.entrypoint).toEqual(['node', '/app/dist/cli/main.js']);
+    expect(image.entrypoint).toEqual(['node', '--optimize-for-size', '/app/dist/cli/main.js']);
     expect(image.cmd).toEqual(['run', '--config', '/etc/esalert/config.yaml', '--http-port', String(port)]);
     expect(image.healthcheck?.command[0]).toBe('node');
     expect(image.healthcheck?.command.join(' ')).toContain(`fetch('http://127.0.0.1:${port}/healthz'`);

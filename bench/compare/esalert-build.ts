@@ -1,0 +1,53 @@
+/**
+ * esalert as the image runs it: `src/` compiled to JavaScript (tsconfig.build.json, as the
+ * Dockerfile's build stage does) and started with the image's V8 flags (NODE_OPTIONS and the ENTRYPOINT's node flags).
+ * Running the TypeScript sources directly would add Node's type stripping (about 20 MB of RSS)
+ * to every measurement, which no deployment pays.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Compiles `sourceDir`'s src/ into `dest` and returns the CLI's entry point there. */
+export function buildEsalert(sourceDir: string, dest: string): string {
+  mkdirSync(dest, { recursive: true });
+  const tsc = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
+  const built = spawnSync(
+    process.execPath,
+    [tsc, '-p', join(sourceDir, 'tsconfig.build.json'), '--outDir', dest, '--sourceMap', 'false'],
+    { encoding: 'utf8' },
+  );
+  if (built.status !== 0) throw new Error(`compiling esalert failed: ${built.stdout}${built.stderr}`);
+  // ES modules, and esalert's dependencies, as in the image's /app
+  writeFileSync(join(dest, 'package.json'), '{ "type": "module" }\n');
+  if (!existsSync(join(dest, 'node_modules')))
+    symlinkSync(join(REPO, 'node_modules'), join(dest, 'node_modules'));
+  return join(dest, 'cli', 'main.js');
+}
+
+/** How the image starts node: its NODE_OPTIONS and the node flags of its ENTRYPOINT. */
+export interface ImageNode {
+  nodeOptions: string | undefined;
+  flags: string[];
+}
+
+export function imageNode(dockerfile = join(REPO, 'Dockerfile')): ImageNode {
+  const text = readFileSync(dockerfile, 'utf8');
+  const env = /^ENV\s+NODE_OPTIONS=(?:"([^"]*)"|(\S+))/m.exec(text);
+  const entry = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(text);
+  const argv = entry ? (JSON.parse(entry[1]!) as string[]) : [];
+  return { nodeOptions: env?.[1] ?? env?.[2], flags: argv[0] === 'node' ? argv.slice(1, -1) : [] };
+}
+
+/** `NODE_OPTIONS=... node <flags>`, for reports. */
+export function describeImageNode(n: ImageNode = imageNode()): string {
+  return `\`${[n.nodeOptions ? `NODE_OPTIONS=${n.nodeOptions}` : '', 'node', ...n.flags].filter(Boolean).join(' ')}\``;
+}
+
+/** The environment esalert runs with: the image's NODE_OPTIONS. */
+export function imageEnv(base: NodeJS.ProcessEnv, n: ImageNode): NodeJS.ProcessEnv {
+  return { ...base, ...(n.nodeOptions ? { NODE_OPTIONS: n.nodeOptions } : {}) };
+}

@@ -1,0 +1,175 @@
+/**
+ * self_alert against the real Elasticsearch and real HTTP receivers: esalert running live (the
+ * system clock) sends one message, then one resolved message, when Elasticsearch goes away
+ * (a TCP proxy in front of it is shut, then opened again), when a webhook refuses alerts (then
+ * takes them), when a rule file is broken (then fixed), and when a rule keeps failing (then is
+ * fixed).
+ */
+import { pino } from 'pino';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type App, startApp } from '../../src/app/app.ts';
+import { SecretRegistry } from '../../src/app/logger.ts';
+import { systemClock } from '../../src/model/clock.ts';
+import type { EsConnection } from '../../src/query/es-client.ts';
+import { connectTestEs, esHostPort, uniqueName } from './helpers.ts';
+import { type Receiver, startReceiver } from './support/http-receiver.ts';
+import { startClosableProxy, type ClosableProxy } from './support/closable-proxy.ts';
+import { makeWorkspace, type Workspace } from './support/workspace.ts';
+
+const silent = pino({ level: 'silent' });
+
+interface SelfMessage {
+  condition: string;
+  message: string;
+  resolved: boolean;
+  fired_at?: string;
+  resolved_at?: string;
+  duration?: string;
+}
+
+const waitUntil = async (what: string, ok: () => boolean, timeoutMs = 90_000) => {
+  const until = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+};
+
+describe('self_alert end to end', () => {
+  let es: EsConnection;
+  let self: Receiver;
+  let hook: Receiver;
+  let proxy: ClosableProxy;
+  let ws: Workspace;
+  let app: App | undefined;
+  let wb: string;
+  let index: string;
+
+  beforeAll(async () => {
+    es = await connectTestEs();
+  });
+  afterAll(async () => {
+    await es.close();
+  });
+  afterEach(async () => {
+    await app?.stop();
+    app = undefined;
+    await proxy.close();
+    await self.close();
+    await hook.close();
+    ws.remove();
+    await es.client.indices.delete({ index: `${wb}*,${index}` }).catch(() => {});
+  });
+
+  const messages = () => self.received.map((r) => r.json as SelfMessage);
+  const about = (condition: string) => messages().filter((m) => m.condition === condition);
+
+  /** Starts the app; `rules` are written once the index and the receivers exist. */
+  const start = async (rules: () => Record<string, string | Record<string, unknown>> = () => ({})) => {
+    self = await startReceiver({ status: 200, body: 'ok' });
+    hook = await startReceiver({ status: 200, body: 'ok' });
+    const { es_host, es_port } = esHostPort();
+    proxy = await startClosableProxy(es_host, es_port);
+    wb = uniqueName('esalert_self');
+    index = uniqueName('self-events');
+    await es.client.indices.create({ index, mappings: { properties: { '@timestamp': { type: 'date' } } } });
+    ws = makeWorkspace({
+      es_host: '127.0.0.1',
+      es_port: proxy.port,
+      run_every: { seconds: 1 },
+      buffer_time: { minutes: 5 },
+      writeback_index: wb,
+      // a broken rule file is reported, and the others run
+      skip_invalid: true,
+      alert_retry: { attempts: 1, delay: { milliseconds: 50 }, max_delay: { milliseconds: 100 } },
+      self_alert: {
+        alert: ['post'],
+        http_post_url: `${self.url}/self`,
+        es_unreachable_after: { seconds: 2 },
+        rule_failures: 2,
+        alerter_failing_after: { minutes: 5 },
+        check_every: { milliseconds: 300 },
+      },
+    });
+    for (const [file, rule] of Object.entries(rules())) ws.writeRule(file, rule);
+    app = await startApp(
+      { configFile: ws.config, reloadEveryMs: 300, drainMs: 5000 },
+      {
+        env: () => undefined,
+        clock: systemClock,
+        logger: silent,
+        secrets: new SecretRegistry(),
+      },
+    );
+  };
+
+  const anyRule = (extra: Record<string, unknown> = {}) => ({
+    name: 'events',
+    type: 'any',
+    index,
+    realert: { minutes: 0 },
+    alert: ['post'],
+    http_post_url: `${hook.url}/alert`,
+    ...extra,
+  });
+
+  it('Elasticsearch unreachable: one message, then one resolved message once it answers again', async () => {
+    await start();
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(about('es')).toEqual([]);
+    await proxy.shut();
+    await waitUntil('the es message', () => about('es').length === 1);
+    expect(about('es')[0]).toMatchObject({ resolved: false, message: 'Elasticsearch is unreachable' });
+    // still down: no second message
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(about('es')).toHaveLength(1);
+    await proxy.open();
+    await waitUntil('the resolved es message', () => about('es').length === 2);
+    expect(about('es')[1]).toMatchObject({ resolved: true, message: 'Elasticsearch is unreachable' });
+    expect(Date.parse(about('es')[1]!.resolved_at!)).toBeGreaterThan(Date.parse(about('es')[1]!.fired_at!));
+  });
+
+  it('a webhook refusing alerts: one message, then one resolved message once it takes them', async () => {
+    await start();
+    hook.fallback = { status: 400, body: 'invalid payload' };
+    ws.writeRule('events.yaml', anyRule());
+    await es.client.index({ index, refresh: true, document: { '@timestamp': new Date().toISOString() } });
+    await waitUntil('the alerter message', () => about('alerter:post').length === 1);
+    expect(about('alerter:post')[0]).toMatchObject({
+      resolved: false,
+      message: 'the post alerter refuses alerts',
+    });
+    hook.fallback = { status: 200, body: 'ok' };
+    // the outbox sends the refused alert again; this time it gets through
+    await waitUntil('the resolved alerter message', () => about('alerter:post').length === 2);
+    expect(about('alerter:post')[1]).toMatchObject({ resolved: true });
+    expect(hook.received.filter((r) => r.path === '/alert').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a broken rule file: one message, then one resolved message once it loads', async () => {
+    await start(() => ({ 'broken.yaml': 'name: broken\ntype: frequncy\nindex: x\nalert: [debug]\n' }));
+    await waitUntil('the load message', () => messages().some((m) => m.condition.startsWith('load:')));
+    const [fired] = messages().filter((m) => m.condition.startsWith('load:'));
+    expect(fired!.condition).toMatch(/^load:.*broken\.yaml$/);
+    expect(fired!.message).toMatch(/rule file .*broken\.yaml does not load/);
+    ws.writeRule('broken.yaml', anyRule({ name: 'broken', alert: ['debug'] }));
+    await waitUntil('the resolved load message', () => about(fired!.condition).length === 2);
+    expect(about(fired!.condition)[1]).toMatchObject({ resolved: true });
+  });
+
+  it('a rule failing runs in a row: one message, then one resolved message once it runs', async () => {
+    // a filter Elasticsearch rejects when the rule runs (the rule loads)
+    const bad = { script: { script: { source: 'this is not a script (', lang: 'painless' } } };
+    await start(() => ({ 'failing.yaml': anyRule({ name: 'failing', alert: ['debug'], filter: [bad] }) }));
+    // Elasticsearch does not look at the query of a shard without documents
+    await es.client.index({ index, refresh: true, document: { '@timestamp': new Date().toISOString() } });
+    await waitUntil('the rule message', () => about('rule:failing').length === 1);
+    expect(about('rule:failing')[0]).toMatchObject({
+      resolved: false,
+      message: 'rule failing keeps failing',
+    });
+    ws.writeRule('failing.yaml', anyRule({ name: 'failing', alert: ['debug'] }));
+    await waitUntil('the resolved rule message', () => about('rule:failing').length === 2);
+    expect(about('rule:failing')[1]).toMatchObject({ resolved: true });
+  });
+});
