@@ -17,7 +17,7 @@ import type { Alerter } from '../alerters/alerter.ts';
 import type { MatchSink } from '../engine/run-rule.ts';
 import type { RuntimeRule } from '../engine/runtime-rule.ts';
 import type { JinjaRenderer } from '../format/alert-text.ts';
-import type { Clock } from '../model/clock.ts';
+import { type Clock, timerDelay } from '../model/clock.ts';
 import type { Match } from '../model/match.ts';
 import { type FiringStore, memoryFiringStore } from '../state/firing-store.ts';
 import type { Stores } from '../state/writeback.ts';
@@ -94,7 +94,8 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
     clock,
     logger,
     retry: deps.retry ?? DEFAULT_RETRY,
-    sleep: deps.sleep ?? abortableSleep,
+    // a delay setTimeout cannot honour (Retry-After of days) is clamped, never a busy loop
+    sleep: deps.sleep ?? ((ms, signal) => abortableSleep(timerDelay(ms), signal)),
     monotonic: deps.monotonic ?? (() => performance.now()),
     alerters: alertersOf,
     renderJinja: deps.renderJinja,
