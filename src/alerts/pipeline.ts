@@ -76,6 +76,8 @@ export interface AlertPipeline extends MatchSink {
   queued(): Record<string, number>;
   /** Drops what the path remembers of a silence key (realert), so that a lifted silence ends at once. */
   forgetSilence(key: string): void;
+  /** The rule's firing state (send_resolved) is read from the store again: its lease moved here. */
+  forgetFiring(ruleName: string): void;
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 2000, maxDelayMs: 60_000 };
@@ -211,5 +213,6 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
     undelivered: () => fanOut.undelivered(),
     queued: () => fanOut.queued(),
     forgetSilence: (key) => void suppress.forget(key),
+    forgetFiring: (ruleName) => resolve.forget(ruleName),
   };
 }

@@ -45,6 +45,11 @@ export interface Resolve {
   finish(rt: RuntimeRule, completedTo: number | undefined): Promise<void>;
   /** Resolved notifications under way. */
   drain(): Promise<void>;
+  /**
+   * Reads the rule's firing state from the store again at its next use: another instance may
+   * have run the rule meanwhile (a lease taken over).
+   */
+  forget(ruleName: string): void;
 }
 
 /** The key a match fires for: the rule type's own, else its query_key value, else "all". */
@@ -215,6 +220,9 @@ export function createResolve(deps: ResolveDeps): Resolve {
       await save(rt, f);
     },
 
+    forget(ruleName) {
+      rules.delete(ruleName);
+    },
     async drain() {
       await Promise.all([...sending]);
     },

@@ -182,6 +182,8 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
           events: {
             acquired: (names, handover) => {
               obs?.leasesAcquired(names, handover);
+              // another instance may have run these rules since this one last held them
+              for (const name of names) pipeline.forgetFiring(name);
               if (!handover) return;
               // run them now rather than at this instance's own time for them, and send what
               // the previous owner left unsent

@@ -78,7 +78,7 @@ function world(events: Event[], rule: Record<string, unknown>, alerter?: Alerter
   const restart = () => {
     rt = createRuntimeRule(compiled);
   };
-  return { runUntil, sent, store, restart, clock };
+  return { runUntil, sent, store, restart, clock, pipeline: path.pipeline };
 }
 
 const resolved = (sent: AlertContent[]) => sent.filter((c) => c.matches[0]?.resolved === true);
@@ -105,6 +105,17 @@ describe('send_resolved', () => {
     expect(r!.body).toMatch(
       /^\[RESOLVED\] r\n\nThe condition cleared at 2025-03-01 00:14 UTC\. It fired at 2025-03-01 00:02 UTC and lasted 0:12:00\./,
     );
+  });
+
+  it('a rule whose lease comes back reads its firing state again: what another instance resolved is not resolved twice', async () => {
+    const w = world([{ minute: 2 }], { type: 'any', resolve_timeout: { minutes: 5 } });
+    await w.runUntil(4);
+    expect(firing(w.sent)).toHaveLength(1);
+    // meanwhile another instance held the rule and sent the resolved notice (the key is stored as cleared)
+    await firingStore(w.store).saveFiring('r', []);
+    w.pipeline.forgetFiring('r');
+    await w.runUntil(12);
+    expect(resolved(w.sent)).toHaveLength(0);
   });
 
   it('a key per query_key value: only the one that went quiet resolves', async () => {
