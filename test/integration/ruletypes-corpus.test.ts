@@ -68,7 +68,8 @@ describe('blacklist, whitelist, change, cardinality, aggregation types and a cus
       http_post_url: `${receiver.url}${path}`,
       realert: { minutes: 0 },
     });
-    const list = join(ws.dir, 'node-trouble.txt');
+    // beside the rules: rules may read files only inside the rules folders (docs/security.md)
+    const list = join(ws.rulesDir, 'node-trouble.txt');
     writeFileSync(list, 'SystemOOM\nRebooted\n');
     const warning = { term: { 'event.type.keyword': 'Warning' } };
     const namespaces = [
