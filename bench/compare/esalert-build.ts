@@ -11,21 +11,28 @@ import { fileURLToPath } from 'node:url';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** Compiles `sourceDir`'s src/ into `dest` and returns the CLI's entry point there. */
+/**
+ * Compiles `sourceDir`'s src/ into `dest`/dist and returns the CLI's entry point there. `dest` is
+ * laid out as the image's /app: dist/, bin/ (dist/cli/main.js loads bin/check-node.cjs first),
+ * node_modules and a package.json that makes the compiled files ES modules.
+ */
 export function buildEsalert(sourceDir: string, dest: string): string {
-  mkdirSync(dest, { recursive: true });
+  const dist = join(dest, 'dist');
+  mkdirSync(dist, { recursive: true });
   const tsc = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
   const built = spawnSync(
     process.execPath,
-    [tsc, '-p', join(sourceDir, 'tsconfig.build.json'), '--outDir', dest, '--sourceMap', 'false'],
+    [tsc, '-p', join(sourceDir, 'tsconfig.build.json'), '--outDir', dist, '--sourceMap', 'false'],
     { encoding: 'utf8' },
   );
   if (built.status !== 0) throw new Error(`compiling esalert failed: ${built.stdout}${built.stderr}`);
-  // ES modules, and esalert's dependencies, as in the image's /app
   writeFileSync(join(dest, 'package.json'), '{ "type": "module" }\n');
-  if (!existsSync(join(dest, 'node_modules')))
-    symlinkSync(join(REPO, 'node_modules'), join(dest, 'node_modules'));
-  return join(dest, 'cli', 'main.js');
+  for (const [link, target] of [
+    ['node_modules', join(REPO, 'node_modules')],
+    ['bin', join(sourceDir, 'bin')],
+  ] as const)
+    if (!existsSync(join(dest, link))) symlinkSync(target, join(dest, link));
+  return join(dist, 'cli', 'main.js');
 }
 
 /** How the image starts node: its NODE_OPTIONS and the node flags of its ENTRYPOINT. */

@@ -1,6 +1,7 @@
 /** HTTP for alerters: undici with a timeout, an abort signal, optional proxy and TLS settings. */
 import { readFileSync } from 'node:fs';
-import { Agent, type Dispatcher, ProxyAgent, request } from 'undici';
+import type * as Undici from 'undici';
+import type { Dispatcher } from 'undici';
 import { errorMessage } from '../errors/esalert-error.ts';
 import { redactUrl } from '../util/redact.ts';
 import type { SendOutcome } from './alerter.ts';
@@ -25,9 +26,13 @@ export interface HttpResult {
   headers: Record<string, string | string[] | undefined>;
 }
 
+/** undici, loaded by the first alert sent over HTTP: a process that sends none does not hold it (about 10 MB). */
+let undici: Promise<typeof Undici> | undefined;
+const loadUndici = () => (undici ??= import('undici'));
+
 const dispatchers = new Map<string, Dispatcher>();
 
-function dispatcherFor(o: HttpOptions): Dispatcher | undefined {
+function dispatcherFor(o: HttpOptions, { Agent, ProxyAgent }: typeof Undici): Dispatcher | undefined {
   const ca = typeof o.caCerts === 'string' ? o.caCerts : undefined;
   const insecure = o.ignoreSslErrors === true && !ca;
   if (!ca && !insecure && !o.proxy) return undefined;
@@ -82,9 +87,10 @@ export async function httpSend(
 ): Promise<HttpResult> {
   const timeout = AbortSignal.timeout(o.timeoutMs);
   const combined = AbortSignal.any([signal, timeout]);
-  const dispatcher = dispatcherFor(o);
+  const lib = await loadUndici();
+  const dispatcher = dispatcherFor(o, lib);
   try {
-    const res = await request(url, {
+    const res = await lib.request(url, {
       method: o.method ?? 'POST',
       headers: o.headers ?? {},
       ...(body !== undefined ? { body } : {}),

@@ -1,11 +1,12 @@
 /**
- * HTTP to Elasticsearch and OpenSearch over undici: one request at a time to one of the configured
+ * HTTP to Elasticsearch and OpenSearch over Node's own http/https: one request at a time to one of the configured
  * nodes (round robin), the next node on a connection failure, authentication, TLS, a timeout per
  * request and the caller's AbortSignal. Nothing here knows about a server's API or version: that is
  * es-api.ts and server-dialect.ts.
  */
 import { readFileSync } from 'node:fs';
-import { Agent, type Dispatcher, request } from 'undici';
+import { Agent as HttpAgent, type IncomingMessage, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { EsConnectionOptions } from '../config/es-connection.ts';
 import { EsalertError, errorMessage } from '../errors/esalert-error.ts';
 
@@ -79,6 +80,10 @@ export interface EsTransport {
   close(): Promise<void>;
 }
 
+/** No TCP (or TLS) connection to a node after this long: it counts as refused. */
+const CONNECT_TIMEOUT_MS = 10_000;
+const CONNECT_TIMEOUT = 'ESALERT_CONNECT_TIMEOUT';
+
 /** Errors raised before the request reached the server: trying another node is always safe. */
 const CONNECT_CODES = new Set([
   'ECONNREFUSED',
@@ -87,10 +92,10 @@ const CONNECT_CODES = new Set([
   'EHOSTUNREACH',
   'ENETUNREACH',
   'EHOSTDOWN',
-  'UND_ERR_CONNECT_TIMEOUT',
+  CONNECT_TIMEOUT,
 ]);
 /** Errors after the request may have been sent: another node only for requests that only read. */
-const SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+const SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE']);
 
 function errorCode(err: unknown): string | undefined {
   for (let e: unknown = err, depth = 0; e && depth < 4; depth++) {
@@ -140,30 +145,67 @@ function readTlsFile(file: string, what: string): Buffer {
   }
 }
 
-function createDispatcher(options: EsConnectionOptions): Agent {
+/**
+ * Keep-alive connections, at most 32 per node, an idle one closed after 30 s. Node's own http
+ * rather than undici: undici parses HTTP with a WebAssembly build of llhttp and loads its fetch,
+ * cache and WebSocket code on import, which cost about 15 MB of memory (docs/deploy.md, Memory).
+ */
+function createAgents(options: EsConnectionOptions): { http: HttpAgent; https: HttpsAgent } {
+  const common = { keepAlive: true, maxSockets: 32, timeout: 30_000, scheduling: 'lifo' as const };
   const tls = options.tls;
-  return new Agent({
-    keepAliveTimeout: 30_000,
-    connections: 32,
-    connect: tls
-      ? {
-          rejectUnauthorized: tls.rejectUnauthorized,
-          ...(tls.caFile ? { ca: readTlsFile(tls.caFile, 'ca_certs') } : {}),
-          ...(tls.certFile ? { cert: readTlsFile(tls.certFile, 'client_cert') } : {}),
-          ...(tls.keyFile ? { key: readTlsFile(tls.keyFile, 'client_key') } : {}),
-        }
-      : {},
+  return {
+    http: new HttpAgent(common),
+    https: new HttpsAgent({
+      ...common,
+      ...(tls
+        ? {
+            rejectUnauthorized: tls.rejectUnauthorized,
+            ...(tls.caFile ? { ca: readTlsFile(tls.caFile, 'ca_certs') } : {}),
+            ...(tls.certFile ? { cert: readTlsFile(tls.certFile, 'client_cert') } : {}),
+            ...(tls.keyFile ? { key: readTlsFile(tls.keyFile, 'client_key') } : {}),
+          }
+        : {}),
+    }),
+  };
+}
+
+/** The answer's status, headers and body text (none for HEAD). */
+interface RawResponse {
+  statusCode: number;
+  contentType: string;
+  text: string;
+}
+
+function readResponse(res: IncomingMessage, method: string): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const done = (text: string) =>
+      resolve({
+        statusCode: res.statusCode ?? 0,
+        contentType: String(res.headers['content-type'] ?? ''),
+        text,
+      });
+    res.on('error', reject);
+    // a connection that closes before the body's end is a socket failure, as a reset is
+    res.on('aborted', () =>
+      reject(Object.assign(new Error('connection closed mid-answer'), { code: 'ECONNRESET' })),
+    );
+    if (method === 'HEAD') {
+      res.resume();
+      res.on('end', () => done(''));
+      return;
+    }
+    // decoded as it arrives (a character split between two chunks included): no copy of the whole body
+    let text = '';
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => (text += chunk));
+    res.on('end', () => done(text));
   });
 }
 
-async function readBody(res: Dispatcher.ResponseData, method: string): Promise<unknown> {
-  if (method === 'HEAD') {
-    await res.body.dump();
-    return undefined;
-  }
-  const text = await res.body.text();
+function parseBody(res: RawResponse): unknown {
+  const text = res.text;
   if (!text) return undefined;
-  const type = String(res.headers['content-type'] ?? '');
+  const type = res.contentType;
   if (type.includes('json') || /^\s*[[{]/.test(text)) {
     try {
       return JSON.parse(text) as unknown;
@@ -226,7 +268,7 @@ export function createEsTransport(
 function createPlainTransport(options: EsConnectionOptions): EsTransport {
   const nodes = options.nodes.map((n) => n.replace(/\/+$/, ''));
   if (nodes.length === 0) throw new EsalertError('CONFIG_INVALID', 'no Elasticsearch node configured');
-  const dispatcher = createDispatcher(options);
+  const agents = createAgents(options);
   const auth = authorization(options);
   const deadUntil = new Array<number>(nodes.length).fill(0);
   const failures = new Array<number>(nodes.length).fill(0);
@@ -241,11 +283,7 @@ function createPlainTransport(options: EsConnectionOptions): EsTransport {
     return [...rotated.filter((i) => deadUntil[i]! <= now), ...rotated.filter((i) => deadUntil[i]! > now)];
   };
 
-  const send = async (
-    node: number,
-    req: TransportRequest,
-    signal: AbortSignal,
-  ): Promise<Dispatcher.ResponseData> => {
+  const send = (node: number, req: TransportRequest, signal: AbortSignal): Promise<RawResponse> => {
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'esalert' };
     if (auth) headers.authorization = auth;
     let body: string | undefined;
@@ -256,12 +294,31 @@ function createPlainTransport(options: EsConnectionOptions): EsTransport {
       headers['content-type'] = 'application/json';
       body = typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
     }
-    return request(`${nodes[node]}${req.path}${encodeQuery(req.querystring)}`, {
-      method: req.method,
-      headers,
-      body,
-      signal,
-      dispatcher,
+    const url = new URL(`${nodes[node]}${req.path}${encodeQuery(req.querystring)}`);
+    const tls = url.protocol === 'https:';
+    if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
+    return new Promise((resolve, reject) => {
+      const out = (tls ? httpsRequest : httpRequest)(
+        url,
+        { method: req.method, headers, signal, agent: tls ? agents.https : agents.http },
+        (res) => readResponse(res, req.method).then(resolve, reject),
+      );
+      out.on('error', reject);
+      out.on('socket', (socket) => {
+        if (!socket.connecting) return;
+        const timer = setTimeout(
+          () =>
+            out.destroy(
+              Object.assign(new Error(`no connection within ${CONNECT_TIMEOUT_MS} ms`), {
+                code: CONNECT_TIMEOUT,
+              }),
+            ),
+          CONNECT_TIMEOUT_MS,
+        );
+        socket.once(tls ? 'secureConnect' : 'connect', () => clearTimeout(timer));
+        socket.once('close', () => clearTimeout(timer));
+      });
+      out.end(body);
     });
   };
 
@@ -277,11 +334,11 @@ function createPlainTransport(options: EsConnectionOptions): EsTransport {
       let lastError: unknown;
       try {
         for (const node of order()) {
-          let res: Dispatcher.ResponseData;
+          let res: RawResponse;
           let body: unknown;
           try {
             res = await send(node, req, signal);
-            body = await readBody(res, req.method);
+            body = parseBody(res);
           } catch (err) {
             if (o.signal?.aborted) throw new RequestAbortedError();
             if (timeout.signal.aborted) {
@@ -311,8 +368,10 @@ function createPlainTransport(options: EsConnectionOptions): EsTransport {
         clearTimeout(timer);
       }
     },
-    async close() {
-      await dispatcher.close();
+    close() {
+      agents.http.destroy();
+      agents.https.destroy();
+      return Promise.resolve();
     },
   };
 }

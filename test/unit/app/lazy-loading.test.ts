@@ -1,7 +1,7 @@
 /**
  * What `esalert run` keeps out of memory until something needs it: nunjucks (Jinja templates),
- * nodemailer (email), prom-client and the HTTP server (--http-port), the in-memory search backend
- * (--data, demo, test). Each case runs in its own Node process, which reports every module it loaded.
+ * nodemailer (email), undici (alerts sent over HTTP; Elasticsearch is reached with node:http),
+ * prom-client and the HTTP server (--http-port), the in-memory search backend (--data, demo, test). Each case runs in its own Node process, which reports every module it loaded.
  */
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -33,6 +33,7 @@ function loadedBy(script: string): string[] {
 const HEAVY = [
   /\/node_modules\/nunjucks\//,
   /\/node_modules\/nodemailer\//,
+  /\/node_modules\/undici\//,
   /\/node_modules\/prom-client\//,
   /\/src\/query\/memory\//,
 ];
@@ -50,7 +51,7 @@ describe('parts loaded on demand', () => {
     for (const heavy of HEAVY) expect(urls.filter((u) => heavy.test(u))).toEqual([]);
   }, 90_000);
 
-  it('a Jinja template loads nunjucks, an email loads nodemailer', () => {
+  it('a Jinja template loads nunjucks, an email loads nodemailer, an HTTP alert undici', () => {
     const urls = loadedBy(`
       const { compileTemplate } = await import('./src/format/jinja.ts');
       compileTemplate('{{ a }}').render({ a: 1 });
@@ -59,8 +60,18 @@ describe('parts loaded on demand', () => {
         from: 'a@example.com', to: ['b@example.com'], cc: [], bcc: [], replyTo: '',
         subject: 's', body: 'b', html: false, images: [],
       });
+      const { createServer } = await import('node:http');
+      const server = createServer((req, res) => res.end('ok'));
+      await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { httpSend } = await import('./src/alerters/http.ts');
+      const url = 'http://127.0.0.1:' + server.address().port + '/';
+      const res = await httpSend(url, '{}', { timeoutMs: 10000 }, new AbortController().signal);
+      if (res.body !== 'ok') throw new Error('no answer from the receiver');
+      server.close();
+      (await import('undici')).getGlobalDispatcher().destroy();
     `);
     expect(urls.some((u) => /\/node_modules\/nunjucks\//.test(u))).toBe(true);
     expect(urls.some((u) => /\/node_modules\/nodemailer\//.test(u))).toBe(true);
+    expect(urls.some((u) => /\/node_modules\/undici\//.test(u))).toBe(true);
   }, 90_000);
 });
