@@ -34,4 +34,34 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // An ES import of node:http reads its WebSocket getters, which load Node's bundled undici (about
+    // 10 MB of memory); undici itself is loaded only by the first HTTP alert (docs/deploy.md, Memory).
+    files: ['src/**/*.ts'],
+    ignores: ['src/http/console/web/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'node:http',
+              allowTypeImports: true,
+              message: "Use process.getBuiltinModule('node:http'): importing it loads Node's bundled undici.",
+            },
+            {
+              name: 'node:https',
+              allowTypeImports: true,
+              message: "Use process.getBuiltinModule('node:https'), and only when TLS is needed.",
+            },
+            {
+              name: 'undici',
+              allowTypeImports: true,
+              message: "Load undici with import('undici') when a request needs it (src/alerters/http.ts).",
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

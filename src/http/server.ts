@@ -5,7 +5,7 @@
  * API under /api/ (docs/console.md, docs/api.md) once the app has attached it. Every answer
  * carries the security headers of console/request-guard.ts; binds to the given host.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { type ConsoleApi, createConsoleApi } from './console/console-api.ts';
@@ -128,7 +128,9 @@ export async function startHttpServer(
     }
   }
 
-  const server: Server = createServer((req, res) => {
+  // not `import { createServer } from 'node:http'`: an ES import of node:http loads Node's bundled
+  // undici (its WebSocket getters), about 10 MB (docs/deploy.md, Memory)
+  const server: Server = process.getBuiltinModule('node:http').createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       if (!res.headersSent) {
         const message = err instanceof Error ? err.message : String(err);

@@ -5,8 +5,7 @@
  * es-api.ts and server-dialect.ts.
  */
 import { readFileSync } from 'node:fs';
-import { Agent as HttpAgent, type IncomingMessage, request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
 import type { EsConnectionOptions } from '../config/es-connection.ts';
 import { EsalertError, errorMessage } from '../errors/esalert-error.ts';
 
@@ -146,27 +145,31 @@ function readTlsFile(file: string, what: string): Buffer {
 }
 
 /**
- * Keep-alive connections, at most 32 per node, an idle one closed after 30 s. Node's own http
- * rather than undici: undici parses HTTP with a WebAssembly build of llhttp and loads its fetch,
- * cache and WebSocket code on import, which cost about 15 MB of memory (docs/deploy.md, Memory).
+ * Node's own http rather than undici: undici parses HTTP with a WebAssembly build of llhttp and
+ * loads its fetch, cache and WebSocket code on import (about 15 MB of memory). Taken with
+ * getBuiltinModule, not `import ... from 'node:http'`: an ES import reads every export of the
+ * module, and node:http's WebSocket, CloseEvent and MessageEvent getters then load Node's bundled
+ * undici (another 10 MB). node:https (TLS, about 6 MB) is loaded only for https:// nodes.
+ * See docs/deploy.md, Memory.
  */
-function createAgents(options: EsConnectionOptions): { http: HttpAgent; https: HttpsAgent } {
-  const common = { keepAlive: true, maxSockets: 32, timeout: 30_000, scheduling: 'lifo' as const };
+const http = process.getBuiltinModule('node:http');
+
+/** Keep-alive connections, at most 32 per node, an idle one closed after 30 s. */
+const AGENT_OPTIONS = { keepAlive: true, maxSockets: 32, timeout: 30_000, scheduling: 'lifo' } as const;
+
+function createHttpsAgent(options: EsConnectionOptions): HttpAgent {
   const tls = options.tls;
-  return {
-    http: new HttpAgent(common),
-    https: new HttpsAgent({
-      ...common,
-      ...(tls
-        ? {
-            rejectUnauthorized: tls.rejectUnauthorized,
-            ...(tls.caFile ? { ca: readTlsFile(tls.caFile, 'ca_certs') } : {}),
-            ...(tls.certFile ? { cert: readTlsFile(tls.certFile, 'client_cert') } : {}),
-            ...(tls.keyFile ? { key: readTlsFile(tls.keyFile, 'client_key') } : {}),
-          }
-        : {}),
-    }),
-  };
+  return new (process.getBuiltinModule('node:https').Agent)({
+    ...AGENT_OPTIONS,
+    ...(tls
+      ? {
+          rejectUnauthorized: tls.rejectUnauthorized,
+          ...(tls.caFile ? { ca: readTlsFile(tls.caFile, 'ca_certs') } : {}),
+          ...(tls.certFile ? { cert: readTlsFile(tls.certFile, 'client_cert') } : {}),
+          ...(tls.keyFile ? { key: readTlsFile(tls.keyFile, 'client_key') } : {}),
+        }
+      : {}),
+  });
 }
 
 /** The answer's status, headers and body text (none for HEAD). */
@@ -268,7 +271,10 @@ export function createEsTransport(
 function createPlainTransport(options: EsConnectionOptions): EsTransport {
   const nodes = options.nodes.map((n) => n.replace(/\/+$/, ''));
   if (nodes.length === 0) throw new EsalertError('CONFIG_INVALID', 'no Elasticsearch node configured');
-  const agents = createAgents(options);
+  const httpAgent = new http.Agent(AGENT_OPTIONS);
+  // TLS files are read (and a missing one reported) when the transport is created
+  const httpsAgent =
+    options.tls || nodes.some((n) => n.startsWith('https:')) ? createHttpsAgent(options) : undefined;
   const auth = authorization(options);
   const deadUntil = new Array<number>(nodes.length).fill(0);
   const failures = new Array<number>(nodes.length).fill(0);
@@ -298,9 +304,9 @@ function createPlainTransport(options: EsConnectionOptions): EsTransport {
     const tls = url.protocol === 'https:';
     if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
     return new Promise((resolve, reject) => {
-      const out = (tls ? httpsRequest : httpRequest)(
+      const out = (tls ? process.getBuiltinModule('node:https') : http).request(
         url,
-        { method: req.method, headers, signal, agent: tls ? agents.https : agents.http },
+        { method: req.method, headers, signal, agent: tls ? httpsAgent : httpAgent },
         (res) => readResponse(res, req.method).then(resolve, reject),
       );
       out.on('error', reject);
@@ -369,8 +375,8 @@ function createPlainTransport(options: EsConnectionOptions): EsTransport {
       }
     },
     close() {
-      agents.http.destroy();
-      agents.https.destroy();
+      httpAgent.destroy();
+      httpsAgent?.destroy();
       return Promise.resolve();
     },
   };
