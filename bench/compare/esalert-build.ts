@@ -35,26 +35,32 @@ export function buildEsalert(sourceDir: string, dest: string): string {
   return join(dist, 'cli', 'main.js');
 }
 
-/** How the image starts node: its NODE_OPTIONS and the node flags of its ENTRYPOINT. */
+/** How the image starts node: the runtime stage's ENV (NODE_OPTIONS, MALLOC_ARENA_MAX...) and the node flags of its ENTRYPOINT. */
 export interface ImageNode {
-  nodeOptions: string | undefined;
+  env: Record<string, string>;
   flags: string[];
 }
 
 export function imageNode(dockerfile = join(REPO, 'Dockerfile')): ImageNode {
   const text = readFileSync(dockerfile, 'utf8');
-  const env = /^ENV\s+NODE_OPTIONS=(?:"([^"]*)"|(\S+))/m.exec(text);
-  const entry = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(text);
+  // the last stage is the image that runs
+  const runtime = text.slice(text.search(/^FROM\s[^\n]*$(?![\s\S]*^FROM\s)/m));
+  const env: Record<string, string> = {};
+  for (const m of runtime.matchAll(/^ENV\s+(\w+)=(?:"([^"]*)"|(\S+))\s*$/gm)) env[m[1]!] = m[2] ?? m[3]!;
+  const entry = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(runtime);
   const argv = entry ? (JSON.parse(entry[1]!) as string[]) : [];
-  return { nodeOptions: env?.[1] ?? env?.[2], flags: argv[0] === 'node' ? argv.slice(1, -1) : [] };
+  return { env, flags: argv[0] === 'node' ? argv.slice(1, -1) : [] };
 }
 
-/** `NODE_OPTIONS=... node <flags>`, for reports. */
+/** `MALLOC_ARENA_MAX=2 NODE_OPTIONS=... node <flags>`, for reports. */
 export function describeImageNode(n: ImageNode = imageNode()): string {
-  return `\`${[n.nodeOptions ? `NODE_OPTIONS=${n.nodeOptions}` : '', 'node', ...n.flags].filter(Boolean).join(' ')}\``;
+  const env = Object.entries(n.env)
+    .filter(([k]) => k !== 'NODE_ENV')
+    .map(([k, v]) => `${k}=${v}`);
+  return `\`${[...env, 'node', ...n.flags].join(' ')}\``;
 }
 
-/** The environment esalert runs with: the image's NODE_OPTIONS. */
+/** The environment esalert runs with: the image's. */
 export function imageEnv(base: NodeJS.ProcessEnv, n: ImageNode): NodeJS.ProcessEnv {
-  return { ...base, ...(n.nodeOptions ? { NODE_OPTIONS: n.nodeOptions } : {}) };
+  return { ...base, ...n.env };
 }
