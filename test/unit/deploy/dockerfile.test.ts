@@ -76,8 +76,9 @@ describe('Dockerfile', () => {
     expect(image.env.NODE_ENV).toBe('production');
   });
 
-  it("bounds V8's young generation (docs/deploy.md, Memory) with flags Node accepts there", () => {
+  it("bounds V8's young generation and malloc's arenas (docs/deploy.md, Memory) with flags Node accepts there", () => {
     expect(image.env.NODE_OPTIONS).toMatch(/^--max-semi-space-size=\d+$/);
+    expect(image.env.MALLOC_ARENA_MAX).toBe('2');
     // Node refuses to start on a flag NODE_OPTIONS does not allow, and on an unknown one
     const flags = image.entrypoint.slice(1, -1);
     const started = spawnSync(process.execPath, [...flags, '-e', ''], {
@@ -97,7 +98,7 @@ describe('Dockerfile', () => {
 
   it('starts esalert run with the documented config and the HTTP port it exposes, and checks /healthz there', () => {
     expect(image.expose).toEqual([9090]);
-    expect(image.entrypoint).toEqual(['node', '--optimize-for-size', '/app/dist/cli/main.js']);
+    expect(image.entrypoint).toEqual(['node', '--optimize-for-size', '--max-opt=1', '/app/dist/cli/main.js']);
     expect(image.cmd).toEqual(['run', '--config', '/etc/esalert/config.yaml', '--http-port', String(port)]);
     expect(image.healthcheck?.command[0]).toBe('node');
     expect(image.healthcheck?.command.join(' ')).toContain(`fetch('http://127.0.0.1:${port}/healthz'`);
