@@ -1,5 +1,5 @@
 /**
- * The connection to Elasticsearch or OpenSearch: our own small client (es-api.ts) over undici
+ * The connection to Elasticsearch or OpenSearch: our own small client (es-api.ts) over node:http
  * (es-transport.ts), speaking the dialect of the server it found (server-dialect.ts).
  *
  * The server's distribution and version are read once, when connecting: GET /, or the nodes API on

@@ -1,7 +1,7 @@
 /**
- * HTTP to Elasticsearch and OpenSearch over Node's own http/https: one request at a time to one of the configured
- * nodes (round robin), the next node on a connection failure, authentication, TLS, a timeout per
- * request and the caller's AbortSignal. Nothing here knows about a server's API or version: that is
+ * HTTP to Elasticsearch and OpenSearch over Node's own http and https: one request at a time to one
+ * of the configured nodes (round robin), the next node on a connection failure, authentication,
+ * TLS, a timeout per request and the caller's AbortSignal. Nothing here knows about a server's API or version: that is
  * es-api.ts and server-dialect.ts.
  */
 import { readFileSync } from 'node:fs';
