@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import { DEFAULT_DATE_FORMATS, parseDocumentDate } from '../../../src/query/memory/dates.ts';
 import { toRuleHits, type UnreadableTimestamp } from '../../../src/query/hits-reader.ts';
 import { timestampCodec } from '../../../src/query/timestamps.ts';
@@ -123,5 +124,39 @@ describe('hits with an unreadable timestamp', () => {
 
   it('are an error when nobody takes the report', () => {
     expect(() => toRuleHits(structuredClone(hits), processing)).toThrow(/document b/);
+  });
+});
+
+describe('the local time zone', () => {
+  const ROOT = new URL('../../../', import.meta.url).pathname;
+  // each zone in its own process (Node reads TZ once); the answer, and whether Intl.DateTimeFormat was used
+  const zoneWith = (tz: string): [string, boolean] => {
+    const script = `
+      let used = false;
+      const D = Intl.DateTimeFormat;
+      Intl.DateTimeFormat = new Proxy(D, {
+        construct: (t, a) => ((used = true), new t(...a)),
+        apply: (t, _, a) => ((used = true), t(...a)),
+      });
+      const { localTimeZone } = await import('./src/util/time.ts');
+      console.log(JSON.stringify([localTimeZone(), used]));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: ROOT,
+      env: { ...process.env, TZ: tz },
+      encoding: 'utf8',
+    });
+    expect(r.stderr).toBe('');
+    return JSON.parse(r.stdout) as [string, boolean];
+  };
+
+  it('is UTC on a UTC clock, found without Intl.DateTimeFormat (which loads ICU locale data)', () => {
+    expect(zoneWith('UTC')).toEqual(['UTC', false]);
+    expect(zoneWith('Etc/UTC')).toEqual(['UTC', false]);
+  });
+
+  it('is the IANA name of any other zone, as Intl gives it', () => {
+    expect(zoneWith('Asia/Shanghai')).toEqual(['Asia/Shanghai', true]);
+    expect(zoneWith('Europe/London')).toEqual(['Europe/London', true]);
+    expect(zoneWith('Africa/Abidjan')).toEqual(['Africa/Abidjan', true]);
   });
 });
