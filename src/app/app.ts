@@ -22,6 +22,7 @@ import type { Observability } from '../http/observability.ts';
 import { type Clock, type Timer, timerDelay } from '../model/clock.ts';
 import type { MemoryDocument } from '../query/memory/memory-search-port.ts';
 import type { SearchPort } from '../query/search-port.ts';
+import { DEFAULT_MSEARCH_CAPS } from '../query/msearch-batches.ts';
 import { type BackfillProgress, createRuleJob } from '../scheduler/rule-job.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
 import { toIso } from '../util/time.ts';
@@ -164,7 +165,9 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
   for (const { file, error } of loaded.errors) if (file) selfAlert?.loadFailed(file, error.message);
   const scheduler = new Scheduler({
     clock,
-    maxConcurrent: config.maxThreads,
+    // max_threads bounds the Elasticsearch requests the runs have under way (run-mode.ts); the
+    // runs themselves wait in _msearch requests of up to maxSearches searches (docs/deviations.md)
+    maxConcurrent: config.maxThreads * DEFAULT_MSEARCH_CAPS.maxSearches,
     ...(endAt !== undefined ? { spreadMs: 0 } : {}),
     onSkipped: (name) => {
       obs?.runSkipped(name);
