@@ -1,7 +1,7 @@
 /** The scheduler on a clock whose timers fire only as the test moves it. */
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/model/clock.ts';
-import { type Job, Scheduler } from '../../../src/scheduler/scheduler.ts';
+import { firstRunOffset, type Job, Scheduler } from '../../../src/scheduler/scheduler.ts';
 
 const MINUTE = 60_000;
 
@@ -64,6 +64,44 @@ describe('scheduler', () => {
     expect(again.stats('some rule')!.nextRun).toBe(first);
     await s.stop(0);
     await again.stop(0);
+  });
+
+  it('spreads first runs over whole ticks, about rulesPerTick rules to a tick', async () => {
+    const offsets = (jobs: number) =>
+      new Set(Array.from({ length: jobs }, (_, i) => firstRunOffset(`rule-${i}`, MINUTE, jobs, 1000, 100)));
+    // a hundred rules: all in one tick; a thousand: ten ticks; ten thousand: every second of the minute
+    expect([...offsets(100)]).toEqual([0]);
+    expect([...offsets(1000)].sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => i * 1000));
+    expect(offsets(10_000).size).toBe(60);
+    for (const o of offsets(10_000)) expect(o % 1000).toBe(0);
+    // the spread bounds the ticks used
+    expect(Math.max(...offsets(10_000).values())).toBeLessThan(MINUTE);
+    expect(firstRunOffset('x', 15_000, 10_000, 1000, 100)).toBeLessThan(15_000);
+  });
+
+  it('starts the rules due in one tick together, on one timer per tick', async () => {
+    const clock = new ManualClock(0);
+    const s = new Scheduler({ clock, maxConcurrent: 1000, spreadMs: MINUTE, rulesPerTick: 2 });
+    const started: { name: string; at: number }[] = [];
+    const jobs = Array.from({ length: 6 }, (_, i) => `rule-${i}`);
+    for (const name of jobs)
+      s.add({
+        name,
+        intervalMs: MINUTE,
+        run: async () => void started.push({ name, at: clock.now() }),
+      });
+    s.start();
+    // three ticks for six rules at two to a tick
+    const ticks = new Set(jobs.map((n) => s.stats(n)!.nextRun));
+    expect(ticks.size).toBeLessThanOrEqual(3);
+    expect(clock.pending).toBe(ticks.size);
+    for (let t = 1000; t < MINUTE; t += 1000) {
+      await clock.advance(1000);
+    }
+    expect(started).toHaveLength(6);
+    expect(new Set(started.map((r) => r.at))).toEqual(ticks);
+    for (const r of started) expect(r.at).toBe(s.stats(r.name)!.nextRun! - MINUTE);
+    await s.stop(0);
   });
 
   it('never runs a job twice at once: a run still going when the next is due is skipped', async () => {
