@@ -12,7 +12,7 @@ import type { GlobalConfig } from '../config/global-config.ts';
 import type { CompiledRule } from '../compile/compiled-rule.ts';
 import type { RuntimeRule } from '../engine/runtime-rule.ts';
 import type { Clock } from '../model/clock.ts';
-import type { EsConnection } from '../query/es-client.ts';
+import type { EsClient, EsConnection } from '../query/es-client.ts';
 import { createEsSearchPort } from '../query/es-search-port.ts';
 import { createMsearchCoalescer, type MsearchCoalescer } from '../query/msearch-coalescer.ts';
 import type { MemoryDocument } from '../query/memory/memory-search-port.ts';
@@ -48,6 +48,9 @@ export interface RunModeOptions {
  * (ms): the rules of one scheduler tick finish within a few milliseconds of each other.
  */
 export const WRITE_LINGER_MS = 20;
+
+/** How long the mapping of an index, read for the setup warnings of one rule, serves the others (ms). */
+const FIELD_CAPS_REUSE_MS = 60_000;
 
 /** How long a one-shot run waits for an unreachable Elasticsearch by default. */
 export const DEFAULT_ES_WAIT_MS = 120_000;
@@ -144,6 +147,22 @@ export async function createRunMode(
     }
     return s;
   };
+  // the mappings rules check at load, asked once per index and fields while rules load together
+  // (they share index patterns); a minute later (a reload) they are asked again
+  const fieldCaps = new Map<string, { at: number; answer: ReturnType<EsClient['fieldCaps']> }>();
+  const fieldCapsOf = (conn: EsConnection): Pick<EsClient, 'fieldCaps'> => ({
+    fieldCaps: (params, options) => {
+      const key = JSON.stringify([conn.client.transport.nodes, params.index, params.fields]);
+      const now = performance.now();
+      const known = fieldCaps.get(key);
+      if (known && now - known.at < FIELD_CAPS_REUSE_MS) return known.answer;
+      const answer = conn.client.fieldCaps(params, options);
+      fieldCaps.set(key, { at: now, answer });
+      // a failed answer is asked again by the next rule
+      answer.catch(() => fieldCaps.delete(key));
+      return answer;
+    },
+  });
   const memory: MemoryWriteback | undefined = offline ? createMemoryWriteback() : undefined;
   const mainConn = offline ? undefined : await pool.connect(config.raw);
   const writeback: WritebackStore =
@@ -185,7 +204,7 @@ export async function createRunMode(
     alertTimeLimitMs: offline ? PAST_DATA_LIMIT_MS : config.alertTimeLimitMs,
     searchFor: async (rule) => offline ?? searchesOf(await pool.connect(rule.connection)).port,
     setupWarnings: async (rule) =>
-      offline ? [] : setupWarnings(rule, (await pool.connect(rule.connection)).client),
+      offline ? [] : setupWarnings(rule, fieldCapsOf(await pool.connect(rule.connection))),
     esCheck: mainConn
       ? async () => {
           const up = await mainConn.client.ping({}, { requestTimeout: 3000, maxRetries: 0 });

@@ -3,8 +3,9 @@
  * next is due records a skipped run), with at most `maxConcurrent` runs under way together. Rules
  * run in ticks: every rule due at the same instant starts in the same turn of the event loop, so
  * that their searches share `_msearch` requests (query/msearch-coalescer.ts). First runs are
- * spread over whole ticks of the first interval, about `rulesPerTick` rules to a tick, so that
- * thousands of rules do not start in the same second and a hundred do not start in a hundred.
+ * spread over ticks evenly spaced over the first interval (up to a minute), about `rulesPerTick`
+ * rules to a tick, so that thousands of rules do not start in the same second and a hundred do
+ * not start in a hundred.
  * With --end the scheduler finishes once every rule has covered the window up to the end.
  */
 import type { Clock, Timer } from '../model/clock.ts';
@@ -39,14 +40,14 @@ export interface SchedulerOptions {
   spreadMs?: number;
   /** The spacing of the ticks first runs are spread on (ms; default 1 s). */
   tickMs?: number;
-  /** How many rules a tick takes before the first runs are spread over another (default 100). */
+  /** How many rules a tick takes before the first runs are spread over another (default 25). */
   rulesPerTick?: number;
   onSkipped?: (name: string) => void;
   onError?: (name: string, err: unknown) => void;
 }
 
 const DEFAULT_TICK_MS = 1000;
-const DEFAULT_RULES_PER_TICK = 100;
+const DEFAULT_RULES_PER_TICK = 25;
 const DEFAULT_SPREAD_MS = 60_000;
 
 function nameHash(name: string): number {
@@ -56,9 +57,9 @@ function nameHash(name: string): number {
 }
 
 /**
- * A stable offset of a rule's first run from a name, so restarts keep the same rhythm: one of the
- * ticks (`tickMs` apart) in [0, spread), using as many ticks as `jobs` rules need at `perTick` rules
- * to a tick.
+ * A stable offset of a rule's first run from a name, so restarts keep the same rhythm: one of as
+ * many ticks as `jobs` rules need at `perTick` rules to a tick (at most one per `tickMs`), the ticks
+ * spaced evenly over [0, spread) on whole `tickMs`.
  */
 export function firstRunOffset(
   name: string,
@@ -67,9 +68,10 @@ export function firstRunOffset(
   tickMs: number,
   perTick: number,
 ): number {
-  const available = Math.floor(spread / tickMs);
-  const ticks = Math.min(available, Math.ceil(jobs / perTick));
-  return ticks > 1 ? (nameHash(name) % ticks) * tickMs : 0;
+  const ticks = Math.min(Math.floor(spread / tickMs), Math.ceil(jobs / perTick));
+  if (ticks <= 1) return 0;
+  const spacing = Math.floor(spread / ticks / tickMs) * tickMs;
+  return (nameHash(name) % ticks) * spacing;
 }
 
 interface Entry {

@@ -66,17 +66,20 @@ describe('scheduler', () => {
     await again.stop(0);
   });
 
-  it('spreads first runs over whole ticks, about rulesPerTick rules to a tick', async () => {
-    const offsets = (jobs: number) =>
-      new Set(Array.from({ length: jobs }, (_, i) => firstRunOffset(`rule-${i}`, MINUTE, jobs, 1000, 100)));
-    // a hundred rules: all in one tick; a thousand: ten ticks; ten thousand: every second of the minute
-    expect([...offsets(100)]).toEqual([0]);
-    expect([...offsets(1000)].sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => i * 1000));
-    expect(offsets(10_000).size).toBe(60);
-    for (const o of offsets(10_000)) expect(o % 1000).toBe(0);
-    // the spread bounds the ticks used
-    expect(Math.max(...offsets(10_000).values())).toBeLessThan(MINUTE);
-    expect(firstRunOffset('x', 15_000, 10_000, 1000, 100)).toBeLessThan(15_000);
+  it('spreads first runs over evenly spaced whole ticks, about rulesPerTick rules to a tick', async () => {
+    const offsets = (jobs: number, perTick = 25) =>
+      new Set(
+        Array.from({ length: jobs }, (_, i) => firstRunOffset(`rule-${i}`, MINUTE, jobs, 1000, perTick)),
+      );
+    const sorted = (s: Set<number>) => [...s].sort((a, b) => a - b);
+    // twenty rules: one tick; a hundred: four, 15 s apart; a thousand: forty, a second apart;
+    // ten thousand: every second of the minute
+    expect(sorted(offsets(20))).toEqual([0]);
+    expect(sorted(offsets(100))).toEqual([0, 15_000, 30_000, 45_000]);
+    expect(sorted(offsets(1000))).toEqual(Array.from({ length: 40 }, (_, i) => i * 1000));
+    expect(sorted(offsets(10_000))).toEqual(Array.from({ length: 60 }, (_, i) => i * 1000));
+    expect(sorted(offsets(100, 100))).toEqual([0]);
+    expect(firstRunOffset('x', 15_000, 10_000, 1000, 25)).toBeLessThan(15_000);
   });
 
   it('starts the rules due in one tick together, on one timer per tick', async () => {
