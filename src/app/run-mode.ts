@@ -47,7 +47,7 @@ export interface RunModeOptions {
  * How long a writeback write waits for the writes of other rules to share its `_bulk` request
  * (ms): the rules of one scheduler tick finish within a few milliseconds of each other.
  */
-export const WRITE_LINGER_MS = 20;
+export const WRITE_LINGER_MS = 10;
 
 /** How long the mapping of an index, read for the setup warnings of one rule, serves the others (ms). */
 const FIELD_CAPS_REUSE_MS = 60_000;

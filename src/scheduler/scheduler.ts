@@ -40,14 +40,14 @@ export interface SchedulerOptions {
   spreadMs?: number;
   /** The spacing of the ticks first runs are spread on (ms; default 1 s). */
   tickMs?: number;
-  /** How many rules a tick takes before the first runs are spread over another (default 25). */
+  /** How many rules a tick takes before the first runs are spread over another (default 100). */
   rulesPerTick?: number;
   onSkipped?: (name: string) => void;
   onError?: (name: string, err: unknown) => void;
 }
 
 const DEFAULT_TICK_MS = 1000;
-const DEFAULT_RULES_PER_TICK = 25;
+const DEFAULT_RULES_PER_TICK = 100;
 const DEFAULT_SPREAD_MS = 60_000;
 
 function nameHash(name: string): number {
