@@ -257,7 +257,8 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
       },
     });
     scheduler.add(replicas ? replicas.job(job, rt) : job);
-    replicas?.setRules(rules);
+    // the whole rule set is hashed and sorted: once after the initial load, not once per rule
+    if (!initialLoad) replicas?.setRules(rules);
   };
   const removeRule = (name: string) => {
     scheduler.remove(name);
@@ -271,7 +272,10 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
     loaded.rules.length + loaded.disabled.length + loaded.errors.filter((e) => e.file).length;
   if (ruleFileCount === 0 && !opts.rule)
     logger.warn({ rulesFolders: config.rulesFolders }, 'no rule files found in the rules folders');
+  let initialLoad = true;
   for (const rule of loaded.rules) await installRule(rule);
+  initialLoad = false;
+  replicas?.setRules(rules);
   obs?.initialLoad();
   for (const { file, error } of loaded.errors) if (file) obs?.loadFailed(file, error.message);
 
