@@ -15,7 +15,7 @@
  * engine stops, CPU time, peak RSS and Elasticsearch requests per minute.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -406,6 +406,9 @@ async function main(): Promise<void> {
     const ref = args['esalert-ref'];
     const source = ref ? exportCommit(ref, join(workDir, 'esalert-src')) : workingTree();
     const esalertMain = buildEsalert(source.dir, join(workDir, 'esalert-dist'));
+    // dist/cli/main.js loads ../../bin/check-node.cjs, as the image's /app/bin has it
+    mkdirSync(join(workDir, 'bin'), { recursive: true });
+    copyFileSync(join(source.dir, 'bin', 'check-node.cjs'), join(workDir, 'bin', 'check-node.cjs'));
     const runs: SteadyRun[] = [];
     try {
       for (const engine of engines) {

@@ -22,6 +22,7 @@ import type { Observability } from '../http/observability.ts';
 import { type Clock, type Timer, timerDelay } from '../model/clock.ts';
 import type { MemoryDocument } from '../query/memory/memory-search-port.ts';
 import type { SearchPort } from '../query/search-port.ts';
+import { DEFAULT_MSEARCH_CAPS } from '../query/msearch-batches.ts';
 import { type BackfillProgress, createRuleJob } from '../scheduler/rule-job.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
 import { toIso } from '../util/time.ts';
@@ -173,7 +174,9 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
   for (const { file, error } of loaded.errors) if (file) selfAlert?.loadFailed(file, error.message);
   const scheduler = new Scheduler({
     clock,
-    maxConcurrent: config.maxThreads,
+    // max_threads bounds the Elasticsearch requests the runs have under way (run-mode.ts); the
+    // runs themselves wait in _msearch requests of up to maxSearches searches (docs/deviations.md)
+    maxConcurrent: config.maxThreads * DEFAULT_MSEARCH_CAPS.maxSearches,
     ...(endAt !== undefined ? { spreadMs: 0 } : {}),
     onSkipped: (name) => {
       obs?.runSkipped(name);
@@ -254,7 +257,8 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
       },
     });
     scheduler.add(replicas ? replicas.job(job, rt) : job);
-    replicas?.setRules(rules);
+    // the whole rule set is hashed and sorted: once after the initial load, not once per rule
+    if (!initialLoad) replicas?.setRules(rules);
   };
   const removeRule = (name: string) => {
     scheduler.remove(name);
@@ -268,7 +272,10 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
     loaded.rules.length + loaded.disabled.length + loaded.errors.filter((e) => e.file).length;
   if (ruleFileCount === 0 && !opts.rule)
     logger.warn({ rulesFolders: config.rulesFolders }, 'no rule files found in the rules folders');
+  let initialLoad = true;
   for (const rule of loaded.rules) await installRule(rule);
+  initialLoad = false;
+  replicas?.setRules(rules);
   obs?.initialLoad();
   for (const { file, error } of loaded.errors) if (file) obs?.loadFailed(file, error.message);
 

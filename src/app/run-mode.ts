@@ -12,7 +12,9 @@ import type { GlobalConfig } from '../config/global-config.ts';
 import type { CompiledRule } from '../compile/compiled-rule.ts';
 import type { RuntimeRule } from '../engine/runtime-rule.ts';
 import type { Clock } from '../model/clock.ts';
+import type { EsClient, EsConnection } from '../query/es-client.ts';
 import { createEsSearchPort } from '../query/es-search-port.ts';
+import { createMsearchCoalescer, type MsearchCoalescer } from '../query/msearch-coalescer.ts';
 import type { MemoryDocument } from '../query/memory/memory-search-port.ts';
 import type { SearchPort } from '../query/search-port.ts';
 import { debugStores } from '../state/debug-stores.ts';
@@ -40,6 +42,15 @@ export interface RunModeOptions {
   /** One-shot runs (--end): how long to wait for Elasticsearch before giving up (default 2 min). */
   esWaitMs?: number;
 }
+
+/**
+ * How long a writeback write waits for the writes of other rules to share its `_bulk` request
+ * (ms): the rules of one scheduler tick finish within a few milliseconds of each other.
+ */
+export const WRITE_LINGER_MS = 10;
+
+/** How long the mapping of an index, read for the setup warnings of one rule, serves the others (ms). */
+const FIELD_CAPS_REUSE_MS = 60_000;
 
 /** How long a one-shot run waits for an unreachable Elasticsearch by default. */
 export const DEFAULT_ES_WAIT_MS = 120_000;
@@ -124,9 +135,42 @@ export async function createRunMode(
     },
     config.raw,
   );
+  // one search coalescer and port per connection: the rules on one cluster share _msearch
+  // requests, with at most max_threads of them under way at once
+  const perConnection = new Map<EsConnection, { coalescer: MsearchCoalescer; port: SearchPort }>();
+  const searchesOf = (conn: EsConnection) => {
+    let s = perConnection.get(conn);
+    if (!s) {
+      const coalescer = createMsearchCoalescer(conn.client, { maxInFlight: config.maxThreads });
+      s = { coalescer, port: createEsSearchPort(conn.client, { coalescer }) };
+      perConnection.set(conn, s);
+    }
+    return s;
+  };
+  // the mappings rules check at load, asked once per index and fields while rules load together
+  // (they share index patterns); a minute later (a reload) they are asked again
+  const fieldCaps = new Map<string, { at: number; answer: ReturnType<EsClient['fieldCaps']> }>();
+  const fieldCapsOf = (conn: EsConnection): Pick<EsClient, 'fieldCaps'> => ({
+    fieldCaps: (params, options) => {
+      const key = JSON.stringify([conn.client.transport.nodes, params.index, params.fields]);
+      const now = performance.now();
+      const known = fieldCaps.get(key);
+      if (known && now - known.at < FIELD_CAPS_REUSE_MS) return known.answer;
+      const answer = conn.client.fieldCaps(params, options);
+      fieldCaps.set(key, { at: now, answer });
+      // a failed answer is asked again by the next rule
+      answer.catch(() => fieldCaps.delete(key));
+      return answer;
+    },
+  });
   const memory: MemoryWriteback | undefined = offline ? createMemoryWriteback() : undefined;
   const mainConn = offline ? undefined : await pool.connect(config.raw);
-  const writeback: WritebackStore = memory ?? createEsWriteback(mainConn!.client, config.writebackIndex);
+  const writeback: WritebackStore =
+    memory ??
+    createEsWriteback(mainConn!.client, config.writebackIndex, {
+      coalescer: searchesOf(mainConn!).coalescer,
+      bulkLingerMs: WRITE_LINGER_MS,
+    });
   // --debug writes nothing to the writeback (as ElastAlert 2): its alerts are kept in memory
   const stores = o.debug ? debugStores(writeback, createMemoryWriteback()) : writebackStores(writeback);
   const debugAlerters = new Map<string, Alerter[]>();
@@ -142,7 +186,7 @@ export async function createRunMode(
     stores,
     history: memory ? createMemoryHistory(memory) : createEsHistory(mainConn!.client, config.writebackIndex),
     manualSilences: o.debug ? stores.silences : manualSilences,
-    mainSearch: offline ?? createEsSearchPort(mainConn!.client),
+    mainSearch: offline ?? searchesOf(mainConn!).port,
     readOnlyReason: o.debug
       ? 'esalert runs with --debug: it writes nothing to the writeback index'
       : undefined,
@@ -158,9 +202,9 @@ export async function createRunMode(
         }
       : undefined,
     alertTimeLimitMs: offline ? PAST_DATA_LIMIT_MS : config.alertTimeLimitMs,
-    searchFor: async (rule) => offline ?? createEsSearchPort((await pool.connect(rule.connection)).client),
+    searchFor: async (rule) => offline ?? searchesOf(await pool.connect(rule.connection)).port,
     setupWarnings: async (rule) =>
-      offline ? [] : setupWarnings(rule, (await pool.connect(rule.connection)).client),
+      offline ? [] : setupWarnings(rule, fieldCapsOf(await pool.connect(rule.connection))),
     esCheck: mainConn
       ? async () => {
           const up = await mainConn.client.ping({}, { requestTimeout: 3000, maxRetries: 0 });

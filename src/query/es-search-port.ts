@@ -7,6 +7,8 @@ import { EsalertError } from '../errors/esalert-error.ts';
 import type { EsQuery } from './filters.ts';
 import { type EsClient as Client, errors, summarizeEsError, toEsError } from './es-client.ts';
 import { closeScroll, SCROLL_ID_PREFIX, searchByScroll } from './scroll-paging.ts';
+import type { SearchResult } from './es-api.ts';
+import { createMsearchCoalescer, type MsearchCoalescer } from './msearch-coalescer.ts';
 import type { SearchPort, SearchRequest, SearchResponse } from './search-port.ts';
 
 export interface EsSearchPortOptions {
@@ -40,45 +42,71 @@ function isMissingEndpoint(err: unknown): boolean {
   return /no handler found/i.test(JSON.stringify(err.body ?? '')) || typeof error !== 'object';
 }
 
-export function createEsSearchPort(client: Client, options: EsSearchPortOptions = {}): SearchPort {
+/** Our search response from Elasticsearch's. */
+function toSearchResponse(res: SearchResult): SearchResponse {
+  const total = res.hits.total;
+  return {
+    hits: res.hits.hits.map((h) => ({
+      _id: h._id,
+      _index: h._index,
+      ...(h._type !== undefined ? { _type: h._type } : {}),
+      ...(h._source !== undefined ? { _source: h._source } : {}),
+      ...(h.fields ? { fields: h.fields } : {}),
+      ...(h.sort ? { sort: h.sort } : {}),
+    })),
+    ...(total !== undefined ? { total: typeof total === 'number' ? total : total.value } : {}),
+    ...(res.aggregations ? { aggregations: res.aggregations } : {}),
+    ...(res.pit_id ? { pitId: res.pit_id } : {}),
+  };
+}
+
+/** Where an index search looks: missing indices are no error (as ElastAlert 2's searches). */
+const indexHeader = (index: string) => ({ index, ignore_unavailable: true, allow_no_indices: true });
+
+/** The body of a search, as `_search` and `_msearch` take it. */
+function searchBody(req: SearchRequest): Record<string, unknown> {
+  return {
+    query: req.query,
+    size: req.size,
+    ...(req.sort ? { sort: req.sort } : {}),
+    ...(req.searchAfter ? { search_after: req.searchAfter } : {}),
+    ...(req.sourceIncludes ? { _source: req.sourceIncludes } : {}),
+    ...(req.aggs ? { aggs: req.aggs } : {}),
+    track_total_hits: req.trackTotalHits ?? false,
+  };
+}
+
+/**
+ * `coalescer`: the connection's (shared by every rule on it, so that the searches of rules running
+ * together share `_msearch` requests); without one, the port makes its own.
+ */
+export function createEsSearchPort(
+  client: Client,
+  options: EsSearchPortOptions & { coalescer?: MsearchCoalescer } = {},
+): SearchPort {
   const note = options.onRequest ?? (() => {});
+  const batch = options.coalescer ?? createMsearchCoalescer(client);
   // Decided by the server's version, and switched on when the server turns out to have no PIT API.
   let scroll = client.dialect.paging === 'scroll';
   return {
     async search(req: SearchRequest, signal?: AbortSignal): Promise<SearchResponse> {
       note('search');
-      if (req.pit?.id.startsWith(SCROLL_ID_PREFIX)) return searchByScroll(client, req, signal);
+      if (req.pit?.id.startsWith(SCROLL_ID_PREFIX))
+        return batch.solo(() => searchByScroll(client, req, signal), signal);
       try {
-        const res = await client.search(
-          {
-            ...(req.pit
-              ? { pit: { id: req.pit.id, keep_alive: req.pit.keepAlive } }
-              : { index: req.index, ignore_unavailable: true, allow_no_indices: true }),
-            query: req.query,
-            size: req.size,
-            ...(req.sort ? { sort: req.sort as never } : {}),
-            ...(req.searchAfter ? { search_after: req.searchAfter as never } : {}),
-            ...(req.sourceIncludes ? { _source_includes: req.sourceIncludes } : {}),
-            ...(req.aggs ? { aggs: req.aggs as never } : {}),
-            track_total_hits: req.trackTotalHits ?? false,
-          },
-          { signal },
-        );
+        // pages of a point in time go on their own; first pages, counts and aggregations are batched
+        const res = req.pit
+          ? await batch.solo(
+              () =>
+                client.search(
+                  { pit: { id: req.pit!.id, keep_alive: req.pit!.keepAlive }, ...searchBody(req) },
+                  { signal },
+                ),
+              signal,
+            )
+          : await batch.search({ header: indexHeader(req.index), body: searchBody(req) }, signal);
         checkShards(res._shards as ShardInfo, 'search');
-        const total = res.hits.total;
-        return {
-          hits: res.hits.hits.map((h) => ({
-            _id: h._id!,
-            _index: h._index,
-            ...(h._type !== undefined ? { _type: h._type } : {}),
-            ...(h._source !== undefined ? { _source: h._source as Record<string, unknown> } : {}),
-            ...(h.fields ? { fields: h.fields } : {}),
-            ...(h.sort ? { sort: h.sort as unknown[] } : {}),
-          })),
-          ...(total !== undefined ? { total: typeof total === 'number' ? total : total.value } : {}),
-          ...(res.aggregations ? { aggregations: res.aggregations as Record<string, unknown> } : {}),
-          ...(res.pit_id ? { pitId: res.pit_id } : {}),
-        };
+        return toSearchResponse(res);
       } catch (err) {
         throw toEsError(err, 'search failed');
       }
@@ -87,12 +115,10 @@ export function createEsSearchPort(client: Client, options: EsSearchPortOptions 
     async count(index: string, query: EsQuery, signal?: AbortSignal): Promise<number> {
       note('count');
       try {
-        const res = await client.count(
-          { index, query, ignore_unavailable: true, allow_no_indices: true },
-          { signal },
-        );
+        const res = await batch.search({ header: indexHeader(index), body: { query }, count: true }, signal);
         checkShards(res._shards as ShardInfo, 'count');
-        return res.count;
+        const total = res.hits.total;
+        return typeof total === 'number' ? total : (total?.value ?? 0);
       } catch (err) {
         throw toEsError(err, 'count failed');
       }

@@ -3,6 +3,8 @@ import { EsalertError } from '../errors/esalert-error.ts';
 import { type EsClient as Client, errors as esErrors, toEsError } from '../query/es-client.ts';
 import type { Doc } from '../model/lookup.ts';
 import { parseTimestamp, toIso } from '../util/time.ts';
+import type { SearchResult } from '../query/es-api.ts';
+import type { MsearchCoalescer } from '../query/msearch-coalescer.ts';
 import { type BulkWrite, bulkItemReason, createBulkWriter } from './bulk-writer.ts';
 import {
   type AlertDoc,
@@ -69,6 +71,8 @@ export interface EsWritebackOptions {
   onRequest?: () => void;
   /** How long a write waits for others to share its `_bulk` request (ms; default 0, see bulk-writer.ts). */
   bulkLingerMs?: number;
+  /** The connection's search coalescer: the run-time lookups share `_msearch` requests with the rules' searches. */
+  coalescer?: MsearchCoalescer;
 }
 
 function isMissingIndex(err: unknown): boolean {
@@ -101,6 +105,15 @@ export function createEsWriteback(
     ...(options.bulkLingerMs !== undefined ? { lingerMs: options.bulkLingerMs } : {}),
     onRequest: note,
   });
+  /** A search of one writeback index (missing: no hits), batched with others when a coalescer is given. */
+  const find = <T>(
+    index: string,
+    body: Record<string, unknown>,
+    signal: AbortSignal | undefined,
+  ): Promise<SearchResult<T>> =>
+    options.coalescer
+      ? options.coalescer.search<T>({ header: { index, ignore_unavailable: true }, body }, signal)
+      : client.search<T>({ index, ignore_unavailable: true, ...body }, { signal });
   /** One document through the shared _bulk (which counts its requests); a failed item throws. */
   const write = (what: string, op: BulkWrite, signal: AbortSignal | undefined, ok = [200, 201]) =>
     wrap(
@@ -120,16 +133,7 @@ export function createEsWriteback(
   ): Promise<StoredAlert[]> =>
     wrap('searching alerts', async () => {
       try {
-        const res = await client.search<AlertDoc>(
-          {
-            index: idx('alert'),
-            query,
-            sort: sort as never,
-            size,
-            ignore_unavailable: true,
-          },
-          { signal },
-        );
+        const res = await find<AlertDoc>(idx('alert'), { query, sort, size }, signal);
         return res.hits.hits.map((h) => ({ id: h._id!, doc: h._source! }));
       } catch (err) {
         if (isMissingIndex(err)) return [];
@@ -162,15 +166,14 @@ export function createEsWriteback(
     async lastStatus(ruleName, signal) {
       return wrap('reading the last run', async () => {
         try {
-          const res = await client.search<StatusDoc>(
+          const res = await find<StatusDoc>(
+            idx('status'),
             {
-              index: idx('status'),
               query: { bool: { filter: { term: { rule_name: ruleName } } } },
               sort: [{ '@timestamp': { order: 'desc' } }],
               size: 1,
-              ignore_unavailable: true,
             },
-            { signal },
+            signal,
           );
           return res.hits.hits[0]?._source;
         } catch (err) {
@@ -187,16 +190,15 @@ export function createEsWriteback(
     async silence(key, signal) {
       return wrap('reading silences', async () => {
         try {
-          const res = await client.search<{ until: string; exponent?: number }>(
+          const res = await find<{ until: string; exponent?: number }>(
+            idx('silence'),
             {
-              index: idx('silence'),
               query: { term: { rule_name: key } },
               sort: [{ until: { order: 'desc' } }],
               size: 1,
-              _source_includes: ['until', 'exponent'],
-              ignore_unavailable: true,
+              _source: ['until', 'exponent'],
             },
-            { signal },
+            signal,
           );
           const s = res.hits.hits[0]?._source;
           if (!s) return undefined;

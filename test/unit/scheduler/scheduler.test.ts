@@ -1,7 +1,7 @@
 /** The scheduler on a clock whose timers fire only as the test moves it. */
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/model/clock.ts';
-import { type Job, Scheduler } from '../../../src/scheduler/scheduler.ts';
+import { firstRunOffset, type Job, Scheduler } from '../../../src/scheduler/scheduler.ts';
 
 const MINUTE = 60_000;
 
@@ -64,6 +64,47 @@ describe('scheduler', () => {
     expect(again.stats('some rule')!.nextRun).toBe(first);
     await s.stop(0);
     await again.stop(0);
+  });
+
+  it('spreads first runs over evenly spaced whole ticks, about rulesPerTick rules to a tick', async () => {
+    const offsets = (jobs: number, perTick = 25) =>
+      new Set(
+        Array.from({ length: jobs }, (_, i) => firstRunOffset(`rule-${i}`, MINUTE, jobs, 1000, perTick)),
+      );
+    const sorted = (s: Set<number>) => [...s].sort((a, b) => a - b);
+    // twenty rules: one tick; a hundred: four, 15 s apart; a thousand: forty, a second apart;
+    // ten thousand: every second of the minute
+    expect(sorted(offsets(20))).toEqual([0]);
+    expect(sorted(offsets(100))).toEqual([0, 15_000, 30_000, 45_000]);
+    expect(sorted(offsets(1000))).toEqual(Array.from({ length: 40 }, (_, i) => i * 1000));
+    expect(sorted(offsets(10_000))).toEqual(Array.from({ length: 60 }, (_, i) => i * 1000));
+    expect(sorted(offsets(100, 100))).toEqual([0]);
+    expect(firstRunOffset('x', 15_000, 10_000, 1000, 25)).toBeLessThan(15_000);
+  });
+
+  it('starts the rules due in one tick together, on one timer per tick', async () => {
+    const clock = new ManualClock(0);
+    const s = new Scheduler({ clock, maxConcurrent: 1000, spreadMs: MINUTE, rulesPerTick: 2 });
+    const started: { name: string; at: number }[] = [];
+    const jobs = Array.from({ length: 6 }, (_, i) => `rule-${i}`);
+    for (const name of jobs)
+      s.add({
+        name,
+        intervalMs: MINUTE,
+        run: async () => void started.push({ name, at: clock.now() }),
+      });
+    s.start();
+    // three ticks for six rules at two to a tick
+    const ticks = new Set(jobs.map((n) => s.stats(n)!.nextRun));
+    expect(ticks.size).toBeLessThanOrEqual(3);
+    expect(clock.pending).toBe(ticks.size);
+    for (let t = 1000; t < MINUTE; t += 1000) {
+      await clock.advance(1000);
+    }
+    expect(started).toHaveLength(6);
+    expect(new Set(started.map((r) => r.at))).toEqual(ticks);
+    for (const r of started) expect(r.at).toBe(s.stats(r.name)!.nextRun! - MINUTE);
+    await s.stop(0);
   });
 
   it('never runs a job twice at once: a run still going when the next is due is skipped', async () => {
