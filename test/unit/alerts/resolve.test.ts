@@ -246,7 +246,7 @@ describe('send_resolved', () => {
     expect(await next.pipeline.flushDue(new Map([['r', w.rule()]]))).toBe(1);
     await settle();
     expect(sent.map((c) => [c.title, c.matches[0]!.resolved_at])).toEqual([['[RESOLVED] r', at(5)]]);
-    expect((await w.store.getAlert(undelivered!.id))?.alert_sent).toBe(true);
+    expect((await w.store.getAlert(undelivered!.id!))?.alert_sent).toBe(true);
     expect(await next.pipeline.flushDue(new Map([['r', w.rule()]]))).toBe(0);
     await w.runUntil(20);
     expect(tries.filter((c) => c.matches[0]!.resolved === true)).toHaveLength(1);
