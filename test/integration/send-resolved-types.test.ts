@@ -196,6 +196,33 @@ describe('send_resolved per rule type', () => {
     expectOneResolved({ fired_at: at(3) });
   });
 
+  it('percentage_match per query_key in bucket_interval buckets: a bucket is the match time; a key still over it stays open', async () => {
+    await h.setup([
+      ...steady(0, 20, 1, 'api-1', { node: 'node-1' }),
+      ...steady(2, 5, 2, 'api-1', { node: 'node-2' }),
+      ...steady(0, 20, 1, 'web-1', { node: 'node-1' }),
+      ...steady(0, 20, 2, 'web-1', { node: 'node-2' }),
+    ]);
+    const s = h.stepper(
+      {
+        type: 'percentage_match',
+        query_key: 'pod',
+        bucket_interval: { minutes: 1 },
+        match_bucket_filter: [{ term: { node: 'node-2' } }],
+        max_percentage: 50,
+        resolve_timeout: { minutes: 5 },
+      },
+      { withTitle: true },
+    );
+    await s.runUntil(8);
+    // each run's window is one bucket, timed at its start: the buckets of minutes 2, 3 and 4
+    expect(firingOf('api-1').map((p) => minuteOf(p['@timestamp']))).toEqual([2, 3, 4]);
+    expect(h.resolvedPosts()).toEqual([]);
+    await s.runUntil(20);
+    expectOneResolved({ pod: 'api-1', fired_at: at(2), resolved_at: at(9), duration: '0:07:00' });
+    expect(firingOf('web-1').length).toBeGreaterThanOrEqual(18);
+  });
+
   it('spike_aggregation: resolved once the compared windows show no spike', async () => {
     await h.setup([
       ...steady(0, 20, 1, 'api-1', { value: 10 }),
