@@ -14,7 +14,7 @@ import { FakeClock } from '../../src/model/clock.ts';
 import { firingStateId } from '../../src/state/firing-store.ts';
 import { writebackIndex } from '../../src/state/writeback.ts';
 import { toIso } from '../../src/util/time.ts';
-import { at, MIN, resolveHarness, steady, T0 } from './support/resolve-stepper.ts';
+import { at, MIN, type Posted, resolveHarness, steady, T0 } from './support/resolve-stepper.ts';
 
 const silent = pino({ level: 'silent' });
 
@@ -136,6 +136,52 @@ describe('send_resolved end to end', () => {
     const s = stepper({ type: 'any', resolve_timeout: { minutes: 3 } });
     await s.runUntil(10);
     expect(posted().map((p) => p.resolved === true)).toEqual([false]);
+  });
+
+  it('a resolved notification the webhook does not take stays unsent in the alert log, and a restarted process sends it once', async () => {
+    await setup([{ minute: 2, pod: 'api-1' }]);
+    const s = stepper({ type: 'any', resolve_timeout: { minutes: 3 } });
+    await s.runUntil(4);
+    expect(firingPosts()).toHaveLength(1);
+    h.receiver.fallback = { status: 503, body: 'busy' };
+    await s.runUntil(6);
+    // tried once (retry attempts: 1), refused
+    expect(resolvedPosts()).toHaveLength(1);
+    const [undelivered] = s.undelivered();
+    expect(undelivered).toMatchObject({ rule: 'resolving', alerters: ['post'] });
+    expect(undelivered!.id).toMatch(/^resolved-/);
+    const log = writebackIndex(h.wb, 'alert');
+    await h.es.client.indices.refresh({ index: log });
+    const recorded = await h.es.client.get<{ alert_sent: boolean; match_body: Posted }>({
+      index: log,
+      id: undelivered!.id!,
+    });
+    expect(recorded._source).toMatchObject({
+      alert_sent: false,
+      match_body: { resolved: true, fired_at: at(2), resolved_at: at(5) },
+    });
+
+    h.receiver.fallback = { status: 200, body: 'ok' };
+    s.restart();
+    expect(await s.flush()).toBe(1);
+    expect(resolvedPosts()).toHaveLength(2);
+    expect(resolvedPosts()[1]).toMatchObject({
+      resolved: true,
+      fired_at: at(2),
+      resolved_at: at(5),
+      duration: '0:03:00',
+    });
+    await h.es.client.indices.refresh({ index: log });
+    expect(
+      (await h.es.client.get<{ alert_sent: boolean }>({ index: log, id: undelivered!.id! }))._source,
+    ).toMatchObject({
+      alert_sent: true,
+    });
+    // sent: neither the outbox nor later runs send it again
+    expect(await s.flush()).toBe(0);
+    await s.runUntil(12);
+    expect(resolvedPosts()).toHaveLength(2);
+    expect(firingPosts()).toHaveLength(1);
   });
 
   it('the app: a backfill sends the firing and the resolved notification through the rule alerters', async () => {

@@ -7,7 +7,7 @@
  */
 import { pino } from 'pino';
 import { expect } from 'vitest';
-import { createAlertPipeline, type RetryPolicy } from '../../../src/alerts/pipeline.ts';
+import { createAlertPipeline, type RetryPolicy, type Undelivered } from '../../../src/alerts/pipeline.ts';
 import { catalogs } from '../../../src/app/catalogs.ts';
 import { loadRuleFile } from '../../../src/compile/compile-rule.ts';
 import { type EngineDeps, runRule } from '../../../src/engine/run-rule.ts';
@@ -67,6 +67,10 @@ export interface ResolveStepper {
   runUntil(minute: number): Promise<void>;
   /** A new process over the same writeback: the firing state is read from it again. */
   restart(): void;
+  /** The outbox: sends what the alert log holds unsent; the number of alerts it started. */
+  flush(): Promise<number>;
+  /** Alerts that did not reach every alerter (this process). */
+  undelivered(): Undelivered[];
 }
 
 export interface ResolveHarness {
@@ -257,6 +261,13 @@ export function resolveHarness(): ResolveHarness {
         restart() {
           p = processFor(rule, clock, opts);
         },
+        async flush() {
+          const started = await p.pipeline.flushDue(new Map([[p.rt.rule.name, p.rt]]));
+          expect(await p.pipeline.settle(60_000)).toBe(true);
+          await settle();
+          return started;
+        },
+        undelivered: () => p.pipeline.undelivered(),
       };
     },
 
