@@ -223,11 +223,12 @@ describe('send_resolved per rule type', () => {
     expect(firingOf('web-1').length).toBeGreaterThanOrEqual(18);
   });
 
-  it('spike_aggregation: resolved once the compared windows show no spike', async () => {
+  it('spike_aggregation per query_key: resolved once the compared windows show no spike; a steady key never fires', async () => {
     await h.setup([
       ...steady(0, 20, 1, 'api-1', { value: 10 }),
       ...steady(20, 25, 1, 'api-1', { value: 100 }),
       ...steady(25, 60, 1, 'api-1', { value: 10 }),
+      ...steady(0, 60, 1, 'web-1', { value: 10 }),
     ]);
     const s = h.stepper(
       {
@@ -237,15 +238,19 @@ describe('send_resolved per rule type', () => {
         spike_height: 3,
         spike_type: 'up',
         timeframe: { minutes: 5 },
+        query_key: 'pod',
       },
       { withTitle: true },
     );
     await s.runUntil(26);
-    expect(h.firingPosts()).toHaveLength(1);
+    expect(h.firingPosts().map((p) => p.pod)).toEqual(['api-1']);
     expect(h.resolvedPosts()).toEqual([]);
     await s.runUntil(50);
     const [r] = h.resolvedPosts();
-    expectOneResolved({ fired_at: toIso(new Date(h.firingPosts()[0]!['@timestamp']!).getTime()) });
+    expectOneResolved({
+      pod: 'api-1',
+      fired_at: toIso(new Date(h.firingPosts()[0]!['@timestamp']!).getTime()),
+    });
     expect(Date.parse(r!.resolved_at!)).toBeGreaterThan(T0 + 25 * MIN);
     await s.runUntil(60);
     expect(h.firingPosts()).toHaveLength(1);
