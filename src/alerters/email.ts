@@ -213,9 +213,11 @@ export const emailAlerter: AlerterDefinition = {
         "smtp_ignore_ssl_errors is true: the SMTP server's certificate is not verified; give its CA in smtp_ca_certs instead",
       );
     }
+    // smtp_host "host:port" names the port when smtp_port does not, as Python's smtplib reads it
+    const hostPort = o.smtp_port === undefined ? /^([^:]+):(\d{1,5})$/.exec(o.smtp_host) : null;
     const settings: SmtpSettings = {
-      host: o.smtp_host,
-      port: o.smtp_port ?? (o.smtp_ssl ? 465 : 25),
+      host: hostPort ? hostPort[1]! : o.smtp_host,
+      port: hostPort ? Number(hostPort[2]) : (o.smtp_port ?? (o.smtp_ssl ? 465 : 25)),
       ssl: o.smtp_ssl,
       requireTls,
       timeoutMs: o.smtp_timeout * 1000,

@@ -160,6 +160,15 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
         alertTimeLimitMs: mode.alertTimeLimitMs,
         esCheck: mode.esCheck,
         addSecrets: (...values) => deps.secrets.add(...values),
+        ruleNotifyEmail: (name) => {
+          const d = rules.get(name)?.rule.definition;
+          const v = d?.ownKeys.includes('notify_email') ? d.raw.notify_email : undefined;
+          return typeof v === 'string'
+            ? [v]
+            : Array.isArray(v)
+              ? v.filter((x) => typeof x === 'string')
+              : undefined;
+        },
       });
   for (const { file, error } of loaded.errors) if (file) selfAlert?.loadFailed(file, error.message);
   const scheduler = new Scheduler({

@@ -28,6 +28,8 @@ export interface SelfAlertDeps {
   clock: Clock;
   logger: Logger;
   alerters: Alerter[];
+  /** The alerters of one condition's messages, when they differ from `alerters` (by condition id). */
+  alertersFor?: (condition: string) => Alerter[];
   retry: RetryPolicy;
   /** Throws when Elasticsearch cannot be reached. */
   esCheck?: () => Promise<void>;
@@ -70,7 +72,8 @@ export function createSelfAlert(deps: SelfAlertDeps): SelfAlert {
   let stopped = false;
 
   const send = (match: Match, title: string, body: string) => {
-    for (const alerter of deps.alerters) {
+    const condition = typeof match.condition === 'string' ? match.condition : '';
+    for (const alerter of deps.alertersFor?.(condition) ?? deps.alerters) {
       let d = dispatchers.get(alerter.channel);
       if (!d)
         dispatchers.set(
@@ -84,7 +87,8 @@ export function createSelfAlert(deps: SelfAlertDeps): SelfAlert {
         );
       const content: AlertContent = {
         ruleName: 'esalert',
-        options: s.options,
+        // the title is the subject (email) or heading, as a rule's alert_subject is
+        options: { ...s.options, alert_subject: title },
         matches: [match],
         title,
         body,
@@ -216,8 +220,10 @@ export function createSelfAlert(deps: SelfAlertDeps): SelfAlert {
       if (n >= s.ruleFailures)
         raise(
           `rule:${rule}`,
-          `rule ${rule} keeps failing`,
-          `The last ${n} runs of rule ${rule} failed: ${error}`,
+          s.ruleFailures === 1 ? `rule ${rule} failed` : `rule ${rule} keeps failing`,
+          n === 1
+            ? `A run of rule ${rule} failed: ${error}`
+            : `The last ${n} runs of rule ${rule} failed: ${error}`,
         );
     },
     alerterOutcome(alerter, outcome) {

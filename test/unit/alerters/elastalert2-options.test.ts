@@ -39,7 +39,6 @@ const EXCEPTIONS: Record<string, string> = {};
  * and docs/deviations.md says why they do nothing.
  */
 const WITHOUT_EFFECT: Record<string, string> = {
-  'email notify_email': 'rule errors go to the log, the metrics, the writeback and /api/rules',
   'slack slack_attach_jira_ticket_url': 'alerters do not hand a Jira ticket to each other',
   'slack slack_jira_ticket_color': 'styles the Jira ticket attachment, which is never added',
   'slack slack_jira_ticket_title': 'titles the Jira ticket attachment, which is never added',

@@ -116,6 +116,15 @@ describe('message and envelope', () => {
     });
   });
 
+  it('smtp_host "host:port" names the port when smtp_port is not set, as smtplib reads it', async () => {
+    const { outcome, mail } = await send(plain, {
+      smtp_host: `127.0.0.1:${plain.port}`,
+      smtp_port: undefined,
+    });
+    expect(outcome).toEqual({ ok: true });
+    expect(mail!.to).toEqual(['testing@test.test', 'test@test.test']);
+  });
+
   it('UTF-8 subject and body survive', async () => {
     const { mail } = await send(plain, {
       alert_subject: '节点告警 ☃',
