@@ -25,6 +25,25 @@ export function alertId(ruleName: string, match: Match, tsField: string, seq: nu
   return createHash('sha1').update(identity).digest('base64url').slice(0, 20);
 }
 
+/** The prefix of a resolved notification's id (send_resolved): the outbox tells them from firing alerts. */
+const RESOLVED_ID_PREFIX = 'resolved-';
+
+/**
+ * A resolved notification's id: one per episode of a key (when it fired, when it cleared), so
+ * that an episode resolved again (by a process that did not save its firing state) finds it.
+ */
+export function resolvedAlertId(
+  ruleName: string,
+  key: string,
+  firedAt: unknown,
+  resolvedAt: unknown,
+): string {
+  const identity = JSON.stringify([ruleName, key, firedAt ?? null, resolvedAt ?? null]);
+  return RESOLVED_ID_PREFIX + createHash('sha1').update(identity).digest('base64url').slice(0, 20);
+}
+
+export const isResolvedAlertId = (id: string): boolean => id.startsWith(RESOLVED_ID_PREFIX);
+
 /**
  * Alert ids for the matches of this process: a match seen again in the same process (two
  * identical matches of one window) gets the next sequence number, so each is recorded.

@@ -24,7 +24,7 @@ import type { Stores } from '../state/writeback.ts';
 import { abortableSleep } from '../util/abortable-sleep.ts';
 import { toIso } from '../util/time.ts';
 import { createAggregate } from './aggregate.ts';
-import { alertDocument, createAlertIds } from './alert-document.ts';
+import { alertDocument, createAlertIds, isResolvedAlertId, resolvedAlertId } from './alert-document.ts';
 import type { RetryPolicy } from './channel-dispatcher.ts';
 import { enrich } from './enrich.ts';
 import { createFanOut, type Undelivered } from './fan-out.ts';
@@ -111,7 +111,13 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
     logger,
     firing: deps.firing ?? memoryFiringStore(),
     alerters: alertersOf,
-    deliver: (rt, matches) => fanOut.deliver(rt, undefined, matches, []),
+    // recorded in the alert log first, as a firing alert is: the outbox resends it if it fails
+    deliver: async (rt, match, key) => {
+      const id = resolvedAlertId(rt.rule.name, key, match.fired_at, match.resolved_at);
+      const sent = await recordAndDeliver(rt, id, match, fanOut);
+      // already recorded: an earlier process sent it, or the outbox resends it from the alert log
+      return sent === 'already-alerted' ? true : sent.delivery;
+    },
     alertTimeLimitMs: deps.alertTimeLimitMs,
   });
   /** Firing notifications: send_resolved learns which got through (and may send resolved ones). */
@@ -120,6 +126,8 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
     ...fanOut,
     inFlight: fanOut.inFlight,
     deliver(rt, id, matches, ...rest) {
+      // a resolved notification resent by the outbox says nothing about what is firing
+      if (id !== undefined && isResolvedAlertId(id)) return fanOut.deliver(rt, id, matches, ...rest);
       const done = fanOut.deliver(rt, id, matches, ...rest).then(async (ok) => {
         await resolve.delivered(rt, matches, ok);
         return ok;
@@ -140,28 +148,40 @@ export function createAlertPipeline(deps: PipelineDeps): AlertPipeline {
     markSent,
   });
 
+  /**
+   * Records the alert for `match` under `id`, then hands it to `via` (unless it was recorded
+   * before): the delivery under way, or 'already-alerted'. When the alert log cannot be written,
+   * the alert is sent all the same and its document, written later, carries what the delivery did.
+   */
+  async function recordAndDeliver(
+    rt: RuntimeRule,
+    id: string,
+    match: Match,
+    via: typeof fanOut,
+    whenRecorded: () => Promise<void> = async () => {},
+  ): Promise<{ delivery: Promise<boolean> } | 'already-alerted'> {
+    const doc = alertDocument(rt, alertersOf(rt), match, clock.now(), clock.now());
+    const recorded = await record.record(rt.rule.name, id, doc);
+    await whenRecorded();
+    if (recorded === 'exists') return 'already-alerted';
+    if (recorded === 'created') return { delivery: via.deliver(rt, id, [match], []) };
+    const delivered: string[] = [];
+    const delivery = via.deliver(rt, undefined, [match], delivered).then((ok) => {
+      doc.esalert_delivered = delivered;
+      doc.alert_sent = ok;
+      return ok;
+    });
+    return { delivery };
+  }
+
   /** An alert for one match now: recorded first, then delivered (the run does not wait). */
   async function alertNow(
     rt: RuntimeRule,
     match: Match,
     whenRecorded: () => Promise<void>,
   ): Promise<'alerted' | 'already-alerted'> {
-    const id = ids(rt, match);
-    const doc = alertDocument(rt, alertersOf(rt), match, clock.now(), clock.now());
-    const recorded = await record.record(rt.rule.name, id, doc);
-    await whenRecorded();
-    if (recorded === 'exists') return 'already-alerted';
-    if (recorded === 'unrecorded') {
-      // the document written later (outbox) carries what the delivery did
-      const delivered: string[] = [];
-      void notify.deliver(rt, undefined, [match], delivered).then((ok) => {
-        doc.esalert_delivered = delivered;
-        doc.alert_sent = ok;
-      });
-    } else {
-      void notify.deliver(rt, id, [match], []);
-    }
-    return 'alerted';
+    const sent = await recordAndDeliver(rt, ids(rt, match), match, notify, whenRecorded);
+    return sent === 'already-alerted' ? sent : 'alerted';
   }
 
   return {

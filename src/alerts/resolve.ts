@@ -10,8 +10,10 @@
  *
  * Failure policy: firing state that cannot be read fails the run (as a silence that cannot be
  * read does), so a key is never taken for not firing; state that cannot be saved is logged and
- * saved with the next change. A resolved notification that is not delivered (after the
- * channel's retries) is logged and not sent again.
+ * saved with the next change. A resolved notification is recorded in the alert log before it is
+ * sent, as a firing alert is: one that is not delivered (after the channel's retries) stays
+ * unsent there, is listed as undelivered, and the outbox sends it again (after a restart too)
+ * within alert_time_limit.
  */
 import type { Logger } from 'pino';
 import type { Alerter } from '../alerters/alerter.ts';
@@ -30,8 +32,11 @@ export interface ResolveDeps {
   logger: Logger;
   firing: FiringStore;
   alerters(rt: RuntimeRule): Alerter[];
-  /** Sends a resolved notification to every alerter of the rule; true when all got it. */
-  deliver(rt: RuntimeRule, matches: Match[]): Promise<boolean>;
+  /**
+   * Records a resolved notification of `key` in the alert log and sends it to every alerter of
+   * the rule; true when all got it (false: the outbox sends it again from the alert log).
+   */
+  deliver(rt: RuntimeRule, match: Match, key: string): Promise<boolean>;
   /** A firing notification not delivered within this time (wall clock) will not be: forget its key. */
   alertTimeLimitMs: number;
 }
@@ -106,7 +111,7 @@ export function createResolve(deps: ResolveDeps): Resolve {
     f.resolving.add(entry.key);
     const match = resolvedMatch(entry, at, rt.rule.options.timestampField);
     const sent = deps
-      .deliver(rt, [match])
+      .deliver(rt, match, entry.key)
       .catch(() => false)
       .then(async (ok) => {
         f.resolving.delete(entry.key);
@@ -116,7 +121,7 @@ export function createResolve(deps: ResolveDeps): Resolve {
         else
           deps.logger.error(
             { rule: rt.rule.name, key: entry.key },
-            'resolved notification not delivered; it is not sent again',
+            'resolved notification not delivered yet; the alert log keeps it unsent and the outbox sends it again',
           );
         await save(rt, f);
       });

@@ -6,14 +6,14 @@
  * fixed).
  */
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type App, startApp } from '../../src/app/app.ts';
 import { SecretRegistry } from '../../src/app/logger.ts';
 import { systemClock } from '../../src/model/clock.ts';
-import type { EsConnection } from '../../src/query/es-client.ts';
-import { connectTestEs, esHostPort, uniqueName } from './helpers.ts';
+import { esHostPort, uniqueName } from './helpers.ts';
 import { type Receiver, startReceiver } from './support/http-receiver.ts';
 import { startClosableProxy, type ClosableProxy } from './support/closable-proxy.ts';
+import { testEsHooks } from './support/test-es-hooks.ts';
 import { makeWorkspace, type Workspace } from './support/workspace.ts';
 
 const silent = pino({ level: 'silent' });
@@ -36,42 +36,41 @@ const waitUntil = async (what: string, ok: () => boolean, timeoutMs = 90_000) =>
 };
 
 describe('self_alert end to end', () => {
-  let es: EsConnection;
+  const hooks = testEsHooks();
   let self: Receiver;
   let hook: Receiver;
   let proxy: ClosableProxy;
   let ws: Workspace;
   let app: App | undefined;
-  let wb: string;
   let index: string;
-
-  beforeAll(async () => {
-    es = await connectTestEs();
-  });
-  afterAll(async () => {
-    await es.close();
-  });
-  afterEach(async () => {
-    await app?.stop();
-    app = undefined;
-    await proxy.close();
-    await self.close();
-    await hook.close();
-    ws.remove();
-    await es.client.indices.delete({ index: `${wb}*,${index}` }).catch(() => {});
-  });
 
   const messages = () => self.received.map((r) => r.json as SelfMessage);
   const about = (condition: string) => messages().filter((m) => m.condition === condition);
 
-  /** Starts the app; `rules` are written once the index and the receivers exist. */
-  const start = async (rules: () => Record<string, string | Record<string, unknown>> = () => ({})) => {
+  /**
+   * Starts the app; `rules` are written once the index and the receivers exist, `selfAlert` is
+   * laid over the self_alert section. Everything is undone after the test, the app first.
+   */
+  const start = async (
+    rules: () => Record<string, string | Record<string, unknown>> = () => ({}),
+    selfAlert: Record<string, unknown> = {},
+  ) => {
+    const { es, cleanup } = hooks;
     self = await startReceiver({ status: 200, body: 'ok' });
     hook = await startReceiver({ status: 200, body: 'ok' });
+    const [s, h] = [self, hook];
+    cleanup.push(
+      () => s.close(),
+      () => h.close(),
+    );
     const { es_host, es_port } = esHostPort();
     proxy = await startClosableProxy(es_host, es_port);
-    wb = uniqueName('esalert_self');
+    const p = proxy;
+    cleanup.push(() => p.close());
+    const wb = uniqueName('esalert_self');
     index = uniqueName('self-events');
+    const i = index;
+    cleanup.push(() => es.client.indices.delete({ index: `${wb}*,${i}` }).catch(() => {}));
     await es.client.indices.create({ index, mappings: { properties: { '@timestamp': { type: 'date' } } } });
     ws = makeWorkspace({
       es_host: '127.0.0.1',
@@ -89,8 +88,11 @@ describe('self_alert end to end', () => {
         rule_failures: 2,
         alerter_failing_after: { minutes: 5 },
         check_every: { milliseconds: 300 },
+        ...selfAlert,
       },
     });
+    const w = ws;
+    cleanup.push(() => w.remove());
     for (const [file, rule] of Object.entries(rules())) ws.writeRule(file, rule);
     app = await startApp(
       { configFile: ws.config, reloadEveryMs: 300, drainMs: 5000 },
@@ -101,6 +103,10 @@ describe('self_alert end to end', () => {
         secrets: new SecretRegistry(),
       },
     );
+    cleanup.push(async () => {
+      await app?.stop();
+      app = undefined;
+    });
   };
 
   const anyRule = (extra: Record<string, unknown> = {}) => ({
@@ -133,7 +139,11 @@ describe('self_alert end to end', () => {
     await start();
     hook.fallback = { status: 400, body: 'invalid payload' };
     ws.writeRule('events.yaml', anyRule());
-    await es.client.index({ index, refresh: true, document: { '@timestamp': new Date().toISOString() } });
+    await hooks.es.client.index({
+      index,
+      refresh: true,
+      document: { '@timestamp': new Date().toISOString() },
+    });
     await waitUntil('the alerter message', () => about('alerter:post').length === 1);
     expect(about('alerter:post')[0]).toMatchObject({
       resolved: false,
@@ -162,7 +172,11 @@ describe('self_alert end to end', () => {
     const bad = { script: { script: { source: 'this is not a script (', lang: 'painless' } } };
     await start(() => ({ 'failing.yaml': anyRule({ name: 'failing', alert: ['debug'], filter: [bad] }) }));
     // Elasticsearch does not look at the query of a shard without documents
-    await es.client.index({ index, refresh: true, document: { '@timestamp': new Date().toISOString() } });
+    await hooks.es.client.index({
+      index,
+      refresh: true,
+      document: { '@timestamp': new Date().toISOString() },
+    });
     await waitUntil('the rule message', () => about('rule:failing').length === 1);
     expect(about('rule:failing')[0]).toMatchObject({
       resolved: false,
@@ -171,5 +185,52 @@ describe('self_alert end to end', () => {
     ws.writeRule('failing.yaml', anyRule({ name: 'failing', alert: ['debug'] }));
     await waitUntil('the resolved rule message', () => about('rule:failing').length === 2);
     expect(about('rule:failing')[1]).toMatchObject({ resolved: true });
+  });
+
+  it('alerts left unsent: one message once the oldest is older than outbox_age, one resolved once it got through', async () => {
+    // refusing for a while (a retryable error): the alert stays unsent in the alert log
+    await start(() => ({}), { outbox_age: { seconds: 2 } });
+    hook.fallback = { status: 503, body: 'busy' };
+    ws.writeRule('events.yaml', anyRule());
+    await hooks.es.client.index({
+      index,
+      refresh: true,
+      document: { '@timestamp': new Date().toISOString() },
+    });
+    await waitUntil('the first try', () => hook.received.some((r) => r.path === '/alert'));
+    await waitUntil('the outbox message', () => about('outbox').length === 1);
+    expect(about('outbox')[0]).toMatchObject({ resolved: false, message: 'alerts are waiting to be sent' });
+    // the alerter is failing (retryable), not for alerter_failing_after yet: only the outbox is reported
+    expect(messages().map((m) => m.condition)).toEqual(['outbox']);
+    hook.fallback = { status: 200, body: 'ok' };
+    await waitUntil('the resolved outbox message', () => about('outbox').length === 2);
+    const [fired, resolved] = about('outbox');
+    expect(resolved).toMatchObject({ resolved: true, fired_at: fired!.fired_at });
+    expect(hook.received.filter((r) => r.path === '/alert').at(-1)!.at).toBeLessThan(
+      self.received.at(-1)!.at,
+    );
+    // nothing older than outbox_age is left: no second message
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(about('outbox')).toHaveLength(2);
+  });
+
+  it('heartbeat: "esalert is running" on its schedule, naming the open problems', async () => {
+    await start(() => ({}), { heartbeat: { seconds: 1 } });
+    await waitUntil('two heartbeats', () => about('heartbeat').length >= 2);
+    const beats = self.received
+      .filter((r) => (r.json as SelfMessage).condition === 'heartbeat')
+      .map((r) => r.json as SelfMessage & { '@timestamp': string; firing: string[] });
+    expect(beats[0]).toMatchObject({ message: 'esalert is running', firing: [] });
+    // one per heartbeat period at most, by esalert's clock
+    expect(Date.parse(beats[1]!['@timestamp']) - Date.parse(beats[0]!['@timestamp'])).toBeGreaterThanOrEqual(
+      1000,
+    );
+    // a problem open meanwhile is named in the next heartbeat
+    await proxy.shut();
+    await waitUntil('the es message', () => about('es').length === 1);
+    const n = about('heartbeat').length;
+    await waitUntil('a heartbeat after it', () => about('heartbeat').length > n);
+    expect(about('heartbeat').at(-1)).toMatchObject({ firing: ['es'] });
+    expect(about('es')).toHaveLength(1);
   });
 });

@@ -7,177 +7,21 @@
  * goes through the whole app (startApp, a backfill) to check the wiring.
  */
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createAlertPipeline } from '../../src/alerts/pipeline.ts';
-import { catalogs } from '../../src/app/catalogs.ts';
+import { describe, expect, it } from 'vitest';
 import { startApp } from '../../src/app/app.ts';
 import { SecretRegistry } from '../../src/app/logger.ts';
-import { loadRuleFile } from '../../src/compile/compile-rule.ts';
-import { type EngineDeps, runRule } from '../../src/engine/run-rule.ts';
-import { createRuntimeRule, type RuntimeRule } from '../../src/engine/runtime-rule.ts';
 import { FakeClock } from '../../src/model/clock.ts';
-import type { EsConnection } from '../../src/query/es-client.ts';
-import { createEsSearchPort } from '../../src/query/es-search-port.ts';
-import { createEsWriteback } from '../../src/state/es-writeback.ts';
-import { firingStateId, firingStore } from '../../src/state/firing-store.ts';
-import { writebackIndex, writebackStores } from '../../src/state/writeback.ts';
+import { firingStateId } from '../../src/state/firing-store.ts';
+import { writebackIndex } from '../../src/state/writeback.ts';
 import { toIso } from '../../src/util/time.ts';
-import { testConfig } from '../support/config.ts';
-import { connectTestEs, esHostPort, uniqueName } from './helpers.ts';
-import { type Receiver, startReceiver } from './support/http-receiver.ts';
-import { makeWorkspace, type Workspace } from './support/workspace.ts';
+import { at, MIN, type Posted, resolveHarness, steady, T0 } from './support/resolve-stepper.ts';
 
 const silent = pino({ level: 'silent' });
-const MIN = 60_000;
-const T0 = Date.parse('2025-03-01T00:00:00Z');
-const at = (minute: number) => toIso(T0 + minute * MIN);
-/** `perMinute` events a minute for pod `pod` in [from, to). */
-const steady = (from: number, to: number, perMinute = 1, pod = 'api-1') =>
-  Array.from({ length: (to - from) * perMinute }, (_, i) => ({ minute: from + (i + 0.5) / perMinute, pod }));
-
-interface Posted {
-  resolved?: boolean;
-  fired_at?: string;
-  resolved_at?: string;
-  duration?: string;
-  duration_seconds?: number;
-  pod?: string;
-  '@timestamp'?: string;
-}
 
 describe('send_resolved end to end', () => {
-  let es: EsConnection;
-  let receiver: Receiver;
-  let ws: Workspace;
-  let index: string;
-  let wb: string;
-
-  beforeAll(async () => {
-    es = await connectTestEs();
-  });
-  afterAll(async () => {
-    await es.close();
-  });
-  afterEach(async () => {
-    await receiver.close();
-    ws.remove();
-    await es.client.indices.delete({ index: `${index},${wb}*` }).catch(() => {});
-  });
-
-  const setup = async (events: { minute: number; pod: string; node?: string }[]) => {
-    receiver = await startReceiver({ status: 200, body: 'ok' });
-    index = uniqueName('resolved-events');
-    wb = uniqueName('esalert_resolved');
-    ws = makeWorkspace({
-      ...esHostPort(),
-      writeback_index: wb,
-      run_every: { minutes: 1 },
-      buffer_time: { minutes: 1 },
-    });
-    await es.client.indices.create({
-      index,
-      mappings: {
-        properties: { '@timestamp': { type: 'date' }, pod: { type: 'keyword' }, node: { type: 'keyword' } },
-      },
-    });
-    if (events.length > 0)
-      await es.client.bulk({
-        refresh: true,
-        operations: events.flatMap((e) => [
-          { index: { _index: index } },
-          {
-            '@timestamp': at(e.minute),
-            pod: e.pod,
-            node: e.node ?? 'node-1',
-            message: `event at minute ${e.minute}`,
-          },
-        ]),
-      });
-  };
-
-  /** The rule file, the engine and the alert path over the Elasticsearch writeback; a new one is a restart. */
-  const processFor = (rule: Record<string, unknown>, clock: FakeClock) => {
-    const file = ws.writeRule('rule.yaml', {
-      name: 'resolving',
-      index,
-      alert: ['post'],
-      http_post_url: `${receiver.url}/alert`,
-      http_post_all_values: true,
-      send_resolved: true,
-      realert: { minutes: 0 },
-      ...rule,
-    });
-    const global = testConfig(
-      { ...esHostPort(), rules_folder: ws.rulesDir, run_every: { minutes: 1 }, buffer_time: { minutes: 1 } },
-      ws.config,
-    );
-    const compiled = loadRuleFile(file, {
-      global,
-      env: () => undefined,
-      catalogs: catalogs(),
-      logger: silent,
-    });
-    const writeback = createEsWriteback(es.client, wb, { refresh: 'wait_for' });
-    const stores = writebackStores(writeback);
-    const pipeline = createAlertPipeline({
-      clock,
-      logger: silent,
-      stores,
-      firing: firingStore(stores.ruleState),
-      alertTimeLimitMs: 86_400_000,
-      maxAggregation: 100,
-      retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
-    });
-    const port = createEsSearchPort(es.client);
-    const deps: EngineDeps = {
-      clock,
-      logger: silent,
-      stores,
-      sink: pipeline,
-      search: () => port,
-      globals: { runEveryMs: MIN, oldQueryLimitMs: 30 * 86_400_000 },
-    };
-    const rt: RuntimeRule = createRuntimeRule(compiled);
-    return { rt, deps, pipeline, writeback };
-  };
-
-  /** Runs the rule once a minute until the clock reads `minute`, each run's deliveries awaited. */
-  const stepper = (rule: Record<string, unknown>) => {
-    const clock = new FakeClock(T0);
-    let p = processFor(rule, clock);
-    let ensured = false;
-    return {
-      clock,
-      async runUntil(minute: number) {
-        if (!ensured) {
-          await p.writeback.ensureIndices();
-          ensured = true;
-        }
-        while (clock.now() < T0 + minute * MIN) {
-          clock.advance(MIN);
-          const report = await runRule(p.rt, clock.now(), p.deps, {});
-          expect(report.error).toBeUndefined();
-          await settle(receiver);
-        }
-      },
-      restart() {
-        p = processFor(rule, clock);
-      },
-    };
-  };
-
-  /** Waits until the receiver has had no request for a while (deliveries are not awaited by runs). */
-  const settle = async (r: Receiver) => {
-    let seen = -1;
-    while (seen !== r.received.length) {
-      seen = r.received.length;
-      await new Promise((resolve) => setTimeout(resolve, 150));
-    }
-  };
-
-  const posted = () => receiver.received.map((r) => r.json as Posted);
-  const resolvedPosts = () => posted().filter((p) => p.resolved === true);
-  const firingPosts = () => posted().filter((p) => p.resolved !== true);
+  const h = resolveHarness();
+  const { setup, posted, resolvedPosts, firingPosts } = h;
+  const stepper = (rule: Record<string, unknown>) => h.stepper(rule);
 
   it('any: one resolved notification after resolve_timeout without a match, surviving a restart', async () => {
     await setup([
@@ -190,9 +34,9 @@ describe('send_resolved end to end', () => {
     await s.runUntil(8);
     expect(firingPosts().map((p) => p.pod)).toEqual(['api-1', 'api-1', 'web-1']);
     // the firing state is in the writeback, and a new process carries on from it
-    await es.client.indices.refresh({ index: writebackIndex(wb, 'state') });
-    const saved = await es.client.get<{ state: { key: string }[] }>({
-      index: writebackIndex(wb, 'state'),
+    await h.es.client.indices.refresh({ index: writebackIndex(h.wb, 'state') });
+    const saved = await h.es.client.get<{ state: { key: string }[] }>({
+      index: writebackIndex(h.wb, 'state'),
       id: firingStateId('resolving'),
     });
     expect(saved._source!.state.map((e) => e.key).sort()).toEqual(['api-1', 'web-1']);
@@ -257,7 +101,7 @@ describe('send_resolved end to end', () => {
     expect(resolvedPosts()).toHaveLength(1);
     expect(resolvedPosts()[0]).toMatchObject({
       resolved: true,
-      resolved_at: toIso(Date.parse(lastFiring) + 5 * MIN),
+      resolved_at: toIso(new Date(lastFiring).getTime() + 5 * MIN),
     });
   });
 
@@ -288,26 +132,72 @@ describe('send_resolved end to end', () => {
 
   it('an alert the webhook refused gets no resolved notification', async () => {
     await setup([{ minute: 2, pod: 'api-1' }]);
-    receiver.fallback = { status: 400, body: 'bad request' };
+    h.receiver.fallback = { status: 400, body: 'bad request' };
     const s = stepper({ type: 'any', resolve_timeout: { minutes: 3 } });
     await s.runUntil(10);
     expect(posted().map((p) => p.resolved === true)).toEqual([false]);
   });
 
+  it('a resolved notification the webhook does not take stays unsent in the alert log, and a restarted process sends it once', async () => {
+    await setup([{ minute: 2, pod: 'api-1' }]);
+    const s = stepper({ type: 'any', resolve_timeout: { minutes: 3 } });
+    await s.runUntil(4);
+    expect(firingPosts()).toHaveLength(1);
+    h.receiver.fallback = { status: 503, body: 'busy' };
+    await s.runUntil(6);
+    // tried once (retry attempts: 1), refused
+    expect(resolvedPosts()).toHaveLength(1);
+    const [undelivered] = s.undelivered();
+    expect(undelivered).toMatchObject({ rule: 'resolving', alerters: ['post'] });
+    expect(undelivered!.id).toMatch(/^resolved-/);
+    const log = writebackIndex(h.wb, 'alert');
+    await h.es.client.indices.refresh({ index: log });
+    const recorded = await h.es.client.get<{ alert_sent: boolean; match_body: Posted }>({
+      index: log,
+      id: undelivered!.id!,
+    });
+    expect(recorded._source).toMatchObject({
+      alert_sent: false,
+      match_body: { resolved: true, fired_at: at(2), resolved_at: at(5) },
+    });
+
+    h.receiver.fallback = { status: 200, body: 'ok' };
+    s.restart();
+    expect(await s.flush()).toBe(1);
+    expect(resolvedPosts()).toHaveLength(2);
+    expect(resolvedPosts()[1]).toMatchObject({
+      resolved: true,
+      fired_at: at(2),
+      resolved_at: at(5),
+      duration: '0:03:00',
+    });
+    await h.es.client.indices.refresh({ index: log });
+    expect(
+      (await h.es.client.get<{ alert_sent: boolean }>({ index: log, id: undelivered!.id! }))._source,
+    ).toMatchObject({
+      alert_sent: true,
+    });
+    // sent: neither the outbox nor later runs send it again
+    expect(await s.flush()).toBe(0);
+    await s.runUntil(12);
+    expect(resolvedPosts()).toHaveLength(2);
+    expect(firingPosts()).toHaveLength(1);
+  });
+
   it('the app: a backfill sends the firing and the resolved notification through the rule alerters', async () => {
     await setup([{ minute: 2, pod: 'api-1' }]);
-    ws.writeRule('rule.yaml', {
+    h.ws.writeRule('rule.yaml', {
       name: 'resolving',
       type: 'any',
-      index,
+      index: h.index,
       alert: ['post'],
-      http_post_url: `${receiver.url}/alert`,
+      http_post_url: `${h.receiver.url}/alert`,
       http_post_all_values: true,
       send_resolved: true,
       resolve_timeout: { minutes: 5 },
     });
     const app = await startApp(
-      { configFile: ws.config, start: at(0), end: at(30) },
+      { configFile: h.ws.config, start: at(0), end: at(30) },
       {
         env: () => undefined,
         clock: new FakeClock(T0 + 60 * MIN),

@@ -78,7 +78,7 @@ function world(events: Event[], rule: Record<string, unknown>, alerter?: Alerter
   const restart = () => {
     rt = createRuntimeRule(compiled);
   };
-  return { runUntil, sent, store, restart, clock, pipeline: path.pipeline };
+  return { runUntil, sent, store, restart, clock, pipeline: path.pipeline, rule: () => rt };
 }
 
 const resolved = (sent: AlertContent[]) => sent.filter((c) => c.matches[0]?.resolved === true);
@@ -216,6 +216,40 @@ describe('send_resolved', () => {
     const w = world([{ minute: 2 }], { type: 'any', resolve_timeout: { minutes: 3 } }, refusing);
     await w.runUntil(10);
     expect(tries.map((c) => c.matches[0]!.resolved === true)).toEqual([false]);
+  });
+
+  it('a resolved notification not delivered stays unsent in the alert log, is listed, and is resent after a restart', async () => {
+    const tries: AlertContent[] = [];
+    let refuse = true;
+    const flaky: Alerter = {
+      ...recordingAlerter(tries),
+      async send(content) {
+        tries.push(content);
+        if (refuse && content.matches[0]!.resolved === true)
+          return { ok: false, retryable: true, reason: 'busy' };
+        return { ok: true };
+      },
+    };
+    const w = world([{ minute: 2 }], { type: 'any', resolve_timeout: { minutes: 3 } }, flaky);
+    await w.runUntil(10);
+    expect(tries.map((c) => c.matches[0]!.resolved === true)).toEqual([false, true]);
+    const [undelivered] = w.pipeline.undelivered();
+    expect(undelivered).toMatchObject({ rule: 'r', alerters: ['dry-run'], reason: 'busy' });
+    expect(undelivered!.id).toMatch(/^resolved-/);
+    const unsent = await w.store.pendingAlerts(at(0), toIso(w.clock.now()), 10);
+    expect(unsent.map((p) => [p.id, p.doc.match_body.resolved])).toEqual([[undelivered!.id, true]]);
+
+    // a new process over the same writeback: its outbox sends it, once, and the key stays resolved
+    refuse = false;
+    const sent: AlertContent[] = [];
+    const next = memoryAlertPath(w.clock, { store: w.store, alerters: () => [recordingAlerter(sent)] });
+    expect(await next.pipeline.flushDue(new Map([['r', w.rule()]]))).toBe(1);
+    await settle();
+    expect(sent.map((c) => [c.title, c.matches[0]!.resolved_at])).toEqual([['[RESOLVED] r', at(5)]]);
+    expect((await w.store.getAlert(undelivered!.id!))?.alert_sent).toBe(true);
+    expect(await next.pipeline.flushDue(new Map([['r', w.rule()]]))).toBe(0);
+    await w.runUntil(20);
+    expect(tries.filter((c) => c.matches[0]!.resolved === true)).toHaveLength(1);
   });
 
   it('DingTalk, WeCom and Feishu titles say 已恢复', async () => {
