@@ -29,7 +29,7 @@ export interface MsearchCaps {
 export const DEFAULT_MSEARCH_CAPS: MsearchCaps = {
   maxSearches: 100,
   maxBytes: 1024 * 1024,
-  maxHits: 100_000,
+  maxHits: 20_000,
 };
 
 /** The size of an item's two NDJSON lines. */

@@ -31,6 +31,12 @@ export interface MsearchCoalescerOptions {
   caps?: Partial<MsearchCaps>;
   /** Requests under way at once at most (default 10, ElastAlert 2's max_threads). */
   maxInFlight?: number;
+  /**
+   * Hits the batched requests under way may ask for together (default twice caps.maxHits): their
+   * answers are held in memory at once. A request over it waits until others answered, unless
+   * nothing else is under way.
+   */
+  maxHitsInFlight?: number;
   /** How long the first queued search waits for company (ms); 0: the end of the current turn. */
   lingerMs?: number;
   /** Called for every request sent, with the number of searches it carried. */
@@ -82,6 +88,8 @@ export function createMsearchCoalescer(
 ): MsearchCoalescer {
   const caps: MsearchCaps = { ...DEFAULT_MSEARCH_CAPS, ...options.caps };
   const maxInFlight = Math.max(1, options.maxInFlight ?? 10);
+  const maxHitsInFlight = options.maxHitsInFlight ?? 2 * caps.maxHits;
+  let hitsInFlight = 0;
   const lingerMs = options.lingerMs ?? 0;
   const note = options.onRequest ?? (() => {});
   let queue: Queued[] = [];
@@ -123,9 +131,16 @@ export function createMsearchCoalescer(
     while (queue.length > 0 && inFlight < maxInFlight) {
       const [first] = planBatches(queue, caps);
       const batch = queue.slice(0, first);
+      const hits = batch.reduce((n, q) => n + q.hits, 0);
+      // the answers under way are held in memory together: wait for some when there are many
+      if (hitsInFlight > 0 && hitsInFlight + hits > maxHitsInFlight) return;
       queue = queue.slice(first);
       inFlight++;
-      void send(batch).finally(release);
+      hitsInFlight += hits;
+      void send(batch).finally(() => {
+        hitsInFlight -= hits;
+        release();
+      });
     }
   }
 

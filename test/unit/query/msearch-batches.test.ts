@@ -38,8 +38,8 @@ describe('planBatches', () => {
     expect(planBatches([], caps)).toEqual([]);
   });
 
-  it('default caps: a hundred searches, 1 MiB, ten full first pages', () => {
-    expect(DEFAULT_MSEARCH_CAPS).toEqual({ maxSearches: 100, maxBytes: 1024 * 1024, maxHits: 100_000 });
+  it('default caps: a hundred searches, 1 MiB, two full first pages', () => {
+    expect(DEFAULT_MSEARCH_CAPS).toEqual({ maxSearches: 100, maxBytes: 1024 * 1024, maxHits: 20_000 });
     expect(
       planBatches(
         Array.from({ length: 250 }, () => item(100, 0)),
@@ -48,10 +48,10 @@ describe('planBatches', () => {
     ).toEqual([100, 100, 50]);
     expect(
       planBatches(
-        Array.from({ length: 25 }, () => item(100, 10_000)),
+        Array.from({ length: 5 }, () => item(100, 10_000)),
         DEFAULT_MSEARCH_CAPS,
       ),
-    ).toEqual([10, 10, 5]);
+    ).toEqual([2, 2, 1]);
   });
 });
 

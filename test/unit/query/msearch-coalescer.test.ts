@@ -146,6 +146,33 @@ describe('the msearch coalescer', () => {
     expect(rec.calls.map((call) => (call.api === 'msearch' ? call.lines.length / 2 : 1))).toEqual([2, 2, 1]);
   });
 
+  it('requests under way ask for at most maxHitsInFlight hits together; one alone always goes', async () => {
+    const rec = recordingClient();
+    const c = createMsearchCoalescer(rec.client, {
+      caps: { maxSearches: 1 },
+      maxInFlight: 5,
+      maxHitsInFlight: 250,
+    });
+    rec.hold();
+    const all = [search('a', 100), search('b', 100), search('c', 100), search('d', 400)].map((s) =>
+      c.search(s),
+    );
+    await tick();
+    // a and b (200 hits) go; c would make 300
+    expect(rec.calls).toHaveLength(2);
+    rec.releaseAll();
+    await tick();
+    await tick();
+    // c goes once a and b answered; d (400 on its own) waits until nothing else is under way
+    expect(rec.calls).toHaveLength(3);
+    rec.releaseAll();
+    await tick();
+    await tick();
+    expect(rec.calls).toHaveLength(4);
+    rec.releaseAll();
+    await Promise.all(all);
+  });
+
   it('an aborted search is rejected at once and, when still queued, never sent', async () => {
     const rec = recordingClient();
     const c = createMsearchCoalescer(rec.client, { maxInFlight: 1 });
