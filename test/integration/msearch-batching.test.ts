@@ -114,6 +114,8 @@ describe('searches of rules running together in one _msearch', () => {
       run_every: { minutes: 1 },
       buffer_time: { minutes: 15 },
       writeback_index: 'unused',
+      // pages of 1,000 hits: the whole tick fits one request's cap on requested hits
+      max_query_size: 1000,
     });
     const clock = new FakeClock(END + MINUTE);
     const writeback = createMemoryWriteback();
