@@ -255,6 +255,8 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
       endAt,
       ...(opts.progress ? { progress: opts.progress } : {}),
       onRun: (name, report, at, ms) => {
+        // a run under way when its rule file was deleted ends after the rule left the metrics
+        if (!rules.has(name)) return;
         obs?.runFinished(name, report, at, ms);
         selfAlert?.ruleRun(name, report.error?.message);
       },
