@@ -12,6 +12,7 @@ import { systemClock } from '../../src/model/clock.ts';
 import { type SmtpReceiver, startSmtpReceiver } from '../unit/alerters/support/smtp-receiver.ts';
 import { esHostPort, uniqueName } from './helpers.ts';
 import { type Receiver, startReceiver } from './support/http-receiver.ts';
+import { until } from './support/service.ts';
 import { testEsHooks } from './support/test-es-hooks.ts';
 import { makeWorkspace, type Workspace } from './support/workspace.ts';
 
@@ -23,14 +24,6 @@ interface Notice {
   detail: string;
   resolved: boolean;
 }
-
-const waitUntil = async (what: string, ok: () => boolean, timeoutMs = 90_000) => {
-  const until = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
 
 describe('notify_alert and notify_email end to end', () => {
   const t = testEsHooks();
@@ -99,10 +92,10 @@ describe('notify_alert and notify_email end to end', () => {
 
   it('a failing rule: one notice to each, the rule owner mailed too, then one resolved notice', async () => {
     await start(() => ({ 'failing.yaml': rule({ filter: [bad], notify_email: ['owner@example.com'] }) }));
-    await waitUntil('the rule notice', () => about('rule:failing').length === 1);
+    await until('the rule notice', () => about('rule:failing').length === 1);
     expect(about('rule:failing')[0]).toMatchObject({ resolved: false, message: 'rule failing failed' });
     expect(about('rule:failing')[0]!.detail).toMatch(/A run of rule failing failed: /);
-    await waitUntil('the rule mail', () => mailsAbout('rule failing failed').length === 1);
+    await until('the rule mail', () => mailsAbout('rule failing failed').length === 1);
     const [mail] = mailsAbout('rule failing failed');
     expect(mail!.from).toBe('esalert@example.com');
     expect([...mail!.to].sort()).toEqual(['admin@example.com', 'owner@example.com']);
@@ -113,21 +106,21 @@ describe('notify_alert and notify_email end to end', () => {
     expect(mailsAbout('rule failing failed')).toHaveLength(1);
 
     ws.writeRule('failing.yaml', rule({ notify_email: ['owner@example.com'] }));
-    await waitUntil('the resolved notice', () => about('rule:failing').length === 2);
+    await until('the resolved notice', () => about('rule:failing').length === 2);
     expect(about('rule:failing')[1]).toMatchObject({ resolved: true, message: 'rule failing failed' });
-    await waitUntil('the resolved mail', () => mailsAbout('[RESOLVED]').length === 1);
+    await until('the resolved mail', () => mailsAbout('[RESOLVED]').length === 1);
     expect(mailsAbout('[RESOLVED]')[0]!.parsed.subject).toContain('rule failing failed');
   });
 
   it('a rule file that does not load: one notice and one mail to notify_email, resolved once it loads', async () => {
     await start(() => ({ 'broken.yaml': 'name: broken\ntype: frequncy\nindex: x\nalert: [debug]\n' }));
-    await waitUntil('the load notice', () => about('load:').length === 1);
+    await until('the load notice', () => about('load:').length === 1);
     expect(about('load:')[0]!.condition).toMatch(/broken\.yaml$/);
     expect(about('load:')[0]!.detail).toMatch(/frequncy/);
-    await waitUntil('the load mail', () => mailsAbout('does not load').length === 1);
+    await until('the load mail', () => mailsAbout('does not load').length === 1);
     expect(mailsAbout('does not load')[0]!.to).toEqual(['admin@example.com']);
     ws.writeRule('broken.yaml', rule({ name: 'broken' }));
-    await waitUntil('the resolved load notice', () => about('load:').length === 2);
+    await until('the resolved load notice', () => about('load:').length === 2);
     expect(about('load:')[1]).toMatchObject({ resolved: true });
   });
 });

@@ -12,6 +12,7 @@ import { SecretRegistry } from '../../src/app/logger.ts';
 import { systemClock } from '../../src/model/clock.ts';
 import { esHostPort, uniqueName } from './helpers.ts';
 import { type Receiver, startReceiver } from './support/http-receiver.ts';
+import { until } from './support/service.ts';
 import { startClosableProxy, type ClosableProxy } from './support/closable-proxy.ts';
 import { testEsHooks } from './support/test-es-hooks.ts';
 import { makeWorkspace, type Workspace } from './support/workspace.ts';
@@ -26,14 +27,6 @@ interface SelfMessage {
   resolved_at?: string;
   duration?: string;
 }
-
-const waitUntil = async (what: string, ok: () => boolean, timeoutMs = 90_000) => {
-  const until = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
 
 describe('self_alert end to end', () => {
   const hooks = testEsHooks();
@@ -124,13 +117,13 @@ describe('self_alert end to end', () => {
     await new Promise((r) => setTimeout(r, 1000));
     expect(about('es')).toEqual([]);
     await proxy.shut();
-    await waitUntil('the es message', () => about('es').length === 1);
+    await until('the es message', () => about('es').length === 1);
     expect(about('es')[0]).toMatchObject({ resolved: false, message: 'Elasticsearch is unreachable' });
     // still down: no second message
     await new Promise((r) => setTimeout(r, 1500));
     expect(about('es')).toHaveLength(1);
     await proxy.open();
-    await waitUntil('the resolved es message', () => about('es').length === 2);
+    await until('the resolved es message', () => about('es').length === 2);
     expect(about('es')[1]).toMatchObject({ resolved: true, message: 'Elasticsearch is unreachable' });
     expect(Date.parse(about('es')[1]!.resolved_at!)).toBeGreaterThan(Date.parse(about('es')[1]!.fired_at!));
   });
@@ -144,26 +137,26 @@ describe('self_alert end to end', () => {
       refresh: true,
       document: { '@timestamp': new Date().toISOString() },
     });
-    await waitUntil('the alerter message', () => about('alerter:post').length === 1);
+    await until('the alerter message', () => about('alerter:post').length === 1);
     expect(about('alerter:post')[0]).toMatchObject({
       resolved: false,
       message: 'the post alerter refuses alerts',
     });
     hook.fallback = { status: 200, body: 'ok' };
     // the outbox sends the refused alert again; this time it gets through
-    await waitUntil('the resolved alerter message', () => about('alerter:post').length === 2);
+    await until('the resolved alerter message', () => about('alerter:post').length === 2);
     expect(about('alerter:post')[1]).toMatchObject({ resolved: true });
     expect(hook.received.filter((r) => r.path === '/alert').length).toBeGreaterThanOrEqual(2);
   });
 
   it('a broken rule file: one message, then one resolved message once it loads', async () => {
     await start(() => ({ 'broken.yaml': 'name: broken\ntype: frequncy\nindex: x\nalert: [debug]\n' }));
-    await waitUntil('the load message', () => messages().some((m) => m.condition.startsWith('load:')));
+    await until('the load message', () => messages().some((m) => m.condition.startsWith('load:')));
     const [fired] = messages().filter((m) => m.condition.startsWith('load:'));
     expect(fired!.condition).toMatch(/^load:.*broken\.yaml$/);
     expect(fired!.message).toMatch(/rule file .*broken\.yaml does not load/);
     ws.writeRule('broken.yaml', anyRule({ name: 'broken', alert: ['debug'] }));
-    await waitUntil('the resolved load message', () => about(fired!.condition).length === 2);
+    await until('the resolved load message', () => about(fired!.condition).length === 2);
     expect(about(fired!.condition)[1]).toMatchObject({ resolved: true });
   });
 
@@ -177,13 +170,13 @@ describe('self_alert end to end', () => {
       refresh: true,
       document: { '@timestamp': new Date().toISOString() },
     });
-    await waitUntil('the rule message', () => about('rule:failing').length === 1);
+    await until('the rule message', () => about('rule:failing').length === 1);
     expect(about('rule:failing')[0]).toMatchObject({
       resolved: false,
       message: 'rule failing keeps failing',
     });
     ws.writeRule('failing.yaml', anyRule({ name: 'failing', alert: ['debug'] }));
-    await waitUntil('the resolved rule message', () => about('rule:failing').length === 2);
+    await until('the resolved rule message', () => about('rule:failing').length === 2);
     expect(about('rule:failing')[1]).toMatchObject({ resolved: true });
   });
 
@@ -197,13 +190,13 @@ describe('self_alert end to end', () => {
       refresh: true,
       document: { '@timestamp': new Date().toISOString() },
     });
-    await waitUntil('the first try', () => hook.received.some((r) => r.path === '/alert'));
-    await waitUntil('the outbox message', () => about('outbox').length === 1);
+    await until('the first try', () => hook.received.some((r) => r.path === '/alert'));
+    await until('the outbox message', () => about('outbox').length === 1);
     expect(about('outbox')[0]).toMatchObject({ resolved: false, message: 'alerts are waiting to be sent' });
     // the alerter is failing (retryable), not for alerter_failing_after yet: only the outbox is reported
     expect(messages().map((m) => m.condition)).toEqual(['outbox']);
     hook.fallback = { status: 200, body: 'ok' };
-    await waitUntil('the resolved outbox message', () => about('outbox').length === 2);
+    await until('the resolved outbox message', () => about('outbox').length === 2);
     const [fired, resolved] = about('outbox');
     expect(resolved).toMatchObject({ resolved: true, fired_at: fired!.fired_at });
     expect(hook.received.filter((r) => r.path === '/alert').at(-1)!.at).toBeLessThan(
@@ -216,7 +209,7 @@ describe('self_alert end to end', () => {
 
   it('heartbeat: "esalert is running" on its schedule, naming the open problems', async () => {
     await start(() => ({}), { heartbeat: { seconds: 1 } });
-    await waitUntil('two heartbeats', () => about('heartbeat').length >= 2);
+    await until('two heartbeats', () => about('heartbeat').length >= 2);
     const beats = self.received
       .filter((r) => (r.json as SelfMessage).condition === 'heartbeat')
       .map((r) => r.json as SelfMessage & { '@timestamp': string; firing: string[] });
@@ -227,9 +220,9 @@ describe('self_alert end to end', () => {
     );
     // a problem open meanwhile is named in the next heartbeat
     await proxy.shut();
-    await waitUntil('the es message', () => about('es').length === 1);
+    await until('the es message', () => about('es').length === 1);
     const n = about('heartbeat').length;
-    await waitUntil('a heartbeat after it', () => about('heartbeat').length > n);
+    await until('a heartbeat after it', () => about('heartbeat').length > n);
     expect(about('heartbeat').at(-1)).toMatchObject({ firing: ['es'] });
     expect(about('es')).toHaveLength(1);
   });

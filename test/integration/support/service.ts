@@ -9,7 +9,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Polls `fn` until it returns something other than undefined or false. */
 export async function until<T>(
   what: string,
-  fn: () => Promise<T | undefined>,
+  fn: () => T | undefined | Promise<T | undefined>,
   timeoutMs = PATIENCE_MS,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
