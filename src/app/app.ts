@@ -29,6 +29,7 @@ import { toIso } from '../util/time.ts';
 import { catalogs, knownRuleOptionNames } from './catalogs.ts';
 import type { SecretRegistry } from './logger.ts';
 import { RuleReloader } from './reloader.ts';
+import { stringList } from '../config/fields.ts';
 import { createSelfAlertFor } from './self-alert-wiring.ts';
 import { createReplicas, type Replicas, replicasView } from './replicas.ts';
 import { createRunMode } from './run-mode.ts';
@@ -163,12 +164,9 @@ export async function createApp(opts: RunOptions, deps: AppDeps): Promise<App> {
         addSecrets: (...values) => deps.secrets.add(...values),
         ruleNotifyEmail: (name) => {
           const d = rules.get(name)?.rule.definition;
-          const v = d?.ownKeys.includes('notify_email') ? d.raw.notify_email : undefined;
-          return typeof v === 'string'
-            ? [v]
-            : Array.isArray(v)
-              ? v.filter((x) => typeof x === 'string')
-              : undefined;
+          return d?.ownKeys.includes('notify_email')
+            ? stringList.safeParse(d.raw.notify_email).data
+            : undefined;
         },
       });
   for (const { file, error } of loaded.errors) if (file) selfAlert?.loadFailed(file, error.message);

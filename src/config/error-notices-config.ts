@@ -10,7 +10,7 @@
  *   smtp_host: mail.example.com
  *   from_addr: esalert@example.com
  */
-import type { Problem } from './fields.ts';
+import { type Problem, stringList } from './fields.ts';
 
 export interface ErrorNoticeSettings {
   alerts: { name: string; options: Record<string, unknown> }[];
@@ -19,13 +19,6 @@ export interface ErrorNoticeSettings {
   /** notify_all_errors: also Elasticsearch unreachable, alerters failing, alerts left unsent. */
   allErrors: boolean;
 }
-
-const strings = (v: unknown): string[] | undefined =>
-  typeof v === 'string'
-    ? [v]
-    : Array.isArray(v) && v.every((x) => typeof x === 'string')
-      ? (v as string[])
-      : undefined;
 
 export function readErrorNotices(raw: Record<string, unknown>): {
   settings: ErrorNoticeSettings | undefined;
@@ -53,7 +46,7 @@ export function readErrorNotices(raw: Record<string, unknown>): {
         });
     });
   }
-  const email = strings(raw.notify_email) ?? [];
+  const email = stringList.safeParse(raw.notify_email).data ?? [];
   if (problems.length > 0 || (alerts.length === 0 && email.length === 0))
     return { settings: undefined, problems };
   return { settings: { alerts, email, allErrors: raw.notify_all_errors === true }, problems };
