@@ -90,6 +90,9 @@ export function createReplicas(
     async start() {
       await deps.store.ensureIndices();
       await coordinator.tick(AbortSignal.timeout(Math.max(renewMs, 10_000)));
+      // thousands of rules are claimed over several rounds: take them before the first runs
+      for (let round = 0; round < 100 && coordinator.deferredClaims() > 0; round++)
+        await coordinator.tick(AbortSignal.timeout(Math.max(renewMs, 10_000)));
       deps.logger.info(
         {
           member: coordinator.memberId,

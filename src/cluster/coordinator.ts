@@ -84,11 +84,16 @@ export interface Coordinator {
   confirm(rule: string, epoch: number, signal?: AbortSignal): Promise<boolean>;
   /** The member document was renewed recently enough to hold leases. */
   isMember(): boolean;
+  /** Leases the last round wanted but left for the next one (it claims in time-bounded batches). */
+  deferredClaims(): number;
   members(): MemberView[];
   ownership(rule: string): RuleOwnership;
   /** Gives every lease back and removes the member document (shutdown). */
   leave(signal?: AbortSignal): Promise<void>;
 }
+
+/** Leases read and written per request when claiming or giving away. */
+const CLAIM_BATCH = 500;
 
 interface Observed {
   doc: MemberDoc;
@@ -114,6 +119,8 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
   const held = new Map<string, HeldLease>();
   const seen = new Map<string, LeaseDoc>(); // last known lease documents (views)
   const handovers = new Map<string, number>();
+  /** Rules wanted here whose claim waits for the next round (the last round ran out of time). */
+  let deferred = 0;
 
   const isMember = () => renewedAt !== undefined && o.monotonic() - renewedAt < holdMs;
 
@@ -223,19 +230,34 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
     return out;
   }
 
-  async function exchange(t: number, signal?: AbortSignal) {
-    const want = wanted(t);
-    const writes: LeaseWrite[] = [];
-    const giving: string[] = [];
-    for (const [name, h] of held) {
-      if (want.has(name) || o.busy?.(name)) continue;
-      giving.push(name);
-      writes.push(release(name, h));
+  /** Gives back the leases this instance should no longer run (those not busy). */
+  async function giveAway(want: Set<string>, signal?: AbortSignal) {
+    const giving = [...held].filter(([name]) => !want.has(name) && !o.busy?.(name));
+    if (giving.length === 0) return;
+    await o.beforeRelease?.().catch(() => {});
+    const given: string[] = [];
+    for (let i = 0; i < giving.length; i += CLAIM_BATCH) {
+      const writes = giving.slice(i, i + CLAIM_BATCH).map(([name, h]) => release(name, h));
+      const results = await store.writeLeases(writes, signal);
+      for (const w of writes) {
+        const r = results.get(w.id);
+        if (r && r !== 'conflict') seen.set(w.id, w.doc);
+        // a release that conflicted was not ours any more either
+        held.get(w.id)?.lost.abort(new Error('given to another instance'));
+        held.delete(w.id);
+        given.push(w.id);
+      }
     }
-    const missing = [...want].filter((n) => !held.has(n));
-    const current = await store.getLeases(missing, signal);
-    const claiming = new Map<string, { handover: boolean }>();
-    for (const name of missing) {
+    logger.info({ rules: given.length }, 'leases given to other instances');
+    o.onLost?.(given);
+  }
+
+  /** Claims the leases of `names` that are free or whose owner is dead: one read and one bulk write. */
+  async function claim(names: string[], t: number, signal?: AbortSignal) {
+    const current = await store.getLeases(names, signal);
+    const writes: LeaseWrite[] = [];
+    const handover = new Set<string>();
+    for (const name of names) {
       const cur = current.get(name);
       const doc = (epoch: number): LeaseDoc => ({
         rule: name,
@@ -246,50 +268,54 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
       });
       if (!cur) {
         writes.push({ id: name, expect: 'absent', doc: doc(1) });
-        claiming.set(name, { handover: false });
-      } else {
-        seen.set(name, cur.doc);
-        const owner = cur.doc.owner;
-        if (owner !== '' && owner !== me && isLive(owner, t)) continue; // running elsewhere: wait
-        writes.push({ id: name, expect: cur.version, doc: doc(cur.doc.epoch + 1) });
-        claiming.set(name, { handover: owner !== me });
+        continue;
       }
+      seen.set(name, cur.doc);
+      const owner = cur.doc.owner;
+      if (owner !== '' && owner !== me && isLive(owner, t)) continue; // running elsewhere: wait
+      writes.push({ id: name, expect: cur.version, doc: doc(cur.doc.epoch + 1) });
+      if (owner !== me) handover.add(name);
     }
-    if (writes.length === 0) return;
-    if (giving.length) await o.beforeRelease?.().catch(() => {});
+    if (writes.length === 0) return { acquired: 0, handedOver: 0 };
     const results = await store.writeLeases(writes, signal);
-    const given: string[] = [];
     const acquired: string[] = [];
     const handedOver: string[] = [];
     for (const w of writes) {
       const r = results.get(w.id);
-      if (w.doc.owner === '') {
-        given.push(w.id);
-        if (r && r !== 'conflict') seen.set(w.id, w.doc);
-        continue;
-      }
       if (!r || r === 'conflict') continue;
       seen.set(w.id, w.doc);
       held.set(w.id, { epoch: w.doc.epoch, version: r, since: o.monotonic(), lost: new AbortController() });
-      if (claiming.get(w.id)?.handover) {
+      if (handover.has(w.id)) {
         handovers.set(w.id, (handovers.get(w.id) ?? 0) + 1);
         handedOver.push(w.id);
       } else acquired.push(w.id);
     }
-    // a release that conflicted was not ours any more either
-    if (given.length) {
-      for (const n of given) {
-        held.get(n)?.lost.abort(new Error('given to another instance'));
-        held.delete(n);
-      }
-      logger.info({ rules: given.length }, 'leases given to other instances');
-      o.onLost?.(given);
-    }
+    // each batch's rules may start at once, before the next batch is claimed
     if (acquired.length) o.onAcquired?.(acquired, false);
-    if (handedOver.length) {
-      logger.info({ rules: handedOver.length }, 'leases taken over from other instances');
-      o.onAcquired?.(handedOver, true);
+    if (handedOver.length) o.onAcquired?.(handedOver, true);
+    return { acquired: acquired.length, handedOver: handedOver.length };
+  }
+
+  /**
+   * Gives away and claims. Claims go in batches; once half a renew interval went by, the rest
+   * waits for the next round, so that claiming thousands of rules never delays the renewal that
+   * keeps this instance a member.
+   */
+  async function exchange(t: number, signal?: AbortSignal) {
+    const want = wanted(t);
+    await giveAway(want, signal);
+    const missing = [...want].filter((n) => !held.has(n));
+    let handedOver = 0;
+    deferred = 0;
+    for (let i = 0; i < missing.length; i += CLAIM_BATCH) {
+      if (i > 0 && o.monotonic() - t > renewMs / 2) {
+        deferred = missing.length - i;
+        logger.info({ rules: deferred }, 'more leases to claim at the next round');
+        break;
+      }
+      handedOver += (await claim(missing.slice(i, i + CLAIM_BATCH), t, signal)).handedOver;
     }
+    if (handedOver) logger.info({ rules: handedOver }, 'leases taken over from other instances');
   }
 
   async function refreshView(t: number, signal?: AbortSignal) {
@@ -339,6 +365,7 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
       return ok && isMember();
     },
     isMember,
+    deferredClaims: () => deferred,
     members() {
       const t = o.monotonic();
       const list: MemberView[] = [...observed.values()].map((m) => ({

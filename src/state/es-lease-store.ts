@@ -45,6 +45,9 @@ function versionOf(r: { _seq_no?: number; _primary_term?: number }): Version {
   return { seqNo: r._seq_no, primaryTerm: r._primary_term };
 }
 
+/** Leases per `_mget` or `_bulk` request: thousands of rules go in several. */
+const PER_REQUEST = 1000;
+
 const condition = (v: Version) => ({ if_seq_no: v.seqNo, if_primary_term: v.primaryTerm });
 
 export function createEsLeaseStore(client: EsClient, writebackIndex: string): LeaseStore {
@@ -155,20 +158,21 @@ export function createEsLeaseStore(client: EsClient, writebackIndex: string): Le
     },
 
     async getLeases(rules, signal) {
-      if (rules.length === 0) return new Map();
-      return wrap('reading leases', async () => {
-        try {
-          const res = await client.mget<LeaseDoc>({ index: leases, ids: [...rules] }, { signal });
-          return new Map(
-            res.docs
-              .filter((d) => d.found && d._source)
-              .map((d) => [d._id, { id: d._id, doc: d._source!, version: versionOf(d) }]),
-          );
-        } catch (err) {
-          if (status(err) === 404) return new Map();
-          throw err;
-        }
-      });
+      const out = new Map<string, Versioned<LeaseDoc>>();
+      for (let i = 0; i < rules.length; i += PER_REQUEST) {
+        const ids = rules.slice(i, i + PER_REQUEST);
+        const docs = await wrap('reading leases', async () => {
+          try {
+            return (await client.mget<LeaseDoc>({ index: leases, ids: [...ids] }, { signal })).docs;
+          } catch (err) {
+            if (status(err) === 404) return [];
+            throw err;
+          }
+        });
+        for (const d of docs)
+          if (d.found && d._source) out.set(d._id, { id: d._id, doc: d._source, version: versionOf(d) });
+      }
+      return out;
     },
 
     listLeases(signal) {
@@ -177,20 +181,21 @@ export function createEsLeaseStore(client: EsClient, writebackIndex: string): Le
 
     async writeLeases(writes, signal) {
       const out = new Map<string, Version | 'conflict'>();
-      if (writes.length === 0) return out;
-      const operations = writes.flatMap((w) => [
-        w.expect === 'absent'
-          ? { create: { _index: leases, _id: w.id } }
-          : { index: { _index: leases, _id: w.id, ...condition(w.expect) } },
-        w.doc,
-      ]);
-      const res = await wrap('writing leases', () => client.bulk({ operations }, { signal }));
-      res.items.forEach((item, i) => {
-        const r = Object.values(item)[0]!;
-        const id = writes[i]!.id;
-        // a write that failed otherwise (429, 5xx) is a conflict too: read again next time
-        out.set(id, r.status >= 200 && r.status < 300 ? versionOf(r) : 'conflict');
-      });
+      for (let i = 0; i < writes.length; i += PER_REQUEST) {
+        const batch = writes.slice(i, i + PER_REQUEST);
+        const operations = batch.flatMap((w) => [
+          w.expect === 'absent'
+            ? { create: { _index: leases, _id: w.id } }
+            : { index: { _index: leases, _id: w.id, ...condition(w.expect) } },
+          w.doc,
+        ]);
+        const res = await wrap('writing leases', () => client.bulk({ operations }, { signal }));
+        res.items.forEach((item, j) => {
+          const r = Object.values(item)[0]!;
+          // a write that failed otherwise (429, 5xx) is a conflict too: read again next time
+          out.set(batch[j]!.id, r.status >= 200 && r.status < 300 ? versionOf(r) : 'conflict');
+        });
+      }
       return out;
     },
   };

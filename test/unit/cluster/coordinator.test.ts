@@ -166,6 +166,49 @@ describe('replica coordination', () => {
   });
 });
 
+describe('replica coordination with thousands of rules', () => {
+  it('claims in batches within half a renew interval, the rest at the next rounds, and stays a member', async () => {
+    let t = 1_000_000;
+    const store = createMemoryLeaseStore();
+    const writes: number[] = [];
+    // every lease write takes 1.5 s of (stepped) time: a slow, loaded server
+    const slow: MemoryLeaseStore = Object.assign(Object.create(store) as MemoryLeaseStore, {
+      async writeLeases(w: Parameters<MemoryLeaseStore['writeLeases']>[0]) {
+        writes.push(w.length);
+        t += 1500;
+        return store.writeLeases(w);
+      },
+    });
+    const many = Array.from({ length: 2200 }, (_, i) => ({ name: `r${i}`, hash: 'h' }));
+    const acquired: string[] = [];
+    const a = createCoordinator({
+      store: slow,
+      memberId: 'a',
+      leaseMs: LEASE,
+      renewMs: RENEW,
+      monotonic: () => t,
+      now: () => 1_700_000_000_000 + t,
+      logger: silent,
+      onAcquired: (r) => acquired.push(...r),
+    });
+    a.setRules(many);
+    await a.tick();
+    // two batches of 500 fit in 2.5 s (the second starts at 1.5 s); the third waits
+    expect(writes).toEqual([500, 500]);
+    expect(a.deferredClaims()).toBe(1200);
+    expect(many.filter((r) => a.holds(r.name))).toHaveLength(1000);
+    for (let i = 0; i < 2; i++) {
+      t += RENEW;
+      await a.tick();
+      expect(a.isMember()).toBe(true);
+    }
+    expect(a.deferredClaims()).toBe(0);
+    expect(many.every((r) => a.holds(r.name))).toBe(true);
+    expect(new Set(acquired).size).toBe(2200);
+    expect(acquired).toHaveLength(2200);
+  });
+});
+
 describe('rendezvous hashing', () => {
   it('moves only the keys the joining candidate wins', () => {
     const keys = Array.from({ length: 2000 }, (_, i) => `rule-${i}@abc`);
