@@ -6,7 +6,12 @@
  * together, each with file:line and what to fix.
  */
 import type { Logger } from 'pino';
-import { type AlerterDefinition, type Alerter, OptionProblem } from '../alerters/alerter.ts';
+import {
+  type AlerterDefinition,
+  type Alerter,
+  type AlerterDeps,
+  OptionProblem,
+} from '../alerters/alerter.ts';
 import { misconfiguredAlerter } from '../alerters/misconfigured.ts';
 import { credentialReferences, resolveRuleReferences } from '../alerters/options.ts';
 import type { AlerterCatalog } from '../alerters/registry.ts';
@@ -18,6 +23,7 @@ import { isInside, moduleFolders } from '../config/rule-access.ts';
 import type { YamlPath } from '../config/yaml-source.ts';
 import type { Enhancement } from '../enhancements/enhancement.ts';
 import { isResyncNoop, RESYNC_FIELDS, resyncNoopExclusion } from '../k8s/event-filters.ts';
+import type { SourceLocation } from '../errors/esalert-error.ts';
 import type { Doc } from '../model/lookup.ts';
 import type { RuleOptions } from '../model/rule-options.ts';
 import { findAlerterModule, findEnhancement, findRuleType } from '../modules/catalog.ts';
@@ -25,7 +31,7 @@ import { readDiscoverOptions } from '../rules/discover-options.ts';
 import { readResolveOptions } from '../rules/resolve-options.ts';
 import { readRelatedLogsOptions } from '../rules/related-logs-options.ts';
 import { ignoredOptions, knownRuleOptions } from '../rules/ignored-options.ts';
-import { type ReadRule, readRuleFile } from '../rules/load-rule.ts';
+import { type ReadRule, type RuleDefinition, readRuleFile } from '../rules/load-rule.ts';
 import { toRuleOptions } from '../rules/rule-options.ts';
 import type { RuleTypeDefinition } from '../ruletypes/rule-type.ts';
 import type { CompiledRule } from './compiled-rule.ts';
@@ -251,16 +257,7 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
     const inline = Object.keys(spec.options).length > 0;
     const alerterOptions = resolveRuleReferences({ ...raw, ...spec.options }, raw);
     try {
-      alerters.push(
-        alerterDef.create(alerterOptions, {
-          logger: ctx.logger.child({ rule: c.name, alerter: alerterDef.name }),
-          ruleDir: def.dir,
-          fileRoots: access.fileRoots,
-          ruleFile: def.files[0]!,
-          // what rule files may read of the environment (rule_env_vars): not ES_* nor config.yaml's
-          env: (name) => (access.envAllowed(name) ? ctx.env(name) : undefined),
-        }),
-      );
+      alerters.push(alerterDef.create(alerterOptions, alerterDeps(ctx, def, alerterDef.name)));
     } catch (caught) {
       // custom modules may throw any error carrying `option`
       const err =
@@ -339,6 +336,9 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
   }
   warnings.push(...def.warnings);
 
+  // the parsed YAML stays behind: locations of the rule's keys are what running needs of it
+  const locate = keptLocations(def);
+  def.locate = locate;
   // the mapping as alert texts, alerters at send time and enhancements see it: the final filters
   const mapping: Doc = { ...raw, filter: options.filters };
   return {
@@ -372,7 +372,7 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
     connection: connectionKeys(raw),
     warnings,
     ignoredOptions: ignored,
-    locate: def.locate,
+    locate,
   };
 }
 
@@ -446,4 +446,41 @@ function defaultsOf(g: GlobalConfig) {
     maxScrollingCount: g.maxScrollingCount,
     timezone: g.timezone,
   };
+}
+
+/**
+ * What an alerter is given. Built here rather than inside compileRule: a function made there
+ * would keep everything compileRule holds (the parsed file among it) for as long as the rule runs.
+ */
+function alerterDeps(ctx: RuleLoadContext, def: RuleDefinition, alerter: string): AlerterDeps {
+  const { access } = ctx.global;
+  const env = ctx.env;
+  return {
+    logger: ctx.logger.child({ rule: def.name, alerter }),
+    ruleDir: def.dir,
+    fileRoots: access.fileRoots,
+    ruleFile: def.files[0]!,
+    // what rule files may read of the environment (rule_env_vars): not ES_* nor config.yaml's
+    env: (name) => (access.envAllowed(name) ? env(name) : undefined),
+  };
+}
+
+/**
+ * The locations a loaded rule may still be asked for (its own keys, `name` and the items of its
+ * lists, such as each filter, which may come from an imported file), read once, so that the parsed
+ * YAML document (tens of KB a rule) is freed. A deeper path resolves to the nearest of these.
+ */
+function keptLocations(def: RuleDefinition): (path: YamlPath) => SourceLocation {
+  const at = new Map<string, SourceLocation>();
+  for (const key of new Set([...def.ownKeys, 'name'])) {
+    at.set(key, def.locate([key]));
+    const value = def.raw[key];
+    if (Array.isArray(value))
+      for (let i = 0; i < Math.min(value.length, 100); i++) at.set(`${key}\u0000${i}`, def.locate([key, i]));
+  }
+  const whole = def.locate([]);
+  return (path) =>
+    (path.length > 1 ? at.get(`${String(path[0])}\u0000${String(path[1])}`) : undefined) ??
+    (path.length ? at.get(String(path[0])) : undefined) ??
+    whole;
 }
