@@ -94,6 +94,8 @@ export interface Coordinator {
 
 /** Leases read and written per request when claiming or giving away. */
 const CLAIM_BATCH = 500;
+/** How long a lease read of confirm() waits for others to share its request (ms). */
+const CONFIRM_LINGER_MS = 10;
 
 interface Observed {
   doc: MemberDoc;
@@ -325,6 +327,43 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
     for (const l of await store.listLeases(signal)) seen.set(l.id, l.doc);
   }
 
+  /**
+   * Lease reads of confirm(), gathered for CONFIRM_LINGER_MS into one `_mget`: the runs of a
+   * scheduler tick that have matches confirm their leases together.
+   */
+  let confirming: Map<string, ((r: PromiseSettledResult<LeaseDoc | undefined>) => void)[]> | undefined;
+  const readLease = (rule: string, signal?: AbortSignal): Promise<{ doc: LeaseDoc } | undefined> => {
+    signal?.throwIfAborted();
+    if (!confirming) {
+      const batch = new Map<string, ((r: PromiseSettledResult<LeaseDoc | undefined>) => void)[]>();
+      confirming = batch;
+      setTimeout(() => {
+        confirming = undefined;
+        store.getLeases([...batch.keys()]).then(
+          (got) => {
+            for (const [name, waiting] of batch)
+              for (const w of waiting) w({ status: 'fulfilled', value: got.get(name)?.doc });
+          },
+          (reason: unknown) => {
+            for (const waiting of batch.values()) for (const w of waiting) w({ status: 'rejected', reason });
+          },
+        );
+      }, CONFIRM_LINGER_MS);
+    }
+    const batch = confirming;
+    return new Promise((resolve, reject) => {
+      const onAbort = () => reject(signal!.reason);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const waiting = batch.get(rule) ?? [];
+      batch.set(rule, waiting);
+      waiting.push((r) => {
+        signal?.removeEventListener('abort', onAbort);
+        if (r.status === 'rejected') reject(r.reason);
+        else resolve(r.value && { doc: r.value });
+      });
+    });
+  };
+
   let ticking: Promise<void> | undefined;
   return {
     memberId: me,
@@ -359,7 +398,7 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
     async confirm(rule, epoch, signal) {
       const h = held.get(rule);
       if (!h || h.epoch !== epoch || !isMember()) return false;
-      const cur = (await store.getLeases([rule], signal)).get(rule);
+      const cur = await readLease(rule, signal);
       const ok = cur?.doc.owner === me && cur.doc.epoch === epoch;
       if (!ok) lose([rule], 'the lease document names another owner or epoch');
       return ok && isMember();

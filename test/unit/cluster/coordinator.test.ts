@@ -166,6 +166,29 @@ describe('replica coordination', () => {
   });
 });
 
+describe('confirming leases', () => {
+  it('the confirmations of runs that alert together share one lease read', async () => {
+    const c = cluster();
+    const a = c.join('a');
+    await c.rounds([a]);
+    const reads: string[][] = [];
+    const getLeases = c.store.getLeases.bind(c.store);
+    c.store.getLeases = async (rules, signal) => {
+      reads.push([...rules]);
+      return getLeases(rules, signal);
+    };
+    const ok = await Promise.all(names.slice(0, 20).map((n) => a.confirm(n, a.held(n)!.epoch)));
+    expect(ok.every(Boolean)).toBe(true);
+    expect(reads).toHaveLength(1);
+    expect(reads[0]).toHaveLength(20);
+    // a lease another instance took is not confirmed, and is lost here
+    const taken = c.store.leases.get('rule-0')!;
+    taken.doc = { ...taken.doc, owner: 'b', epoch: taken.doc.epoch + 1 };
+    expect(await a.confirm('rule-0', a.held('rule-0')!.epoch)).toBe(false);
+    expect(a.holds('rule-0')).toBe(false);
+  });
+});
+
 describe('replica coordination with thousands of rules', () => {
   it('claims in batches within half a renew interval, the rest at the next rounds, and stays a member', async () => {
     let t = 1_000_000;
