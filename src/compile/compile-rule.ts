@@ -139,7 +139,9 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
   // option names the rule may use (enhancements add theirs once found)
   const enhancementOptions: string[] = [];
   const knownNames = () =>
-    knownRuleOptions(type.optionNames, ctx.catalogs.alerters.optionNames(), enhancementOptions);
+    enhancementOptions.length
+      ? knownRuleOptions(type.optionNames, ctx.catalogs.alerters.optionNames(), enhancementOptions)
+      : knownWithoutEnhancements(type, ctx.catalogs.alerters);
   const fail = () => {
     const known = knownNames();
     const elsewhere = otherTypesOptions(
@@ -374,6 +376,19 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
     ignoredOptions: ignored,
     locate,
   };
+}
+
+/** The option names of a rule type with every alerter's, made once per type and catalog (thousands of rules share them). */
+const knownByCatalog = new WeakMap<AlerterCatalog, WeakMap<object, ReadonlySet<string>>>();
+function knownWithoutEnhancements(
+  type: RuleTypeDefinition<never>,
+  alerters: AlerterCatalog,
+): ReadonlySet<string> {
+  let byType = knownByCatalog.get(alerters);
+  if (!byType) knownByCatalog.set(alerters, (byType = new WeakMap()));
+  let known = byType.get(type);
+  if (!known) byType.set(type, (known = knownRuleOptions(type.optionNames, alerters.optionNames())));
+  return known;
 }
 
 /** The rule types, other than the rule's own, that read each of `keys`. */
