@@ -5,6 +5,7 @@
  *
  *   node bench/compare/steady.ts --rules 100 [--minutes 10] [--rate 200] [--history-minutes 15]
  *        [--engines ea2,esalert] [--es http://127.0.0.1:9200] [--esalert-ref HEAD] [--out file]
+ *        [--esalert-flags="--cpu-prof --cpu-prof-dir=/tmp/prof"]
  *
  * For each engine: the event indices are emptied, the feeder (feeder.ts) loads the last
  * `--history-minutes` of events and keeps indexing new ones at `--rate` documents per second with
@@ -104,6 +105,8 @@ interface PhaseOptions {
   /** The compiled CLI (esalert-build.ts). */
   esalertMain: string;
   esalertVersion: string;
+  /** More node flags for esalert (--esalert-flags, e.g. --cpu-prof), after the image's. */
+  extraFlags: string[];
 }
 
 /** esalert's node flags and environment: as the image starts it. */
@@ -162,6 +165,7 @@ async function runPhase(o: PhaseOptions): Promise<SteadyRun> {
       cmd = process.execPath;
       args = [
         ...esalertStart(o.esalertDir).flags,
+        ...o.extraFlags,
         o.esalertMain,
         'run',
         '--config',
@@ -379,6 +383,7 @@ async function main(): Promise<void> {
       'server-version': { type: 'string' },
       out: { type: 'string' },
       'esalert-ref': { type: 'string' },
+      'esalert-flags': { type: 'string' },
     },
   });
   const rules = Number(args.rules);
@@ -425,6 +430,7 @@ async function main(): Promise<void> {
           esalertDir: source.dir,
           esalertMain,
           esalertVersion: source.version,
+          extraFlags: args['esalert-flags']?.split(/\s+/).filter(Boolean) ?? [],
         });
         writeFileSync(join(workDir, `${engine}-run.json`), JSON.stringify(run));
         runs.push(run);

@@ -11,24 +11,49 @@ type Found = { container: Doc | unknown[]; key: string | number } | undefined;
 
 const isObject = (v: unknown): v is Doc => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function find(doc: Doc, term: string): Found {
+/** One way to read a term: a literal key (`root`, maybe `[index]`), then the rest (`children`, each tried in turn). */
+interface Step {
+  root: string;
+  index: number | undefined;
+  children: string[];
+}
+
+/**
+ * How to read each term, longest literal prefix first: worked out once per term (rule field names
+ * are few and read for every hit). Bounded, in case terms come from data.
+ */
+const plans = new Map<string, Step[]>();
+const PLANS_KEPT = 10_000;
+
+function planOf(term: string): Step[] {
+  let plan = plans.get(term);
+  if (plan) return plan;
+  plan = [];
   const parts = term.split('.');
   for (let i = parts.length; i >= 1; i--) {
     let root = parts.slice(0, i).join('.');
     const indexed = /^(.+?)\[(\d)\](.*)$/.exec(root);
     let index: number | undefined;
-    const children: string[] = [];
+    const child: string[] = [];
     if (indexed) {
       root = indexed[1]!;
       index = Number(indexed[2]);
-      if (indexed[3]) children.push(indexed[3]);
+      if (indexed[3]) child.push(indexed[3]);
     }
+    child.push(...parts.slice(i));
+    const children = [child.join('.')];
+    if (child.at(-1) === 'keyword') children.push(child.slice(0, -1).join('.'));
+    plan.push({ root, index, children });
+  }
+  if (plans.size >= PLANS_KEPT) plans.clear();
+  plans.set(term, plan);
+  return plan;
+}
+
+function find(doc: Doc, term: string): Found {
+  for (const { root, index, children } of planOf(term)) {
     if (!Object.hasOwn(doc, root)) continue;
-    children.push(...parts.slice(i));
-    const options = [children];
-    if (children.at(-1) === 'keyword') options.push(children.slice(0, -1));
-    for (const option of options) {
-      const child = option.join('.');
+    for (const child of children) {
       const value = doc[root];
       if (index !== undefined) {
         if (!child) return Array.isArray(value) ? { container: value, key: index } : undefined;
