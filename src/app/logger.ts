@@ -31,18 +31,6 @@ export class SecretRegistry {
   }
 }
 
-const REDACT_PATHS = [
-  '*.es_password',
-  '*.es_api_key',
-  '*.es_bearer',
-  '*.password',
-  '*.dingtalk_sign',
-  '*.dingtalk_access_token',
-  '*.work_wechat_bot_id',
-  '*.authorization',
-  '*.Authorization',
-];
-
 export function createLogger(options: LoggerOptions, secrets: SecretRegistry): Logger {
   const scrub = (v: unknown) => {
     const list = secrets.list();
@@ -60,7 +48,8 @@ export function createLogger(options: LoggerOptions, secrets: SecretRegistry): L
       level: options.level,
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
-      redact: { paths: REDACT_PATHS, censor: '***' },
+      // fields named like credentials are masked at any depth by scrubForLog (no pino `redact`:
+      // it would walk every line a second time)
       hooks: {
         logMethod(args, method) {
           method.apply(this, args.map(scrub) as Parameters<typeof method>);

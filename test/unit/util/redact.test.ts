@@ -128,6 +128,17 @@ describe('the logger', () => {
     expect(text()).not.toContain('t0ken-abcdef123456');
   });
 
+  it('masks fields named like credentials in every log line, registered or not', () => {
+    const { logger, text } = capture();
+    logger.info(
+      { password: 'pw-unregistered-1', config: { es_password: 'pw-unregistered-2', dingtalk_sign: 'SEC-3' } },
+      'options',
+    );
+    logger.child({ rule: 'r' }).warn({ alerter: { work_wechat_bot_id: 'bot-unregistered-4' } }, 'child');
+    expect(text()).toContain('options');
+    expect(text()).not.toMatch(/pw-unregistered|SEC-3|bot-unregistered/);
+  });
+
   it('takes numeric secrets, and masks their base64 and JSON-escaped forms', () => {
     const { logger, secrets, text } = capture();
     secrets.add(12345678);
