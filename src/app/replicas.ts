@@ -89,10 +89,11 @@ export function createReplicas(
       coordinator.setRules([...rules.values()].map((rt) => ({ name: rt.rule.name, hash: rt.rule.hash }))),
     async start() {
       await deps.store.ensureIndices();
-      await coordinator.tick(AbortSignal.timeout(Math.max(renewMs, 10_000)));
       // thousands of rules are claimed over several rounds: take them before the first runs
+      const joinMs = Math.max(renewMs, 10_000);
+      await coordinator.tick(AbortSignal.timeout(joinMs));
       for (let round = 0; round < 100 && coordinator.deferredClaims() > 0; round++)
-        await coordinator.tick(AbortSignal.timeout(Math.max(renewMs, 10_000)));
+        await coordinator.tick(AbortSignal.timeout(joinMs));
       deps.logger.info(
         {
           member: coordinator.memberId,

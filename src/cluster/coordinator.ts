@@ -92,7 +92,7 @@ export interface Coordinator {
   leave(signal?: AbortSignal): Promise<void>;
 }
 
-/** Leases read and written per request when claiming or giving away. */
+/** Leases claimed per round trip (one read, one write); a round stops between batches once half a renew interval went by. */
 const CLAIM_BATCH = 500;
 /** How long a lease read of confirm() waits for others to share its request (ms). */
 const CONFIRM_LINGER_MS = 10;
@@ -234,27 +234,24 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
 
   /** Gives back the leases this instance should no longer run (those not busy). */
   async function giveAway(want: Set<string>, signal?: AbortSignal) {
-    const giving = [...held].filter(([name]) => !want.has(name) && !o.busy?.(name));
-    if (giving.length === 0) return;
+    const writes = [...held]
+      .filter(([name]) => !want.has(name) && !o.busy?.(name))
+      .map(([n, h]) => release(n, h));
+    if (writes.length === 0) return;
     await o.beforeRelease?.().catch(() => {});
-    const given: string[] = [];
-    for (let i = 0; i < giving.length; i += CLAIM_BATCH) {
-      const writes = giving.slice(i, i + CLAIM_BATCH).map(([name, h]) => release(name, h));
-      const results = await store.writeLeases(writes, signal);
-      for (const w of writes) {
-        const r = results.get(w.id);
-        if (r && r !== 'conflict') seen.set(w.id, w.doc);
-        // a release that conflicted was not ours any more either
-        held.get(w.id)?.lost.abort(new Error('given to another instance'));
-        held.delete(w.id);
-        given.push(w.id);
-      }
+    const results = await store.writeLeases(writes, signal);
+    for (const w of writes) {
+      const r = results.get(w.id);
+      if (r && r !== 'conflict') seen.set(w.id, w.doc);
+      // a release that conflicted was not ours any more either
+      held.get(w.id)?.lost.abort(new Error('given to another instance'));
+      held.delete(w.id);
     }
-    logger.info({ rules: given.length }, 'leases given to other instances');
-    o.onLost?.(given);
+    logger.info({ rules: writes.length }, 'leases given to other instances');
+    o.onLost?.(writes.map((w) => w.id));
   }
 
-  /** Claims the leases of `names` that are free or whose owner is dead: one read and one bulk write. */
+  /** Claims the leases of `names` that are free or whose owner is dead (one read, one bulk write); returns how many were taken over. */
   async function claim(names: string[], t: number, signal?: AbortSignal) {
     const current = await store.getLeases(names, signal);
     const writes: LeaseWrite[] = [];
@@ -278,7 +275,7 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
       writes.push({ id: name, expect: cur.version, doc: doc(cur.doc.epoch + 1) });
       if (owner !== me) handover.add(name);
     }
-    if (writes.length === 0) return { acquired: 0, handedOver: 0 };
+    if (writes.length === 0) return 0;
     const results = await store.writeLeases(writes, signal);
     const acquired: string[] = [];
     const handedOver: string[] = [];
@@ -295,7 +292,7 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
     // each batch's rules may start at once, before the next batch is claimed
     if (acquired.length) o.onAcquired?.(acquired, false);
     if (handedOver.length) o.onAcquired?.(handedOver, true);
-    return { acquired: acquired.length, handedOver: handedOver.length };
+    return handedOver.length;
   }
 
   /**
@@ -315,7 +312,7 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
         logger.info({ rules: deferred }, 'more leases to claim at the next round');
         break;
       }
-      handedOver += (await claim(missing.slice(i, i + CLAIM_BATCH), t, signal)).handedOver;
+      handedOver += await claim(missing.slice(i, i + CLAIM_BATCH), t, signal);
     }
     if (handedOver) logger.info({ rules: handedOver }, 'leases taken over from other instances');
   }
@@ -331,36 +328,24 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
    * Lease reads of confirm(), gathered for CONFIRM_LINGER_MS into one `_mget`: the runs of a
    * scheduler tick that have matches confirm their leases together.
    */
-  let confirming: Map<string, ((r: PromiseSettledResult<LeaseDoc | undefined>) => void)[]> | undefined;
-  const readLease = (rule: string, signal?: AbortSignal): Promise<{ doc: LeaseDoc } | undefined> => {
+  let confirming: { names: Set<string>; read: ReturnType<LeaseStore['getLeases']> } | undefined;
+  const readLease = (rule: string, signal?: AbortSignal): Promise<LeaseDoc | undefined> => {
     signal?.throwIfAborted();
     if (!confirming) {
-      const batch = new Map<string, ((r: PromiseSettledResult<LeaseDoc | undefined>) => void)[]>();
-      confirming = batch;
-      setTimeout(() => {
+      const names = new Set<string>();
+      const read = new Promise((r) => setTimeout(r, CONFIRM_LINGER_MS)).then(() => {
         confirming = undefined;
-        store.getLeases([...batch.keys()]).then(
-          (got) => {
-            for (const [name, waiting] of batch)
-              for (const w of waiting) w({ status: 'fulfilled', value: got.get(name)?.doc });
-          },
-          (reason: unknown) => {
-            for (const waiting of batch.values()) for (const w of waiting) w({ status: 'rejected', reason });
-          },
-        );
-      }, CONFIRM_LINGER_MS);
-    }
-    const batch = confirming;
-    return new Promise((resolve, reject) => {
-      const onAbort = () => reject(signal!.reason);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const waiting = batch.get(rule) ?? [];
-      batch.set(rule, waiting);
-      waiting.push((r) => {
-        signal?.removeEventListener('abort', onAbort);
-        if (r.status === 'rejected') reject(r.reason);
-        else resolve(r.value && { doc: r.value });
+        return store.getLeases([...names]);
       });
+      confirming = { names, read };
+    }
+    confirming.names.add(rule);
+    const doc = confirming.read.then((got) => got.get(rule)?.doc);
+    if (!signal) return doc;
+    return new Promise((resolve, reject) => {
+      const onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      void doc.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
     });
   };
 
@@ -399,7 +384,7 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
       const h = held.get(rule);
       if (!h || h.epoch !== epoch || !isMember()) return false;
       const cur = await readLease(rule, signal);
-      const ok = cur?.doc.owner === me && cur.doc.epoch === epoch;
+      const ok = cur?.owner === me && cur.epoch === epoch;
       if (!ok) lose([rule], 'the lease document names another owner or epoch');
       return ok && isMember();
     },

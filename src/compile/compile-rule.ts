@@ -321,8 +321,11 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
     ctx.catalogs.ruleTypes,
   );
   const ignored = ignoredKeys(def, known, [...alerterDefs.values()], elsewhere);
+  // the parsed YAML stays behind: the locations of the rule's keys and list items are read once,
+  // for these warnings and for whatever asks once the rule runs
+  const locate = keptLocations(def);
   for (const key of def.ownKeys) {
-    const loc = def.locate([key]);
+    const loc = locate([key]);
     const where = `${loc.file}:${loc.line ?? 1}`;
     const owners = elsewhere.get(key);
     if (owners)
@@ -338,8 +341,6 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
   }
   warnings.push(...def.warnings);
 
-  // the parsed YAML stays behind: locations of the rule's keys are what running needs of it
-  const locate = keptLocations(def);
   def.locate = locate;
   // the mapping as alert texts, alerters at send time and enhancements see it: the final filters
   const mapping: Doc = { ...raw, filter: options.filters };

@@ -163,7 +163,7 @@ export function createEsLeaseStore(client: EsClient, writebackIndex: string): Le
         const ids = rules.slice(i, i + PER_REQUEST);
         const docs = await wrap('reading leases', async () => {
           try {
-            return (await client.mget<LeaseDoc>({ index: leases, ids: [...ids] }, { signal })).docs;
+            return (await client.mget<LeaseDoc>({ index: leases, ids }, { signal })).docs;
           } catch (err) {
             if (status(err) === 404) return [];
             throw err;
