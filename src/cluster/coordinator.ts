@@ -384,8 +384,11 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
       const h = held.get(rule);
       if (!h || h.epoch !== epoch || !isMember()) return false;
       const cur = await readLease(rule, signal);
+      if (cur) seen.set(rule, cur);
       const ok = cur?.owner === me && cur.epoch === epoch;
-      if (!ok) lose([rule], 'the lease document names another owner or epoch');
+      // a lease claimed again meanwhile (under a newer epoch) is not this run's to drop
+      if (!ok && held.get(rule)?.epoch === epoch)
+        lose([rule], 'the lease document names another owner or epoch');
       return ok && isMember();
     },
     isMember,

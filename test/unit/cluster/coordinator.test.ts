@@ -187,6 +187,25 @@ describe('confirming leases', () => {
     expect(await a.confirm('rule-0', a.held('rule-0')!.epoch)).toBe(false);
     expect(a.holds('rule-0')).toBe(false);
   });
+
+  it("a run's confirmation under an old epoch does not drop the lease claimed again meanwhile", async () => {
+    const c = cluster();
+    const a = c.join('a');
+    await c.rounds([a]);
+    const epoch = a.held('rule-1')!.epoch;
+    const pending = a.confirm('rule-1', epoch); // its read waits to be shared
+    // meanwhile the instance missed its renewals, the lease was given back under a new epoch,
+    // and the next round claimed it again
+    c.advance(LEASE);
+    const doc = c.store.leases.get('rule-1')!;
+    doc.doc = { ...doc.doc, owner: '', epoch: epoch + 1 };
+    await a.tick();
+    const again = a.held('rule-1')!.epoch;
+    expect(again).toBe(epoch + 2);
+    expect(await pending).toBe(false);
+    expect(a.held('rule-1')?.epoch).toBe(again);
+    expect(a.ownership('rule-1')).toMatchObject({ owner: 'a', ownedHere: true });
+  });
 });
 
 describe('replica coordination with thousands of rules', () => {
