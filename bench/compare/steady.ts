@@ -58,6 +58,8 @@ export interface SteadyRun {
   requests: RequestCounts;
   feeder: FeederStats;
   loadAverage: { before: number; after: number };
+  /** What Elasticsearch and the whole machine spent while the engine ran. */
+  server: ServerUse;
   status: StatusDoc[];
   alerts: number;
   errors: string[];
@@ -65,6 +67,74 @@ export interface SteadyRun {
   skippedInLog: number;
   droppedInLog: number;
   logFile: string;
+}
+
+interface ServerUse {
+  /** CPU time of the Elasticsearch process(es) (node stats). */
+  esCpuMs: number;
+  /** Search time Elasticsearch reports: query and fetch phases, summed over shards. */
+  esQueryMs: number;
+  esFetchMs: number;
+  /** Searches (shard level) Elasticsearch ran. */
+  esQueries: number;
+  /** Busy share of all the machine's cores (/proc/stat), 0..1; undefined off Linux. */
+  machineBusy: number | undefined;
+}
+
+interface ServerCounters {
+  cpuMs: number;
+  queryMs: number;
+  fetchMs: number;
+  queries: number;
+  machine: { busy: number; total: number } | undefined;
+}
+
+/** The machine's CPU ticks since boot, busy and total (undefined where /proc/stat is missing). */
+function machineTicks(): { busy: number; total: number } | undefined {
+  try {
+    const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const total = cpu.reduce((a, b) => a + b, 0);
+    const idle = (cpu[3] ?? 0) + (cpu[4] ?? 0); // idle + iowait
+    return { busy: total - idle, total };
+  } catch {
+    return undefined;
+  }
+}
+
+async function serverCounters(client: Client): Promise<ServerCounters> {
+  type NodeStats = {
+    process?: { cpu?: { total_in_millis?: number } };
+    indices?: {
+      search?: { query_time_in_millis?: number; fetch_time_in_millis?: number; query_total?: number };
+    };
+  };
+  const stats = (
+    await client.transport.request<{ nodes: Record<string, NodeStats> }>({
+      method: 'GET',
+      path: '/_nodes/stats/process,indices',
+    })
+  ).body;
+  const out: ServerCounters = { cpuMs: 0, queryMs: 0, fetchMs: 0, queries: 0, machine: machineTicks() };
+  for (const n of Object.values(stats.nodes)) {
+    out.cpuMs += n.process?.cpu?.total_in_millis ?? 0;
+    out.queryMs += n.indices?.search?.query_time_in_millis ?? 0;
+    out.fetchMs += n.indices?.search?.fetch_time_in_millis ?? 0;
+    out.queries += n.indices?.search?.query_total ?? 0;
+  }
+  return out;
+}
+
+function serverUse(a: ServerCounters, b: ServerCounters): ServerUse {
+  return {
+    esCpuMs: b.cpuMs - a.cpuMs,
+    esQueryMs: b.queryMs - a.queryMs,
+    esFetchMs: b.fetchMs - a.fetchMs,
+    esQueries: b.queries - a.queries,
+    machineBusy:
+      a.machine && b.machine && b.machine.total > a.machine.total
+        ? (b.machine.busy - a.machine.busy) / (b.machine.total - a.machine.total)
+        : undefined,
+  };
 }
 
 /** Reads every document of `index` (none if it does not exist). */
@@ -177,6 +247,7 @@ async function runPhase(o: PhaseOptions): Promise<SteadyRun> {
     }
     log(`${o.engine}: running ${o.rules} rules for ${o.durationMs / MIN} min through ${proxy.url}`);
     const before = loadavg()[0]!;
+    const countersBefore = await serverCounters(o.client);
     const measurement = await runMeasured(cmd, args, {
       cwd: workDir,
       env: o.engine === 'esalert' ? esalertStart(o.esalertDir).env : engineEnv(),
@@ -189,6 +260,7 @@ async function runPhase(o: PhaseOptions): Promise<SteadyRun> {
       throw new Error(`${o.engine} exited with ${measurement.exitCode} before the run's end; see ${logFile}`);
     }
     const after = loadavg()[0]!;
+    const server = serverUse(countersBefore, await serverCounters(o.client));
     const requests = proxy.counts();
     const feederStats = await feeder.stop();
     await o.client.indices.refresh({ index: `${writebackIndex}*`, ignore_unavailable: true });
@@ -213,6 +285,7 @@ async function runPhase(o: PhaseOptions): Promise<SteadyRun> {
       requests,
       feeder: feederStats,
       loadAverage: { before, after },
+      server,
       status,
       alerts,
       errors,
@@ -342,6 +415,19 @@ export function renderSteadyReport(
     ),
     row('CPU, share of one core', (r) => `${((100 * m(r).cpuMs) / m(r).wallMs).toFixed(0)}%`),
     row('peak RSS (MiB)', (r) => (m(r).peakRssKb / 1024).toFixed(0)),
+    row(
+      'Elasticsearch CPU (s), share of one core',
+      (r) =>
+        `${(r.server.esCpuMs / 1000).toFixed(1)}, ${((100 * r.server.esCpuMs) / m(r).wallMs).toFixed(0)}%`,
+    ),
+    row(
+      'Elasticsearch search time, query + fetch (s)',
+      (r) => `${(r.server.esQueryMs / 1000).toFixed(1)} + ${(r.server.esFetchMs / 1000).toFixed(1)}`,
+    ),
+    row('Elasticsearch shard searches per minute', (r, s) => (r.server.esQueries / s.minutes).toFixed(0)),
+    row('machine busy (all cores)', (r) =>
+      r.server.machineBusy === undefined ? '-' : `${(100 * r.server.machineBusy).toFixed(0)}%`,
+    ),
     row('ES requests per minute', (_, s) => s.requestsPerMinute.toFixed(0)),
     ...REQUEST_KINDS.map((k) =>
       row(`&nbsp;&nbsp;${k}`, (r, s) => ((r.requests.byKind[k] ?? 0) / s.minutes).toFixed(0)),
