@@ -79,17 +79,51 @@ export async function readSegment(
       return report;
     }
     case 'hits':
-      return readHitsSegment(rt, index, query, report, r);
+      return readHitsSegment(rt, index, query, start, end, report, r);
   }
 }
 
 /** Documents with an unreadable timestamp logged one by one per segment; the rest are counted. */
 const MAX_UNREADABLE_WARNINGS = 3;
 
+/**
+ * At most this many already-processed _ids are left out by the query itself (about 40 bytes each
+ * in the request); any others in the window come back and are dropped by the _id check below.
+ */
+export const MAX_EXCLUDED_IDS = 1000;
+
+/**
+ * How far outside the window a processed document may still be inside it for Elasticsearch:
+ * bounds written without milliseconds are rounded up to the end of their second.
+ */
+const EDGE_MS = 1000;
+
+/**
+ * The _ids of documents a previous run already processed whose timestamp is inside (start, end]:
+ * the documents the overlap of buffer_time would bring back. Oldest first, at most `max`.
+ */
+export function processedInWindow(
+  seen: ReadonlyMap<string, number>,
+  start: number,
+  end: number,
+  max = MAX_EXCLUDED_IDS,
+): string[] {
+  const ids: string[] = [];
+  for (const [id, ts] of seen) {
+    if (ts > start && ts <= end) {
+      ids.push(id);
+      if (ids.length >= max) break;
+    }
+  }
+  return ids;
+}
+
 async function readHitsSegment(
   rt: RuntimeRule,
   index: string,
   query: SegmentReport['query'],
+  start: number,
+  end: number,
   report: SegmentReport,
   r: SegmentRead,
 ): Promise<SegmentReport> {
@@ -105,11 +139,16 @@ async function readHitsSegment(
       : {}),
   };
   const seen = rt.state.processedHits;
+  // Each run reads its whole buffer_time again (ElastAlert 2's overlap, for late documents), so
+  // most of a window was processed by earlier runs. Elasticsearch leaves those documents out of
+  // the hits (it neither fetches nor sends them) and counts how many of them match, and they are
+  // counted as hits already seen, as if they had come back and been dropped.
   const read = await readHits(
     r.port,
     {
       index,
       query,
+      exclude: processedInWindow(seen, start - EDGE_MS, end + EDGE_MS),
       timestampField: o.timestampField,
       pageSize: o.maxQuerySize,
       maxPages: o.maxScrollingCount,
@@ -145,6 +184,8 @@ async function readHitsSegment(
   );
   report.pages = read.pages;
   report.truncated = read.truncated;
+  report.hits += read.excluded;
+  report.duplicates += read.excluded;
   if ((report.unreadable ?? 0) > MAX_UNREADABLE_WARNINGS) {
     r.logger.warn(
       { window: [report.start, report.end], skipped: report.unreadable },

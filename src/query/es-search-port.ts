@@ -72,6 +72,7 @@ function searchBody(req: SearchRequest): Record<string, unknown> {
     ...(req.searchAfter ? { search_after: req.searchAfter } : {}),
     ...(req.sourceIncludes ? { _source: req.sourceIncludes } : {}),
     ...(req.aggs ? { aggs: req.aggs } : {}),
+    ...(req.postFilter ? { post_filter: req.postFilter } : {}),
     track_total_hits: req.trackTotalHits ?? false,
   };
 }

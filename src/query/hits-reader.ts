@@ -21,6 +21,11 @@ export interface HitsQuery {
   maxPages: number;
   sourceIncludes: string[] | undefined;
   keepAlive: string;
+  /**
+   * _ids Elasticsearch leaves out of the hits (documents already processed): a post_filter, so
+   * that the first page can still count how many of them the query matches.
+   */
+  exclude?: readonly string[];
 }
 
 export interface ReadResult {
@@ -30,7 +35,11 @@ export interface ReadResult {
   total: number | undefined;
   /** True when maxPages stopped the reading before the window was exhausted. */
   truncated: boolean;
+  /** How many of the excluded documents the query matches (left out of `hits` and the pages). */
+  excluded: number;
 }
+
+const EXCLUDED_AGG = 'esalert_excluded';
 
 export async function readHits(
   port: SearchPort,
@@ -39,6 +48,8 @@ export async function readHits(
   signal?: AbortSignal,
 ): Promise<ReadResult> {
   const sort = [{ [q.timestampField]: { order: 'asc' as const } }];
+  const exclude = q.exclude?.length ? { ids: { values: [...q.exclude] } } : undefined;
+  const postFilter = exclude ? { bool: { must_not: [exclude] } } : undefined;
   const first = await port.search(
     {
       index: q.index,
@@ -47,15 +58,21 @@ export async function readHits(
       sort,
       sourceIncludes: q.sourceIncludes,
       trackTotalHits: true,
+      ...(exclude ? { postFilter, aggs: { [EXCLUDED_AGG]: { filter: exclude } } } : {}),
     },
     signal,
   );
+  const excluded = exclude
+    ? ((first.aggregations?.[EXCLUDED_AGG] as { doc_count?: number } | undefined)?.doc_count ?? 0)
+    : 0;
   await onPage(first.hits);
   let pages = 1;
   let hits = first.hits.length;
   const morePossible = (n: number) => n >= q.pageSize;
-  if (!morePossible(first.hits.length)) return { pages, hits, total: first.total, truncated: false };
-  if (q.maxPages > 0 && pages >= q.maxPages) return { pages, hits, total: first.total, truncated: true };
+  if (!morePossible(first.hits.length))
+    return { pages, hits, total: first.total, truncated: false, excluded };
+  if (q.maxPages > 0 && pages >= q.maxPages)
+    return { pages, hits, total: first.total, truncated: true, excluded };
   if (!port.openPointInTime) {
     throw new EsalertError(
       'ES_QUERY_FAILED',
@@ -78,6 +95,7 @@ export async function readHits(
           sort: [...sort, { _shard_doc: { order: 'asc' } }],
           searchAfter: after,
           sourceIncludes: q.sourceIncludes,
+          ...(postFilter ? { postFilter } : {}),
           pit: { id: pitId, keepAlive: q.keepAlive },
         },
         signal,
@@ -93,7 +111,7 @@ export async function readHits(
       }
       after = page.hits.at(-1)!.sort!;
     }
-    return { pages, hits, total: first.total, truncated };
+    return { pages, hits, total: first.total, truncated, excluded };
   } finally {
     await port.closePointInTime?.(pitId);
   }

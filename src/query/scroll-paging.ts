@@ -47,6 +47,7 @@ export async function searchByScroll(
           allow_no_indices: true,
           scroll: keepAlive,
           query: req.query,
+          ...(req.postFilter ? { post_filter: req.postFilter } : {}),
           size: req.size,
           ...(req.sort ? { sort: req.sort.filter((s) => !isTiebreaker(s)) } : {}),
           ...(req.sourceIncludes ? { _source_includes: req.sourceIncludes } : {}),

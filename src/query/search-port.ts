@@ -16,6 +16,8 @@ export interface SearchRequest {
   /** Fields of _source to return; undefined returns the whole document. */
   sourceIncludes?: string[];
   aggs?: Record<string, unknown>;
+  /** Applied to the hits (and their total) only, after the aggregations: Elasticsearch's post_filter. */
+  postFilter?: EsQuery;
   trackTotalHits?: boolean;
   /** Search inside a point in time (then `index` is not sent). */
   pit?: { id: string; keepAlive: string };

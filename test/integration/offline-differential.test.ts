@@ -1240,6 +1240,42 @@ describe('the in-memory search backend agrees with Elasticsearch', () => {
     }
   });
 
+  it('leaves already-processed documents out with a post_filter and counts them with a filter aggregation', async () => {
+    const query = { query_string: { query: 'event.reason:(BackOff OR Unhealthy)' } };
+    const all = await conn.client.search({ index: INDEX, query, size: 300, _source: false, sort: ['_doc'] });
+    // every third matching document, and one that matches nothing
+    const ids = [...all.hits.hits.filter((_, i) => i % 3 === 0).map((h) => h._id!), 'no-such-id'];
+    const exclude = { ids: { values: ids } };
+    const postFilter = { bool: { must_not: [exclude] } };
+    const aggs = { excluded: { filter: exclude } };
+    const sort = [{ '@timestamp': { order: 'asc' as const } }];
+    const es = await conn.client.search({
+      index: INDEX,
+      query,
+      size: 2000,
+      sort,
+      post_filter: postFilter,
+      aggs,
+      track_total_hits: true,
+      _source: false,
+    });
+    const mem = await port.search({
+      index: INDEX,
+      query,
+      size: 2000,
+      sort,
+      postFilter,
+      aggs,
+      trackTotalHits: true,
+    });
+    const esTotal = typeof es.hits.total === 'number' ? es.hits.total : es.hits.total!.value;
+    expect(mem.total).toBe(esTotal);
+    expect((mem.aggregations!.excluded as { doc_count: number }).doc_count).toBe(ids.length - 1);
+    expect((es.aggregations!.excluded as { doc_count: number }).doc_count).toBe(ids.length - 1);
+    expect(new Set(mem.hits.map((h) => h._id))).toEqual(new Set(es.hits.hits.map((h) => h._id)));
+    expect(mem.hits.some((h) => ids.includes(h._id))).toBe(false);
+  });
+
   it('counts and aggregates terms the same way (order: count desc, then key asc)', async () => {
     const query = { query_string: { query: 'event.type:Warning OR event.reason:Killing' } };
     for (const [field, size, minDocCount] of [

@@ -184,14 +184,16 @@ export function createMemorySearchPort(
       }
       const ctx = context();
       const matches = select(index, req.query, ctx);
+      // post_filter: the hits and their total only; the aggregations see every match
+      const hitSet = req.postFilter ? matches.clone().and(select(index, req.postFilter, ctx)) : matches;
       const response: SearchResponse = { hits: [] };
-      if (req.trackTotalHits) response.total = matches.count();
+      if (req.trackTotalHits) response.total = hitSet.count();
       if (req.aggs) {
         response.aggregations = aggregate({ ix, query: ctx, searched: inIndices(index) }, matches, req.aggs);
       }
       if (req.size > 0) {
         const keys = sortKeys(ix, req.sort);
-        let ords = [...matches];
+        let ords = [...hitSet];
         const valuesOf = (d: number) => keys.map((k) => sortValue(ix, k, d));
         let rows = ords.map((d) => ({ d, v: valuesOf(d) }));
         if (req.searchAfter) {
