@@ -2,8 +2,10 @@
 import type { AlertContent, Alerter } from '../../src/alerters/alerter.ts';
 import { type AlertPipeline, createAlertPipeline, type PipelineDeps } from '../../src/alerts/pipeline.ts';
 import { recordingAlerter } from '../../src/app/dry-run.ts';
+import type { EngineDeps } from '../../src/engine/run-rule.ts';
 import type { RuntimeRule } from '../../src/engine/runtime-rule.ts';
 import type { Clock } from '../../src/model/clock.ts';
+import type { SearchPort } from '../../src/query/search-port.ts';
 import { createMemoryWriteback, type MemoryWriteback } from '../../src/state/memory-writeback.ts';
 import { writebackStores } from '../../src/state/writeback.ts';
 import { pino } from 'pino';
@@ -35,4 +37,16 @@ export function memoryAlertPath(
     ...o.deps,
   });
   return { store, sent, pipeline };
+}
+
+/** The engine's dependencies over a search port and a memory alert path, silent, with one-minute runs. */
+export function memoryEngineDeps(clock: Clock, port: SearchPort, path: MemoryAlertPath): EngineDeps {
+  return {
+    clock,
+    logger: pino({ level: 'silent' }),
+    stores: writebackStores(path.store),
+    sink: path.pipeline,
+    search: () => port,
+    globals: { runEveryMs: 60_000, oldQueryLimitMs: 7 * 86_400_000 },
+  };
 }

@@ -4,9 +4,7 @@
  * them), counted by an aggregation and reported as hits already seen; what the rule is given, and
  * the alerts, are the same as when they come back and are dropped.
  */
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { EngineDeps } from '../../../src/engine/run-rule.ts';
 import { MAX_EXCLUDED_IDS, processedInWindow } from '../../../src/engine/read-segment.ts';
 import { createRuntimeRule } from '../../../src/engine/runtime-rule.ts';
 import { ManualClock } from '../../../src/model/clock.ts';
@@ -16,12 +14,10 @@ import { readHits } from '../../../src/query/hits-reader.ts';
 import type { SearchPort, SearchRequest } from '../../../src/query/search-port.ts';
 import { createRuleJob } from '../../../src/scheduler/rule-job.ts';
 import { Scheduler } from '../../../src/scheduler/scheduler.ts';
-import { writebackStores } from '../../../src/state/writeback.ts';
 import { toIso } from '../../../src/util/time.ts';
 import { compileTestRule } from '../../support/compiled-rule.ts';
-import { memoryAlertPath } from '../../support/memory-alert-path.ts';
+import { memoryAlertPath, memoryEngineDeps } from '../../support/memory-alert-path.ts';
 
-const silent = pino({ level: 'silent' });
 const MINUTE = 60_000;
 const T0 = Date.parse('2024-05-14T10:00:00Z');
 
@@ -55,7 +51,8 @@ async function runLive(docs: MemoryDocument[], minutes: number) {
     },
     count: (index, query, signal) => memory.count(index, query, signal),
   };
-  const { sent, pipeline, store } = memoryAlertPath(clock);
+  const path = memoryAlertPath(clock);
+  const { store, sent, pipeline } = path;
   const rt = createRuntimeRule(
     compileTestRule({
       name: 'backoff',
@@ -68,14 +65,7 @@ async function runLive(docs: MemoryDocument[], minutes: number) {
       alert: ['debug'],
     }),
   );
-  const engine: EngineDeps = {
-    clock,
-    logger: silent,
-    stores: writebackStores(store),
-    sink: pipeline,
-    search: () => port,
-    globals: { runEveryMs: MINUTE, oldQueryLimitMs: 7 * 86_400_000 },
-  };
+  const engine = memoryEngineDeps(clock, port, path);
   const scheduler = new Scheduler({ clock, maxConcurrent: 1, spreadMs: 0 });
   scheduler.add(createRuleJob(rt, { clock, engine, endAt: undefined }));
   scheduler.start();

@@ -2,21 +2,17 @@
  * One rule's job under the scheduler, end to end in memory: a clock whose timers the test moves,
  * the in-memory search port, the memory stores and a recording channel.
  */
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { EngineDeps } from '../../../src/engine/run-rule.ts';
 import { createRuntimeRule, type RuntimeRule } from '../../../src/engine/runtime-rule.ts';
 import { ManualClock } from '../../../src/model/clock.ts';
 import { createMemorySearchPort, type MemoryDocument } from '../../../src/query/memory/memory-search-port.ts';
 import type { SearchPort } from '../../../src/query/search-port.ts';
 import { BACKFILL_FAILURES, createRuleJob } from '../../../src/scheduler/rule-job.ts';
 import { Scheduler } from '../../../src/scheduler/scheduler.ts';
-import { writebackStores } from '../../../src/state/writeback.ts';
 import { toIso } from '../../../src/util/time.ts';
 import { compileTestRule } from '../../support/compiled-rule.ts';
-import { memoryAlertPath } from '../../support/memory-alert-path.ts';
+import { memoryAlertPath, memoryEngineDeps } from '../../support/memory-alert-path.ts';
 
-const silent = pino({ level: 'silent' });
 const MINUTE = 60_000;
 const T0 = Date.parse('2024-05-14T10:00:00Z');
 
@@ -29,7 +25,8 @@ function backoffs(pod: string, from: number, n: number, everyMs: number): Memory
 }
 
 function setup(port: SearchPort, clock: ManualClock, extra: Record<string, unknown> = {}) {
-  const { store, sent, pipeline } = memoryAlertPath(clock);
+  const path = memoryAlertPath(clock);
+  const { store, sent, pipeline } = path;
   const rt: RuntimeRule = createRuntimeRule(
     compileTestRule({
       name: 'crashloop',
@@ -45,14 +42,7 @@ function setup(port: SearchPort, clock: ManualClock, extra: Record<string, unkno
       ...extra,
     }),
   );
-  const engine: EngineDeps = {
-    clock,
-    logger: silent,
-    stores: writebackStores(store),
-    sink: pipeline,
-    search: () => port,
-    globals: { runEveryMs: MINUTE, oldQueryLimitMs: 7 * 86_400_000 },
-  };
+  const engine = memoryEngineDeps(clock, port, path);
   return { store, sent, pipeline, rt, engine };
 }
 
