@@ -87,8 +87,9 @@ export async function readSegment(
 const MAX_UNREADABLE_WARNINGS = 3;
 
 /**
- * At most this many already-processed _ids are left out by the query itself (about 40 bytes each
- * in the request); any others in the window come back and are dropped by the _id check below.
+ * At most this many already-processed _ids are left out of a window's hits by Elasticsearch (a
+ * post_filter, about 25 bytes an _id in the request); any others in the window come back and are
+ * dropped by the _id check below.
  */
 export const MAX_EXCLUDED_IDS = 1000;
 
