@@ -23,7 +23,8 @@ export interface HitsQuery {
   keepAlive: string;
   /**
    * _ids Elasticsearch leaves out of the hits (documents already processed): a post_filter, so
-   * that the first page can still count how many of them the query matches.
+   * that the first page can still count how many of them the query matches (an aggregation runs
+   * on the query's matches before the post_filter: their count minus the hits' total).
    */
   exclude?: readonly string[];
 }
@@ -39,7 +40,11 @@ export interface ReadResult {
   excluded: number;
 }
 
-const EXCLUDED_AGG = 'esalert_excluded';
+/**
+ * The query's matches before the post_filter. A match_all filter aggregation costs Elasticsearch
+ * next to nothing, where one on the excluded _ids looks every _id up again in every segment.
+ */
+const MATCHED_AGG = 'esalert_matched';
 
 export async function readHits(
   port: SearchPort,
@@ -58,13 +63,14 @@ export async function readHits(
       sort,
       sourceIncludes: q.sourceIncludes,
       trackTotalHits: true,
-      ...(exclude ? { postFilter, aggs: { [EXCLUDED_AGG]: { filter: exclude } } } : {}),
+      ...(exclude ? { postFilter, aggs: { [MATCHED_AGG]: { filter: { match_all: {} } } } } : {}),
     },
     signal,
   );
-  const excluded = exclude
-    ? ((first.aggregations?.[EXCLUDED_AGG] as { doc_count?: number } | undefined)?.doc_count ?? 0)
-    : 0;
+  const matched = (first.aggregations?.[MATCHED_AGG] as { doc_count?: number } | undefined)?.doc_count;
+  // the total is exact (track_total_hits) and counts the hits after the post_filter
+  const excluded =
+    exclude && matched !== undefined && first.total !== undefined ? Math.max(0, matched - first.total) : 0;
   await onPage(first.hits);
   let pages = 1;
   let hits = first.hits.length;

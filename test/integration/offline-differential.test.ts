@@ -1240,14 +1240,15 @@ describe('the in-memory search backend agrees with Elasticsearch', () => {
     }
   });
 
-  it('leaves already-processed documents out with a post_filter and counts them with a filter aggregation', async () => {
+  it('leaves already-processed documents out with a post_filter and counts the matches before it with a filter aggregation', async () => {
     const query = { query_string: { query: 'event.reason:(BackOff OR Unhealthy)' } };
     const all = await conn.client.search({ index: INDEX, query, size: 300, _source: false, sort: ['_doc'] });
     // every third matching document, and one that matches nothing
     const ids = [...all.hits.hits.filter((_, i) => i % 3 === 0).map((h) => h._id!), 'no-such-id'];
     const exclude = { ids: { values: ids } };
     const postFilter = { bool: { must_not: [exclude] } };
-    const aggs = { excluded: { filter: exclude } };
+    // the reader's count of the matches before the post_filter, and a count of the excluded ones
+    const aggs = { matched: { filter: { match_all: {} } }, excluded: { filter: exclude } };
     const sort = [{ '@timestamp': { order: 'asc' as const } }];
     const es = await conn.client.search({
       index: INDEX,
@@ -1270,6 +1271,10 @@ describe('the in-memory search backend agrees with Elasticsearch', () => {
     });
     const esTotal = typeof es.hits.total === 'number' ? es.hits.total : es.hits.total!.value;
     expect(mem.total).toBe(esTotal);
+    const matched = (r: { aggregations?: Record<string, unknown> }) =>
+      (r.aggregations!.matched as { doc_count: number }).doc_count;
+    expect(matched(mem) - mem.total!).toBe(ids.length - 1);
+    expect(matched(es as { aggregations?: Record<string, unknown> }) - esTotal).toBe(ids.length - 1);
     expect((mem.aggregations!.excluded as { doc_count: number }).doc_count).toBe(ids.length - 1);
     expect((es.aggregations!.excluded as { doc_count: number }).doc_count).toBe(ids.length - 1);
     expect(new Set(mem.hits.map((h) => h._id))).toEqual(new Set(es.hits.hits.map((h) => h._id)));
