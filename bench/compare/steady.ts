@@ -38,6 +38,11 @@ const log = (msg: string) => process.stderr.write(`[steady] ${msg}\n`);
 const RESULTS = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'results');
 const MIN = 60_000;
 const RUN_EVERY_MS = MIN;
+/**
+ * Where the settled figures start, after the first run written: the first runs read whole
+ * buffer_times and the second ones wait behind them; from then on a run reads about a minute.
+ */
+const SETTLE_MS = 2 * MIN;
 
 type EngineName = 'ea2' | 'esalert';
 const TITLE: Record<EngineName, string> = { ea2: 'ElastAlert 2', esalert: 'esalert' };
@@ -330,6 +335,22 @@ export function summarize(r: SteadyRun) {
   const neverRan = r.rules - byRule.size;
   for (let i = 0; i < neverRan; i++) behind.push((stoppedAt - startedAt) / 1000);
   const firstRun = r.status.length > 0 ? Math.min(...r.status.map((s) => s.writtenAt)) : undefined;
+  // settled: the runs from SETTLE_MS after the first run was written on, once the first runs
+  // (each reading its whole buffer_time, nothing processed before) and the queue they built are past
+  const settleAt = firstRun !== undefined ? firstRun + SETTLE_MS : undefined;
+  const settled =
+    settleAt !== undefined && settleAt < stoppedAt ? r.status.filter((s) => s.endtime >= settleAt) : [];
+  const settledLags = settled.map((s) => (s.writtenAt - s.endtime) / 1000);
+  let settledLate = 0;
+  if (settleAt !== undefined) {
+    for (const runs of byRule.values()) {
+      for (let i = 1; i < runs.length; i++) {
+        if (runs[i]!.endtime >= settleAt && runs[i]!.endtime - runs[i - 1]!.endtime > 1.5 * RUN_EVERY_MS)
+          settledLate++;
+      }
+    }
+  }
+  const settledMinutes = settleAt !== undefined ? Math.max(0, stoppedAt - settleAt) / MIN : 0;
   return {
     minutes,
     runs: r.status.length,
@@ -338,6 +359,17 @@ export function summarize(r: SteadyRun) {
     rulesRan: byRule.size,
     neverRan,
     lag: { p50: percentile(lags, 50), p99: percentile(lags, 99), max: percentile(lags, 100) },
+    settled: {
+      minutes: settledMinutes,
+      runs: settled.length,
+      runsPerRuleMinute: settledMinutes > 0 ? settled.length / r.rules / settledMinutes : undefined,
+      lag: {
+        p50: percentile(settledLags, 50),
+        p99: percentile(settledLags, 99),
+        max: percentile(settledLags, 100),
+      },
+      late: settledLate,
+    },
     interval: {
       p50: percentile(intervals, 50),
       p99: percentile(intervals, 99),
@@ -399,6 +431,15 @@ export function renderSteadyReport(
     row('runs per rule per minute', (_, s) => f2(s.runsPerRuleMinute)),
     row('rules that never ran', (_, s) => String(s.neverRan)),
     row('run lag p50 / p99 / max (s)', (_, s) => `${f1(s.lag.p50)} / ${f1(s.lag.p99)} / ${f1(s.lag.max)}`),
+    row(
+      `settled (from ${SETTLE_MS / MIN} min after the first run): minutes, runs, runs per rule per minute`,
+      (_, s) => `${f1(s.settled.minutes)}, ${s.settled.runs}, ${f2(s.settled.runsPerRuleMinute)}`,
+    ),
+    row(
+      'settled: run lag p50 / p99 / max (s)',
+      (_, s) => `${f1(s.settled.lag.p50)} / ${f1(s.settled.lag.p99)} / ${f1(s.settled.lag.max)}`,
+    ),
+    row('settled: late runs (interval > 90 s)', (_, s) => String(s.settled.late)),
     row(
       'interval between runs p50 / p99 / max (s)',
       (_, s) => `${f1(s.interval.p50)} / ${f1(s.interval.p99)} / ${f1(s.interval.max)}`,
