@@ -6,17 +6,20 @@
  *   node bench/compare/steady.ts --rules 100 [--minutes 10] [--rate 200] [--history-minutes 15]
  *        [--engines ea2,esalert] [--es http://127.0.0.1:9200] [--esalert-ref HEAD] [--out file]
  *        [--esalert-flags="--cpu-prof --cpu-prof-dir=/tmp/prof"]
+ *   node bench/compare/steady.ts --render /tmp/esalert-steady-100-XXXX [--out file]
  *
  * For each engine: the event indices are emptied, the feeder (feeder.ts) loads the last
  * `--history-minutes` of events and keeps indexing new ones at `--rate` documents per second with
  * @timestamp = now, the engine starts (through its own counting proxy, with its own writeback
  * index) and gets SIGINT after `--minutes`. The report (bench/results/steady-<N>.md) gives per
  * engine: run lag (the status document's @timestamp minus the end of the run's query window),
- * the interval between a rule's runs, late and skipped runs, how far behind each rule is when the
- * engine stops, CPU time, peak RSS and Elasticsearch requests per minute.
+ * the interval between a rule's runs, late and skipped runs, the same once settled (from two
+ * minutes after the first run) and by minute, how far behind each rule is when the engine stops,
+ * CPU time, peak RSS and Elasticsearch requests per minute. --render writes the report again from
+ * a run's saved files.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -351,6 +354,19 @@ export function summarize(r: SteadyRun) {
     }
   }
   const settledMinutes = settleAt !== undefined ? Math.max(0, stoppedAt - settleAt) / MIN : 0;
+  // the runs by the minute (after the first run written) their window ended in
+  const byMinute: { runs: number; p50: number | undefined; p99: number | undefined }[] = [];
+  if (firstRun !== undefined) {
+    const lagsByMinute: number[][] = [];
+    for (const st of r.status) {
+      const i = Math.max(0, Math.floor((st.endtime - firstRun) / MIN));
+      (lagsByMinute[i] ??= []).push((st.writtenAt - st.endtime) / 1000);
+    }
+    for (let i = 0; i < lagsByMinute.length; i++) {
+      const l = lagsByMinute[i] ?? [];
+      byMinute.push({ runs: l.length, p50: percentile(l, 50), p99: percentile(l, 99) });
+    }
+  }
   return {
     minutes,
     runs: r.status.length,
@@ -370,6 +386,7 @@ export function summarize(r: SteadyRun) {
       },
       late: settledLate,
     },
+    byMinute,
     interval: {
       p50: percentile(intervals, 50),
       p99: percentile(intervals, 99),
@@ -481,6 +498,22 @@ export function renderSteadyReport(
       (r) => `${r.loadAverage.before.toFixed(2)} / ${r.loadAverage.after.toFixed(2)}`,
     ),
     '',
+    '## Run lag by minute',
+    '',
+    'Runs by the minute after the first run written in which their window ended: runs, run lag p50 / p99 (s).',
+    '',
+    `| minute | ${runs.map((r) => TITLE[r.engine]).join(' | ')} |`,
+    `|---:|${runs.map(() => '---:').join('|')}|`,
+    ...Array.from({ length: Math.max(0, ...sums.map((x) => x.byMinute.length)) }, (_, i) =>
+      [
+        `| ${i + 1}`,
+        ...sums.map((x) => {
+          const b = x.byMinute[i];
+          return b ? `${b.runs}: ${f1(b.p50)} / ${f1(b.p99)}` : '-';
+        }),
+      ].join(' | ') + ' |',
+    ),
+    '',
     '## Errors',
     '',
     ...runs.flatMap((r) => [
@@ -511,8 +544,24 @@ async function main(): Promise<void> {
       out: { type: 'string' },
       'esalert-ref': { type: 'string' },
       'esalert-flags': { type: 'string' },
+      render: { type: 'string' },
     },
   });
+  if (args.render) {
+    // the report again from a run's saved files (the report's code may have changed since)
+    const dir = args.render;
+    const setup = JSON.parse(readFileSync(join(dir, 'setup.json'), 'utf8')) as Parameters<
+      typeof renderSteadyReport
+    >[0];
+    const saved = (['ea2', 'esalert'] as const)
+      .map((e) => join(dir, `${e}-run.json`))
+      .filter((f) => existsSync(f))
+      .map((f) => JSON.parse(readFileSync(f, 'utf8')) as SteadyRun);
+    const out = args.out ?? join(RESULTS, `steady-${setup.rules}.md`);
+    writeFileSync(out, renderSteadyReport(setup, saved));
+    process.stderr.write(`[steady] report written to ${out}\n`);
+    return;
+  }
   const rules = Number(args.rules);
   const minutes = Number(args.minutes);
   const rate = Number(args.rate);
@@ -541,6 +590,8 @@ async function main(): Promise<void> {
     // dist/cli/main.js loads ../../bin/check-node.cjs, as the image's /app/bin has it
     mkdirSync(join(workDir, 'bin'), { recursive: true });
     copyFileSync(join(source.dir, 'bin', 'check-node.cjs'), join(workDir, 'bin', 'check-node.cjs'));
+    const setup = { rules, rate, historyMinutes, minutes, esVersion, workDir };
+    writeFileSync(join(workDir, 'setup.json'), JSON.stringify(setup));
     const runs: SteadyRun[] = [];
     try {
       for (const engine of engines) {
@@ -565,7 +616,7 @@ async function main(): Promise<void> {
     } finally {
       await conn.close();
     }
-    const report = renderSteadyReport({ rules, rate, historyMinutes, minutes, esVersion, workDir }, runs);
+    const report = renderSteadyReport(setup, runs);
     const out = args.out ?? join(RESULTS, `steady-${rules}.md`);
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(out, report);
