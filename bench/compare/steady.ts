@@ -504,14 +504,16 @@ export function renderSteadyReport(
     '',
     `| minute | ${runs.map((r) => TITLE[r.engine]).join(' | ')} |`,
     `|---:|${runs.map(() => '---:').join('|')}|`,
-    ...Array.from({ length: Math.max(0, ...sums.map((x) => x.byMinute.length)) }, (_, i) =>
-      [
-        `| ${i + 1}`,
-        ...sums.map((x) => {
-          const b = x.byMinute[i];
-          return b ? `${b.runs}: ${f1(b.p50)} / ${f1(b.p99)}` : '-';
-        }),
-      ].join(' | ') + ' |',
+    ...Array.from(
+      { length: Math.max(0, ...sums.map((x) => x.byMinute.length)) },
+      (_, i) =>
+        [
+          `| ${i + 1}`,
+          ...sums.map((x) => {
+            const b = x.byMinute[i];
+            return b ? `${b.runs}: ${f1(b.p50)} / ${f1(b.p99)}` : '-';
+          }),
+        ].join(' | ') + ' |',
     ),
     '',
     '## Errors',
