@@ -20,7 +20,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -71,6 +71,8 @@ export interface SteadyRun {
   status: StatusDoc[];
   alerts: number;
   errors: string[];
+  /** Elasticsearch and the machine sampled every SAMPLE_MS while the engine ran (runs saved before it: none). */
+  samples?: ServerSample[];
   /** Runs the engine's log says were skipped (previous run still going) or dropped (waited too long for a thread). */
   skippedInLog: number;
   droppedInLog: number;
@@ -87,6 +89,40 @@ interface ServerUse {
   esQueries: number;
   /** Busy share of all the machine's cores (/proc/stat), 0..1; undefined off Linux. */
   machineBusy: number | undefined;
+}
+
+/** The server counters at one instant, with the bench's own CPU (the feeder and the proxy run in it). */
+interface ServerSample {
+  at: number;
+  counters: ServerCounters;
+  benchCpuMs: number;
+}
+
+const SAMPLE_MS = 5000;
+
+/** Samples the counters every SAMPLE_MS until stopped. */
+function startSampler(client: Client): { stop(): Promise<ServerSample[]> } {
+  const samples: ServerSample[] = [];
+  let stopped = false;
+  const take = async () => {
+    const counters = await serverCounters(client);
+    const u = process.cpuUsage();
+    samples.push({ at: Date.now(), counters, benchCpuMs: (u.user + u.system) / 1000 });
+  };
+  const loop: Promise<void> = (async () => {
+    while (!stopped) {
+      await take().catch(() => undefined);
+      await new Promise((r) => setTimeout(r, SAMPLE_MS));
+    }
+    await take().catch(() => undefined);
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+      return samples;
+    },
+  };
 }
 
 interface ServerCounters {
@@ -256,12 +292,19 @@ async function runPhase(o: PhaseOptions): Promise<SteadyRun> {
     log(`${o.engine}: running ${o.rules} rules for ${o.durationMs / MIN} min through ${proxy.url}`);
     const before = loadavg()[0]!;
     const countersBefore = await serverCounters(o.client);
-    const measurement = await runMeasured(cmd, args, {
-      cwd: workDir,
-      env: o.engine === 'esalert' ? esalertStart(o.esalertDir).env : engineEnv(),
-      logFile,
-      stopAfterMs: o.durationMs,
-    });
+    const sampler = startSampler(o.client);
+    let measurement: Measurement;
+    try {
+      measurement = await runMeasured(cmd, args, {
+        cwd: workDir,
+        env: o.engine === 'esalert' ? esalertStart(o.esalertDir).env : engineEnv(),
+        logFile,
+        stopAfterMs: o.durationMs,
+      });
+    } finally {
+      await sampler.stop();
+    }
+    const samples = await sampler.stop();
     // an engine that did not start (a bad flag, a broken config) is a failed run, not an idle one
     if (measurement.wallMs < o.durationMs * 0.9 && measurement.exitCode !== 0) {
       await feeder.stop();
@@ -294,6 +337,7 @@ async function runPhase(o: PhaseOptions): Promise<SteadyRun> {
       feeder: feederStats,
       loadAverage: { before, after },
       server,
+      samples,
       status,
       alerts,
       errors,
@@ -305,6 +349,48 @@ async function runPhase(o: PhaseOptions): Promise<SteadyRun> {
     await feeder.stop();
     await proxy.close();
   }
+}
+
+/** A counter's value at `t`, interpolated between the samples around it (undefined outside them). */
+function sampledAt(samples: ServerSample[], t: number, get: (s: ServerSample) => number): number | undefined {
+  const i = samples.findIndex((s) => s.at >= t);
+  if (i < 0) return undefined;
+  const b = samples[i]!;
+  if (i === 0) return b.at === t ? get(b) : undefined;
+  const a = samples[i - 1]!;
+  return get(a) + ((get(b) - get(a)) * (t - a.at)) / (b.at - a.at);
+}
+
+export interface CpuSlice {
+  /** Elasticsearch's CPU, the bench's (feeder, proxy) and the rest of the machine's busy time (the engine and whatever else ran), each as a share of one core. */
+  es: number;
+  bench: number;
+  rest: number;
+  /** Busy share of all cores. */
+  machine: number | undefined;
+}
+
+/** What Elasticsearch, the bench and the rest used between two instants. */
+function cpuBetween(samples: ServerSample[], from: number, to: number): CpuSlice | undefined {
+  const d = (get: (s: ServerSample) => number) => {
+    const a = sampledAt(samples, from, get);
+    const b = sampledAt(samples, to, get);
+    return a === undefined || b === undefined ? undefined : b - a;
+  };
+  const es = d((s) => s.counters.cpuMs);
+  const bench = d((s) => s.benchCpuMs);
+  if (es === undefined || bench === undefined || to <= from) return undefined;
+  const busy = d((s) => s.counters.machine?.busy ?? 0);
+  const total = d((s) => s.counters.machine?.total ?? 0);
+  const machine = busy !== undefined && total ? busy / total : undefined;
+  const ms = to - from;
+  const cores = availableParallelism();
+  return {
+    es: es / ms,
+    bench: bench / ms,
+    rest: machine === undefined ? 0 : Math.max(0, (machine * cores * ms - es - bench) / ms),
+    machine,
+  };
 }
 
 function percentile(values: number[], p: number): number | undefined {
@@ -367,8 +453,18 @@ export function summarize(r: SteadyRun) {
       byMinute.push({ runs: l.length, p50: percentile(l, 50), p99: percentile(l, 99) });
     }
   }
+  // CPU over the same minutes, and from the start to the first run written
+  const cpuByMinute: (CpuSlice | undefined)[] = [];
+  let cpuBeforeFirstRun: CpuSlice | undefined;
+  if (firstRun !== undefined && r.samples && r.samples.length > 1) {
+    cpuBeforeFirstRun = cpuBetween(r.samples, startedAt, firstRun);
+    for (let t = firstRun; t < stoppedAt; t += MIN)
+      cpuByMinute.push(cpuBetween(r.samples, t, Math.min(stoppedAt, t + MIN)));
+  }
   return {
     minutes,
+    cpuByMinute,
+    cpuBeforeFirstRun,
     runs: r.status.length,
     runsPerRuleMinute: r.status.length / r.rules / minutes,
     firstRunAfterS: firstRun !== undefined ? (firstRun - startedAt) / 1000 : undefined,
@@ -512,6 +608,26 @@ export function renderSteadyReport(
           ...sums.map((x) => {
             const b = x.byMinute[i];
             return b ? `${b.runs}: ${f1(b.p50)} / ${f1(b.p99)}` : '-';
+          }),
+        ].join(' | ') + ' |',
+    ),
+    '',
+    '## CPU by minute',
+    '',
+    'The same minutes (after the first run written), and the start before it: Elasticsearch, the rest of the machine (the engine, with anything else that ran) and the bench (feeder and proxy), as shares of one core, sampled every 5 s; then how busy all cores were.',
+    '',
+    `| minute | ${runs.map((r) => TITLE[r.engine]).join(' | ')} |`,
+    `|---:|${runs.map(() => '---:').join('|')}|`,
+    ...Array.from(
+      { length: 1 + Math.max(0, ...sums.map((x) => x.cpuByMinute.length)) },
+      (_, i) =>
+        [
+          `| ${i === 0 ? 'start' : i}`,
+          ...sums.map((x) => {
+            const c = i === 0 ? x.cpuBeforeFirstRun : x.cpuByMinute[i - 1];
+            if (!c) return '-';
+            const pct = (v: number) => `${(100 * v).toFixed(0)}%`;
+            return `ES ${pct(c.es)}, rest ${pct(c.rest)}, bench ${pct(c.bench)}; machine ${c.machine === undefined ? '-' : pct(c.machine)}`;
           }),
         ].join(' | ') + ' |',
     ),
