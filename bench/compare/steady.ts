@@ -5,7 +5,7 @@
  *
  *   node bench/compare/steady.ts --rules 100 [--minutes 10] [--rate 200] [--history-minutes 15]
  *        [--engines ea2,esalert] [--es http://127.0.0.1:9200] [--esalert-ref HEAD] [--out file]
- *        [--esalert-flags="--cpu-prof --cpu-prof-dir=/tmp/prof"]
+ *        [--esalert-flags="--cpu-prof --cpu-prof-dir=/tmp/prof"] [--restart-after 5]
  *   node bench/compare/steady.ts --render /tmp/esalert-steady-100-XXXX [--out file]
  *
  * For each engine: the event indices are emptied, the feeder (feeder.ts) loads the last
@@ -17,6 +17,11 @@
  * minutes after the first run) and by minute, how far behind each rule is when the engine stops,
  * CPU time, peak RSS and Elasticsearch requests per minute. --render writes the report again from
  * a run's saved files.
+ *
+ * --restart-after M measures a restart instead of a first start: each engine first runs for M
+ * minutes straight against Elasticsearch, gets SIGINT, and is started again at once with the same
+ * writeback index (its rules resume from their status documents); the figures are the second
+ * process's, and a rule's first interval is the one across the restart.
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -69,6 +74,8 @@ export interface SteadyRun {
   /** What Elasticsearch and the whole machine spent while the engine ran. */
   server: ServerUse;
   status: StatusDoc[];
+  /** With --restart-after: each rule's last run by the first process (the measured one resumes from it). */
+  resumedFrom?: StatusDoc[];
   alerts: number;
   errors: string[];
   /** Elasticsearch and the machine sampled every SAMPLE_MS while the engine ran (runs saved before it: none). */
@@ -221,6 +228,8 @@ interface PhaseOptions {
   esalertVersion: string;
   /** More node flags for esalert (--esalert-flags, e.g. --cpu-prof), after the image's. */
   extraFlags: string[];
+  /** --restart-after: how long the first, unmeasured process runs (0: no restart). */
+  restartAfterMs: number;
 }
 
 /** esalert's node flags and environment: as the image starts it. */
@@ -237,7 +246,7 @@ async function runPhase(o: PhaseOptions): Promise<SteadyRun> {
   // the feeder outlives the engine a little: the engine's start-up is part of its measured time
   const feeder = await startFeeder(o.client, {
     rate: o.rate,
-    durationMs: o.durationMs + MIN,
+    durationMs: o.restartAfterMs + o.durationMs + MIN,
     historyMs: o.historyMs,
   });
   log(`${o.engine}: ${feeder.stats().preloaded} documents of history loaded; feeding ${o.rate}/s`);
@@ -260,7 +269,7 @@ async function runPhase(o: PhaseOptions): Promise<SteadyRun> {
     const config = join(workDir, 'config.yaml');
     writeConfig(config, run, steadyConfig);
     let cmd: string;
-    let args: string[];
+    let argsFor: (configFile: string) => string[];
     let version: string;
     if (o.engine === 'ea2') {
       const ea2 = ensureEa2();
@@ -273,22 +282,39 @@ async function runPhase(o: PhaseOptions): Promise<SteadyRun> {
       });
       if (created.status !== 0) throw new Error(`elastalert-create-index failed: ${created.stderr}`);
       cmd = ea2.elastalert;
-      args = ['--config', config, '--verbose', '--pin_rules'];
+      argsFor = (c) => ['--config', c, '--verbose', '--pin_rules'];
       version = `${ea2.version} (Python ${ea2.pythonVersion})`;
     } else {
       cmd = process.execPath;
-      args = [
+      argsFor = (c) => [
         ...esalertStart(o.esalertDir).flags,
         ...o.extraFlags,
         o.esalertMain,
         'run',
         '--config',
-        config,
+        c,
         '--verbose',
         '--pin-rules',
       ];
       version = o.esalertVersion;
     }
+    const env = o.engine === 'esalert' ? esalertStart(o.esalertDir).env : engineEnv();
+    if (o.restartAfterMs > 0) {
+      // the first process: straight to Elasticsearch (its requests are not counted), then SIGINT
+      const firstConfig = join(workDir, 'config-first.yaml');
+      writeConfig(firstConfig, { ...run, esUrl: o.esUrl }, steadyConfig);
+      const firstLog = join(workDir, `${o.engine}-first.log`);
+      log(`${o.engine}: first process, ${o.restartAfterMs / MIN} min`);
+      const first = await runMeasured(cmd, argsFor(firstConfig), {
+        cwd: workDir,
+        env,
+        logFile: firstLog,
+        stopAfterMs: o.restartAfterMs,
+      });
+      if (first.wallMs < o.restartAfterMs * 0.9 && first.exitCode !== 0)
+        throw new Error(`${o.engine}'s first process exited with ${first.exitCode}; see ${firstLog}`);
+    }
+    const args = argsFor(config);
     log(`${o.engine}: running ${o.rules} rules for ${o.durationMs / MIN} min through ${proxy.url}`);
     const before = loadavg()[0]!;
     const countersBefore = await serverCounters(o.client);
@@ -297,7 +323,7 @@ async function runPhase(o: PhaseOptions): Promise<SteadyRun> {
     try {
       measurement = await runMeasured(cmd, args, {
         cwd: workDir,
-        env: o.engine === 'esalert' ? esalertStart(o.esalertDir).env : engineEnv(),
+        env,
         logFile,
         stopAfterMs: o.durationMs,
       });
@@ -315,13 +341,22 @@ async function runPhase(o: PhaseOptions): Promise<SteadyRun> {
     const requests = proxy.counts();
     const feederStats = await feeder.stop();
     await o.client.indices.refresh({ index: `${writebackIndex}*`, ignore_unavailable: true });
-    const status = (await readAll(o.client, `${writebackIndex}_status`)).map((d): StatusDoc => ({
+    const allStatus = (await readAll(o.client, `${writebackIndex}_status`)).map((d): StatusDoc => ({
       rule: String(d.rule_name),
       endtime: Date.parse(String(d.endtime)),
       writtenAt: Date.parse(String(d['@timestamp'])),
       timeTakenS: Number(d.time_taken ?? 0),
     }));
-    const alerts = (await readAll(o.client, writebackIndex)).length;
+    // with a restart, the measured process's runs; each rule's last run before it apart
+    const since = o.restartAfterMs > 0 ? measurement.startedAt : -Infinity;
+    const status = allStatus.filter((s) => s.writtenAt >= since);
+    const lastBefore = new Map<string, StatusDoc>();
+    for (const s of allStatus)
+      if (s.writtenAt < since && s.endtime > (lastBefore.get(s.rule)?.endtime ?? -Infinity))
+        lastBefore.set(s.rule, s);
+    const alerts = (await readAll(o.client, writebackIndex)).filter(
+      (d) => !(Date.parse(String(d['@timestamp'] ?? d.alert_time)) < since),
+    ).length;
     const text = readFileSync(logFile, 'utf8');
     const missed = runsMissedInLog(o.engine, text);
     const errors = [
@@ -339,6 +374,7 @@ async function runPhase(o: PhaseOptions): Promise<SteadyRun> {
       server,
       samples,
       status,
+      ...(o.restartAfterMs > 0 ? { resumedFrom: [...lastBefore.values()] } : {}),
       alerts,
       errors,
       skippedInLog: missed.skipped,
@@ -406,6 +442,8 @@ export function summarize(r: SteadyRun) {
   const minutes = r.measurement.wallMs / MIN;
   const byRule = new Map<string, StatusDoc[]>();
   for (const s of r.status) (byRule.get(s.rule) ?? byRule.set(s.rule, []).get(s.rule)!).push(s);
+  // after a restart, a rule's first interval runs from its last run before the restart
+  const before = new Map((r.resumedFrom ?? []).map((s) => [s.rule, s]));
   const lags = r.status.map((s) => (s.writtenAt - s.endtime) / 1000);
   const intervals: number[] = [];
   let late = 0;
@@ -413,6 +451,8 @@ export function summarize(r: SteadyRun) {
   const behind: number[] = [];
   for (const runs of byRule.values()) {
     runs.sort((a, b) => a.endtime - b.endtime);
+    const prior = before.get(runs[0]!.rule);
+    if (prior) runs.unshift(prior);
     for (let i = 1; i < runs.length; i++) {
       const gap = runs[i]!.endtime - runs[i - 1]!.endtime;
       intervals.push(gap / 1000);
@@ -516,6 +556,8 @@ export function renderSteadyReport(
     minutes: number;
     esVersion: string;
     workDir: string;
+    /** --restart-after (absent or 0: a first start). */
+    restartAfterMinutes?: number;
   },
   runs: SteadyRun[],
 ): string {
@@ -532,7 +574,9 @@ export function renderSteadyReport(
     `- esalert compiled to JavaScript (as in the image) and started as the image starts it: ${describeImageNode()}`,
     `- ${setup.rules} rules (the comparison rule set's types and modes, cycled; the rules that would read most of the stream narrowed to Warning events), \`run_every\` 1 min, \`buffer_time\` 15 min, \`max_threads\` 10, \`misfire_grace_time\` default (5 s)`,
     `- events: the corpus generator's scenarios in real time, ${setup.rate} documents/s on average, @timestamp = now; the ${setup.historyMinutes} minutes before the start loaded at once; indices emptied between the engines`,
-    `- each engine ran alone for ${setup.minutes} min (then SIGINT), through its own counting proxy, with its own writeback index; measurement: ${runs[0]?.measurement.method ?? ''}`,
+    setup.restartAfterMinutes
+      ? `- a restart: each engine ran alone for ${setup.restartAfterMinutes} min straight against Elasticsearch, got SIGINT and was started again at once with the same writeback index; the figures are the second process's, for ${setup.minutes} min (then SIGINT), through its own counting proxy; a rule's first interval is the one across the restart; measurement: ${runs[0]?.measurement.method ?? ''}`
+      : `- each engine ran alone for ${setup.minutes} min (then SIGINT), through its own counting proxy, with its own writeback index; measurement: ${runs[0]?.measurement.method ?? ''}`,
     "- run lag: a status document's `@timestamp` minus its `endtime` (how old the newest data a run looked at is when the run is recorded); interval: between the `endtime`s of consecutive runs of a rule (1 min when it keeps up); late: intervals over 1.5 min; missed slots: one-minute slots with no run; behind at stop: the end of the engine minus the `endtime` of each rule's last run (the whole run for a rule that never ran)",
     `- logs: ${setup.workDir}`,
     '',
@@ -662,6 +706,7 @@ async function main(): Promise<void> {
       out: { type: 'string' },
       'esalert-ref': { type: 'string' },
       'esalert-flags': { type: 'string' },
+      'restart-after': { type: 'string', default: '0' },
       render: { type: 'string' },
     },
   });
@@ -684,10 +729,11 @@ async function main(): Promise<void> {
   const minutes = Number(args.minutes);
   const rate = Number(args.rate);
   const historyMinutes = Number(args['history-minutes']);
+  const restartAfterMinutes = Number(args['restart-after']);
   const engines = args.engines.split(',').map((e) => e.trim()) as EngineName[];
   if (!Number.isInteger(rules) || rules <= 0) throw new Error(`--rules must be a positive integer`);
-  if (!(minutes > 0) || !(rate > 0) || !(historyMinutes >= 0))
-    throw new Error('bad --minutes/--rate/--history-minutes');
+  if (!(minutes > 0) || !(rate > 0) || !(historyMinutes >= 0) || !(restartAfterMinutes >= 0))
+    throw new Error('bad --minutes/--rate/--history-minutes/--restart-after');
   for (const e of engines) if (e !== 'ea2' && e !== 'esalert') throw new Error(`unknown engine ${e}`);
 
   let es: RunningEs | undefined;
@@ -708,7 +754,7 @@ async function main(): Promise<void> {
     // dist/cli/main.js loads ../../bin/check-node.cjs, as the image's /app/bin has it
     mkdirSync(join(workDir, 'bin'), { recursive: true });
     copyFileSync(join(source.dir, 'bin', 'check-node.cjs'), join(workDir, 'bin', 'check-node.cjs'));
-    const setup = { rules, rate, historyMinutes, minutes, esVersion, workDir };
+    const setup = { rules, rate, historyMinutes, minutes, esVersion, workDir, restartAfterMinutes };
     writeFileSync(join(workDir, 'setup.json'), JSON.stringify(setup));
     const runs: SteadyRun[] = [];
     try {
@@ -727,6 +773,7 @@ async function main(): Promise<void> {
           esalertMain,
           esalertVersion: source.version,
           extraFlags: args['esalert-flags']?.split(/\s+/).filter(Boolean) ?? [],
+          restartAfterMs: restartAfterMinutes * MIN,
         });
         writeFileSync(join(workDir, `${engine}-run.json`), JSON.stringify(run));
         runs.push(run);
