@@ -46,7 +46,12 @@ export function planStart(i: StartInputs): PlannedStart {
   let stale = false;
   if (i.lastEnd !== undefined) {
     if (i.now - i.lastEnd < i.oldQueryLimitMs) {
-      const resumed = withAggregationOverlap(mode, o, i.lastEnd);
+      let resumed = withAggregationOverlap(mode, o, i.lastEnd);
+      // An aggregation rule queries whole segments only: resumed less than one segment after the
+      // last run's end (a restart, a rule moving to another instance), it would wait until a whole
+      // segment had passed, up to buffer_time without a run. It reads the last whole segment
+      // instead, the window the stopped process's next run would have read (docs/deviations.md).
+      if (mode.kind === 'aggregation') resumed = Math.min(resumed, end - segmentSize(mode, o, i.runEveryMs));
       return { start: resumed, minimumStarttime: resumed };
     }
     stale = true;

@@ -83,7 +83,44 @@ describe('where a run starts', () => {
   it('allow_buffer_time_overlap: an aggregation rule resuming looks back buffer_time - run_every more', () => {
     const o = options();
     const mode = aggregation({ allowBufferTimeOverlap: true });
-    expect(start(o, mode, newRunState(), END - 3 * MINUTE).start).toBe(END - 3 * MINUTE - 10 * MINUTE);
+    expect(start(o, mode, newRunState(), END - 6 * MINUTE).start).toBe(END - 6 * MINUTE - 10 * MINUTE);
+    // resumed sooner than that, it reads the last whole segment (below)
+    expect(start(o, mode, newRunState(), END - 3 * MINUTE).start).toBe(END - 15 * MINUTE);
+  });
+
+  it('an aggregation rule resumed less than a segment after its last run reads the last whole segment', () => {
+    const o = options();
+    const mode = aggregation();
+    // ElastAlert 2 would start at the last end and skip every run until buffer_time had passed
+    const resumed = start(o, mode, newRunState(), END - 3 * MINUTE);
+    expect(resumed).toEqual({ start: END - 15 * MINUTE, minimumStarttime: END - 15 * MINUTE });
+    expect(planSegments(resumed.start, END, segmentSize(mode, o, MINUTE), mode)).toEqual([
+      [END - 15 * MINUTE, END],
+    ]);
+    // the next run is a steady one: the buffer back from its end, one whole segment again
+    const next = { ...newRunState(), starttime: resumed.start, minimumStarttime: resumed.start };
+    const later = planStart({
+      end: END + 5 * MINUTE,
+      now: END + 5 * MINUTE,
+      state: { ...next, previousEndtime: END },
+      options: o,
+      mode,
+      runEveryMs: MINUTE,
+      oldQueryLimitMs: 7 * 86_400_000,
+      lastEnd: undefined,
+    });
+    expect(later).toEqual({ start: END - 10 * MINUTE });
+    // a last run a segment or more ago: it catches up from there, as ElastAlert 2 does
+    expect(start(o, mode, newRunState(), END - 40 * MINUTE)).toEqual({
+      start: END - 40 * MINUTE,
+      minimumStarttime: END - 40 * MINUTE,
+    });
+    // use_run_every_query_size: the segment is the global run_every
+    expect(start(o, aggregation({ useRunEveryQuerySize: true }), newRunState(), END - MINUTE / 2).start).toBe(
+      END - MINUTE,
+    );
+    // rules of other kinds resume at the last end
+    expect(start(o, hits, newRunState(), END - 3 * MINUTE).start).toBe(END - 3 * MINUTE);
   });
 });
 
