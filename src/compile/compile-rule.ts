@@ -23,6 +23,7 @@ import { isInside, moduleFolders } from '../config/rule-access.ts';
 import type { YamlPath } from '../config/yaml-source.ts';
 import type { Enhancement } from '../enhancements/enhancement.ts';
 import { isResyncNoop, RESYNC_FIELDS, resyncNoopExclusion } from '../k8s/event-filters.ts';
+import { hitSourceFields } from './hit-fields.ts';
 import type { SourceLocation } from '../errors/esalert-error.ts';
 import type { Doc } from '../model/lookup.ts';
 import type { RuleOptions } from '../model/rule-options.ts';
@@ -251,6 +252,11 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
   const hitFilter = c.k8s_skip_resync
     ? skipResyncNoops(options, c.k8s_keyword_suffix, type, typeOptions)
     : undefined;
+  const hitFields = hitSourceFields(
+    options,
+    type.hitFields && typeOptions !== undefined ? type.hitFields(typeOptions as never) : undefined,
+    hitFilter ? RESYNC_FIELDS : [],
+  );
 
   const alerters: Alerter[] = [];
   const alerterWarnings: Problem[] = [];
@@ -372,6 +378,7 @@ export function compileRule(read: ReadRule, ctx: RuleLoadContext): CompiledRule 
     },
     jinjaTemplate: def.jinjaTemplate,
     ...(hitFilter ? { hitFilter } : {}),
+    ...(hitFields ? { hitFields } : {}),
     connection: connectionKeys(raw),
     warnings,
     ignoredOptions: ignored,

@@ -54,6 +54,12 @@ export interface CompiledRule {
    * Elasticsearch cannot select them without a script (k8s_skip_resync on a rule that reads hits).
    */
   hitFilter?: (doc: Doc) => boolean;
+  /**
+   * The `_source` fields read of each hit when the rule type needs only these (compile/hit-fields.ts);
+   * its matches are completed from their whole documents before they are handled. Absent: whole
+   * documents are read.
+   */
+  hitFields?: string[];
   /** The Elasticsearch connection keys of the rule (its own over config.yaml's). */
   connection: EsConnectionKeys;
   warnings: string[];

@@ -83,6 +83,21 @@ export async function readSegment(
   }
 }
 
+/** How the rule's hits become documents: the same for the hits of a run and for completing its matches. */
+export function hitProcessing(rt: RuntimeRule): HitProcessing {
+  const o = rt.rule.options;
+  return {
+    timestampField: o.timestampField,
+    codec: rt.codec,
+    ...(o.compoundQueryKey && o.queryKey
+      ? { compoundQueryKey: { name: o.queryKey, fields: o.compoundQueryKey } }
+      : {}),
+    ...(o.compoundAggregationKey && o.aggregationKey
+      ? { compoundAggregationKey: { name: o.aggregationKey, fields: o.compoundAggregationKey } }
+      : {}),
+  };
+}
+
 /** Documents with an unreadable timestamp logged one by one per segment; the rest are counted. */
 const MAX_UNREADABLE_WARNINGS = 3;
 
@@ -129,16 +144,7 @@ async function readHitsSegment(
   r: SegmentRead,
 ): Promise<SegmentReport> {
   const o = rt.rule.options;
-  const processing: HitProcessing = {
-    timestampField: o.timestampField,
-    codec: rt.codec,
-    ...(o.compoundQueryKey && o.queryKey
-      ? { compoundQueryKey: { name: o.queryKey, fields: o.compoundQueryKey } }
-      : {}),
-    ...(o.compoundAggregationKey && o.aggregationKey
-      ? { compoundAggregationKey: { name: o.aggregationKey, fields: o.compoundAggregationKey } }
-      : {}),
-  };
+  const processing = hitProcessing(rt);
   const seen = rt.state.processedHits;
   // Each run reads its whole buffer_time again (ElastAlert 2's overlap, for late documents), so
   // most of a window was processed by earlier runs. Elasticsearch leaves those documents out of
@@ -153,7 +159,7 @@ async function readHitsSegment(
       timestampField: o.timestampField,
       pageSize: o.maxQuerySize,
       maxPages: o.maxScrollingCount,
-      sourceIncludes: o.include,
+      sourceIncludes: o.include ?? rt.rule.hitFields,
       keepAlive: o.scrollKeepalive,
     },
     (page) => {

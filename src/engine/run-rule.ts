@@ -16,6 +16,7 @@ import type { SearchPort } from '../query/search-port.ts';
 import type { Stores } from '../state/writeback.ts';
 import { parseTimestamp, toIso } from '../util/time.ts';
 import {
+  hitProcessing,
   readAggregationSegment,
   readBatchedSegments,
   readSegment,
@@ -30,6 +31,7 @@ import {
   type SegmentReport,
 } from './run-report.ts';
 import type { RuntimeRule } from './runtime-rule.ts';
+import { completeMatches } from './complete-matches.ts';
 import { canBatchSegments, MAX_SEGMENTS_PER_REQUEST } from './segment-queries.ts';
 import {
   alignToBuckets,
@@ -181,6 +183,7 @@ export async function runRule(
   let completed: number | undefined;
   const port = deps.search(rt);
   const read: SegmentRead = { port, logger: deps.logger, signal: options.signal };
+  const processing = hitProcessing(rt);
   const sink = deps.sink.startRun(rt, { search: port, logger: deps.logger });
   const slim = options.slimReport === true;
   const pending: Match[] = [];
@@ -189,6 +192,8 @@ export async function runRule(
     for (const m of rt.ruleType.takeMatches()) pending.push(m);
     if (pending.length === 0 || pending.length < min) return;
     const batch = pending.splice(0);
+    if (rt.rule.hitFields)
+      await completeMatches(batch, { port, processing, logger: deps.logger, signal: options.signal });
     for (const match of batch) {
       match.num_hits = report.hits;
       match.num_matches = batch.length;

@@ -109,5 +109,6 @@ export const cardinalityRule: RuleTypeDefinition<CardinalityOptions> = {
   optionNames: ['timeframe', 'cardinality_field', 'max_cardinality', 'min_cardinality'],
   supportsCountQuery: false,
   supportsTermsQuery: false,
+  hitFields: (o) => [o.cardinality_field],
   create: createCardinality,
 };

@@ -86,5 +86,6 @@ export const changeRule: RuleTypeDefinition<ChangeOptions> = {
   optionNames: ['compare_key', 'ignore_null', 'timeframe'],
   supportsCountQuery: false,
   supportsTermsQuery: false,
+  hitFields: (o) => [...o.compare_key],
   create: createChange,
 };

@@ -118,5 +118,6 @@ export const flatlineRule: RuleTypeDefinition<FlatlineOptions> = {
   optionNames: ['threshold', 'timeframe', 'forget_keys'],
   supportsCountQuery: true,
   supportsTermsQuery: true,
+  hitFields: () => [],
   create: createFlatline,
 };

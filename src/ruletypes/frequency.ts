@@ -89,5 +89,6 @@ export const frequencyRule: RuleTypeDefinition<FrequencyOptions> = {
   optionNames: ['num_events', 'timeframe', 'attach_related'],
   supportsCountQuery: true,
   supportsTermsQuery: true,
+  hitFields: () => [],
   create: createFrequency,
 };

@@ -241,5 +241,6 @@ export const newTermRule: RuleTypeDefinition<NewTermOptions> = {
   ],
   supportsCountQuery: false,
   supportsTermsQuery: true,
+  hitFields: (o) => o.fields.flatMap((f) => (typeof f === 'string' ? [f] : f)),
   create: createNewTerm,
 };

@@ -104,6 +104,14 @@ export interface RuleTypeDefinition<O = unknown> {
   supportsTermsQuery: boolean;
   /** Filters the type adds to the rule's own (blacklist/whitelist filter_by_list). */
   extraFilters?(options: O, raw: Doc): EsQuery[];
+  /**
+   * The document fields the type reads from hits, besides the timestamp and the query key, when
+   * few hits become matches: the engine then fetches only these fields of each hit and completes
+   * each match (and its related events) from its whole document before handing it on
+   * (engine/complete-matches.ts). Absent: the type gets whole documents, as for types whose every
+   * hit is a match (any, blacklist, whitelist).
+   */
+  hitFields?(options: O): string[];
   create(ctx: RuleTypeContext, options: O): RuleTypeInstance;
 }
 

@@ -128,5 +128,6 @@ export const spikeRule: RuleTypeDefinition<SpikeOptions> = {
   ],
   supportsCountQuery: true,
   supportsTermsQuery: true,
+  hitFields: (o) => (o.field_value ? [o.field_value] : []),
   create: createSpike,
 };
