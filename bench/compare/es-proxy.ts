@@ -90,8 +90,31 @@ function emptyCounts(): RequestCounts {
 
 export interface EsProxyOptions {
   port?: number;
-  /** Appends each request (method, path, body) to this file as one JSON line, for debugging. */
+  /**
+   * Appends each request (method, path, body) and its answer (status, time, size and, for searches,
+   * each search's `took`, hits and size) to this file as one JSON line, for debugging.
+   */
   traceFile?: string;
+}
+
+/** For the trace: each search's time in Elasticsearch, hits and answer size, from an `_msearch` answer. */
+function itemsOf(path: string, answer: Buffer): { took: number; hits: number; bytes: number }[] | undefined {
+  if (!path.includes('_msearch') && !path.includes('_search')) return undefined;
+  try {
+    const parsed = JSON.parse(answer.toString('utf8')) as {
+      responses?: { took?: number; hits?: { hits?: unknown[] } }[];
+      took?: number;
+      hits?: { hits?: unknown[] };
+    };
+    const list = parsed.responses ?? [parsed];
+    return list.map((r) => ({
+      took: r.took ?? -1,
+      hits: r.hits?.hits?.length ?? 0,
+      bytes: JSON.stringify(r).length,
+    }));
+  } catch {
+    return undefined;
+  }
 }
 
 export async function startEsProxy(target: string, options: EsProxyOptions = {}): Promise<EsProxy> {
@@ -102,6 +125,8 @@ export async function startEsProxy(target: string, options: EsProxyOptions = {})
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const method = req.method ?? 'GET';
     const path = req.url ?? '/';
+    const started = Date.now();
+    let requestBody = '';
     counts.total++;
     counts.byKind[classify(method, path)]++;
     const endpoint = endpointOf(method, path);
@@ -118,6 +143,16 @@ export async function startEsProxy(target: string, options: EsProxyOptions = {})
       (up) => {
         res.writeHead(up.statusCode ?? 502, endToEnd(up.headers));
         up.pipe(res);
+        if (trace) {
+          const chunks: Buffer[] = [];
+          up.on('data', (c: Buffer) => chunks.push(c));
+          up.on('end', () => {
+            const answer = Buffer.concat(chunks);
+            trace.write(
+              `${JSON.stringify({ method, path, body: requestBody, status: up.statusCode, ms: Date.now() - started, bytes: answer.length, items: itemsOf(path, answer) })}\n`,
+            );
+          });
+        }
       },
     );
     fwd.on('error', (err) => {
@@ -128,8 +163,7 @@ export async function startEsProxy(target: string, options: EsProxyOptions = {})
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        trace.write(`${JSON.stringify({ method, path, body })}\n`);
+        requestBody = Buffer.concat(chunks).toString('utf8');
       });
     }
     req.pipe(fwd);

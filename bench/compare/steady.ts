@@ -250,7 +250,8 @@ async function runPhase(o: PhaseOptions): Promise<SteadyRun> {
     historyMs: o.historyMs,
   });
   log(`${o.engine}: ${feeder.stats().preloaded} documents of history loaded; feeding ${o.rate}/s`);
-  const proxy = await startEsProxy(o.esUrl);
+  const trace = process.env.ESALERT_BENCH_TRACE;
+  const proxy = await startEsProxy(o.esUrl, trace ? { traceFile: `${trace}-${o.engine}.ndjson` } : {});
   const logFile = join(workDir, `${o.engine}.log`);
   try {
     const run: EngineRunOptions = {
