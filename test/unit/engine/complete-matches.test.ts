@@ -10,15 +10,11 @@ import type { CompiledRule } from '../../../src/compile/compiled-rule.ts';
 import { completeMatches, overlay } from '../../../src/engine/complete-matches.ts';
 import { hitProcessing } from '../../../src/engine/read-segment.ts';
 import { createRuntimeRule } from '../../../src/engine/runtime-rule.ts';
-import { ManualClock } from '../../../src/model/clock.ts';
 import { createMemorySearchPort, type MemoryDocument } from '../../../src/query/memory/memory-search-port.ts';
-import type { SearchPort, SearchRequest } from '../../../src/query/search-port.ts';
-import { createRuleJob } from '../../../src/scheduler/rule-job.ts';
-import { Scheduler } from '../../../src/scheduler/scheduler.ts';
+import type { SearchPort } from '../../../src/query/search-port.ts';
 import { compileTestRule } from '../../support/compiled-rule.ts';
-import { memoryAlertPath, memoryEngineDeps } from '../../support/memory-alert-path.ts';
+import { runRuleLive } from '../../support/live-rule-run.ts';
 
-const MINUTE = 60_000;
 const T0 = Date.parse('2024-05-14T10:00:00Z');
 const silent = pino({ level: 'silent' });
 
@@ -46,25 +42,8 @@ function events(n: number): MemoryDocument[] {
 }
 
 async function run(rule: CompiledRule, docs: MemoryDocument[], minutes: number) {
-  const clock = new ManualClock(T0);
-  const memory = createMemorySearchPort(docs);
-  const requests: SearchRequest[] = [];
-  const port: SearchPort = {
-    search: (req, signal) => {
-      requests.push(req);
-      return memory.search(req, signal);
-    },
-    count: (index, query, signal) => memory.count(index, query, signal),
-  };
-  const path = memoryAlertPath(clock);
-  const rt = createRuntimeRule(rule);
-  const scheduler = new Scheduler({ clock, maxConcurrent: 1, spreadMs: 0 });
-  scheduler.add(createRuleJob(rt, { clock, engine: memoryEngineDeps(clock, port, path), endAt: undefined }));
-  scheduler.start();
-  await clock.advance(minutes * MINUTE);
-  await scheduler.stop(0);
-  await path.pipeline.drain(1000);
-  return { requests, matches: path.sent.flatMap((a) => a.matches) };
+  const { requests, sent } = await runRuleLive(rule, docs, T0, minutes);
+  return { requests, matches: sent.flatMap((a) => a.matches) };
 }
 
 const RULES: Record<string, Record<string, unknown>> = {

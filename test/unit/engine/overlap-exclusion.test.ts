@@ -6,19 +6,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MAX_EXCLUDED_IDS, processedInWindow } from '../../../src/engine/read-segment.ts';
-import { createRuntimeRule } from '../../../src/engine/runtime-rule.ts';
-import { ManualClock } from '../../../src/model/clock.ts';
 import { createMemorySearchPort, type MemoryDocument } from '../../../src/query/memory/memory-search-port.ts';
 import type { EsQuery } from '../../../src/query/filters.ts';
 import { readHits } from '../../../src/query/hits-reader.ts';
-import type { SearchPort, SearchRequest } from '../../../src/query/search-port.ts';
-import { createRuleJob } from '../../../src/scheduler/rule-job.ts';
-import { Scheduler } from '../../../src/scheduler/scheduler.ts';
+import type { SearchRequest } from '../../../src/query/search-port.ts';
 import { toIso } from '../../../src/util/time.ts';
 import { compileTestRule } from '../../support/compiled-rule.ts';
-import { memoryAlertPath, memoryEngineDeps } from '../../support/memory-alert-path.ts';
+import { runRuleLive } from '../../support/live-rule-run.ts';
 
-const MINUTE = 60_000;
 const T0 = Date.parse('2024-05-14T10:00:00Z');
 
 /** The _ids a request leaves out of its hits with a post_filter (none when it leaves out nothing). */
@@ -40,20 +35,8 @@ function events(minutes: number): MemoryDocument[] {
   }));
 }
 
-async function runLive(docs: MemoryDocument[], minutes: number) {
-  const clock = new ManualClock(T0);
-  const memory = createMemorySearchPort(docs);
-  const requests: SearchRequest[] = [];
-  const port: SearchPort = {
-    search: (req, signal) => {
-      requests.push(req);
-      return memory.search(req, signal);
-    },
-    count: (index, query, signal) => memory.count(index, query, signal),
-  };
-  const path = memoryAlertPath(clock);
-  const { store, sent, pipeline } = path;
-  const rt = createRuntimeRule(
+function runLive(docs: MemoryDocument[], minutes: number) {
+  return runRuleLive(
     compileTestRule({
       name: 'backoff',
       type: 'any',
@@ -64,15 +47,10 @@ async function runLive(docs: MemoryDocument[], minutes: number) {
       buffer_time: { minutes: 5 },
       alert: ['debug'],
     }),
+    docs,
+    T0,
+    minutes,
   );
-  const engine = memoryEngineDeps(clock, port, path);
-  const scheduler = new Scheduler({ clock, maxConcurrent: 1, spreadMs: 0 });
-  scheduler.add(createRuleJob(rt, { clock, engine, endAt: undefined }));
-  scheduler.start();
-  await clock.advance(minutes * MINUTE);
-  await scheduler.stop(0);
-  await pipeline.drain(1000);
-  return { requests, sent, statuses: store.statuses, rt };
 }
 
 describe('documents earlier runs processed', () => {
