@@ -10,12 +10,12 @@
  * after the transport's retries) leaves its match as it is, with the fields the rule read, and a
  * warning: the alert still goes out.
  */
-import type { Logger } from 'pino';
 import { errorMessage } from '../errors/esalert-error.ts';
 import type { Doc } from '../model/lookup.ts';
 import type { Match } from '../model/match.ts';
 import { type HitProcessing, toRuleHits } from '../query/hits-reader.ts';
 import type { SearchPort } from '../query/search-port.ts';
+import type { SegmentRead } from './read-segment.ts';
 
 /** Ids asked for in one search (about 30 bytes each in the request). */
 export const MAX_IDS_PER_SEARCH = 1000;
@@ -92,10 +92,7 @@ async function readWhole(
 }
 
 /** Completes `matches` in place (see the module comment). */
-export async function completeMatches(
-  matches: Match[],
-  r: { port: SearchPort; processing: HitProcessing; logger: Logger; signal: AbortSignal | undefined },
-): Promise<void> {
+export async function completeMatches(matches: Match[], r: SegmentRead): Promise<void> {
   const places = wanted(matches);
   if (places.size === 0) return;
   let whole: Map<string, Doc>;

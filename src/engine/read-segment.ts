@@ -24,6 +24,8 @@ export interface SegmentRead {
   port: SearchPort;
   logger: Logger;
   signal: AbortSignal | undefined;
+  /** How the rule's hits become documents (hitProcessing), worked out once per run. */
+  processing: HitProcessing;
 }
 
 type ModeOf<K extends QueryMode['kind']> = Extract<QueryMode, { kind: K }>;
@@ -144,7 +146,7 @@ async function readHitsSegment(
   r: SegmentRead,
 ): Promise<SegmentReport> {
   const o = rt.rule.options;
-  const processing = hitProcessing(rt);
+  const { processing } = r;
   const seen = rt.state.processedHits;
   // Each run reads its whole buffer_time again (ElastAlert 2's overlap, for late documents), so
   // most of a window was processed by earlier runs. Elasticsearch leaves those documents out of

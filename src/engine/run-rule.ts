@@ -182,8 +182,12 @@ export async function runRule(
   }
   let completed: number | undefined;
   const port = deps.search(rt);
-  const read: SegmentRead = { port, logger: deps.logger, signal: options.signal };
-  const processing = hitProcessing(rt);
+  const read: SegmentRead = {
+    port,
+    logger: deps.logger,
+    signal: options.signal,
+    processing: hitProcessing(rt),
+  };
   const sink = deps.sink.startRun(rt, { search: port, logger: deps.logger });
   const slim = options.slimReport === true;
   const pending: Match[] = [];
@@ -192,8 +196,7 @@ export async function runRule(
     for (const m of rt.ruleType.takeMatches()) pending.push(m);
     if (pending.length === 0 || pending.length < min) return;
     const batch = pending.splice(0);
-    if (rt.rule.hitFields)
-      await completeMatches(batch, { port, processing, logger: deps.logger, signal: options.signal });
+    if (rt.rule.hitFields) await completeMatches(batch, read);
     for (const match of batch) {
       match.num_hits = report.hits;
       match.num_matches = batch.length;
